@@ -1,0 +1,41 @@
+# The README's two commands: `make demo` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench deps system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+## Debian's redis-server for the integration tests (installed only when missing).
+system-deps:
+	@bash .ci/system-deps.sh
+
+demo: $(STAMP)
+	$(BIN)/chatops console $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot workers kubesim tests
+	$(BIN)/ruff format --check bot workers kubesim tests
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: $(STAMP) system-deps lint typecheck unit
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks $(ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

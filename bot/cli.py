@@ -1,0 +1,151 @@
+"""``chatops``: the one command line of the product.
+
+::
+
+    chatops console [--script FILE] [--as USER]   chat with the bot in a terminal (the demo)
+    chatops worker  [--cluster NAME] [--burst]    run a forking RQ worker for a cluster's queue
+    chatops sim     [--port P] [--scenario FILE]  serve the Kubernetes API simulator
+    chatops bot                                   run the Slack app
+
+This module is a composition root: it is where settings are read from the environment and the
+pieces are put together, so it may import the workers and the simulator, which nothing else in
+the bot does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from redis import Redis
+
+from bot.console import DEMO_USERS, ConsoleSession
+from bot.core.conversation import Engine
+from bot.core.messages import console as console_messages
+from bot.core.policy import Policy
+from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
+from bot.dispatch import RQDispatcher
+from bot.embedded import EmbeddedWorker, embedded_redis
+from bot.events import EventFeed
+from bot.settings import Settings, SettingsError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``chatops`` command line."""
+    parser = argparse.ArgumentParser(prog="chatops", description="Chat-ops for Kubernetes maintenance.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    console = commands.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--script", type=Path, help="read the lines from FILE, print the conversation, exit")
+    console.add_argument("--as", dest="user", default="alice", help="who is typing (default: alice)")
+    console.add_argument(
+        "--no-worker", action="store_true", help="do not run a worker in this process (use REDIS_URL workers)"
+    )
+    commands.add_parser("worker", help="run a forking RQ worker for a cluster's queue", add_help=False)
+    commands.add_parser("sim", help="serve the Kubernetes API simulator", add_help=False)
+    commands.add_parser("bot", help="run the Slack app")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chatops`` console script."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] == "worker":
+        from workers.cli import main as worker_main
+
+        return worker_main(arguments[1:])
+    if arguments and arguments[0] == "sim":
+        from kubesim.cli import main as sim_main
+
+        return sim_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"chatops: {error}", file=sys.stderr)
+        return 2
+    if args.command == "console":
+        return run_console(settings, script=args.script, user=args.user, embedded_worker=not args.no_worker)
+    print(
+        "chatops bot: the Slack app is not part of this version yet; try `chatops console`.", file=sys.stderr
+    )
+    return 2
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The policy file named by ``CHATOPS_POLICY``, or the built-in demo policy."""
+    return load_policy_file(settings.policy_path) if settings.policy_path else demo_policy()
+
+
+def run_console(
+    settings: Settings,
+    *,
+    script: Path | None,
+    user: str,
+    embedded_worker: bool = True,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Run the console chat; exit status 0, or 1 if a line crashed, 2 for bad settings."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    try:
+        policy = load_policy(settings)
+    except PolicyError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if script is not None and not script.is_file():
+        print(f"chatops console: no such script file: {script}", file=sys.stderr)
+        return 2
+    connection = embedded_redis() if settings.redis_url is None else Redis.from_url(settings.redis_url)
+    with cluster_for_console(settings) as (kubeconfig, cluster_source):
+        from workers import cluster as worker_cluster
+
+        worker_cluster.configure(kubeconfig=kubeconfig)
+        session = ConsoleSession(
+            engine=Engine(policy=policy, jobs=RQDispatcher(connection), default_cluster=settings.cluster),
+            feed=EventFeed(connection),
+            out=stdout,
+            worker=EmbeddedWorker(connection, cluster=settings.cluster) if embedded_worker else None,
+            user=DEMO_USERS.get(user.lower(), user),
+        )
+        if script is not None:
+            with script.open(encoding="utf-8") as lines:
+                return 0 if session.run(lines) else 1
+        if not stdin.isatty():
+            return 0 if session.run(stdin) else 1
+        session.echo = False
+        redis_source = "embedded (fakeredis)" if settings.redis_url is None else "from REDIS_URL"
+        print(
+            console_messages.banner(
+                cluster_source=cluster_source, redis_source=redis_source, user=session.user_name
+            ),
+            file=stdout,
+        )
+        ok = True
+        with contextlib.suppress(EOFError, KeyboardInterrupt):
+            while True:
+                ok = session.handle_line(input(f"{session.user_name}> ")) and ok
+        print(file=stdout)
+        return 0 if ok else 1
+
+
+@contextlib.contextmanager
+def cluster_for_console(settings: Settings) -> Iterator[tuple[Path, str]]:
+    """The kubeconfig the console's worker uses: ``KUBECONFIG``, or a simulator started here."""
+    if settings.kubeconfig is not None:
+        yield settings.kubeconfig, f"from {settings.kubeconfig}"
+        return
+    from kubesim.server import Simulator
+
+    with tempfile.TemporaryDirectory(prefix="chatops-console-") as directory, Simulator() as simulator:
+        simulator.start()
+        yield (
+            simulator.write_kubeconfig(Path(directory) / "kubeconfig"),
+            "kubesim (in-process, default scenario)",
+        )

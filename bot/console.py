@@ -1,0 +1,162 @@
+"""The console chat: the same engine as Slack, typed in a terminal or read from a script.
+
+Lines are messages from the current user in one channel. ``/as NAME`` switches the person (so an
+approval by someone else can be tried), ``#N TEXT`` replies in the thread of request N, and lines
+starting with ``# `` are comments. Replies are printed with the thread they belong to, and job
+progress is printed as the worker reports it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.core.conversation import Engine, Message, Reply
+from bot.core.jobevents import JobEvent
+from bot.core.messages import console as messages
+from bot.embedded import EmbeddedWorker
+from bot.events import EventFeed
+
+DEMO_USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "dave": "U_DAVE"}
+"""The people of the demo policy, by the names the console accepts after ``/as``."""
+
+CONSOLE_CHANNEL = "C_CONSOLE"
+JOB_WAIT_SECONDS = 900.0
+"""How long the console waits for a job's last word before giving the prompt back."""
+
+
+@dataclasses.dataclass
+class ConsoleSession:
+    """One console conversation: who is typing, the threads so far, and where output goes."""
+
+    engine: Engine
+    feed: EventFeed
+    out: TextIO
+    worker: EmbeddedWorker | None = None
+    user: str = DEMO_USERS["alice"]
+    channel: str = CONSOLE_CHANNEL
+    echo: bool = True
+    threads: dict[str, int] = dataclasses.field(default_factory=dict)
+    _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
+    _epoch: int = dataclasses.field(default_factory=lambda: int(time.time()))
+
+    @property
+    def user_name(self) -> str:
+        """The short name of the current user, for prompts."""
+        names = {uid: name for name, uid in DEMO_USERS.items()}
+        return names.get(self.user, self.user)
+
+    def run(self, lines: Iterable[str]) -> bool:
+        """Handle every line; return False if any line crashed (the rest still ran)."""
+        ok = True
+        for line in lines:
+            ok = self.handle_line(line) and ok
+        return ok
+
+    def handle_line(self, line: str) -> bool:
+        """Handle one typed line; return False only if it crashed."""
+        text = line.rstrip("\n")
+        stripped = text.strip()
+        if not stripped or stripped == "#" or stripped.startswith("# "):
+            return True
+        if self.echo:
+            self._print(f"{self.user_name}> {stripped}")
+        if stripped.startswith("/"):
+            self._console_command(stripped)
+            return True
+        thread_ts: str | None = None
+        if stripped.startswith("#"):
+            number, _, rest = stripped[1:].partition(" ")
+            thread_ts = self._thread_by_number(number)
+            if thread_ts is None:
+                self._print(messages.no_such_thread(number))
+                return True
+            stripped = rest
+        message = Message(
+            user=self.user, channel=self.channel, ts=self._next_ts(), text=stripped, thread_ts=thread_ts
+        )
+        try:
+            replies = self.engine.handle(message)
+        except Exception as error:  # shown, counted, and the session goes on
+            self._print(messages.crashed(error))
+            return False
+        for reply in replies:
+            self._show_reply(reply)
+        jobs = {reply.job_id for reply in replies if reply.job_id}
+        if jobs:
+            self._follow(jobs)
+        return True
+
+    def _console_command(self, text: str) -> None:
+        verb, _, argument = text.partition(" ")
+        if verb == "/as" and argument.strip():
+            name = argument.strip()
+            self.user = DEMO_USERS.get(name.lower(), name)
+            self._print(messages.now_typing_as(self.user_name, self.user))
+        elif verb in {"/help", "/?"}:
+            self._print(messages.console_help(sorted(DEMO_USERS)))
+        else:
+            self._print(messages.unknown_console_command(verb))
+
+    def _follow(self, job_ids: set[str]) -> None:
+        """Print job events until every job in ``job_ids`` has said its last word."""
+        if self.worker is not None:
+            self.worker.start_burst()
+        pending = set(job_ids)
+        deadline = time.monotonic() + JOB_WAIT_SECONDS
+        while pending and time.monotonic() < deadline:
+            for event in self.feed.read(block_ms=200):
+                self._show_event(event)
+                if event.kind.is_final:
+                    pending.discard(event.job_id)
+            if self.worker is not None and not self.worker.busy and pending:
+                # The burst ended; pick up anything left, then stop waiting if nothing more comes.
+                for event in self.feed.read(block_ms=200):
+                    self._show_event(event)
+                    if event.kind.is_final:
+                        pending.discard(event.job_id)
+                if pending and not self.worker.busy:
+                    for error in self.worker.errors:
+                        self._print(messages.worker_error(error))
+                    self.worker.errors.clear()
+                    break
+        for job_id in sorted(pending):
+            self._print(messages.still_running(job_id))
+
+    def _show_reply(self, reply: Reply) -> None:
+        number = self._thread_number(reply.thread_ts)
+        prefix = f"  [#{number}] bot"
+        if reply.ephemeral:
+            prefix += messages.only_you(self.user_name)
+        self._print_block(prefix + ": ", reply.text)
+
+    def _show_event(self, event: JobEvent) -> None:
+        number = self._thread_number(event.thread_ts)
+        self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+
+    def _thread_number(self, thread_ts: str) -> int:
+        if thread_ts not in self.threads:
+            self.threads[thread_ts] = len(self.threads) + 1
+        return self.threads[thread_ts]
+
+    def _thread_by_number(self, number: str) -> str | None:
+        for ts, index in self.threads.items():
+            if str(index) == number:
+                return ts
+        return None
+
+    def _next_ts(self) -> str:
+        return f"{self._epoch}.{next(self._clock):06d}"
+
+    def _print_block(self, prefix: str, text: str) -> None:
+        lines = text.splitlines() or [""]
+        self._print(prefix + lines[0])
+        indent = " " * len(prefix)
+        for line in lines[1:]:
+            self._print(indent + line)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)

@@ -1,0 +1,95 @@
+"""What a job tells the people who asked for it, as it runs: the events workers publish and adapters show.
+
+Workers append :class:`JobEvent` records to one Redis stream; the console and the Slack adapter read
+the stream and render each event in the thread of the request (a job card later). This module only
+defines the record and its flat encoding, so both sides agree without importing each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Mapping
+from typing import Any
+
+EVENTS_STREAM = "chatops:job-events"
+"""The Redis stream every job event goes to."""
+
+
+class EventKind(enum.StrEnum):
+    """Where a job is in its life, as people see it."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    PROGRESS = "progress"
+    WARNING = "warning"
+    PLAN = "plan"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        """True for the kinds after which nothing more is said about the job."""
+        return self in {EventKind.SUCCEEDED, EventKind.FAILED, EventKind.CANCELLED}
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestContext:
+    """Who asked for a job, and where the answers go. Travels with the job as JSON."""
+
+    job_id: str
+    user: str
+    channel: str
+    thread_ts: str
+    cluster: str
+    text: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON-safe form passed to the job function."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RequestContext:
+        """Rebuild the context a job received; unknown keys are ignored."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: str(value) for key, value in data.items() if key in names})
+
+
+@dataclasses.dataclass(frozen=True)
+class JobEvent:
+    """One thing a job says: a kind, one line for people, and structured details."""
+
+    job_id: str
+    kind: EventKind
+    text: str
+    channel: str
+    thread_ts: str
+    at: float
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_fields(self) -> dict[str, str]:
+        """Flatten to the string fields a Redis stream entry holds."""
+        return {
+            "job_id": self.job_id,
+            "kind": self.kind.value,
+            "text": self.text,
+            "channel": self.channel,
+            "thread_ts": self.thread_ts,
+            "at": repr(self.at),
+            "details": json.dumps(dict(self.details), sort_keys=True, default=str),
+        }
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> JobEvent:
+        """Rebuild an event from a stream entry written by :meth:`to_fields`."""
+        return cls(
+            job_id=fields["job_id"],
+            kind=EventKind(fields["kind"]),
+            text=fields["text"],
+            channel=fields["channel"],
+            thread_ts=fields["thread_ts"],
+            at=float(fields["at"]),
+            details=json.loads(fields.get("details") or "{}"),
+        )

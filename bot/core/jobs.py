@@ -1,0 +1,124 @@
+"""From an allowed command to the job that carries it out: ids, function paths and JSON arguments.
+
+Pure: the dispatcher (``bot.dispatch``) puts a :class:`JobSpec` on the cluster's queue by dotted path,
+so the bot never imports the Kubernetes client. Job ids are derived from the chat message that asked,
+so the same message delivered twice names the same job and is enqueued once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.jobevents import RequestContext
+
+JOBS_MODULE = "workers.jobs"
+"""Where every job function lives; a command ``upgrade plan`` runs ``workers.jobs.upgrade_plan``."""
+
+DEFAULT_TIMEOUT_SECONDS = 1800
+"""How long a job may run before the worker stops it (drains of big nodes take minutes)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    """The outcome of submitting a job."""
+
+    job_id: str
+    duplicate: bool
+    """True when the same request was already submitted (a redelivery); nothing new was queued."""
+    position: int | None = None
+    """Jobs ahead of this one in its queue, when known."""
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSummary:
+    """A job as ``jobs`` lists it."""
+
+    job_id: str
+    description: str
+    status: str
+    enqueued_at: dt.datetime | None
+    user: str
+
+
+def job_id_for(*, channel: str, message_ts: str) -> str:
+    """The id of the job a chat message asks for: stable across deliveries, short enough to type.
+
+    RQ accepts ``[A-Za-z0-9_-]`` only, so the channel and timestamp are hashed rather than joined.
+    """
+    digest = hashlib.sha256(f"{channel}\x00{message_ts}".encode()).hexdigest()
+    return f"job-{digest[:10]}"
+
+
+def queue_name(cluster: str) -> str:
+    """The RQ queue of a cluster: one per cluster, so a worker can run inside each cluster."""
+    return f"chatops-{cluster}"
+
+
+def cancel_flag_key(job_id: str) -> str:
+    """The Redis key a running job checks between steps to learn that it was cancelled."""
+    return f"chatops:cancel:{job_id}"
+
+
+def function_path(command_name: str) -> str:
+    """The dotted path of the job function for a policy command name."""
+    return f"{JOBS_MODULE}.{command_name.replace(' ', '_').replace('-', '_')}"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    """Everything needed to enqueue one job; JSON-safe throughout."""
+
+    job_id: str
+    function: str
+    cluster: str
+    description: str
+    kwargs: Mapping[str, Any]
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+
+    @property
+    def queue(self) -> str:
+        """The queue this job goes to."""
+        return queue_name(self.cluster)
+
+
+def json_safe(value: Any) -> Any:
+    """Turn command field values (tuples, enums, nested dataclasses) into JSON values."""
+    if isinstance(value, enum.Enum):
+        return json_safe(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: json_safe(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, tuple | list | frozenset | set):
+        return [json_safe(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"{type(value).__name__} is not JSON-safe")
+
+
+def job_spec(
+    *,
+    command_name: str,
+    arguments: Mapping[str, Any],
+    request: RequestContext,
+    description: str,
+) -> JobSpec:
+    """Build the job for an allowed command.
+
+    ``arguments`` are the command's own fields (already resolved: namespace filled in from the
+    policy's default). The request context travels as the ``request`` keyword.
+    """
+    kwargs = {key: json_safe(value) for key, value in arguments.items()}
+    kwargs["request"] = request.to_json()
+    return JobSpec(
+        job_id=request.job_id,
+        function=function_path(command_name),
+        cluster=request.cluster,
+        description=description,
+        kwargs=kwargs,
+    )

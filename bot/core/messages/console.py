@@ -1,0 +1,66 @@
+"""Sentences of the console chat (the terminal stand-in for Slack)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def no_such_thread(number: str) -> str:
+    """``#N`` named a thread that does not exist."""
+    return f"  (there is no thread #{number} yet; requests are numbered as they are made)"
+
+
+def crashed(error: BaseException) -> str:
+    """The engine raised: a bug. Shown, and the session goes on."""
+    return f"  !! internal error while handling that line ({type(error).__name__}: {error}); please report it"
+
+
+def worker_error(error: BaseException) -> str:
+    """The embedded worker stopped on an error."""
+    return f"  !! the embedded worker stopped: {type(error).__name__}: {error}"
+
+
+def still_running(job_id: str) -> str:
+    """The console stopped waiting for a job."""
+    return f"  ({job_id} is still running; `jobs` shows it)"
+
+
+def only_you(user_name: str) -> str:
+    """Marks an ephemeral reply."""
+    return f" (only {user_name} sees this)"
+
+
+def now_typing_as(name: str, user_id: str) -> str:
+    """After ``/as``."""
+    return f"  (now typing as {name}, {user_id})"
+
+
+def unknown_console_command(verb: str) -> str:
+    """A slash command the console does not know."""
+    return f"  (unknown console command {verb}; /help lists them)"
+
+
+def console_help(users: Sequence[str]) -> str:
+    """``/help`` in the console."""
+    return "\n".join(
+        [
+            "  Console commands:",
+            "    /as NAME      type as someone else: " + ", ".join(users) + " (or a user id)",
+            "    #N TEXT       reply in the thread of request N (approve, deny REASON)",
+            "    # comment     ignored",
+            "  Anything else is a message to the bot; try `help`.",
+        ]
+    )
+
+
+def banner(*, cluster_source: str, redis_source: str, user: str) -> str:
+    """Printed when an interactive console starts."""
+    return (
+        f"chatops console: cluster {cluster_source}, Redis {redis_source}. You are {user}.\n"
+        "Type `help` for commands, /help for console commands, Ctrl-D to leave."
+    )
+
+
+def slack_not_yet() -> str:
+    """``chatops bot`` before the Slack app ships."""
+    return "chatops bot: the Slack app is not part of this version yet; try `chatops console`."

@@ -1,0 +1,53 @@
+"""The command reference as data: name, usage, summary and kubectl spellings for every command.
+
+``help`` renders it in chat and the README's command table is generated from it, so the two can never
+disagree with each other or with the grammar (tests parse every usage example).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.messages import usage as messages
+from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+
+
+@dataclass(frozen=True)
+class CommandReference:
+    """One command as ``help`` shows it."""
+
+    name: str
+    """The policy name, as in :data:`bot.core.vocabulary.COMMAND_NAMES`: ``"upgrade nodes"``."""
+    usage: str
+    """How to write it, with UPPERCASE placeholders and ``[optional]`` parts."""
+    summary: str
+    """What it does, in one sentence."""
+    aliases: tuple[str, ...]
+    """kubectl-style spellings that are accepted too."""
+    read_only: bool
+    """Whether it changes nothing in the cluster."""
+
+
+def command_reference() -> tuple[CommandReference, ...]:
+    """Every command, in ``help`` order."""
+    return tuple(_reference(name) for name in COMMAND_NAMES)
+
+
+def reference_for(topic: str) -> tuple[CommandReference, ...]:
+    """The commands ``help TOPIC`` covers: one command, or a group such as ``upgrade``; none if unknown.
+
+    ``topic`` is what :class:`bot.core.commands.Help` carries, so aliases are already resolved.
+    """
+    if topic in COMMAND_NAMES:
+        return (_reference(topic),)
+    return tuple(_reference(name) for name in COMMAND_NAMES if name.split()[0] == topic and " " in name)
+
+
+def _reference(name: str) -> CommandReference:
+    return CommandReference(
+        name=name,
+        usage=messages.usage_line(name),
+        summary=messages.summary(name),
+        aliases=messages.aliases(name),
+        read_only=name in READ_ONLY_COMMANDS,
+    )

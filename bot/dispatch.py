@@ -1,0 +1,99 @@
+"""Putting jobs on RQ queues, one queue per cluster, and reading back what happened to them.
+
+The only module of the bot that talks to RQ. Jobs are enqueued by dotted path with the JSON
+serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
+message delivered twice enqueues once for as long as the job is remembered (a day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.core.jobs import JobSpec, JobSummary, Submission, cancel_flag_key, queue_name
+
+REMEMBER_SECONDS = 86_400
+"""How long finished and failed jobs (and so their de-duplication) are kept."""
+
+
+class RQDispatcher:
+    """Enqueues :class:`JobSpec` values and answers questions about jobs, for one Redis."""
+
+    def __init__(self, connection: Redis) -> None:
+        self._connection = connection
+
+    def queue(self, cluster: str) -> Queue:
+        """The queue of ``cluster``."""
+        return Queue(queue_name(cluster), connection=self._connection, serializer=JSONSerializer)
+
+    def submit(self, spec: JobSpec) -> Submission:
+        """Enqueue ``spec`` unless a job with its id already exists."""
+        queue = self.queue(spec.cluster)
+        try:
+            job = queue.enqueue_call(
+                spec.function,
+                kwargs=dict(spec.kwargs),
+                job_id=spec.job_id,
+                unique=True,
+                description=spec.description,
+                timeout=spec.timeout_seconds,
+                result_ttl=REMEMBER_SECONDS,
+                failure_ttl=REMEMBER_SECONDS,
+                meta={"user": spec.kwargs.get("request", {}).get("user", "")},
+            )
+        except DuplicateJobError:
+            return Submission(job_id=spec.job_id, duplicate=True)
+        position = job.get_position()
+        return Submission(job_id=job.id, duplicate=False, position=position)
+
+    def cancel(self, job_id: str) -> str | None:
+        """Cancel a job that has not started; return its status before, or None if unknown.
+
+        Running jobs are not killed here: they check for cancellation between steps (a SIGKILL in
+        the middle of a drain would leave it half done).
+        """
+        try:
+            job = Job.fetch(job_id, connection=self._connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            return None
+        status = job.get_status(refresh=True)
+        if status in {JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED}:
+            try:
+                job.cancel()
+            except InvalidJobOperation:
+                return str(job.get_status(refresh=True))
+            return str(status.value if status else "unknown")
+        if status == JobStatus.STARTED:
+            self._connection.set(cancel_flag_key(job_id), 1, ex=REMEMBER_SECONDS)
+        return str(status.value if status else "unknown")
+
+    def recent(self, cluster: str, *, limit: int = 10) -> list[JobSummary]:
+        """The latest jobs of ``cluster``: running, queued, then finished and failed, newest first."""
+        queue = self.queue(cluster)
+        ids: list[str] = []
+        ids += queue.started_job_registry.get_job_ids(cleanup=False)
+        ids += queue.get_job_ids()
+        ids += list(reversed(queue.finished_job_registry.get_job_ids(cleanup=False)))
+        ids += list(reversed(queue.failed_job_registry.get_job_ids(cleanup=False)))
+        ids += list(reversed(queue.canceled_job_registry.get_job_ids(cleanup=False)))
+        summaries: list[JobSummary] = []
+        for job in Job.fetch_many(ids, connection=self._connection, serializer=JSONSerializer):
+            if job is None:
+                continue
+            status = job.get_status(refresh=False)
+            summaries.append(
+                JobSummary(
+                    job_id=job.id,
+                    description=job.description or job.func_name or job.id,
+                    status=status.value if status else "unknown",
+                    enqueued_at=job.enqueued_at,
+                    user=str(job.meta.get("user", "")),
+                )
+            )
+        summaries.sort(key=lambda s: s.enqueued_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
+        return summaries[:limit]

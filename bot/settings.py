@@ -1,0 +1,106 @@
+"""Settings, read once from the environment into one frozen object at the edge of the program.
+
+Nothing deeper than the entry points reads ``os.environ``: adapters and engines receive a
+:class:`Settings` (or the few values they need) as keyword arguments. Tokens are wrapped in
+:class:`Secret` so that printing or logging the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_CLUSTER = "default"
+"""The cluster a bot and a worker agree on when neither is told otherwise."""
+
+
+class SettingsError(ValueError):
+    """A setting has a value the program cannot use; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Secret:
+    """A secret value whose ``repr`` and ``str`` never show it."""
+
+    value: str = dataclasses.field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self.value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the bot and the workers take from their environment."""
+
+    redis_url: str | None = None
+    """``REDIS_URL``: the Redis behind queues, approvals and timelines. None means embedded (fakeredis)."""
+
+    kubeconfig: Path | None = None
+    """``KUBECONFIG``: the cluster the workers act on. None means the in-process simulator (console only)."""
+
+    policy_path: Path | None = None
+    """``CHATOPS_POLICY``: the policy YAML file. None means the built-in demo policy (console only)."""
+
+    cluster: str = DEFAULT_CLUSTER
+    """``CHATOPS_CLUSTER``: the cluster name commands go to when they do not say ``--cluster``."""
+
+    slack_bot_token: Secret = Secret("")
+    """``SLACK_BOT_TOKEN``: the bot token (xoxb-…)."""
+
+    slack_signing_secret: Secret = Secret("")
+    """``SLACK_SIGNING_SECRET``: verifies that requests come from Slack (HTTP mode)."""
+
+    slack_app_token: Secret = Secret("")
+    """``SLACK_APP_TOKEN``: an app-level token (xapp-…); when set, the bot uses Socket Mode."""
+
+    slack_api_url: str | None = None
+    """``SLACK_API_URL``: base URL of the Slack Web API, for proxies, staging and tests."""
+
+    host: str = "0.0.0.0"
+    """``HOST``: where the HTTP-mode bot listens."""
+
+    port: int = 3000
+    """``PORT``: the HTTP-mode bot's port."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
+
+        def text(name: str) -> str | None:
+            value = environ.get(name, "").strip()
+            return value or None
+
+        def path(name: str) -> Path | None:
+            value = text(name)
+            return Path(value).expanduser() if value else None
+
+        port_text = text("PORT") or "3000"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"PORT must be a port number between 1 and 65535, not {port_text!r}")
+        cluster = text("CHATOPS_CLUSTER") or DEFAULT_CLUSTER
+        if not _is_cluster_name(cluster):
+            raise SettingsError(
+                f"CHATOPS_CLUSTER must be a short name of letters, digits and dashes, not {cluster!r}"
+            )
+        return cls(
+            redis_url=text("REDIS_URL"),
+            kubeconfig=path("KUBECONFIG"),
+            policy_path=path("CHATOPS_POLICY"),
+            cluster=cluster,
+            slack_bot_token=Secret(text("SLACK_BOT_TOKEN") or ""),
+            slack_signing_secret=Secret(text("SLACK_SIGNING_SECRET") or ""),
+            slack_app_token=Secret(text("SLACK_APP_TOKEN") or ""),
+            slack_api_url=text("SLACK_API_URL"),
+            host=text("HOST") or "0.0.0.0",
+            port=int(port_text),
+        )
+
+
+def _is_cluster_name(name: str) -> bool:
+    return 0 < len(name) <= 63 and all(c.isalnum() or c == "-" for c in name) and name[0].isalnum()

@@ -1,0 +1,82 @@
+"""The console chat end to end: the `chatops console` program on the embedded default."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHATOPS = Path(sys.executable).parent / "chatops"
+
+
+def run_console(script: str, tmp_path: Path, *, stdin: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``chatops console`` on the embedded default with ``script`` as its lines."""
+    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "KUBECONFIG"}}
+    env.pop("CHATOPS_POLICY", None)
+    if stdin:
+        return subprocess.run(
+            [str(CHATOPS), "console"],
+            input=script,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    path = tmp_path / "script.chat"
+    path.write_text(script)
+    return subprocess.run(
+        [str(CHATOPS), "console", "--script", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_a_cordon_typed_in_the_console_cordons_the_simulated_node(tmp_path: Path) -> None:
+    """The queued job runs on the embedded worker against kubesim and reports kubectl's words."""
+    result = run_console("cordon node-3\nuncordon node-3\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "node/node-3 cordoned" in result.stdout
+    assert "node/node-3 uncordoned" in result.stdout
+    assert len(re.findall(r"^  \[#\d+\] succeeded: ", result.stdout, flags=re.MULTILINE)) == 2
+
+
+@pytest.mark.slow
+def test_piped_lines_are_read_like_a_script(tmp_path: Path) -> None:
+    """With stdin piped, the console reads the lines, prints the conversation and exits 0."""
+    result = run_console("nodes\n", tmp_path, stdin=True)
+    assert result.returncode == 0, result.stderr
+    assert "alice> nodes" in result.stdout
+    assert "node-1" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_readme_demo_script_runs_end_to_end(tmp_path: Path) -> None:
+    """examples/demo.chat, the script the README shows, runs without a crashed line."""
+    result = run_console((ROOT / "examples" / "demo.chat").read_text(), tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "internal error" not in result.stdout
+    assert "(only dave sees this)" in result.stdout
+
+
+def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A wrong path is named, with exit status 2 and no traceback."""
+    result = subprocess.run(
+        [str(CHATOPS), "console", "--script", str(tmp_path / "nope.chat")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no such script file" in result.stderr
+    assert "Traceback" not in result.stderr

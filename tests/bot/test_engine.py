@@ -1,0 +1,172 @@
+"""The conversation engine: from a chat message to replies and queued jobs, under a policy."""
+
+from __future__ import annotations
+
+import json
+
+import fakeredis
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from bot.core.conversation import Engine, Message
+from bot.core.jobs import job_id_for, queue_name
+from bot.core.messages import jobs as job_messages
+from bot.core.policy_file import demo_policy, load_policy
+from bot.dispatch import RQDispatcher
+
+ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
+
+
+@pytest.fixture(name="connection")
+def fixture_connection() -> Redis:
+    """An in-memory Redis with Lua, enough for RQ's unique enqueue."""
+    connection: Redis = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    return connection
+
+
+@pytest.fixture(name="engine")
+def fixture_engine(connection: Redis) -> Engine:
+    """The engine under the demo policy, queueing onto RQ in fakeredis."""
+    return Engine(policy=demo_policy(), jobs=RQDispatcher(connection), default_cluster="default")
+
+
+def message(
+    text: str, *, user: str = ALICE, ts: str = "1700000000.000100", thread: str | None = None
+) -> Message:
+    """A message in the console channel."""
+    return Message(user=user, channel="C_OPS", ts=ts, text=text, thread_ts=thread)
+
+
+def queued_jobs(connection: Redis, cluster: str = "default") -> list[Job]:
+    """The jobs waiting on a cluster's queue."""
+    queue = Queue(queue_name(cluster), connection=connection, serializer=JSONSerializer)
+    return queue.get_jobs()
+
+
+def test_an_allowed_cordon_is_queued_with_json_arguments_and_a_message_derived_id(
+    engine: Engine, connection: Redis
+) -> None:
+    """cordon node-3 becomes workers.jobs.cordon(node=..., dry_run=False, request=...) on the default queue."""
+    replies = engine.handle(message("<@UBOT> cordon node-3"))
+    job_id = job_id_for(channel="C_OPS", message_ts="1700000000.000100")
+    assert [reply.job_id for reply in replies] == [job_id]
+    assert job_id in replies[0].text
+    [job] = queued_jobs(connection)
+    assert job.id == job_id
+    assert job.func_name == "workers.jobs.cordon"
+    assert job.kwargs["node"] == "node-3"
+    assert job.kwargs["dry_run"] is False
+    assert job.kwargs["request"]["user"] == ALICE
+    assert job.kwargs["request"]["thread_ts"] == "1700000000.000100"
+    json.dumps(job.kwargs)  # JSON-safe throughout
+
+
+def test_the_same_message_delivered_twice_enqueues_once(engine: Engine, connection: Redis) -> None:
+    """A redelivery (same channel and ts) is answered as a duplicate and queues nothing more."""
+    first = engine.handle(message("cordon node-3"))
+    second = engine.handle(message("cordon node-3"))
+    assert len(queued_jobs(connection)) == 1
+    assert second[0].text == job_messages.duplicate(job_id=str(first[0].job_id))
+
+
+def test_different_messages_make_different_jobs(engine: Engine, connection: Redis) -> None:
+    """Two requests with the same words are two jobs."""
+    engine.handle(message("cordon node-3", ts="1.000001"))
+    engine.handle(message("uncordon node-3", ts="1.000002"))
+    assert [job.func_name for job in queued_jobs(connection)] == [
+        "workers.jobs.cordon",
+        "workers.jobs.uncordon",
+    ]
+
+
+def test_cluster_option_routes_the_job_to_that_clusters_queue(engine: Engine, connection: Redis) -> None:
+    """--cluster picks the queue; nothing lands on the default one."""
+    engine.handle(message("cordon node-3 --cluster prod-eu"))
+    assert queued_jobs(connection) == []
+    [job] = queued_jobs(connection, "prod-eu")
+    assert job.kwargs["request"]["cluster"] == "prod-eu"
+
+
+def test_a_denied_command_names_the_rule_and_queues_nothing(engine: Engine, connection: Redis) -> None:
+    """Dave is a viewer: the cordon rule refuses him, only he sees why, and nothing is queued."""
+    [reply] = engine.handle(message("cordon node-3", user=DAVE))
+    assert reply.ephemeral
+    assert "rule 2" in reply.text
+    assert queued_jobs(connection) == []
+
+
+def test_a_usage_error_is_answered_to_the_sender_only(engine: Engine, connection: Redis) -> None:
+    """A typo gets a usage line and a suggestion, never a traceback."""
+    [reply] = engine.handle(message("cordn node-3"))
+    assert reply.ephemeral
+    assert "cordon" in reply.text
+    assert queued_jobs(connection) == []
+
+
+def test_a_command_needing_approval_is_not_queued_without_it(connection: Redis) -> None:
+    """drain needs a lead's approval under the demo policy; nothing runs on one person's word."""
+    engine = Engine(
+        policy=demo_policy(),
+        jobs=RQDispatcher(connection),
+        default_cluster="default",
+        implemented=frozenset({"drain"}),
+    )
+    [reply] = engine.handle(message("drain node-2"))
+    assert "leads" in reply.text
+    assert queued_jobs(connection) == []
+
+
+def test_deployment_commands_get_the_policys_default_namespace(connection: Redis) -> None:
+    """status web with no -n runs in the policy's default namespace."""
+    policy = load_policy(
+        "default_namespace: shop\nrules:\n  - commands: ['*']\n    allow: ['*']\n", source="test"
+    )
+    engine = Engine(
+        policy=policy,
+        jobs=RQDispatcher(connection),
+        default_cluster="default",
+        implemented=frozenset({"status"}),
+    )
+    engine.handle(message("status web"))
+    [job] = queued_jobs(connection)
+    assert job.kwargs["namespace"] == "shop"
+    assert job.kwargs["deployment"] == "web"
+
+
+def test_help_lists_only_what_the_person_may_run(engine: Engine) -> None:
+    """Dave sees read-only commands in help, not cordon."""
+    [reply] = engine.handle(message("help", user=DAVE))
+    assert "nodes" in reply.text
+    assert "cordon" not in reply.text
+
+
+def test_jobs_lists_the_latest_jobs_of_the_cluster(engine: Engine) -> None:
+    """After a cordon is queued, jobs shows it."""
+    [queued] = engine.handle(message("cordon node-3", ts="1.000001"))
+    [listing] = engine.handle(message("jobs", ts="1.000002"))
+    assert str(queued.job_id) in listing.text
+    assert "queued" in listing.text
+
+
+def test_cancel_withdraws_a_queued_job(engine: Engine, connection: Redis) -> None:
+    """A queued job cancelled by id never runs."""
+    [queued] = engine.handle(message("cordon node-3", ts="1.000001"))
+    [answer] = engine.handle(message(f"cancel {queued.job_id}", ts="1.000002"))
+    assert "Cancelled" in answer.text
+    assert queued_jobs(connection) == []
+
+
+def test_cancel_of_an_unknown_job_says_so(engine: Engine) -> None:
+    """cancel with an id nobody issued is a clear answer, not an error."""
+    [answer] = engine.handle(message("cancel job-0000000000"))
+    assert "There is no job" in answer.text
+
+
+def test_a_command_that_is_understood_but_not_built_says_so(engine: Engine, connection: Redis) -> None:
+    """etcd snapshot parses and is allowed for oncall, but says plainly that it is not available yet."""
+    [answer] = engine.handle(message("etcd snapshot"))
+    assert answer.text == job_messages.not_available_yet(command="etcd snapshot")
+    assert queued_jobs(connection) == []

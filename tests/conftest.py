@@ -1,0 +1,33 @@
+"""Fixtures shared by the whole suite: a real Redis server, and clean Redis databases per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from tests.support.redis_server import RedisServer, running_redis
+
+
+@pytest.fixture(scope="session", name="redis_server")
+def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session, on a free loopback port."""
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+@pytest.fixture(name="redis_url")
+def fixture_redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The URL of an emptied Redis database for this test."""
+    connection = Redis.from_url(redis_server.url)
+    connection.flushall()
+    yield redis_server.url
+    connection.close()
+
+
+@pytest.fixture(name="tmp_dir")
+def fixture_tmp_dir(tmp_path: Path) -> Path:
+    """A per-test directory (alias kept short for readability in integration tests)."""
+    return tmp_path

@@ -1,0 +1,1 @@
+"""Tests of the Slack-agnostic core: grammar, policy, approvals, timeline."""

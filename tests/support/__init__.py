@@ -1,0 +1,1 @@
+"""Test support: real servers and processes the tests start for themselves."""

@@ -60,7 +60,3 @@ def banner(*, cluster_source: str, redis_source: str, user: str) -> str:
         "Type `help` for commands, /help for console commands, Ctrl-D to leave."
     )
 
-
-def slack_not_yet() -> str:
-    """``chatops bot`` before the Slack app ships."""
-    return "chatops bot: the Slack app is not part of this version yet; try `chatops console`."

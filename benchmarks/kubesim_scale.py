@@ -1,0 +1,229 @@
+"""kubesim at scale: 5,000 nodes and 150,000 pods load and serve; lists by node come from an index.
+
+Figures, each with its peer from the same run:
+
+* load time of the scenario through the store, against parsing the same YAML alone;
+* peak memory (RSS) of the loaded simulator, against the size of the objects as JSON;
+* latency of get / list-by-node / patch / evict over HTTP, against a ``/healthz`` round trip on
+  the same keep-alive connection; and list-by-node (field selector, indexed) against the same
+  pods selected by a label (a full scan).
+
+Controllers are not started: this measures the API server and store, which is what kubectl and
+the workers hit. Run: ``make bench`` or ``python -m benchmarks kubesim --nodes 5000 --pods-per-node 30``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+from benchmarks.stats import Sample, machine, measure, table
+
+
+def scenario_documents(*, nodes: int, pods_per_node: int) -> Iterator[dict[str, object]]:
+    """A large cluster: Ready nodes and bare running pods spread evenly, labelled with their node."""
+    for n in range(nodes):
+        name = f"node-{n:05d}"
+        yield {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+            "spec": {},
+            "status": {
+                "capacity": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+                "allocatable": {"cpu": "16", "memory": "64Gi", "pods": "110"},
+                "nodeInfo": {"kubeletVersion": "v1.31.4", "kubeProxyVersion": "v1.31.4"},
+            },
+        }
+    for n in range(nodes):
+        node = f"node-{n:05d}"
+        for p in range(pods_per_node):
+            yield {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"app-{n:05d}-{p:02d}", "namespace": "default", "labels": {"node": node}},
+                "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx:1.27"}]},
+            }
+
+
+def write_scenario(path: Path, *, nodes: int, pods_per_node: int) -> int:
+    """Write the scenario YAML; return the JSON size of its objects in bytes."""
+    documents = list(scenario_documents(nodes=nodes, pods_per_node=pods_per_node))
+    path.write_text(yaml.dump_all(documents, Dumper=yaml.CSafeDumper), encoding="utf-8")
+    return sum(len(json.dumps(doc, separators=(",", ":"))) for doc in documents)
+
+
+def load_probe(path: Path) -> dict[str, float]:
+    """In this process: parse the YAML alone, then load it into a fresh simulator (run in a child)."""
+    from kubesim.scenario import read_scenario
+    from kubesim.server import Simulator
+
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    read_scenario(path)
+    parse_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    simulator = Simulator(scenario=path)
+    load_seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    del simulator
+    return {
+        "parse_seconds": parse_seconds,
+        "load_seconds": load_seconds,
+        "peak_rss_bytes": peak_kib * 1024.0,
+        "baseline_rss_bytes": baseline_rss * 1024.0,
+    }
+
+
+class Client:
+    """A keep-alive HTTP client for precise round trips."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def call(self, method: str, path: str, body: object | None = None, content_type: str = "application/json") -> int:
+        """One request; the body is read fully; returns the status."""
+        headers = {"Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = content_type
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status
+
+
+def latencies(path: Path, *, nodes: int, pods_per_node: int, repeat: int) -> list[Sample]:
+    """Round trips against a loaded simulator."""
+    from kubesim.server import Simulator
+
+    simulator = Simulator(scenario=path)
+    simulator.start(controllers=False)
+    client = Client(simulator.url)
+    middle = f"node-{nodes // 2:05d}"
+    counter = iter(range(10**9))
+    victims = iter((n, p) for p in range(pods_per_node) for n in range(nodes))
+    try:
+        samples = [
+            measure("healthz (peer)", lambda: client.call("GET", "/healthz"), repeat=repeat),
+            measure(
+                "get pod",
+                lambda: client.call("GET", f"/api/v1/namespaces/default/pods/app-{nodes // 3:05d}-01"),
+                repeat=repeat,
+            ),
+            measure(
+                "list pods by node (index)",
+                lambda: client.call("GET", f"/api/v1/pods?fieldSelector=spec.nodeName%3D{middle}"),
+                repeat=repeat,
+            ),
+            measure(
+                "list pods by label (scan, peer)",
+                lambda: client.call("GET", f"/api/v1/pods?labelSelector=node%3D{middle}"),
+                repeat=max(3, repeat // 10),
+                warmup=1,
+            ),
+            measure(
+                "patch node",
+                lambda: client.call(
+                    "PATCH",
+                    f"/api/v1/nodes/{middle}",
+                    {"metadata": {"labels": {"bench": str(next(counter))}}},
+                    "application/strategic-merge-patch+json",
+                ),
+                repeat=repeat,
+            ),
+        ]
+
+        def evict() -> None:
+            n, p = next(victims)
+            name = f"app-{n:05d}-{p:02d}"
+            status = client.call(
+                "POST",
+                f"/api/v1/namespaces/default/pods/{name}/eviction",
+                {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "default"}},
+            )
+            if status != 201:
+                raise RuntimeError(f"eviction of {name} answered {status}")
+
+        samples.append(measure("evict pod", evict, repeat=repeat))
+        return samples
+    finally:
+        simulator.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the scale benchmark and print its table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks kubesim")
+    parser.add_argument("--nodes", type=int, default=5000)
+    parser.add_argument("--pods-per-node", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--workdir", type=Path, default=Path("bench-results"))
+    parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.probe:
+        print(json.dumps(load_probe(args.probe)))
+        return 0
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    path = args.workdir / f"scale-{args.nodes}x{args.pods_per_node}.yaml"
+    json_bytes = write_scenario(path, nodes=args.nodes, pods_per_node=args.pods_per_node)
+    pods = args.nodes * args.pods_per_node
+    probes = []
+    for _ in range(3):
+        child = subprocess.run(
+            [sys.executable, "-m", "benchmarks", "kubesim", "--probe", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        probes.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    probes.sort(key=lambda probe: probe["load_seconds"])
+    probe = probes[1]
+    samples = latencies(path, nodes=args.nodes, pods_per_node=args.pods_per_node, repeat=args.repeat)
+    by_name = {sample.name: sample for sample in samples}
+    peer = by_name["healthz (peer)"].median
+    rows = [("figure", "median", "peer", "ratio")]
+    rows.append(
+        (
+            f"load {args.nodes} nodes + {pods} pods",
+            f"{probe['load_seconds']:.2f} s",
+            f"YAML parse alone {probe['parse_seconds']:.2f} s",
+            f"{probe['load_seconds'] / probe['parse_seconds']:.2f}x",
+        )
+    )
+    rss = probe["peak_rss_bytes"] - probe["baseline_rss_bytes"]
+    rows.append(
+        (
+            "peak memory of the loaded store",
+            f"{rss / 2**20:.0f} MiB",
+            f"objects as JSON {json_bytes / 2**20:.0f} MiB",
+            f"{rss / json_bytes:.2f}x",
+        )
+    )
+    for sample in samples:
+        if sample.name == "healthz (peer)":
+            continue
+        rows.append(
+            (
+                sample.name,
+                f"{sample.median * 1000:.2f} ms (p99 {sample.quantile(0.99) * 1000:.2f})",
+                f"healthz {peer * 1000:.2f} ms",
+                f"{sample.median / peer:.1f}x",
+            )
+        )
+    index, scan = by_name["list pods by node (index)"].median, by_name["list pods by label (scan, peer)"].median
+    rows.append(("list by node: index vs scan", f"{index * 1000:.2f} ms", f"scan {scan * 1000:.2f} ms", f"{index / scan:.3f}x"))
+    print(f"kubesim scale benchmark ({args.nodes} nodes, {pods} pods; medians of 3 loads, {args.repeat} requests)")
+    print(f"machine: {machine()}")
+    print(table(rows))
+    return 0

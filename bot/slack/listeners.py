@@ -1,0 +1,178 @@
+"""The Bolt listeners: acknowledge, reduce the payload to a message, let the engine answer, post it.
+
+Every way in ends in :meth:`SlackListeners.handle`:
+
+- ``app_mention`` and channel ``message`` events that mention the bot, and DMs: a command;
+- a reply starting with ``approve``/``deny`` in a thread: an answer to the request of that thread;
+- ``/ops TEXT``: the bot posts the request in the channel (so it has a thread) and runs it there;
+- the Approve/Deny buttons: the same answer as typing it in the thread the buttons are in.
+
+Events are acknowledged by Bolt before the listener runs and slash commands and clicks call ``ack()``
+first, so Slack always hears back within its 3 seconds; the engine itself only enqueues. The command
+message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
+go to them only (``chat.postEphemeral``). A delivery already seen (same channel and ``ts``) is
+dropped. Every other ``message`` event, and ``app_home_opened``, is acknowledged by a no-op listener
+registered last, so Slack never gets a 404 and retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.conversation import Engine, Message, Reply
+from bot.core.messages import slack as messages
+from bot.slack import payloads
+from bot.slack.dedupe import Deduplicator
+from bot.slack.metrics import SlackMetrics
+from bot.slack.payloads import Incoming, Route
+from bot.slack.people import AccountCheck
+from bot.slack.usergroups import UserGroupResolver
+
+SLASH_COMMAND = "/ops"
+SEEN_REACTION = "eyes"
+
+log = logging.getLogger(__name__)
+
+
+class SlackListeners:
+    """The app's listeners, bound to one engine and its helpers."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        dedupe: Deduplicator,
+        groups: UserGroupResolver | None = None,
+        accounts: AccountCheck | None = None,
+        metrics: SlackMetrics | None = None,
+        slash_command: str = SLASH_COMMAND,
+    ) -> None:
+        self._engine = engine
+        self._dedupe = dedupe
+        self._groups = groups
+        self._accounts = accounts
+        self._metrics = metrics
+        self._slash_command = slash_command
+
+    def register(self, app: App) -> None:
+        """Attach the listeners to ``app``; the specific ones first, the catch-alls last."""
+        app.event("app_mention", matchers=[self.is_routable])(self.on_event)
+        app.event("message", matchers=[self.is_routable])(self.on_event)
+        app.command(self._slash_command)(self.on_command)
+        app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
+        app.action(payloads.DENY_ACTION)(self.on_answer_click)
+        app.event("app_mention")(self.ignore)
+        app.event("message")(self.ignore)
+        app.event("app_home_opened")(self.ignore)
+
+    @staticmethod
+    def is_routable(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+        """Matcher: the event is a command or an answer (not a bot, an edit, or chatter)."""
+        return payloads.route_event(event, bot_user_id=context.get("bot_user_id")) is not None
+
+    def on_event(self, event: Mapping[str, Any], context: Mapping[str, Any], client: WebClient) -> None:
+        """A mention, a DM, or an answer typed in a thread."""
+        route = payloads.route_event(event, bot_user_id=context.get("bot_user_id"))
+        if route is None:
+            return
+        incoming = payloads.incoming_from_event(event, route=route, team=context.get("team_id"))
+        self.handle(incoming, client=client)
+
+    def on_command(self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any) -> None:
+        """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there."""
+        ack()
+        request = messages.slash_request(
+            user=str(body["user_id"]), command=str(body.get("command") or ""), text=payloads.slash_text(body)
+        )
+        try:
+            root = client.chat_postMessage(channel=body["channel_id"], text=request, unfurl_links=False)
+        except SlackApiError as error:
+            log.info("slash command in %s: cannot post (%s)", body["channel_id"], error.response.get("error"))
+            respond(text=messages.slash_cannot_post(), response_type="ephemeral")
+            return
+        self.handle(payloads.slash_incoming(body, root_ts=str(root["ts"])), client=client, react=False)
+
+    def on_answer_click(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: WebClient
+    ) -> None:
+        """Approve or Deny clicked: the same as typing it in the thread the buttons are in."""
+        ack()
+        word = "approve" if action.get("action_id") == payloads.APPROVE_ACTION else "deny"
+        incoming = payloads.incoming_from_action(body, word=word)
+        if incoming is not None:
+            self.handle(incoming, client=client, react=False, dedupe=False)
+
+    @staticmethod
+    def ignore() -> None:
+        """Acknowledge and do nothing (Bolt has already answered Slack)."""
+
+    def handle(
+        self, incoming: Incoming, *, client: WebClient, react: bool = True, dedupe: bool = True
+    ) -> None:
+        """Run one command or answer once, and post the engine's replies."""
+        route = incoming.route.value
+        if dedupe and not self._dedupe.claim(channel=incoming.channel, ts=incoming.ts):
+            self._count(route, "duplicate")
+            return
+        try:
+            if react:
+                self._react(client, incoming)
+            if incoming.route is Route.ANSWER and self._accounts is not None:
+                refusal = self._accounts.refusal(incoming.user)
+                if refusal is not None:
+                    self._post_ephemeral(client, incoming, refusal)
+                    self._count(route, "refused")
+                    return
+            groups = self._groups.groups_of(incoming.user) if self._groups is not None else frozenset()
+            message = Message(
+                user=incoming.user,
+                channel=incoming.channel,
+                ts=incoming.ts,
+                text=incoming.text,
+                thread_ts=incoming.thread_ts,
+                user_groups=groups,
+            )
+            for reply in self._engine.handle(message):
+                self._post_reply(client, incoming, reply)
+        except Exception:
+            if dedupe:
+                self._dedupe.release(channel=incoming.channel, ts=incoming.ts)
+            self._count(route, "failed")
+            raise
+        self._count(route, "handled")
+
+    def _react(self, client: WebClient, incoming: Incoming) -> None:
+        try:
+            client.reactions_add(channel=incoming.channel, timestamp=incoming.ts, name=SEEN_REACTION)
+        except SlackApiError as error:  # already_reacted, or no reactions:write: not worth failing for
+            log.info("reactions.add failed: %s", error.response.get("error"))
+
+    def _post_reply(self, client: WebClient, incoming: Incoming, reply: Reply) -> None:
+        if reply.ephemeral:
+            self._post_ephemeral(client, incoming, reply.text)
+            return
+        client.chat_postMessage(
+            channel=incoming.channel,
+            thread_ts=reply.thread_ts,
+            text=reply.text,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    @staticmethod
+    def _post_ephemeral(client: WebClient, incoming: Incoming, text: str) -> None:
+        # Ephemeral messages show in a thread only once it exists: reply there only when it does
+        # (a None thread_ts is left out of the call).
+        client.chat_postEphemeral(
+            channel=incoming.channel, user=incoming.user, text=text, thread_ts=incoming.thread_ts
+        )
+
+    def _count(self, route: str, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.deliveries.labels(route=route, outcome=outcome).inc()

@@ -1,0 +1,155 @@
+"""Reading Slack payloads: which deliveries are commands, and the few fields the engine needs from them.
+
+Pure functions over the JSON Slack sends (events, slash commands, block actions), so the rules of
+what the bot listens to are testable without an app: bots are ignored, only plain messages count,
+a channel message is a command when it mentions the bot, a DM always is, and a reply in a thread is
+an answer when it starts with ``approve`` or ``deny``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.text import normalize
+
+ANSWER_WORDS = frozenset({"approve", "deny"})
+"""First words of a reply in a thread that answer an approval request."""
+
+APPROVE_ACTION = "approval_approve"
+DENY_ACTION = "approval_deny"
+"""Stable ``action_id`` values of the approval buttons: one listener handles every request."""
+
+_PLAIN_SUBTYPES = frozenset({None, "thread_broadcast"})
+
+
+class Route(enum.Enum):
+    """What the bot does with a delivery."""
+
+    COMMAND = "command"
+    """A request to run something: a mention, a DM, a slash command."""
+    ANSWER = "answer"
+    """``approve``/``deny`` in the thread of a request."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Incoming:
+    """A delivery reduced to what the engine needs; ``ts`` identifies it for de-duplication."""
+
+    route: Route
+    user: str
+    channel: str
+    ts: str
+    text: str
+    thread_ts: str | None = None
+    team: str | None = None
+
+
+def is_from_bot(event: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
+    """True for anything a bot posted, ours or another's, and for messages without a person."""
+    if "bot_id" in event or event.get("subtype") == "bot_message" or event.get("bot_profile"):
+        return True
+    user = event.get("user")
+    return not user or (bot_user_id is not None and user == bot_user_id)
+
+
+def is_plain_message(event: Mapping[str, Any]) -> bool:
+    """True for a message a person typed (not an edit, deletion, join, file share or the like)."""
+    return event.get("subtype") in _PLAIN_SUBTYPES and isinstance(event.get("text"), str)
+
+
+def is_direct_message(event: Mapping[str, Any]) -> bool:
+    """True for a message in a one-to-one conversation with the bot."""
+    return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
+
+
+def mentions(text: str, *, bot_user_id: str | None) -> bool:
+    """True when ``text`` mentions the bot (``<@UBOT>`` or ``<@UBOT|name>``)."""
+    return bot_user_id is not None and f"<@{bot_user_id}" in text
+
+
+def is_thread_reply(event: Mapping[str, Any]) -> bool:
+    """True for a reply inside a thread (not the thread's first message)."""
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and thread_ts != event.get("ts")
+
+
+def answer_word(text: str) -> str | None:
+    """``approve`` or ``deny`` when ``text`` starts with one of them (after any mention), else None."""
+    words = normalize(text).split(" ", 1)
+    first = words[0].lower() if words else ""
+    return first if first in ANSWER_WORDS else None
+
+
+def route_event(event: Mapping[str, Any], *, bot_user_id: str | None) -> Route | None:
+    """What to do with a ``message`` or ``app_mention`` event; None to ignore it."""
+    if not is_plain_message(event) or is_from_bot(event, bot_user_id=bot_user_id):
+        return None
+    text = str(event["text"])
+    if is_thread_reply(event) and answer_word(text) is not None:
+        return Route.ANSWER
+    if event.get("type") == "app_mention" or is_direct_message(event):
+        return Route.COMMAND
+    if mentions(text, bot_user_id=bot_user_id):
+        return Route.COMMAND
+    return None
+
+
+def incoming_from_event(event: Mapping[str, Any], *, route: Route, team: str | None = None) -> Incoming:
+    """The :class:`Incoming` of a routed event."""
+    thread_ts = event.get("thread_ts")
+    return Incoming(
+        route=route,
+        user=str(event["user"]),
+        channel=str(event["channel"]),
+        ts=str(event["ts"]),
+        text=str(event["text"]),
+        thread_ts=str(thread_ts) if is_thread_reply(event) else None,
+        team=event.get("team") or team,
+    )
+
+
+def incoming_from_action(body: Mapping[str, Any], *, word: str) -> Incoming | None:
+    """The typed answer an Approve/Deny click stands for, in the thread the clicked message is in.
+
+    The thread comes from the message Slack says was clicked (``container``); the request it answers
+    is then looked up server-side, never taken from the button's value. None when the click is not on
+    a threaded message (nothing to answer).
+    """
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    thread_ts = container.get("thread_ts") or message.get("thread_ts")
+    actions = body.get("actions") or [{}]
+    user = (body.get("user") or {}).get("id")
+    if not channel or not thread_ts or not user:
+        return None
+    ts = str(actions[0].get("action_ts") or container.get("message_ts") or "")
+    return Incoming(
+        route=Route.ANSWER,
+        user=str(user),
+        channel=str(channel),
+        ts=ts,
+        text=word,
+        thread_ts=str(thread_ts),
+        team=(body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id"),
+    )
+
+
+def slash_text(body: Mapping[str, Any]) -> str:
+    """What followed the slash command, as typed."""
+    return str(body.get("text") or "").strip()
+
+
+def slash_incoming(body: Mapping[str, Any], *, root_ts: str) -> Incoming:
+    """A slash command as a command whose thread starts at ``root_ts`` (the message the bot posted)."""
+    return Incoming(
+        route=Route.COMMAND,
+        user=str(body["user_id"]),
+        channel=str(body["channel_id"]),
+        ts=root_ts,
+        text=slash_text(body),
+        team=body.get("team_id"),
+    )

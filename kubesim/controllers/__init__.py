@@ -1,0 +1,120 @@
+"""Runs the simulated control plane: every controller, in a fixed order, on each store write and tick.
+
+The order within a pass (node lifecycle, workload controllers, scheduler, kubelet, disruption) lets most
+changes propagate in a single pass; `settle` repeats passes until the store stops changing, which keeps tests
+deterministic. Controllers ask for a later pass by returning a simulated wake-up time (see `base.Controller`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kubesim.controllers.base import Controller, earliest
+from kubesim.controllers.daemonset import DaemonSetController
+from kubesim.controllers.deployment import DeploymentController
+from kubesim.controllers.disruption import DisruptionController
+from kubesim.controllers.kubelet import Kubelet
+from kubesim.controllers.nodelifecycle import NodeLifecycleController
+from kubesim.controllers.replicaset import ReplicaSetController
+from kubesim.controllers.scheduler import Scheduler
+from kubesim.controllers.statefulset import StatefulSetController
+
+if TYPE_CHECKING:
+    from kubesim.faults import Faults
+    from kubesim.store import Store
+
+TICK_SECONDS = 0.02
+"""Real seconds between passes of the background thread when nothing is written."""
+
+_log = logging.getLogger(__name__)
+
+
+class ControllerManager:
+    """Owns the controllers and drives them from a background thread or, in tests, synchronously."""
+
+    def __init__(self, store: Store, *, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+        self.controllers: list[Controller] = [
+            NodeLifecycleController(store),
+            DeploymentController(store),
+            ReplicaSetController(store),
+            StatefulSetController(store),
+            DaemonSetController(store),
+            Scheduler(store, faults=faults),
+            Kubelet(store, faults=faults),
+            DisruptionController(store),
+        ]
+        self._pass_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def reconcile_once(self) -> float | None:
+        """Run one pass of every controller; returns the earliest simulated time one asked to run again."""
+        with self._pass_lock:
+            wake: float | None = None
+            for controller in self.controllers:
+                wake = earliest(wake, controller.sync(self.store.clock.now()))
+            return wake
+
+    def settle(self, *, timeout: float = 10.0) -> None:
+        """Run passes until nothing changes and no controller is due within the remaining real `timeout`.
+
+        Timers beyond the window (say a 600 s progress deadline at speed 1) are left pending. Raises
+        TimeoutError when the controllers keep writing for the whole window (a livelock).
+        """
+        clock = self.store.clock
+        deadline = time.monotonic() + timeout
+        while True:
+            before = self.store.resource_version
+            wake = self.reconcile_once()
+            if self.store.resource_version != before:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"controllers still changing the store after {timeout} s")
+                continue
+            if wake is None:
+                return
+            wait = max(0.0, wake - clock.now())
+            if wait / clock.speed > deadline - time.monotonic():
+                return
+            clock.sleep(wait + 0.001)
+
+    def start(self) -> None:
+        """Start the background thread: a pass every tick and right after any store write."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._unsubscribe = self.store.subscribe(self._on_write)
+        self._thread = threading.Thread(target=self._run, name="kubesim-controllers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread and wait for the current pass to finish."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _on_write(self, _event: str, _resource: str, _obj: dict[str, object]) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(TICK_SECONDS)
+            self._wake.clear()
+            if self._stopping.is_set():
+                return
+            try:
+                self.reconcile_once()
+            except Exception:  # a controller bug must not stop the simulated cluster
+                _log.exception("controller pass failed")

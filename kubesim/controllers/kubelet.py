@@ -1,0 +1,328 @@
+"""The kubelets of every node, simulated: node status, and pods started, made Ready and removed.
+
+Nodes get a Ready condition (False for `faults.not_ready_nodes`), the pressure conditions, every `nodeInfo`
+field the Python client requires, addresses and capacity. A bound pod is started at once (phase Running,
+podIP from the node's 10.244.N.0/24 range, host network pods use the node address) and turns Ready
+`READY_DELAY` simulated seconds after its containers started. Containers whose image is broken wait in
+`ImagePullBackOff` (the pod stays Pending); pods of `faults.stuck_deployments` that are not Ready yet never
+become Ready. Terminating pods are removed once their grace period has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from kubesim.controllers.base import earliest, tolerate_races
+from kubesim.podutil import controller_of, is_terminal, is_terminating, meta, name_of, set_condition
+
+if TYPE_CHECKING:
+    from kubesim.faults import Faults
+    from kubesim.store import Store
+
+Obj = dict[str, Any]
+
+READY_DELAY = 2.0
+"""Simulated seconds between a container starting and the pod reporting Ready."""
+
+DEFAULT_KUBELET_VERSION = "v1.31.4"
+DEFAULT_CAPACITY = {"cpu": "4", "memory": "16368492Ki", "pods": "110", "ephemeral-storage": "61202244Ki"}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def node_info_defaults(name: str, kubelet_version: str) -> dict[str, str]:
+    """Every nodeInfo field the Python client requires, derived deterministically from the node name."""
+    machine = uuid.uuid5(uuid.NAMESPACE_DNS, f"{name}.kubesim")
+    return {
+        "architecture": "amd64",
+        "bootID": str(uuid.uuid5(machine, "boot")),
+        "containerRuntimeVersion": "containerd://1.7.22",
+        "kernelVersion": "6.1.0-28-amd64",
+        "kubeProxyVersion": kubelet_version,
+        "kubeletVersion": kubelet_version,
+        "machineID": machine.hex,
+        "operatingSystem": "linux",
+        "osImage": "Debian GNU/Linux 12 (bookworm)",
+        "systemUUID": str(uuid.uuid5(machine, "system")),
+    }
+
+
+class Kubelet:
+    """All nodes' kubelets in one loop."""
+
+    name = "kubelet"
+
+    def __init__(self, store: Store, *, faults: Faults) -> None:
+        self.store = store
+        self.faults = faults
+
+    def sync(self, now: float) -> float | None:
+        """Publish node status, then advance every pod bound to a node."""
+        nodes, _ = self.store.list("nodes")
+        node_ips = self._sync_nodes(sorted(nodes, key=name_of), now)
+        pods, _ = self.store.list("pods")
+        stuck_owners = self._stuck_replicasets()
+        used_ips: dict[str, set[str]] = {}
+        for pod in pods:
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            ip = (pod.get("status") or {}).get("podIP")
+            if node_name and ip and not is_terminal(pod):
+                used_ips.setdefault(node_name, set()).add(ip)
+        wake: float | None = None
+        for pod in sorted(pods, key=lambda p: (str(meta(p).get("namespace")), name_of(p))):
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if node_name not in node_ips:
+                continue
+            with tolerate_races():
+                if is_terminating(pod):
+                    wake = earliest(wake, self._terminate(pod, now))
+                elif not is_terminal(pod):
+                    owner = controller_of(pod)
+                    stuck = owner is not None and owner.get("uid") in stuck_owners
+                    ips = used_ips.setdefault(node_name, set())
+                    wake = earliest(wake, self._run(pod, node_ips[node_name], ips, now, stuck=stuck))
+        return wake
+
+    # ---- nodes ---------------------------------------------------------------------------------------
+
+    def _sync_nodes(self, nodes: list[Obj], now: float) -> dict[str, tuple[str, bool]]:
+        """Update node status; returns node name → (InternalIP, ready)."""
+        taken = {
+            a.get("address")
+            for n in nodes
+            for a in (n.get("status") or {}).get("addresses") or []
+            if a.get("type") == "InternalIP"
+        }
+        result: dict[str, tuple[str, bool]] = {}
+        stamp = self.store.clock.timestamp(now)
+        for node in nodes:
+            name = name_of(node)
+            ready = name not in self.faults.not_ready_nodes
+            address = _internal_ip(node)
+            if address is None:
+                address = next(f"10.0.0.{i}" for i in range(10, 250) if f"10.0.0.{i}" not in taken)
+                taken.add(address)
+            result[name] = (address, ready)
+            with tolerate_races():
+                self.store.mutate(
+                    "nodes", None, name, _NodeStatus(address, ready, stamp), subresource="status"
+                )
+        return result
+
+    # ---- pods ----------------------------------------------------------------------------------------
+
+    def _stuck_replicasets(self) -> set[str]:
+        """UIDs of the ReplicaSets owned by deployments listed in `faults.stuck_deployments`."""
+        if not self.faults.stuck_deployments:
+            return set()
+        replicasets, _ = self.store.list("replicasets")
+        stuck = set()
+        for rs in replicasets:
+            owner = controller_of(rs)
+            if (
+                owner is not None
+                and f"{meta(rs).get('namespace')}/{owner.get('name')}" in self.faults.stuck_deployments
+            ):
+                stuck.add(str(meta(rs).get("uid")))
+        return stuck
+
+    def _terminate(self, pod: Obj, now: float) -> float | None:
+        """Remove a terminating pod once its grace period is over; else when to look again."""
+        metadata = meta(pod)
+        deadline = self.store.clock.parse(str(metadata["deletionTimestamp"]))
+        if now < deadline:
+            return deadline
+        self.store.remove("pods", metadata.get("namespace"), name_of(pod))
+        return None
+
+    def _run(
+        self, pod: Obj, node: tuple[str, bool], used_ips: set[str], now: float, *, stuck: bool
+    ) -> float | None:
+        """Start the pod's containers and report readiness; returns when readiness is next due."""
+        host_ip, node_ready = node
+        wake: list[float | None] = [None]
+        status = pod.get("status") or {}
+        pod_ip = status.get("podIP")
+        if not pod_ip:
+            if (pod.get("spec") or {}).get("hostNetwork"):
+                pod_ip = host_ip
+            else:
+                octet = host_ip.rsplit(".", 1)[-1]
+                pod_ip = next(
+                    f"10.244.{octet}.{i}" for i in range(2, 255) if f"10.244.{octet}.{i}" not in used_ips
+                )
+                used_ips.add(pod_ip)
+
+        def advance(obj: Obj) -> None:
+            wake[0] = _pod_status(
+                obj,
+                host_ip=host_ip,
+                pod_ip=pod_ip,
+                now=now,
+                stamp=self.store.clock.timestamp(now),
+                parse=self.store.clock.parse,
+                node_ready=node_ready,
+                stuck=stuck,
+                broken=self.faults.is_broken_image,
+            )
+
+        self.store.mutate("pods", meta(pod).get("namespace"), name_of(pod), advance, subresource="status")
+        return wake[0]
+
+
+class _NodeStatus:
+    """A store mutation publishing one node's status."""
+
+    def __init__(self, address: str, ready: bool, stamp: str) -> None:
+        self.address, self.ready, self.stamp = address, ready, stamp
+
+    def __call__(self, node: Obj) -> None:
+        _node_status(node, self.address, ready=self.ready, stamp=self.stamp)
+
+
+def _internal_ip(node: Obj) -> str | None:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return str(address.get("address"))
+    return None
+
+
+def _node_status(node: Obj, address: str, *, ready: bool, stamp: str) -> None:
+    """Fill in the status a kubelet posts for its node."""
+    name = name_of(node)
+    status = node.setdefault("status", {})
+    info = status.setdefault("nodeInfo", {})
+    version = info.get("kubeletVersion") or DEFAULT_KUBELET_VERSION
+    for key, value in node_info_defaults(name, version).items():
+        info.setdefault(key, value)
+    for key in ("capacity", "allocatable"):
+        values = status.setdefault(key, {})
+        for resource, amount in DEFAULT_CAPACITY.items():
+            values.setdefault(resource, status.get("capacity", {}).get(resource, amount))
+    if not status.get("addresses"):
+        status["addresses"] = [
+            {"type": "InternalIP", "address": address},
+            {"type": "Hostname", "address": name},
+        ]
+    status.setdefault("daemonEndpoints", {"kubeletEndpoint": {"Port": 10250}})
+    status["phase"] = "Running"
+    for kind, reason, message in (
+        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ):
+        _node_condition(status, kind, "False", reason, message, stamp=stamp)
+    if ready:
+        _node_condition(
+            status, "Ready", "True", "KubeletReady", "kubelet is posting ready status", stamp=stamp
+        )
+    else:
+        _node_condition(status, "Ready", "False", "KubeletNotReady", "container runtime is down", stamp=stamp)
+
+
+def _node_condition(status: Obj, kind: str, value: str, reason: str, message: str, *, stamp: str) -> None:
+    """Set a node condition; heartbeat and transition times move only when the condition changes."""
+    for condition in status.get("conditions") or []:
+        if (
+            condition.get("type") == kind
+            and condition.get("status") == value
+            and condition.get("reason") == reason
+        ):
+            return
+    set_condition(
+        status,
+        {"type": kind, "status": value, "reason": reason, "message": message, "lastHeartbeatTime": stamp},
+        now=stamp,
+    )
+
+
+def _pod_status(
+    pod: Obj,
+    *,
+    host_ip: str,
+    pod_ip: str,
+    now: float,
+    stamp: str,
+    parse: Any,
+    node_ready: bool,
+    stuck: bool,
+    broken: Any,
+) -> float | None:
+    """Compute the pod's status in place; returns the simulated time readiness is due, if pending."""
+    status = pod.setdefault("status", {})
+    previous = {cs.get("name"): cs for cs in status.get("containerStatuses") or []}
+    statuses = []
+    wake: float | None = None
+    uid = str(meta(pod).get("uid"))
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        name, image = container.get("name", ""), container.get("image", "")
+        old = previous.get(name) or {}
+        same = old.get("image") == image
+        if broken(image):
+            statuses.append(
+                {
+                    "name": name,
+                    "image": image,
+                    "imageID": "",
+                    "ready": False,
+                    "restartCount": int(old.get("restartCount", 0)) if same else 0,
+                    "started": False,
+                    "state": {
+                        "waiting": {
+                            "reason": "ImagePullBackOff",
+                            "message": f'Back-off pulling image "{image}"',
+                        }
+                    },
+                }
+            )
+            continue
+        running = (old.get("state") or {}).get("running") if same else None
+        started_at = str(running["startedAt"]) if running else stamp
+        ready_at = parse(started_at) + READY_DELAY
+        ready = bool(running and old.get("ready")) or (node_ready and not stuck and now >= ready_at)
+        if not node_ready:
+            ready = False
+        elif not ready and not stuck:
+            wake = earliest(wake, ready_at)
+        repository = image.rsplit(":", 1)[0] if "/" not in image.rsplit(":", 1)[-1] else image
+        statuses.append(
+            {
+                "name": name,
+                "image": image,
+                "imageID": f"{repository}@sha256:{_digest(image)}",
+                "containerID": f"containerd://{_digest(uid + name)}",
+                "ready": ready,
+                "restartCount": int(old.get("restartCount", 0)) if same else 0,
+                "started": True,
+                "state": {"running": {"startedAt": started_at}},
+            }
+        )
+    all_running = all("running" in cs["state"] for cs in statuses)
+    unready = [cs["name"] for cs in statuses if not cs["ready"]]
+    status["phase"] = "Running" if all_running else "Pending"
+    status["hostIP"] = host_ip
+    status["hostIPs"] = [{"ip": host_ip}]
+    status["podIP"] = pod_ip
+    status["podIPs"] = [{"ip": pod_ip}]
+    status.setdefault("startTime", stamp)
+    status.setdefault("qosClass", "BestEffort")
+    status["containerStatuses"] = statuses
+    for kind in ("PodReadyToStartContainers", "Initialized", "PodScheduled"):
+        set_condition(status, {"type": kind, "status": "True", "lastProbeTime": None}, now=stamp)
+    for kind in ("ContainersReady", "Ready"):
+        if unready:
+            condition = {
+                "type": kind,
+                "status": "False",
+                "reason": "ContainersNotReady",
+                "message": f"containers with unready status: [{' '.join(unready)}]",
+                "lastProbeTime": None,
+            }
+        else:
+            condition = {"type": kind, "status": "True", "lastProbeTime": None}
+        set_condition(status, condition, now=stamp)
+    return wake

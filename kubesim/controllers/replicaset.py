@@ -1,0 +1,170 @@
+"""ReplicaSet controller: keeps `spec.replicas` active pods from the template, and reports their state.
+
+Scaling down removes the least valuable pods first, ranked as `controller.ActivePods` does: unscheduled
+before scheduled, Pending before Running, not Ready before Ready, Ready for less time first, then the newest.
+Orphan pods matching the selector are adopted, as the real controller does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kubesim.controllers.base import earliest, tolerate_races
+from kubesim.podutil import (
+    controller_of,
+    controller_reference,
+    creation_key,
+    is_active,
+    is_controlled_by,
+    is_ready,
+    is_terminating,
+    labels_of,
+    meta,
+    name_of,
+    phase_of,
+    ready_since,
+    selects,
+)
+
+if TYPE_CHECKING:
+    from kubesim.store import Store
+
+Obj = dict[str, Any]
+
+_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def pods_from_template(owner: Obj, template: Obj) -> Obj:
+    """A pod for a controller: template labels/annotations/spec, `generateName: <owner>-`, controller ref."""
+    template_meta = template.get("metadata") or {}
+    metadata: Obj = {
+        "generateName": f"{name_of(owner)}-",
+        "namespace": meta(owner).get("namespace"),
+        "labels": dict(template_meta.get("labels") or {}),
+        "ownerReferences": [controller_reference(owner)],
+    }
+    if template_meta.get("annotations"):
+        metadata["annotations"] = dict(template_meta["annotations"])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": dict(template.get("spec") or {})}
+
+
+def deletion_rank(pod: Obj) -> tuple[int, int, int, str, str, str]:
+    """Sort key putting the pods to delete first (`controller.ActivePods` order, newest before oldest)."""
+    created, name = creation_key(pod)
+    since = ready_since(pod) or ""
+    return (
+        1 if (pod.get("spec") or {}).get("nodeName") else 0,
+        _PHASE_RANK.get(phase_of(pod), 0),
+        1 if is_ready(pod) else 0,
+        _invert(since),
+        _invert(created),
+        _invert(name),
+    )
+
+
+def _invert(text: str) -> str:
+    """A key that sorts strings in reverse (later timestamps first)."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text) + "\U0010ffff"
+
+
+def is_available(pod: Obj, min_ready_seconds: int, now: float, parse: Any) -> bool:
+    """Ready for at least minReadySeconds (`podutil.IsPodAvailable`)."""
+    since = ready_since(pod)
+    if since is None or is_terminating(pod):
+        return False
+    return min_ready_seconds <= 0 or parse(since) + min_ready_seconds <= now
+
+
+def available_at(pod: Obj, min_ready_seconds: int, parse: Any) -> float | None:
+    """When a Ready pod becomes available (for a wake-up), None if it is not Ready."""
+    since = ready_since(pod)
+    return None if since is None else float(parse(since) + min_ready_seconds)
+
+
+class ReplicaSetController:
+    """Creates and deletes pods for every ReplicaSet and keeps its status current."""
+
+    name = "replicaset"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def sync(self, now: float) -> float | None:
+        """Reconcile every ReplicaSet."""
+        replicasets, _ = self.store.list("replicasets", copy=False)
+        wake: float | None = None
+        for rs in replicasets:
+            if meta(rs).get("deletionTimestamp"):
+                continue
+            with tolerate_races():
+                self._adopt_orphans(rs)
+                self._manage(rs, self._owned(rs))
+                wake = earliest(wake, self._update_status(rs, self._owned(rs), now))
+        return wake
+
+    def _owned(self, rs: Obj) -> list[Obj]:
+        """The pods this ReplicaSet controls (shared objects: read only)."""
+        pods, _ = self.store.list("pods", meta(rs).get("namespace"), copy=False)
+        return [p for p in pods if is_controlled_by(p, rs)]
+
+    def _adopt_orphans(self, rs: Obj) -> None:
+        """Add a controller reference to live pods that match the selector but have no controller."""
+        selector = (rs.get("spec") or {}).get("selector")
+        if not selector:
+            return
+        pods, _ = self.store.list("pods", meta(rs).get("namespace"), copy=False)
+        reference = controller_reference(rs)
+        for pod in pods:
+            if controller_of(pod) is None and not is_terminating(pod) and selects(selector, pod):
+                self.store.mutate(
+                    "pods",
+                    meta(pod).get("namespace"),
+                    name_of(pod),
+                    lambda obj: obj["metadata"].setdefault("ownerReferences", []).append(reference),
+                )
+
+    def _manage(self, rs: Obj, owned: list[Obj]) -> None:
+        """Create or delete pods until the active count matches spec.replicas."""
+        spec = rs.get("spec") or {}
+        wanted = int(spec.get("replicas", 1))
+        active = [p for p in owned if is_active(p)]
+        diff = wanted - len(active)
+        namespace = meta(rs).get("namespace")
+        if diff > 0:
+            for _ in range(diff):
+                self.store.create(
+                    "pods", pods_from_template(rs, spec.get("template") or {}), namespace=namespace
+                )
+        elif diff < 0:
+            for pod in sorted(active, key=deletion_rank)[:-diff]:
+                with tolerate_races():
+                    self.store.delete("pods", namespace, name_of(pod))
+
+    def _update_status(self, rs: Obj, owned: list[Obj], now: float) -> float | None:
+        """Write replicas/ready/available/fullyLabeled counts; returns when a pod next becomes available."""
+        spec = rs.get("spec") or {}
+        min_ready = int(spec.get("minReadySeconds") or 0)
+        parse = self.store.clock.parse
+        active = [p for p in owned if is_active(p)]
+        template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        wake: float | None = None
+        for pod in active:
+            at = available_at(pod, min_ready, parse)
+            if at is not None and at > now:
+                wake = earliest(wake, at)
+        status = {
+            "replicas": len(active),
+            "fullyLabeledReplicas": sum(
+                1 for p in active if all(labels_of(p).get(k) == v for k, v in template_labels.items())
+            ),
+            "readyReplicas": sum(1 for p in active if is_ready(p)),
+            "availableReplicas": sum(1 for p in active if is_available(p, min_ready, now, parse)),
+            "observedGeneration": meta(rs).get("generation", 1),
+        }
+
+        def write(obj: Obj) -> None:
+            conditions = (obj.get("status") or {}).get("conditions")
+            obj["status"] = {**status, "conditions": conditions} if conditions else dict(status)
+
+        self.store.mutate("replicasets", meta(rs).get("namespace"), name_of(rs), write, subresource="status")
+        return wake

@@ -1,0 +1,86 @@
+"""Fixtures of the Slack app tests: the fake Slack, a real Redis, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from redis import Redis
+
+from bot.core.conversation import Engine
+from bot.core.policy_file import demo_policy
+from bot.dispatch import RQDispatcher
+from bot.settings import Secret, Settings
+from bot.slack.run import SlackBot, build_bot
+from bot.slack.server import EVENTS_PATH, ServerThread
+from tests.slack.fake_slack import FakeSlack, person
+from tests.slack.signed import SECRET, SlackSender
+from tests.support.ports import free_port
+
+ALICE, BOB, CAROL, DAVE = "U_ALICE", "U_BOB", "U_CAROL", "U_DAVE"
+GUEST, GONE = "U_GUEST", "U_GONE"
+
+
+@pytest.fixture(name="fake_slack")
+def fixture_fake_slack() -> Iterator[FakeSlack]:
+    """The fake Web API, knowing the demo people, a guest and a deactivated account."""
+    users = {user: person(user) for user in (ALICE, BOB, CAROL, DAVE)}
+    users[GUEST] = person(GUEST, is_restricted=True)
+    users[GONE] = person(GONE, deleted=True)
+    with FakeSlack(users=users) as fake:
+        yield fake
+
+
+@pytest.fixture(name="connection")
+def fixture_connection(redis_url: str) -> Iterator[Redis]:
+    """A connection to this test's emptied real Redis."""
+    connection = Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+MakeBot = Callable[..., SlackBot]
+
+
+@pytest.fixture(name="make_bot")
+def fixture_make_bot(fake_slack: FakeSlack, connection: Redis) -> MakeBot:
+    """Build the real app against the fake Slack, under the demo policy; options go to build_bot."""
+
+    def make(**options: Any) -> SlackBot:
+        settings = Settings(
+            redis_url="unused: the connection is passed in",
+            slack_bot_token=Secret("xoxb-test-token"),
+            slack_signing_secret=Secret(SECRET),
+            slack_api_url=fake_slack.url,
+        )
+        engine = Engine(policy=demo_policy(), jobs=RQDispatcher(connection), default_cluster="default")
+        return build_bot(settings, connection=connection, engine=engine, **options)
+
+    return make
+
+
+@dataclasses.dataclass(frozen=True)
+class RunningBot:
+    """The app served over HTTP with its job cards running, and a sender playing Slack."""
+
+    bot: SlackBot
+    server: ServerThread
+    slack: SlackSender
+
+
+@pytest.fixture(name="running")
+def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    """The real app on a free port, cards coalesced to one update per 0.3 s."""
+    bot = make_bot(card_interval=0.3, card_retry_seconds=0.1)
+    with ServerThread(bot.asgi, port=free_port()) as server:
+        bot.cards.start()
+        try:
+            yield RunningBot(
+                bot=bot,
+                server=server,
+                slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
+            )
+        finally:
+            bot.cards.stop()

@@ -1,0 +1,266 @@
+"""A local stand-in for the Slack Web API: records every call and answers the way Slack does.
+
+A stdlib ``ThreadingHTTPServer`` on a free loopback port. Point a ``WebClient`` (or the app, through
+``SLACK_API_URL``) at :attr:`FakeSlack.url`. Every request is kept as a :class:`Call` (method, parsed
+form or JSON body, headers, the status answered), and messages are kept per channel so updates can
+be checked. Like Slack:
+
+- a request without a bearer token gets ``{"ok": false, "error": "invalid_auth"}``;
+- ``auth.test`` names the bot and sends the granted scopes in ``x-oauth-scopes``;
+- ``chat.postMessage`` makes a new, ever-increasing ``ts``; ``chat.update`` needs an existing message;
+- posting to a channel starting with ``C_GONE`` gets ``channel_not_found``;
+- while a rate-limit storm is on (:meth:`FakeSlack.rate_limit`), calls get HTTP 429 with
+  ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``;
+- any other path (a slash command's ``response_url``) answers ``ok``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+TEAM = "T1"
+MISSING_CHANNEL_PREFIX = "C_GONE"
+"""Channels whose id starts with this do not exist: posting there gets ``channel_not_found``."""
+SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:write,users:read,usergroups:read"
+
+
+def person(user: str, *, team: str = TEAM, **flags: bool) -> dict[str, Any]:
+    """A ``users.info`` user: a full, active member unless ``flags`` say otherwise."""
+    record: dict[str, Any] = {
+        "id": user,
+        "team_id": team,
+        "name": user.lower(),
+        "deleted": False,
+        "is_bot": False,
+        "is_admin": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "tz": "Europe/Berlin",
+    }
+    record.update(flags)
+    return record
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One request the fake received."""
+
+    method: str
+    """The Web API method (``chat.postMessage``), or the path for anything else."""
+    body: Mapping[str, Any]
+    headers: Mapping[str, str]
+    """Lower-cased names."""
+    status: int
+    """The HTTP status answered."""
+    answer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """The JSON answered (``ts`` of a posted message, for instance)."""
+
+    @property
+    def accepted(self) -> bool:
+        """True when the call was answered 200 with ``ok: true``."""
+        return self.status == 200 and bool(self.answer.get("ok", True))
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token sent, if any."""
+        value = self.headers.get("authorization", "")
+        return value.removeprefix("Bearer ") if value.startswith("Bearer ") else None
+
+    @property
+    def text(self) -> str:
+        """The message text sent (empty when none)."""
+        return str(self.body.get("text") or "")
+
+    def shown_text(self) -> str:
+        """Every piece of text this call would show: ``text`` and all text in ``blocks``."""
+        return self.text + "\n" + json.dumps(self.body.get("blocks") or [], ensure_ascii=False)
+
+
+class FakeSlack:
+    """The fake Web API server; use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        users: Mapping[str, Mapping[str, Any]] | None = None,
+        usergroups: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.users: dict[str, Mapping[str, Any]] = dict(users or {})
+        self.usergroups: dict[str, list[str]] = dict(usergroups or {})
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._clock = itertools.count(1)
+        self._epoch = int(time.time())
+        self._storm_left = 0
+        self._storm_retry_after = 1
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL (what ``SLACK_API_URL`` is set to)."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    @property
+    def response_url(self) -> str:
+        """A URL to give as a slash command's ``response_url``."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook/r1"
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def rate_limit(self, *, calls: int, retry_after: int = 1) -> None:
+        """Answer the next ``calls`` Web API calls (but ``auth.test``) with 429 and ``Retry-After``."""
+        with self._lock:
+            self._storm_left = calls
+            self._storm_retry_after = retry_after
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """The calls received so far, oldest first; or only the calls of ``method`` that Slack accepted."""
+        with self._lock:
+            calls = list(self._calls)
+        if method is None:
+            return calls
+        return [call for call in calls if call.method == method and call.accepted]
+
+    def wait_for(
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        where: Callable[[Call], bool] = lambda _call: True,
+        timeout: float = 10.0,
+    ) -> list[Call]:
+        """Wait until ``count`` successful calls of ``method`` match ``where``; return those calls."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [call for call in self.calls(method) if where(call)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} {method} call(s), got {len(found)}: {found}")
+            time.sleep(0.01)
+
+    def _new_ts(self) -> str:
+        return f"{self._epoch}.{next(self._clock):06d}"
+
+    def _answer(
+        self, method: str, body: Mapping[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, JSON answer and extra headers for one Web API call."""
+        if token is None or not token.startswith(("xoxb-", "xapp-")):
+            return 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, {}
+        with self._lock:
+            if self._storm_left > 0 and method != "auth.test":
+                self._storm_left -= 1
+                retry_after = str(self._storm_retry_after)
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
+        if method == "auth.test":
+            answer = {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "opsbot"}
+            answer |= {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+            return 200, answer, {"x-oauth-scopes": SCOPES}
+        if method == "chat.postMessage":
+            if str(body.get("channel", "")).startswith(MISSING_CHANNEL_PREFIX):
+                return 200, {"ok": False, "error": "channel_not_found"}, {}
+            with self._lock:
+                ts = self._new_ts()
+                message = {"ts": ts, "user": BOT_USER, "bot_id": BOT_ID, **body}
+                self.messages[(str(body.get("channel")), ts)] = message
+            return 200, {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}, {}
+        if method == "chat.update":
+            key = (str(body.get("channel")), str(body.get("ts")))
+            with self._lock:
+                if key not in self.messages:
+                    return 200, {"ok": False, "error": "message_not_found"}, {}
+                self.messages[key] = {**self.messages[key], **body}
+            return 200, {"ok": True, "channel": key[0], "ts": key[1], "text": body.get("text", "")}, {}
+        if method == "chat.postEphemeral":
+            with self._lock:
+                ts = self._new_ts()
+            return 200, {"ok": True, "message_ts": ts}, {}
+        if method == "users.info":
+            user = self.users.get(str(body.get("user")))
+            if user is None:
+                return 200, {"ok": False, "error": "user_not_found"}, {}
+            return 200, {"ok": True, "user": dict(user)}, {}
+        if method == "usergroups.users.list":
+            members = self.usergroups.get(str(body.get("usergroup")))
+            if members is None:
+                return 200, {"ok": False, "error": "no_such_subteam"}, {}
+            return 200, {"ok": True, "users": list(members)}, {}
+        return 200, {"ok": True}, {}
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self._handle()
+
+            def do_GET(self) -> None:
+                self._handle()
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                del format, args
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                body = _parse_body(raw, headers.get("content-type", ""))
+                path = self.path.split("?", 1)[0]
+                if not path.startswith("/api/"):
+                    fake._record(Call(method=path, body=body, headers=headers, status=200))
+                    self._send(200, b"ok", {"content-type": "text/plain"})
+                    return
+                method = path.removeprefix("/api/")
+                token = headers.get("authorization", "").removeprefix("Bearer ") or body.get("token") or None
+                status, answer, extra = fake._answer(method, body, token)
+                fake._record(Call(method=method, body=body, headers=headers, status=status, answer=answer))
+                self._send(status, json.dumps(answer).encode(), {"content-type": "application/json", **extra})
+
+            def _send(self, status: int, payload: bytes, headers: Mapping[str, str]) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if content_type.startswith("application/json"):
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {"_": parsed}
+    return dict(parse_qsl(raw.decode(), keep_blank_values=True))

@@ -166,7 +166,7 @@ def test_cancel_of_an_unknown_job_says_so(engine: Engine) -> None:
 
 
 def test_a_command_that_is_understood_but_not_built_says_so(engine: Engine, connection: Redis) -> None:
-    """etcd snapshot parses and is allowed for oncall, but says plainly that it is not available yet."""
-    [answer] = engine.handle(message("etcd snapshot"))
-    assert answer.text == job_messages.not_available_yet(command="etcd snapshot")
+    """upgrade control-plane parses and is allowed for oncall, but says plainly that it is not available yet."""
+    [answer] = engine.handle(message("upgrade control-plane v1.32"))
+    assert answer.text == job_messages.not_available_yet(command="upgrade control-plane")
     assert queued_jobs(connection) == []

@@ -59,4 +59,3 @@ def banner(*, cluster_source: str, redis_source: str, user: str) -> str:
         f"chatops console: cluster {cluster_source}, Redis {redis_source}. You are {user}.\n"
         "Type `help` for commands, /help for console commands, Ctrl-D to leave."
     )
-

@@ -1,0 +1,102 @@
+"""Sentences about jobs and the cluster operations they perform, shared by the bot and the workers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.text_safety import code
+
+
+def queued(*, job_id: str, description: str, cluster: str, position: int | None) -> str:
+    """The bot's answer when a job is on its way."""
+    ahead = f" ({position} ahead of it)" if position else ""
+    return f"Queued {code(job_id)}: {description} on cluster {code(cluster)}{ahead}."
+
+
+def duplicate(*, job_id: str) -> str:
+    """A request that was already received (Slack retries, or the same mention twice)."""
+    return f"Already on it: this request is job {code(job_id)}."
+
+
+def started(*, job_id: str, description: str) -> str:
+    """A worker picked up the job."""
+    return f"{code(job_id)} started: {description}."
+
+
+def succeeded(*, job_id: str) -> str:
+    """The job finished."""
+    return f"{code(job_id)} succeeded."
+
+
+def failed(*, job_id: str, reason: str) -> str:
+    """The job stopped with an error people can act on."""
+    return f"{code(job_id)} failed: {reason}"
+
+
+def crashed(*, job_id: str) -> str:
+    """The job stopped on a bug or an unexpected error; the details are in the worker's log."""
+    return (
+        f"{code(job_id)} failed on an unexpected error. Nothing more was changed after it; "
+        f"the worker's log has the details under job id {job_id}."
+    )
+
+
+def cancelled(*, job_id: str, detail: str = "") -> str:
+    """The job stopped because someone cancelled it; ``detail`` says where it stopped, if known."""
+    text = f"{code(job_id)} was cancelled before it finished its next step."
+    return f"{text} {detail}" if detail else text
+
+
+def not_available_yet(*, command: str) -> str:
+    """A command the grammar knows whose behaviour has not shipped yet."""
+    return f"{code(command)} is understood but not available in this version yet; nothing was queued."
+
+
+def dry_run_only(*, description: str) -> str:
+    """Heading of a dry-run answer."""
+    return f"Dry run: {description}. Nothing will be changed."
+
+
+def node_cordoned(node: str) -> str:
+    """kubectl's own wording, so people recognise it."""
+    return f"node/{node} cordoned"
+
+
+def node_uncordoned(node: str) -> str:
+    """kubectl's own wording for uncordon."""
+    return f"node/{node} uncordoned"
+
+
+def node_already(node: str, state: str) -> str:
+    """Cordon or uncordon found nothing to do."""
+    return f"node/{node} already {state}"
+
+
+def node_not_found(node: str) -> str:
+    """The node named does not exist in the cluster."""
+    return f"There is no node {code(node)} in this cluster. `nodes` lists them."
+
+
+def would_cordon(node: str) -> str:
+    """Dry-run plan of a cordon."""
+    return f"Would cordon node/{node}: no new pods will be scheduled on it; running pods stay."
+
+
+def would_uncordon(node: str) -> str:
+    """Dry-run plan of an uncordon."""
+    return f"Would uncordon node/{node}: new pods may be scheduled on it again."
+
+
+def nodes_summary(rows: Sequence[tuple[str, str, str, str, int]], *, total: int, shown: int) -> str:
+    """The ``nodes`` table: name, status, roles, version, pods."""
+    header = ("NAME", "STATUS", "ROLES", "VERSION", "PODS")
+    cells = [header, *[(n, s, r, v, str(p)) for n, s, r, v, p in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    more = f"\n…and {total - shown} more (of {total} nodes)." if total > shown else ""
+    return "```\n" + "\n".join(lines) + "\n```" + more
+
+
+def cluster_unreachable(detail: str) -> str:
+    """The worker could not talk to the Kubernetes API."""
+    return f"The Kubernetes API did not answer as expected ({detail}). Nothing was changed."

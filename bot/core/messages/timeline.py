@@ -1,0 +1,248 @@
+"""Sentences of the timeline: incident replies, the chat page, and the words of the postmortem export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.core.messages.approvals import mention
+from bot.core.text_safety import code, escape
+
+
+def utc(at: float) -> str:
+    """A full UTC timestamp, as postmortems write them."""
+    return dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def clock(at: float) -> str:
+    """Time of day in UTC, for the chat page."""
+    return dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%H:%M:%S")
+
+
+def duration(seconds: float) -> str:
+    """A duration people read at a glance: ``0.4s``, ``42s``, ``3m 07s``, ``2h 05m``."""
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+# Replies to incident and note commands.
+
+
+def incident_opened(*, incident_id: str, title: str) -> str:
+    """``incident open`` started an incident."""
+    return (
+        f"Incident {code(incident_id)} opened: {escape(title)}. Everything done in this channel is now on "
+        f"its timeline; `incident close` ends it."
+    )
+
+
+def incident_already_open(*, incident_id: str, title: str) -> str:
+    """``incident open`` in a channel that already has one."""
+    return f"Incident {code(incident_id)} ({escape(title)}) is already open here; `incident close` ends it first."
+
+
+def incident_closed(*, incident_id: str, title: str, lasted: float) -> str:
+    """``incident close`` ended the incident."""
+    return (
+        f"Incident {code(incident_id)} ({escape(title)}) closed after {duration(lasted)}. "
+        f"`timeline {incident_id} --export md` gives the postmortem timeline."
+    )
+
+
+def no_open_incident() -> str:
+    """``incident close`` with nothing open."""
+    return "There is no open incident in this channel."
+
+
+def no_such_incident(*, incident_id: str) -> str:
+    """``timeline INCIDENT`` naming an unknown incident."""
+    return f"There is no incident {code(incident_id)}."
+
+
+def note_added(*, incident_id: str | None) -> str:
+    """``note TEXT`` (or a pin) went on the timeline."""
+    where = f"incident {code(incident_id)}" if incident_id else "this channel's timeline"
+    return f"Noted on {where}, at the time it was written."
+
+
+def incident_opened_summary(*, title: str) -> str:
+    """The timeline entry of an opening."""
+    return f"Incident opened: {title}"
+
+
+def incident_closed_summary(*, title: str) -> str:
+    """The timeline entry of a closing."""
+    return f"Incident closed: {title}"
+
+
+def approval_requested_summary(*, description: str, count: int, approvers: Sequence[str]) -> str:
+    """Timeline entry: someone's command now waits for approval."""
+    plural = "approval" if count == 1 else "approvals"
+    return f"{description} awaits {count} {plural} from {', '.join(approvers)}"
+
+
+def approval_answer_summary(*, outcome: str, user: str, description: str, have: int, need: int) -> str:
+    """Timeline entry: an answer to an approval request, counted or refused (``outcome`` names which)."""
+    return f"{user} answered the approval of {description}: {outcome} ({have} of {need})"
+
+
+def approval_decided_summary(*, state: str, description: str, by: str | None, reason: str | None) -> str:
+    """Timeline entry: the request left ``pending`` (or an approval was voided)."""
+    who = f" by {by}" if by else ""
+    why = f": {reason}" if reason else ""
+    return f"{description} {state}{who}{why}"
+
+
+def unreadable_entry() -> str:
+    """Summary shown for a stored entry whose content is no longer valid JSON."""
+    return "(unreadable entry: its stored content was altered)"
+
+
+# The chat page.
+
+
+def page_heading(*, scope: str, shown: int) -> str:
+    """First line of ``timeline``."""
+    return f"Latest {shown} entries of {escape(scope)} (times UTC):"
+
+
+def page_empty(*, scope: str) -> str:
+    """``timeline`` on a scope with nothing recorded yet."""
+    return f"Nothing on {escape(scope)} yet."
+
+
+def page_line(*, at: float, actor: str, kind: str, summary: str, job_id: str) -> str:
+    """One entry on the chat page."""
+    job = f" {code(job_id)}" if job_id else ""
+    return f"• {clock(at)} {mention(actor)} {kind}{job}: {escape(summary)}"
+
+
+def page_more(*, before: str) -> str:
+    """Hint that older entries exist."""
+    return f"Older entries exist (before {code(before)}); `--export md` gives the whole timeline."
+
+
+def scope_incident(*, incident_id: str, title: str) -> str:
+    """How an incident is named in headings."""
+    return f"incident {incident_id} ({title})"
+
+
+def scope_channel(*, channel: str) -> str:
+    """How a channel's own timeline is named in headings."""
+    return f"the timeline of channel {channel}"
+
+
+# The postmortem export (Markdown).
+
+
+def md_title(*, scope: str) -> str:
+    """The document title."""
+    return f"# Timeline of {md_cell(scope)}"
+
+
+def md_incident(*, opened_at: float, opened_by: str, closed_at: float | None, closed_by: str | None) -> str:
+    """When the incident ran, and who opened and closed it."""
+    opened = f"Opened {utc(opened_at)} by {opened_by}"
+    if closed_at is None:
+        return f"{opened}; still open."
+    return f"{opened}; closed {utc(closed_at)} by {closed_by or 'unknown'} after {duration(closed_at - opened_at)}."
+
+
+def md_span(*, count: int, first: float | None, last: float | None) -> str:
+    """How much the export covers."""
+    if first is None or last is None:
+        return "No entries."
+    return f"{count} entries, from {utc(first)} to {utc(last)}. All times are UTC."
+
+
+def chain_verified(*, count: int, trimmed: int) -> str:
+    """The hash chain checked out."""
+    earlier = f" (the {trimmed} entries before them were trimmed by retention)" if trimmed else ""
+    return f"Hash chain verified: {count} entries, none altered or removed{earlier}."
+
+
+def chain_broken(
+    *,
+    altered: Sequence[int],
+    missing: Sequence[tuple[int, int]],
+    broken_links: Sequence[int],
+) -> str:
+    """The hash chain found tampering; entries are named by their sequence number."""
+    problems: list[str] = []
+    if altered:
+        problems.append("altered entries " + ", ".join(f"#{seq}" for seq in altered))
+    if missing:
+        problems.append("removed entries " + ", ".join(_seq_range(first, last) for first, last in missing))
+    if broken_links:
+        problems.append(
+            "entries no longer following their predecessor " + ", ".join(f"#{s}" for s in broken_links)
+        )
+    return "**Hash chain NOT verified**: " + "; ".join(problems) + "."
+
+
+def _seq_range(first: int, last: int) -> str:
+    return f"#{first}" if first == last else f"#{first}–#{last}"
+
+
+def md_operations_heading() -> str:
+    """Heading of the table of operations."""
+    return "## Operations"
+
+
+def md_operations_header() -> tuple[str, ...]:
+    """Columns of the operations table."""
+    return ("Job", "Operation", "Started", "Ended", "Duration", "Result")
+
+
+def md_no_operations() -> str:
+    """An export without any job."""
+    return "No operations were run."
+
+
+def md_still_running() -> str:
+    """An operation with no result yet."""
+    return "still running"
+
+
+def md_entries_heading() -> str:
+    """Heading of the full list of entries."""
+    return "## Entries"
+
+
+def md_entries_header() -> tuple[str, ...]:
+    """Columns of the entries table."""
+    return ("#", "Time (UTC)", "Actor", "Kind", "Summary", "Job", "Approval", "Target")
+
+
+def md_took(*, seconds: float) -> str:
+    """Suffix of a result entry: how long the operation took from its start."""
+    return f" (took {duration(seconds)})"
+
+
+def md_cell(text: str) -> str:
+    """Text made safe for one Markdown table cell: no pipes, no line breaks."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def md_row(cells: Sequence[str]) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(md_cell(cell) for cell in cells) + " |"
+
+
+def md_rule(columns: int) -> str:
+    """The header separator of a Markdown table."""
+    return "|" + "---|" * columns
+
+
+def export_ready(*, scope: str, count: int, verified: bool, fmt: str) -> str:
+    """The chat reply accompanying an export file."""
+    state = "hash chain verified" if verified else "hash chain NOT verified"
+    return f"Timeline of {escape(scope)} as {fmt}: {count} entries, {state}."

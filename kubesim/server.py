@@ -1,0 +1,671 @@
+"""The HTTP face of kubesim: the real Kubernetes REST paths on aiohttp, plus the `Simulator` that bundles
+store, controllers, faults and a server thread.
+
+Requests are routed by hand (`/api/v1/...`, `/apis/<group>/<version>/...`, namespaced or not, with
+subresources) because the resource set is data (`kubesim.resources`). Every failure is answered with a
+`kind: Status` body; an unexpected exception becomes a logged 500 InternalError naming the bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kubesim import discovery, errors, protobuf, tables
+from kubesim.clock import Clock
+from kubesim.controllers import ControllerManager
+from kubesim.errors import ApiError
+from kubesim.eviction import evict
+from kubesim.faults import HANG, Faults
+from kubesim.patching import APPLY, PATCH_TYPES, apply_patch
+from kubesim.resources import ResourceType, lookup
+from kubesim.scenario import load_scenario
+from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
+from kubesim.store import Obj, Store, clone, encode
+from kubesim.watch import WATCHES, WatchStream, serve
+
+log = logging.getLogger("kubesim")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_REASONS = {
+    400: "BadRequest",
+    404: "NotFound",
+    409: "Conflict",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
+_TRUE = ("1", "true", "True")
+_DEFAULT_WATCH_TIMEOUT = 1800.0
+
+
+def not_found_path() -> ApiError:
+    """The 404 for a path no resource lives at."""
+    return ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a resource URL names: a type, maybe a namespace, maybe an object, maybe a subresource."""
+
+    rt: ResourceType
+    namespace: str | None
+    name: str | None
+    subresource: str | None
+
+
+def parse_target(group_version: str, rest: list[str]) -> Target:
+    """Resolve the path segments after `/api/v1` or `/apis/<g>/<v>`; 404 when nothing lives there."""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespaced = lookup(group_version, rest[2])
+        if namespaced is not None and namespaced.namespaced and len(rest) <= 5:
+            return Target(
+                namespaced, rest[1], rest[3] if len(rest) > 3 else None, rest[4] if len(rest) > 4 else None
+            )
+    rt = lookup(group_version, rest[0])
+    if rt is None or len(rest) > 3:
+        raise not_found_path()
+    if rt.namespaced and len(rest) > 1:
+        raise not_found_path()
+    target = Target(rt, None, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
+    if target.subresource is not None and target.subresource not in rt.subresources:
+        raise not_found_path()
+    return target
+
+
+def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A compact JSON response."""
+    return web.Response(body=encode(body), status=status, content_type="application/json", headers=headers)
+
+
+def status_response(error: ApiError) -> web.Response:
+    """The Status body of an ApiError, with a Retry-After header when it asks for a positive delay."""
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return json_response(error.to_status(), status=error.code, headers=headers)
+
+
+async def _read_body(request: web.Request) -> Any:
+    raw = await request.read()
+    if not raw:
+        return None
+    media = (request.headers.get("Content-Type") or "application/json").split(";", 1)[0].strip()
+    if media == "application/vnd.kubernetes.protobuf":
+        return protobuf.decode(raw)
+    if "protobuf" in media or "cbor" in media:
+        raise ApiError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types include: application/json, "
+            f"application/yaml, {', '.join(PATCH_TYPES)}",
+        )
+    try:
+        if media == APPLY or "yaml" in media:
+            return yaml.safe_load(raw)
+        return json.loads(raw)
+    except (ValueError, yaml.YAMLError) as e:
+        raise errors.bad_request(f"the request body could not be decoded: {e}") from e
+
+
+def _object_body(body: Any) -> Obj:
+    if not isinstance(body, dict):
+        raise errors.bad_request("the request body must be a JSON object")
+    return body
+
+
+def _int_param(query: Any, name: str) -> int | None:
+    value = query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError as e:
+        raise errors.bad_request(f"invalid {name}: {value!r}") from e
+
+
+def _wants_table(request: web.Request) -> bool:
+    return "as=Table" in request.headers.get("Accept", "")
+
+
+class ApiServer:
+    """The aiohttp application serving one store."""
+
+    def __init__(self, *, store: Store, faults: Faults, server_version: str) -> None:
+        self.store = store
+        self.faults = faults
+        self.server_version = server_version
+
+    # ---- application and middlewares ---------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """The aiohttp application (one catch-all route; routing is `handle`)."""
+        app = web.Application(middlewares=[self._errors, self._faults], client_max_size=256 * 1024 * 1024)
+        app[WATCHES] = set()
+        app.router.add_route("*", "/{path:.*}", self.handle)
+        return app
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as e:
+            return status_response(e)
+        except (web.HTTPException, asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception as e:
+            log.exception("kubesim bug while serving %s %s", request.method, request.path_qs)
+            return status_response(errors.internal_error(f"kubesim bug: {type(e).__name__}: {e}"))
+
+    @web.middleware
+    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/kubesim/"):
+            return await handler(request)
+        if self.faults.latency > 0:
+            await asyncio.sleep(self.faults.latency)
+        fault = self.faults.take_request_fault(request.method, request.path_qs)
+        if fault is None:
+            return await handler(request)
+        if fault.action == HANG:
+            await asyncio.sleep(fault.hang_seconds)
+            raise errors.timeout(
+                fault.message or "the server was unable to return a response in the time allotted"
+            )
+        code = int(fault.action)
+        reason = _REASONS.get(code, "InternalError" if code >= 500 else "BadRequest")
+        raise ApiError(
+            code, reason, fault.message or f"kubesim injected fault ({code})", retry_after=fault.retry_after
+        )
+
+    # ---- routing -----------------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Route one request."""
+        path = request.path.rstrip("/") or "/"
+        segments = [s for s in path.split("/") if s]
+        if path in ("/healthz", "/readyz", "/livez"):
+            return web.Response(text="ok")
+        if path == "/version":
+            return json_response(discovery.version_info(self.server_version))
+        if segments[:2] == ["openapi", "v3"]:
+            document = (
+                discovery.openapi_v3_root()
+                if len(segments) == 2
+                else discovery.openapi_v3_group("/".join(segments[3:]))
+            )
+            if document is None:
+                raise not_found_path()
+            return json_response(document)
+        if segments and segments[0] == "kubesim":
+            return await self._admin(request, segments[1:])
+        if not segments or segments[0] not in ("api", "apis"):
+            raise not_found_path()
+        if segments[0] == "api":
+            if len(segments) == 1:
+                return json_response(discovery.api_versions(server_address=request.host))
+            group_version, rest = segments[1], segments[2:]
+        else:
+            if len(segments) == 1:
+                return json_response(discovery.api_group_list())
+            if len(segments) == 2:
+                group = discovery.api_group(segments[1])
+                if group is None:
+                    raise not_found_path()
+                return json_response(group)
+            group_version, rest = f"{segments[1]}/{segments[2]}", segments[3:]
+        if not rest:
+            resource_list = discovery.api_resource_list(group_version)
+            if resource_list is None:
+                raise not_found_path()
+            return json_response(resource_list)
+        return await self._resource(request, parse_target(group_version, rest))
+
+    async def _admin(self, request: web.Request, rest: list[str]) -> web.StreamResponse:
+        """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear) and `/kubesim/clock` ({"speed"})."""
+        if rest == ["faults"]:
+            if request.method == "POST":
+                self.faults.update_from_json(_object_body(await _read_body(request) or {}))
+            elif request.method == "DELETE":
+                self.faults.clear()
+            return json_response(self.faults.to_json())
+        if rest == ["clock"]:
+            if request.method == "POST":
+                body = _object_body(await _read_body(request) or {})
+                if "speed" in body:
+                    self.store.clock.speed = float(body["speed"])
+                if "advance" in body:
+                    self.store.clock.advance(float(body["advance"]))
+            return json_response({"now": self.store.clock.timestamp(), "speed": self.store.clock.speed})
+        raise not_found_path()
+
+    async def _resource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        method = request.method
+        if target.name is None:
+            if method == "GET":
+                return await self._list_or_watch(request, target)
+            if method == "POST":
+                return await self._create(request, target)
+            if method == "DELETE":
+                return await self._delete_collection(request, target)
+            raise errors.method_not_allowed()
+        if target.rt.namespaced and target.namespace is None:
+            raise not_found_path()
+        if target.subresource == "scale":
+            return await self._scale(request, target)
+        if target.subresource == "eviction":
+            if method != "POST":
+                raise errors.method_not_allowed()
+            return await self._evict(request, target)
+        if target.subresource not in (None, "status"):
+            raise not_found_path()
+        if method == "GET":
+            obj = self.store.peek(target.rt.plural, target.namespace, target.name)
+            if _wants_table(request):
+                return json_response(self._table(request, target.rt, [obj], None, None))
+            return json_response(obj)
+        if method == "PUT":
+            return await self._replace(request, target)
+        if method == "PATCH":
+            return await self._patch(request, target)
+        if method == "DELETE" and target.subresource is None:
+            return await self._delete(request, target)
+        raise errors.method_not_allowed()
+
+    # ---- reads -------------------------------------------------------------------------------------------
+
+    def _table(
+        self, request: web.Request, rt: ResourceType, objs: list[Obj], version: str | None, token: str | None
+    ) -> Obj:
+        return tables.table(
+            rt.plural,
+            objs,
+            now=self.store.clock.now(),
+            parse=self.store.clock.parse,
+            resource_version=version,
+            continue_token=token,
+            include_object=request.query.get("includeObject", "Metadata"),
+        )
+
+    async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        query = request.query
+        rt = target.rt
+        labels = parse_label_selector(query.get("labelSelector"))
+        fields = parse_field_selector(query.get("fieldSelector"), rt.plural)
+        if query.get("watch") in _TRUE:
+            return await self._watch(request, target, labels=labels, fields=fields)
+        limit = _int_param(query, "limit")
+        page = self.store.list_page(
+            rt.plural,
+            target.namespace,
+            label_selector=labels,
+            field_selector=fields,
+            limit=limit if limit and limit > 0 else None,
+            continue_token=query.get("continue") or None,
+        )
+        if _wants_table(request):
+            return json_response(
+                self._table(request, rt, page.items, page.resource_version, page.continue_token)
+            )
+        metadata: Obj = {"resourceVersion": page.resource_version}
+        if page.continue_token:
+            metadata["continue"] = page.continue_token
+        head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
+        body = head[:-1] + b',"items":[' + b",".join(page.raw) + b"]}"
+        return web.Response(body=body, content_type="application/json")
+
+    async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
+        query = request.query
+        rt = target.rt
+        if query.get("sendInitialEvents") in _TRUE:
+            raise errors.invalid(
+                "ListOptions",
+                "",
+                [
+                    {
+                        "field": "sendInitialEvents",
+                        "message": "Forbidden: sendInitialEvents is forbidden for watch unless the "
+                        "WatchList feature gate is enabled",
+                    }
+                ],
+                group="meta.k8s.io",
+            )
+        since_text = query.get("resourceVersion") or "0"
+        try:
+            since = int(since_text) or None
+        except ValueError as e:
+            raise errors.bad_request(f"invalid resourceVersion: {since_text!r}") from e
+        timeout = _int_param(query, "timeoutSeconds")
+        stream = WatchStream(loop=asyncio.get_running_loop(), namespace=target.namespace, **selectors)
+        as_table = _wants_table(request)
+
+        def render(kind: str, obj: Obj, first: bool) -> Obj:
+            if not as_table or kind == "ERROR":
+                return obj
+            rendered = self._table(request, rt, [obj], None, None)
+            if not first:
+                rendered["columnDefinitions"] = []
+            return rendered
+
+        bookmarks = query.get("allowWatchBookmarks") in _TRUE
+        return await serve(
+            request,
+            store=self.store,
+            resource=rt.plural,
+            stream=stream,
+            since=since,
+            timeout=float(timeout) if timeout and timeout > 0 else _DEFAULT_WATCH_TIMEOUT,
+            render=render,
+            bookmark_type=(rt.api_version, rt.kind) if bookmarks else None,
+        )
+
+    # ---- writes ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _dry_run(request: web.Request, options: Obj | None = None) -> bool:
+        return bool(request.query.getall("dryRun", [])) or bool((options or {}).get("dryRun"))
+
+    def _check_kind(self, rt: ResourceType, body: Obj) -> None:
+        kind, api_version = body.get("kind"), body.get("apiVersion")
+        if kind and kind != rt.kind:
+            raise errors.bad_request(
+                f"the kind of the object ({kind}) does not match the request ({rt.kind})"
+            )
+        if api_version and api_version != rt.api_version:
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API version "
+                f"({rt.api_version})"
+            )
+
+    async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = _object_body(await _read_body(request))
+        self._check_kind(target.rt, body)
+        namespace = target.namespace
+        if target.rt.namespaced and namespace is None:
+            namespace = (body.get("metadata") or {}).get("namespace")
+            if not namespace:
+                raise not_found_path()
+        created = self.store.create(
+            target.rt.plural, body, namespace=namespace, dry_run=self._dry_run(request)
+        )
+        return json_response(created, status=201)
+
+    async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = _object_body(await _read_body(request))
+        self._check_kind(target.rt, body)
+        meta = body.setdefault("metadata", {})
+        if meta.get("name") and meta["name"] != target.name:
+            raise errors.bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({target.name})"
+            )
+        meta["name"] = target.name
+        if target.rt.namespaced:
+            meta["namespace"] = target.namespace
+        if self._dry_run(request):
+            return json_response(self.store.get(target.rt.plural, target.namespace, target.name or ""))
+        return json_response(self.store.replace(target.rt.plural, body, subresource=target.subresource))
+
+    async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = await _read_body(request)
+        content_type = request.headers.get("Content-Type", "application/merge-patch+json")
+        rt, name = target.rt, target.name or ""
+        if content_type.startswith(APPLY) and self.store.find(rt.plural, target.namespace, name) is None:
+            created = self.store.create(rt.plural, _object_body(body), namespace=target.namespace)
+            return json_response(created, status=201)
+        if self._dry_run(request):
+            current = self.store.get(rt.plural, target.namespace, name)
+            return json_response(apply_patch(current, body, content_type=content_type))
+        patched = self.store.patch(
+            rt.plural, target.namespace, name, body, content_type=content_type, subresource=target.subresource
+        )
+        return json_response(patched)
+
+    def _delete_options(self, request: web.Request, body: Any) -> Obj:
+        options: Obj = dict(body) if isinstance(body, dict) else {}
+        grace = _int_param(request.query, "gracePeriodSeconds")
+        if grace is not None:
+            options["gracePeriodSeconds"] = grace
+        if request.query.get("propagationPolicy"):
+            options["propagationPolicy"] = request.query["propagationPolicy"]
+        if request.query.get("orphanDependents") in _TRUE or options.get("orphanDependents"):
+            options.setdefault("propagationPolicy", "Orphan")
+        return options
+
+    async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
+        options = self._delete_options(request, await _read_body(request))
+        deleted = self.store.delete(
+            target.rt.plural,
+            target.namespace,
+            target.name or "",
+            grace_period_seconds=options.get("gracePeriodSeconds"),
+            preconditions=options.get("preconditions"),
+            propagation_policy=options.get("propagationPolicy"),
+            dry_run=self._dry_run(request, options),
+        )
+        return json_response(deleted)
+
+    async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
+        options = self._delete_options(request, await _read_body(request))
+        rt = target.rt
+        items, _ = self.store.list(
+            rt.plural,
+            target.namespace,
+            label_selector=request.query.get("labelSelector"),
+            field_selector=request.query.get("fieldSelector"),
+            copy=False,
+        )
+        deleted = []
+        for obj in items:
+            meta = obj["metadata"]
+            with contextlib.suppress(ApiError):
+                deleted.append(
+                    self.store.delete(
+                        rt.plural,
+                        meta.get("namespace"),
+                        meta["name"],
+                        grace_period_seconds=options.get("gracePeriodSeconds"),
+                        propagation_policy=options.get("propagationPolicy"),
+                        dry_run=self._dry_run(request, options),
+                    )
+                )
+        metadata = {"resourceVersion": str(self.store.resource_version)}
+        return json_response(
+            {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata, "items": deleted}
+        )
+
+    # ---- subresources ------------------------------------------------------------------------------------
+
+    def _scale_of(self, obj: Obj) -> Obj:
+        meta = obj["metadata"]
+        selector = obj.get("spec", {}).get("selector") or {}
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                k: meta[k]
+                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                if k in meta
+            },
+            "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
+            "status": {
+                "replicas": obj.get("status", {}).get("replicas", 0),
+                "selector": label_selector_to_string(selector),
+            },
+        }
+
+    async def _scale(self, request: web.Request, target: Target) -> web.StreamResponse:
+        rt, ns, name = target.rt, target.namespace, target.name or ""
+        current = self.store.peek(rt.plural, ns, name)
+        if request.method == "GET":
+            return json_response(self._scale_of(current))
+        if request.method == "PUT":
+            scale = _object_body(await _read_body(request))
+        elif request.method == "PATCH":
+            content_type = request.headers.get("Content-Type", "application/merge-patch+json")
+            scale = apply_patch(self._scale_of(current), await _read_body(request), content_type=content_type)
+        else:
+            raise errors.method_not_allowed()
+        wanted_version = (scale.get("metadata") or {}).get("resourceVersion")
+        replicas = (scale.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise errors.invalid(
+                "Scale",
+                name,
+                [
+                    {
+                        "field": "spec.replicas",
+                        "message": f"Invalid value: {replicas!r}: must be a non-negative integer",
+                    }
+                ],
+                group="autoscaling",
+            )
+
+        def set_replicas(obj: Obj) -> None:
+            if wanted_version and wanted_version != obj["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt, name)
+            obj["spec"]["replicas"] = replicas
+
+        if self._dry_run(request):
+            updated = clone(current)
+            updated["spec"]["replicas"] = replicas
+        else:
+            updated = self.store.mutate(rt.plural, ns, name, set_replicas)
+        return json_response(self._scale_of(updated))
+
+    async def _evict(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = _object_body(await _read_body(request) or {})
+        if body.get("kind") not in (None, "Eviction"):
+            raise errors.bad_request(f"expected an Eviction, got {body.get('kind')}")
+        body.setdefault("apiVersion", "policy/v1")
+        body.setdefault("kind", "Eviction")
+        body.setdefault("metadata", {}).setdefault("namespace", target.namespace)
+        options = body.get("deleteOptions") or {}
+        result = evict(
+            self.store,
+            target.namespace or "",
+            target.name or "",
+            body,
+            dry_run=self._dry_run(request, options),
+        )
+        return json_response(result, status=int(result.get("code", 201)))
+
+
+class Simulator:
+    """The whole simulated cluster: store, controllers, faults and an HTTP server on a background thread."""
+
+    def __init__(
+        self,
+        *,
+        scenario: str | Path | None = "default",
+        server_version: str = "v1.31.4",
+        speed: float = 1.0,
+    ) -> None:
+        self.clock = Clock(speed=speed)
+        self.store = Store(clock=self.clock)
+        self.faults = Faults()
+        self.controllers = ControllerManager(self.store, faults=self.faults)
+        self.api = ApiServer(store=self.store, faults=self.faults, server_version=server_version)
+        self.url = ""
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._app: web.Application | None = None
+        if scenario is not None:
+            load_scenario(self.store, scenario)
+
+    def start(self, *, host: str = "127.0.0.1", port: int = 0, controllers: bool = True) -> None:
+        """Serve on host:port (0 = any free port; see `url`) and start the controllers."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            runner: web.AppRunner | None = None
+            try:
+                self._app = self.api.make_app()
+                runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=1.0)
+                loop.run_until_complete(runner.setup())
+                site = web.TCPSite(runner, host, port)
+                loop.run_until_complete(site.start())
+                bound = runner.addresses[0]
+                self.url = f"http://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
+            except BaseException as e:
+                failure.append(e)
+                ready.set()
+                if runner is not None:
+                    loop.run_until_complete(runner.cleanup())
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="kubesim-http", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        if controllers:
+            self.controllers.start()
+
+    def stop(self) -> None:
+        """Stop the controllers, end open watches and shut the server down."""
+        self.controllers.stop()
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if self._app is not None:
+            streams: set[WatchStream] = self._app[WATCHES]
+            for stream in list(streams):
+                stream.stop()
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        self._loop = self._thread = None
+
+    @property
+    def open_watches(self) -> int:
+        """How many watch streams are being served right now."""
+        return len(self._app[WATCHES]) if self._app is not None else 0
+
+    def kubeconfig(self, *, context: str = "kubesim") -> Obj:
+        """A kubeconfig document for this server: plain HTTP, one context, a dummy bearer token."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "users": [{"name": context, "user": {"token": "kubesim-dummy-token"}}],
+            "contexts": [
+                {"name": context, "context": {"cluster": context, "user": context, "namespace": "default"}}
+            ],
+            "current-context": context,
+            "preferences": {},
+        }
+
+    def write_kubeconfig(self, path: Path) -> Path:
+        """Write the kubeconfig (kubectl and kubernetes.config.load_kube_config read it unchanged)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        return path
+
+    def __enter__(self) -> Simulator:
+        if self._thread is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Approval requests: the pure state machine and its atomic Redis store."""

@@ -1,0 +1,233 @@
+"""Approval requests on a real Redis: every rule holds, one decision wins, and a restart loses nothing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from bot.approval_store import ApprovalStore
+from bot.core import approvals
+from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
+from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
+from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.redis
+
+APPROVERS = tuple(f"U0SRE{index:02d}" for index in range(20))
+POLICY = Policy(
+    rules=(Rule(commands=frozenset({"drain"}), allow=("*",)),),
+    groups=(Group("sre", frozenset(APPROVERS)),),
+)
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(name="redis")
+def fixture_redis(redis_url: str) -> Iterator[Redis]:
+    """A client of the emptied test database."""
+    client = Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture(name="clock")
+def fixture_clock() -> Clock:
+    """A hand-moved clock starting at T0."""
+    return Clock()
+
+
+def opened(
+    store: ApprovalStore, *, count: int = 2, approval_id: str = "apr-1", thread: str = "100.1"
+) -> ApprovalRequest:
+    """Create a pending ``drain node/n1`` request by U0DAVE needing ``count`` approvals from ``sre``."""
+    return store.create(
+        approvals.new_request(
+            approval_id=approval_id,
+            job_id="job-" + approval_id.removeprefix("apr-"),
+            requester="U0DAVE",
+            channel="C1",
+            thread_ts=thread,
+            cluster="prod",
+            description="drain node/n1",
+            requirement=ApprovalRequirement(("sre",), count, 600),
+            now=store.now(),
+            resource_versions={"node/n1": "41"},
+        )
+    )
+
+
+def test_a_created_request_is_found_by_id_and_by_its_thread(redis: Redis, clock: Clock) -> None:
+    """A typed approve in the thread finds the request there."""
+    store = ApprovalStore(redis, clock=clock)
+    request = opened(store)
+    assert store.get("apr-1") == request
+    assert store.pending_in_thread(channel="C1", thread_ts="100.1") == [request]
+    assert store.pending_in_thread(channel="C1", thread_ts="999.9") == []
+
+
+def test_creating_the_same_request_again_keeps_the_first(redis: Redis, clock: Clock) -> None:
+    """A redelivered message does not reset the votes already given."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store)
+    store.approve("apr-1", policy=POLICY, user=APPROVERS[0])
+    again = opened(store)
+    assert again.approved_by == (APPROVERS[0],)
+
+
+def test_self_approval_and_outsiders_are_refused_and_nothing_is_stored(redis: Redis, clock: Clock) -> None:
+    """Refused answers leave the stored request untouched."""
+    store = ApprovalStore(redis, clock=clock)
+    request = opened(store)
+    mine = store.approve("apr-1", policy=POLICY, user="U0DAVE")
+    outsider = store.approve("apr-1", policy=POLICY, user="U0EVE")
+    assert mine is not None and outsider is not None
+    assert (mine.outcome, outsider.outcome) == (Outcome.SELF_APPROVAL, Outcome.NOT_APPROVER)
+    assert store.get("apr-1") == request
+
+
+def test_two_of_three_needs_two_different_people_in_redis(redis: Redis, clock: Clock) -> None:
+    """The same approver twice counts once; a second person decides."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store)
+    outcomes = [
+        answer.outcome
+        for answer in (
+            store.approve("apr-1", policy=POLICY, user=APPROVERS[0]),
+            store.approve("apr-1", policy=POLICY, user=APPROVERS[0]),
+            store.approve("apr-1", policy=POLICY, user=APPROVERS[1]),
+        )
+        if answer is not None
+    ]
+    assert outcomes == [Outcome.RECORDED, Outcome.ALREADY_COUNTED, Outcome.APPROVED]
+    stored = store.get("apr-1")
+    assert stored is not None
+    assert stored.state is ApprovalState.APPROVED
+    assert store.pending_in_thread(channel="C1", thread_ts="100.1") == []
+
+
+def test_a_request_past_its_deadline_expires_and_stays_expired(redis: Redis, clock: Clock) -> None:
+    """The sweeper expires due requests once; later approvals change nothing."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store, approval_id="apr-1")
+    clock.now += 300
+    opened(store, approval_id="apr-2")
+    clock.now += 301
+    expired = store.expire_due()
+    assert [answer.request.approval_id for answer in expired] == ["apr-1"]
+    assert store.expire_due() == []
+    late = store.approve("apr-1", policy=POLICY, user=APPROVERS[0])
+    assert late is not None and (late.outcome, late.changed) == (Outcome.EXPIRED, False)
+    in_time = store.approve("apr-2", policy=POLICY, user=APPROVERS[0])
+    assert in_time is not None and in_time.outcome is Outcome.RECORDED
+
+
+def test_deny_with_a_reason_decides_at_once(redis: Redis, clock: Clock) -> None:
+    """One deny ends a 2-of-N request and the reason is stored."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store)
+    answer = store.deny("apr-1", policy=POLICY, user=APPROVERS[3], reason="peak traffic")
+    assert answer is not None and answer.decided
+    stored = store.get("apr-1")
+    assert stored is not None
+    assert (stored.state, stored.decided_by, stored.reason) == (
+        ApprovalState.DENIED,
+        APPROVERS[3],
+        "peak traffic",
+    )
+
+
+def test_cancel_is_for_the_requester_only(redis: Redis, clock: Clock) -> None:
+    """Others are refused; the requester withdraws the request."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store)
+    other = store.cancel("apr-1", user=APPROVERS[0])
+    mine = store.cancel("apr-1", user="U0DAVE")
+    assert other is not None and other.outcome is Outcome.NOT_REQUESTER
+    assert mine is not None and mine.outcome is Outcome.CANCELLED
+    stored = store.get("apr-1")
+    assert stored is not None and stored.state is ApprovalState.CANCELLED
+
+
+def test_an_approval_is_voided_in_redis_when_the_target_moved(redis: Redis, clock: Clock) -> None:
+    """The job's check before acting voids a stale approval for good."""
+    store = ApprovalStore(redis, clock=clock)
+    opened(store, count=1)
+    store.approve("apr-1", policy=POLICY, user=APPROVERS[0])
+    answer = store.verify_plan("apr-1", observed={"node/n1": "42"})
+    assert answer is not None and answer.outcome is Outcome.VOIDED
+    stored = store.get("apr-1")
+    assert stored is not None and stored.state is ApprovalState.VOIDED
+
+
+def test_unknown_requests_give_no_answer(redis: Redis, clock: Clock) -> None:
+    """Answers to a request nobody opened return None for the caller to explain."""
+    store = ApprovalStore(redis, clock=clock)
+    assert store.approve("apr-none", policy=POLICY, user=APPROVERS[0]) is None
+    assert store.get("apr-none") is None
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(redis_url: str, count: int) -> None:
+    """Each with its own connection, released together: one answer approves, every vote counts once."""
+    setup = Redis.from_url(redis_url)
+    opened(ApprovalStore(setup), count=count)
+    barrier = threading.Barrier(len(APPROVERS))
+
+    def answer_as(user: str) -> Answer | None:
+        connection = Redis.from_url(redis_url)
+        try:
+            store = ApprovalStore(connection)
+            barrier.wait()
+            return store.approve("apr-1", policy=POLICY, user=user)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(APPROVERS)) as pool:
+        answers = [answer for answer in pool.map(answer_as, APPROVERS) if answer is not None]
+    outcomes = [answer.outcome for answer in answers]
+    assert outcomes.count(Outcome.APPROVED) == 1
+    assert outcomes.count(Outcome.RECORDED) == count - 1
+    assert outcomes.count(Outcome.ALREADY_DECIDED) == len(APPROVERS) - count
+    stored = ApprovalStore(setup).get("apr-1")
+    assert stored is not None
+    assert len(set(stored.approved_by)) == len(stored.approved_by) == count
+    setup.close()
+
+
+def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(tmp_path: Path) -> None:
+    """With AOF on, a restart in the middle of a 2-of-N request keeps the first vote."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        client = Redis.from_url(server.url)
+        store = ApprovalStore(client)
+        opened(store)
+        store.approve("apr-1", policy=POLICY, user=APPROVERS[0])
+        client.close()
+        server.stop()
+        server.start()
+        client = Redis.from_url(server.url)
+        store = ApprovalStore(client)
+        assert [
+            request.approval_id for request in store.pending_in_thread(channel="C1", thread_ts="100.1")
+        ] == ["apr-1"]
+        answer = store.approve("apr-1", policy=POLICY, user=APPROVERS[1])
+        assert answer is not None and answer.outcome is Outcome.APPROVED
+        assert answer.request.approved_by == APPROVERS[:2]
+        client.close()
+    finally:
+        server.stop()

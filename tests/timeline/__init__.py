@@ -1,0 +1,1 @@
+"""The incident timeline: entries, hash chain, rendering, and its Redis Streams store."""

@@ -1,0 +1,1 @@
+"""Tests of version skew rules, upgrade plans and node upgrades against kubesim."""

@@ -1,0 +1,75 @@
+"""Label selectors and disruption budgets as the drain reads them."""
+
+from __future__ import annotations
+
+from workers.budgets import blocking_budget, covering, state_of
+from workers.plans import Plan, stale_keys
+from workers.selectors import matches, to_query
+
+
+def test_selectors_follow_policy_v1_semantics() -> None:
+    """None selects nothing, {} everything; expressions combine with labels."""
+    selector = {
+        "matchLabels": {"app": "web"},
+        "matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}],
+    }
+    assert not matches(None, {"app": "web"})
+    assert matches({}, {"anything": "x"})
+    assert matches(selector, {"app": "web"})
+    assert not matches(selector, {"app": "web", "tier": "db"})
+
+
+def test_selector_query_string_is_what_list_calls_take() -> None:
+    """matchLabels and expressions render as a labelSelector query."""
+    selector = {
+        "matchLabels": {"app": "web"},
+        "matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}],
+    }
+    assert to_query(selector) == "app=web,!canary"
+
+
+def test_a_budget_covers_pods_of_its_namespace_matching_its_selector() -> None:
+    """Namespace and labels must both match."""
+    budget = {
+        "metadata": {"name": "web-pdb", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}},
+    }
+    here = {"metadata": {"namespace": "default", "labels": {"app": "web"}}}
+    elsewhere = {"metadata": {"namespace": "shop", "labels": {"app": "web"}}}
+    assert covering(here, [budget]) == [budget]
+    assert covering(elsewhere, [budget]) == []
+
+
+def test_the_429_cause_names_the_blocking_budget_and_its_numbers() -> None:
+    """The eviction API's DisruptionBudget cause is read into a budget state."""
+    status = {
+        "details": {
+            "causes": [
+                {
+                    "type": "DisruptionBudget",
+                    "message": "The disruption budget web-pdb needs 2 healthy pods and has 2 currently",
+                }
+            ]
+        }
+    }
+    budget = blocking_budget(status, namespace="default")
+    assert budget is not None
+    assert (budget.key, budget.desired, budget.healthy, budget.allowed) == ("default/web-pdb", 2, 2, 0)
+
+
+def test_budget_state_reads_the_status_numbers() -> None:
+    """desiredHealthy, currentHealthy and disruptionsAllowed."""
+    pdb = {
+        "metadata": {"name": "p", "namespace": "n"},
+        "status": {"desiredHealthy": 2, "currentHealthy": 3, "disruptionsAllowed": 1},
+    }
+    assert state_of(pdb).allowed == 1
+
+
+def test_a_plan_records_resource_versions_and_detects_staleness() -> None:
+    """What a plan read is keyed by kind/namespace/name; a changed version is stale."""
+    plan = Plan(action="scale", target="deployment/default/web")
+    plan.saw("deployment", {"metadata": {"namespace": "default", "name": "web", "resourceVersion": "7"}})
+    assert plan.to_json()["resource_versions"] == {"deployment/default/web": "7"}
+    assert stale_keys(plan.resource_versions, {"deployment/default/web": "8"}) == ["deployment/default/web"]
+    assert stale_keys(plan.resource_versions, {"deployment/default/web": "7"}) == []

@@ -1,0 +1,1 @@
+"""RQ job functions that act on Kubernetes through the official client."""

@@ -1,0 +1,334 @@
+"""The backup jobs: ``backup config`` (clean YAML that ``kubectl apply`` accepts again) and the etcd
+snapshot, status and restore jobs, all writing into the worker's backup store (a directory).
+
+Store layout under ``CHATOPS_BACKUP_DIR``::
+
+    config/config-<UTC stamp>-<job id>-<namespace|all>.yaml           multi-document YAML
+    config/config-<UTC stamp>-<job id>-<namespace|all>.manifest.json  SHA-256 of the file and each object
+    etcd/etcd-<UTC stamp>-<job id>.db                                 etcd snapshot
+    etcd/etcd-<UTC stamp>-<job id>.db.json                            its SHA-256 and etcdutl status
+    restores/<snapshot stem>-<job id>/                                restored data directories
+
+Names carry the job id, so a retried job never overwrites another's file and a file says which request
+made it.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.messages import backups as wording
+from workers import cluster, etcd
+from workers.errors import JobError, NotFound
+from workers.kube import list_all, read
+from workers.report import Reporter
+from workers.runtime import job
+
+# --- the store ---------------------------------------------------------------------------------------
+
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def utc_stamp(now: float | None = None) -> str:
+    """A sortable UTC timestamp for file names: ``20261128T011712Z``."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def snapshot_path(settings: etcd.EtcdSettings, name: str) -> Path:
+    """Where the snapshot called ``name`` lives (``.db`` may be left out); never outside the store."""
+    if _SNAPSHOT_NAME.fullmatch(name) is None:
+        raise NotFound(wording.snapshot_not_found(name))
+    exact = settings.snapshot_dir / name
+    if not exact.is_file() and not name.endswith(".db") and (settings.snapshot_dir / f"{name}.db").is_file():
+        return settings.snapshot_dir / f"{name}.db"
+    return exact
+
+
+def _record_path(snapshot: Path) -> Path:
+    return snapshot.with_name(snapshot.name + ".json")
+
+
+# --- etcd jobs ---------------------------------------------------------------------------------------
+
+
+@job(lambda **_: "save an etcd snapshot")
+def etcd_snapshot(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
+    """Save a snapshot from the configured etcd member, check it, and record its checksum beside it."""
+    settings = etcd.settings()
+    name = f"etcd-{utc_stamp()}-{reporter.request.job_id}.db"
+    if dry_run:
+        reporter.emit_plan(wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
+        return {"snapshot": name, "dry_run": True}
+    path = etcd.save_snapshot(settings, destination=settings.snapshot_dir / name)
+    reporter.progress(wording.snapshot_saved(name))
+    status = etcd.snapshot_status(settings, path)
+    checksum = sha256_of(path)
+    record = {"name": name, "sha256": checksum, "saved_at": utc_stamp(), "status": status.to_json()}
+    _record_path(path).write_text(json.dumps(record, indent=2) + "\n")
+    reporter.progress(wording.snapshot_status(name, **status.to_json()))
+    return {"snapshot": name, "sha256": checksum, "status": status.to_json()}
+
+
+@job(lambda *, snapshot, **_: f"check etcd snapshot {snapshot}")
+def etcd_status(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> dict[str, Any]:
+    """Check a stored snapshot: its checksum against the record, and etcdutl's hash, revision, keys, size."""
+    settings = etcd.settings()
+    path = snapshot_path(settings, snapshot)
+    if not path.is_file():
+        raise NotFound(wording.snapshot_not_found(snapshot))
+    _verify_checksum(path)
+    status = etcd.snapshot_status(settings, path)
+    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    return {"snapshot": path.name, "status": status.to_json()}
+
+
+@job(lambda *, snapshot, **_: f"restore etcd from snapshot {snapshot}")
+def etcd_restore(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> dict[str, Any]:
+    """Restore a checked snapshot into a new data directory as a new one-member cluster; say what is left."""
+    settings = etcd.settings()
+    path = snapshot_path(settings, snapshot)
+    if not path.is_file():
+        raise NotFound(wording.snapshot_not_found(snapshot))
+    job_id = reporter.request.job_id
+    data_dir = settings.restore_dir / f"{path.stem}-{job_id}"
+    member, token = f"restore-{job_id}", f"etcd-restore-{job_id}"
+    if data_dir.exists():
+        raise JobError(wording.data_dir_exists(str(data_dir)))
+    _verify_checksum(path)
+    status = etcd.snapshot_status(settings, path)
+    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    if dry_run:
+        reporter.emit_plan(
+            wording.would_restore(name=path.name, data_dir=str(data_dir), member=member, token=token)
+        )
+        return {"snapshot": path.name, "data_dir": str(data_dir), "dry_run": True}
+    restored = etcd.restore_snapshot(settings, path, data_dir=data_dir, name=member, token=token)
+    reporter.progress(wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token))
+    reporter.warning(
+        wording.restore_next_steps(
+            data_dir=str(data_dir), member=member, initial_cluster=restored.initial_cluster, token=token
+        )
+    )
+    return {
+        "snapshot": path.name,
+        "data_dir": str(restored.data_dir),
+        "name": restored.name,
+        "initial_cluster": restored.initial_cluster,
+        "initial_cluster_token": restored.initial_cluster_token,
+        "peer_url": restored.peer_url,
+        "status": status.to_json(),
+    }
+
+
+def _verify_checksum(path: Path) -> None:
+    record = _record_path(path)
+    if not record.is_file():
+        return
+    try:
+        expected = json.loads(record.read_text()).get("sha256")
+    except ValueError:
+        expected = None
+    if expected and expected != sha256_of(path):
+        raise JobError(wording.snapshot_checksum_mismatch(path.name))
+
+
+# --- configuration export ----------------------------------------------------------------------------
+
+DEFAULT_NAMESPACE = "default"
+"""The namespace backed up when the bot sent none (it normally resolves the policy's default first)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportedType:
+    """One kind the configuration backup saves, and the client calls that list it."""
+
+    kind: str
+    api_version: str
+    api: Callable[[], Any]
+    namespaced_list: str
+    all_list: str
+
+
+EXPORTED_TYPES: tuple[ExportedType, ...] = (
+    ExportedType("ServiceAccount", "v1", cluster.core, "list_namespaced_service_account", "list_service_account_for_all_namespaces"),
+    ExportedType("ConfigMap", "v1", cluster.core, "list_namespaced_config_map", "list_config_map_for_all_namespaces"),
+    ExportedType("Service", "v1", cluster.core, "list_namespaced_service", "list_service_for_all_namespaces"),
+    ExportedType("PodDisruptionBudget", "policy/v1", cluster.policy, "list_namespaced_pod_disruption_budget", "list_pod_disruption_budget_for_all_namespaces"),
+    ExportedType("Deployment", "apps/v1", cluster.apps, "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
+    ExportedType("StatefulSet", "apps/v1", cluster.apps, "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces"),
+    ExportedType("DaemonSet", "apps/v1", cluster.apps, "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
+    ExportedType("Pod", "v1", cluster.core, "list_namespaced_pod", "list_pod_for_all_namespaces"),
+)  # fmt: skip
+"""In apply order: what pods and workloads refer to comes first. Secrets are never exported here."""
+
+SERVER_SET_METADATA = (
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "managedFields",
+    "generation",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+)
+"""Metadata the API server sets (or that names objects of this cluster only); a backup drops it."""
+
+SERVER_SET_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+)
+
+CREATED_BY_THE_CLUSTER = frozenset(
+    {
+        ("ConfigMap", "kube-root-ca.crt"),
+        ("ServiceAccount", "default"),
+        ("Service", "kubernetes"),
+    }
+)
+"""Objects every namespace (or the default one) gets from the control plane itself: not configuration."""
+
+
+def is_exported(kind: str, obj: Mapping[str, Any]) -> bool:
+    """Whether an object is configuration: not made by a controller, a kubelet or the cluster itself."""
+    meta = obj.get("metadata") or {}
+    if (kind, meta.get("name")) in CREATED_BY_THE_CLUSTER:
+        return False
+    if any(ref.get("controller") for ref in meta.get("ownerReferences") or []):
+        return False
+    if meta.get("deletionTimestamp"):
+        return False
+    if kind == "Pod":
+        annotations = meta.get("annotations") or {}
+        if "kubernetes.io/config.mirror" in annotations:
+            return False
+        if (obj.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
+            return False
+    return True
+
+
+def clean(kind: str, api_version: str, obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An object as a backup keeps it: no status, no server-set metadata, no cluster-assigned IPs."""
+    cleaned = copy.deepcopy(dict(obj))
+    cleaned.pop("status", None)
+    meta = cleaned.setdefault("metadata", {})
+    for field in SERVER_SET_METADATA:
+        meta.pop(field, None)
+    annotations = meta.get("annotations") or {}
+    for key in SERVER_SET_ANNOTATIONS:
+        annotations.pop(key, None)
+    if not annotations:
+        meta.pop("annotations", None)
+    if kind == "Namespace":
+        meta.pop("namespace", None)
+    if kind == "Service":
+        spec = cleaned.get("spec") or {}
+        if spec.get("clusterIP") != "None":
+            spec.pop("clusterIP", None)
+            spec.pop("clusterIPs", None)
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        **{k: v for k, v in cleaned.items() if k not in ("apiVersion", "kind")},
+    }
+
+
+def _object_key(doc: Mapping[str, Any]) -> str:
+    meta = doc.get("metadata") or {}
+    namespace = meta.get("namespace")
+    return f"{doc['kind']}/{namespace}/{meta['name']}" if namespace else f"{doc['kind']}/{meta['name']}"
+
+
+def collect_config(namespace: str | None) -> list[dict[str, Any]]:
+    """The clean documents of one namespace (``None``: every namespace, Namespaces included), in apply order."""
+    documents: list[dict[str, Any]] = []
+    if namespace is None:
+        namespaces, _ = list_all(cluster.core().list_namespace, missing="the namespaces list is missing")
+        documents.extend(clean("Namespace", "v1", ns) for ns in namespaces)
+    else:
+        read(cluster.core().read_namespace, namespace, missing=wording.namespace_not_found(namespace))
+    for exported in EXPORTED_TYPES:
+        api = exported.api()
+        if namespace is None:
+            items, _ = list_all(getattr(api, exported.all_list), missing=f"{exported.kind} list is missing")
+        else:
+            items, _ = list_all(
+                getattr(api, exported.namespaced_list),
+                namespace,
+                missing=wording.namespace_not_found(namespace),
+            )
+        chosen = [
+            clean(exported.kind, exported.api_version, item)
+            for item in items
+            if is_exported(exported.kind, item)
+        ]
+        documents.extend(sorted(chosen, key=_object_key))
+    return documents
+
+
+def _counts(documents: list[dict[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for doc in documents:
+        counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
+    return counts
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _describe_backup(*, namespace: str | None = None, all_namespaces: bool = False, **_: Any) -> str:
+    return "back up the configuration of " + (
+        "every namespace" if all_namespaces else f"namespace {namespace or DEFAULT_NAMESPACE}"
+    )
+
+
+@job(_describe_backup)
+def backup_config(
+    *, reporter: Reporter, namespace: str | None = None, all_namespaces: bool = False, dry_run: bool = False
+) -> dict[str, Any]:
+    """Export a namespace's configuration (or every namespace's) as YAML ``kubectl apply -f`` accepts again."""
+    scope_namespace = None if all_namespaces else (namespace or DEFAULT_NAMESPACE)
+    scope = wording.config_scope(scope_namespace)
+    documents = collect_config(scope_namespace)
+    counts = _counts(documents)
+    name = f"config-{utc_stamp()}-{reporter.request.job_id}-{scope_namespace or 'all'}.yaml"
+    if dry_run:
+        reporter.emit_plan(wording.would_back_up_config(scope, counts))
+        return {"backup": name, "counts": counts, "dry_run": True}
+    text = yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)
+    directory = etcd.settings().backup_dir / "config"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text)
+    manifest = {
+        "name": name,
+        "scope": scope_namespace or "all",
+        "sha256": sha256_of(path),
+        "objects": {_object_key(doc): _digest(yaml.safe_dump(doc, sort_keys=True)) for doc in documents},
+    }
+    path.with_name(name.removesuffix(".yaml") + ".manifest.json").write_text(
+        json.dumps(manifest, indent=2) + "\n"
+    )
+    reporter.progress(wording.config_backed_up(scope, name=name, counts=counts))
+    reporter.progress(wording.secrets_not_exported())
+    return {"backup": name, "counts": counts, "sha256": manifest["sha256"]}

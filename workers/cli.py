@@ -1,0 +1,54 @@
+"""``chatops worker``: a forking RQ worker for one cluster's queue, as run in production.
+
+It reads the same environment as the bot (``REDIS_URL``, ``KUBECONFIG``, ``CHATOPS_CLUSTER``) and
+listens on the queue of its cluster only, so one worker (or several) can run inside each cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from redis import Redis
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+from bot.core.jobs import queue_name
+from workers import cluster, etcd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The worker's command line."""
+    parser = argparse.ArgumentParser(prog="chatops worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--cluster", help="the cluster whose queue to serve (default: CHATOPS_CLUSTER)")
+    parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    parser.add_argument("--name", help="worker name (default: RQ's)")
+    parser.add_argument("--with-scheduler", action="store_true", help="also run RQ's scheduler")
+    return parser
+
+
+def main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
+    """Run a worker until stopped (SIGTERM: finish the current job, then exit)."""
+    args = build_parser().parse_args(argv)
+    env = dict(os.environ if environ is None else environ)
+    redis_url = env.get("REDIS_URL", "").strip()
+    if not redis_url:
+        print("chatops worker needs REDIS_URL (for example redis://127.0.0.1:6379/0).", file=sys.stderr)
+        return 2
+    kubeconfig = env.get("KUBECONFIG", "").strip()
+    cluster.configure(kubeconfig=Path(kubeconfig) if kubeconfig else None)
+    etcd.configure(etcd.EtcdSettings.from_env(env))
+    cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    connection = Redis.from_url(redis_url)
+    worker = Worker(
+        [queue_name(cluster_name)],
+        connection=connection,
+        name=args.name,
+        serializer=JSONSerializer,
+    )
+    worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
+    return 0

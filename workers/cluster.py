@@ -1,0 +1,65 @@
+"""How a worker reaches its cluster: one official-client ``ApiClient`` per process, from a kubeconfig.
+
+The worker's entry point calls :func:`configure` once with the kubeconfig it was given (or None for
+the in-cluster ServiceAccount); the client itself is created lazily in the process that uses it,
+so a forked work-horse never shares a connection pool with its parent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+
+
+@dataclasses.dataclass
+class _Connection:
+    kubeconfig: Path | None = None
+    pid: int = -1
+    api: Any = None
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+
+_connection = _Connection()
+
+
+def configure(*, kubeconfig: Path | None) -> None:
+    """Say which cluster this process acts on: a kubeconfig file, or None for in-cluster credentials."""
+    with _connection.lock:
+        _connection.kubeconfig = kubeconfig
+        _connection.api = None
+
+
+def api_client() -> Any:
+    """The process's ``kubernetes.client.ApiClient``, created on first use after a fork."""
+    with _connection.lock:
+        if _connection.api is None or _connection.pid != os.getpid():
+            if _connection.kubeconfig is not None:
+                api = config.new_client_from_config(
+                    config_file=str(_connection.kubeconfig), persist_config=False
+                )
+            else:
+                configuration = client.Configuration()
+                config.load_incluster_config(client_configuration=configuration)
+                api = client.ApiClient(configuration)
+            _connection.api, _connection.pid = api, os.getpid()
+        return _connection.api
+
+
+def core() -> Any:
+    """``CoreV1Api`` on the configured cluster."""
+    return client.CoreV1Api(api_client())
+
+
+def apps() -> Any:
+    """``AppsV1Api`` on the configured cluster."""
+    return client.AppsV1Api(api_client())
+
+
+def policy() -> Any:
+    """``PolicyV1Api`` on the configured cluster."""
+    return client.PolicyV1Api(api_client())

@@ -1,0 +1,110 @@
+"""Node maintenance: cordon and drain as one operation whose record lives on the node itself.
+
+The record is JSON in the node annotation ``chatops.io/maintenance`` (who, which job, when, which pods
+moved and which were lost), so it survives worker restarts and anyone can see it with kubectl.
+A cluster-wide limit keeps at most :data:`MAX_IN_MAINTENANCE` nodes in maintenance at once; the
+check and the record are written under a short Redis lock so two jobs cannot both take the last slot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from bot.core.messages import jobs as messages
+from bot.core.messages import operations as wording
+from workers import cluster
+from workers.drain import drain, plan_drain
+from workers.errors import JobError
+from workers.kube import list_all
+from workers.locks import Guard
+from workers.nodes import read_node, set_annotation, set_unschedulable
+from workers.pods import DrainFlags
+from workers.report import Reporter
+
+ANNOTATION = "chatops.io/maintenance"
+MAX_IN_MAINTENANCE = 1
+"""Nodes allowed in maintenance at the same time, cluster-wide."""
+
+SLOTS_LOCK = "chatops:lock:maintenance-slots"
+
+
+def record_of(node_obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The maintenance record on a node, if any (an unreadable one counts as a bare record)."""
+    raw = ((node_obj.get("metadata") or {}).get("annotations") or {}).get(ANNOTATION)
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def nodes_in_maintenance(*, besides: str) -> list[str]:
+    """Names of the other nodes carrying a maintenance record."""
+    nodes, _ = list_all(cluster.core().list_node, missing="nodes")
+    return sorted(
+        n["metadata"]["name"] for n in nodes if n["metadata"]["name"] != besides and record_of(n) is not None
+    )
+
+
+def _write_record(node: str, record: dict[str, Any]) -> None:
+    set_annotation(node, ANNOTATION, json.dumps(record, sort_keys=True))
+
+
+def maintain(
+    node: str, *, dry_run: bool, reporter: Reporter, guard: Guard, limit: int = MAX_IN_MAINTENANCE
+) -> dict[str, Any]:
+    """Take a free maintenance slot, record it on the node, then cordon and drain it."""
+    planned = plan_drain(node, flags=DrainFlags())
+    if dry_run:
+        reporter.emit_plan(planned.plan.text, plan=planned.plan.to_json())
+        return {"node": node, "dry_run": True, "plan": planned.plan.to_json()}
+    request = reporter.request
+    record: dict[str, Any] = {
+        "state": "draining",
+        "job": request.job_id,
+        "user": request.user,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    with reporter.connection.lock(SLOTS_LOCK, timeout=30, blocking_timeout=15):
+        others = nodes_in_maintenance(besides=node)
+        if len(others) >= limit:
+            raise JobError(wording.too_many_in_maintenance(node, others=others, limit=limit))
+        guard.check()
+        _write_record(node, record)
+    try:
+        result = drain(
+            node,
+            flags=DrainFlags(),
+            grace_period=None,
+            timeout=None,
+            dry_run=False,
+            reporter=reporter,
+            guard=guard,
+        )
+    except JobError as error:
+        _write_record(node, {**record, "state": "incomplete", "reason": str(error)})
+        raise
+    _write_record(node, {**record, "state": "drained", "moved": result["moved"], "lost": result["lost"]})
+    reporter.progress(wording.maintenance_started(node, moved=result["evicted"]))
+    return {**result, "maintenance": "started"}
+
+
+def unmaintain(node: str, *, dry_run: bool, reporter: Reporter, guard: Guard) -> dict[str, Any]:
+    """End maintenance: uncordon, remove the record, and report what the maintenance moved."""
+    record = record_of(read_node(node))
+    if dry_run:
+        reporter.emit_plan(messages.would_uncordon(node))
+        return {"node": node, "dry_run": True, "record": record}
+    set_unschedulable(node, value=False, dry_run=False, reporter=reporter, guard=guard)
+    if record is None:
+        reporter.progress(wording.not_in_maintenance(node))
+        return {"node": node, "maintenance": None}
+    guard.check()
+    set_annotation(node, ANNOTATION, None)
+    moved = [str(pod) for pod in record.get("moved") or []]
+    reporter.progress(wording.maintenance_ended(node, moved=moved, started_by=str(record.get("user") or "")))
+    return {"node": node, "maintenance": "ended", "record": record}

@@ -26,14 +26,13 @@ from typing import TextIO
 from redis import Redis
 
 from bot.console import DEMO_USERS, ConsoleSession
-from bot.core.conversation import Engine
 from bot.core.messages import console as console_messages
 from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
-from bot.dispatch import RQDispatcher
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Settings, SettingsError
+from bot.wiring import build_engine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +107,7 @@ def run_console(
 
         worker_cluster.configure(kubeconfig=kubeconfig)
         session = ConsoleSession(
-            engine=Engine(policy=policy, jobs=RQDispatcher(connection), default_cluster=settings.cluster),
+            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster),
             feed=EventFeed(connection),
             out=stdout,
             worker=EmbeddedWorker(connection, cluster=settings.cluster) if embedded_worker else None,

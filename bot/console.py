@@ -79,6 +79,8 @@ class ConsoleSession:
             user=self.user, channel=self.channel, ts=self._next_ts(), text=stripped, thread_ts=thread_ts
         )
         try:
+            for notice in self.engine.expire_due():
+                self._show_reply(notice)
             replies = self.engine.handle(message)
         except Exception as error:  # shown, counted, and the session goes on
             self._print(messages.crashed(error))
@@ -108,16 +110,10 @@ class ConsoleSession:
         pending = set(job_ids)
         deadline = time.monotonic() + JOB_WAIT_SECONDS
         while pending and time.monotonic() < deadline:
-            for event in self.feed.read(block_ms=200):
-                self._show_event(event)
-                if event.kind.is_final:
-                    pending.discard(event.job_id)
+            self._show_events(self.feed.read(block_ms=200), pending)
             if self.worker is not None and not self.worker.busy and pending:
                 # The burst ended; pick up anything left, then stop waiting if nothing more comes.
-                for event in self.feed.read(block_ms=200):
-                    self._show_event(event)
-                    if event.kind.is_final:
-                        pending.discard(event.job_id)
+                self._show_events(self.feed.read(block_ms=200), pending)
                 if pending and not self.worker.busy:
                     for error in self.worker.errors:
                         self._print(messages.worker_error(error))
@@ -126,12 +122,21 @@ class ConsoleSession:
         for job_id in sorted(pending):
             self._print(messages.still_running(job_id))
 
+    def _show_events(self, events: list[JobEvent], pending: set[str]) -> None:
+        self.engine.record_job_events(events)
+        for event in events:
+            self._show_event(event)
+            if event.kind.is_final:
+                pending.discard(event.job_id)
+
     def _show_reply(self, reply: Reply) -> None:
         number = self._thread_number(reply.thread_ts)
         prefix = f"  [#{number}] bot"
         if reply.ephemeral:
             prefix += messages.only_you(self.user_name)
         self._print_block(prefix + ": ", reply.text)
+        if reply.file is not None:
+            self._print_block(f"  [#{number}] {reply.file.filename}: ", reply.file.content)
 
     def _show_event(self, event: JobEvent) -> None:
         number = self._thread_number(event.thread_ts)

@@ -8,6 +8,8 @@ message delivered twice enqueues once for as long as the job is remembered (a da
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import cast
 
 from redis import Redis
 from rq import Queue
@@ -51,6 +53,55 @@ class RQDispatcher:
         position = job.get_position()
         return Submission(job_id=job.id, duplicate=False, position=position)
 
+    def park(self, spec: JobSpec) -> Submission:
+        """Keep ``spec`` as a job that is not queued, until its approval releases or discards it."""
+        queue = self.queue(spec.cluster)
+        key = parked_key(spec.cluster)
+        if not self._connection.zadd(key, {spec.job_id: time.time()}, nx=True):
+            return Submission(job_id=spec.job_id, duplicate=True)
+        job = queue.create_job(
+            spec.function,
+            kwargs=dict(spec.kwargs),
+            job_id=spec.job_id,
+            description=spec.description,
+            timeout=spec.timeout_seconds,
+            result_ttl=REMEMBER_SECONDS,
+            failure_ttl=REMEMBER_SECONDS,
+            ttl=None,
+            meta={"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster},
+            status=JobStatus.CREATED,
+        )
+        job.save()
+        self._connection.expire(job.key, REMEMBER_SECONDS)
+        return Submission(job_id=spec.job_id, duplicate=False)
+
+    def release(self, job_id: str) -> Submission | None:
+        """Queue a parked job; None when no parked job has that id (never parked, or already released)."""
+        job = self._fetch(job_id)
+        if job is None:
+            return None
+        cluster = str(job.meta.get("cluster", ""))
+        if not self._connection.zrem(parked_key(cluster), job_id):
+            return None
+        self._connection.persist(job.key)
+        queued = self.queue(cluster).enqueue_job(job)
+        return Submission(job_id=job_id, duplicate=False, position=queued.get_position())
+
+    def discard(self, job_id: str) -> None:
+        """Drop a parked job so it never runs; it stays listed as cancelled for the day."""
+        job = self._fetch(job_id)
+        if job is None:
+            return
+        cluster = str(job.meta.get("cluster", ""))
+        if self._connection.zrem(parked_key(cluster), job_id):
+            job.cancel()
+
+    def _fetch(self, job_id: str) -> Job | None:
+        try:
+            return Job.fetch(job_id, connection=self._connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            return None
+
     def cancel(self, job_id: str) -> str | None:
         """Cancel a job that has not started; return its status before, or None if unknown.
 
@@ -75,7 +126,10 @@ class RQDispatcher:
     def recent(self, cluster: str, *, limit: int = 10) -> list[JobSummary]:
         """The latest jobs of ``cluster``: running, queued, then finished and failed, newest first."""
         queue = self.queue(cluster)
-        ids: list[str] = []
+        ids: list[str] = [
+            member.decode() if isinstance(member, bytes) else str(member)
+            for member in cast("list[bytes]", self._connection.zrevrange(parked_key(cluster), 0, -1))
+        ]
         ids += queue.started_job_registry.get_job_ids(cleanup=False)
         ids += queue.get_job_ids()
         ids += list(reversed(queue.finished_job_registry.get_job_ids(cleanup=False)))
@@ -86,14 +140,23 @@ class RQDispatcher:
             if job is None:
                 continue
             status = job.get_status(refresh=False)
+            if status == JobStatus.CREATED:
+                status_text = "awaiting approval"
+            else:
+                status_text = status.value if status else "unknown"
             summaries.append(
                 JobSummary(
                     job_id=job.id,
                     description=job.description or job.func_name or job.id,
-                    status=status.value if status else "unknown",
+                    status=status_text,
                     enqueued_at=job.enqueued_at,
                     user=str(job.meta.get("user", "")),
                 )
             )
         summaries.sort(key=lambda s: s.enqueued_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
         return summaries[:limit]
+
+
+def parked_key(cluster: str) -> str:
+    """The sorted set of a cluster's jobs awaiting approval (scored by when they were parked)."""
+    return f"chatops:parked:{cluster}"

@@ -36,11 +36,14 @@ from redis.typing import EncodableT, FieldT
 
 from bot.core.messages import timeline as messages
 from bot.core.timeline import (
+    Appended,
     ChainedEntry,
     ChainHead,
     Entry,
     EntryKind,
     Incident,
+    Page,
+    Scope,
     TimelineExport,
     link,
     verify_chain,
@@ -76,37 +79,6 @@ class Retention:
     def applies(self) -> bool:
         """Whether entries may be trimmed at all."""
         return self.max_len is not None or self.max_age_seconds is not None
-
-
-@dataclasses.dataclass(frozen=True)
-class Scope:
-    """One timeline: an incident's or a channel's own."""
-
-    stream: str
-    label: str
-    """The timeline in words, for headings."""
-    incident: Incident | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Appended:
-    """The result of :meth:`TimelineStore.append`."""
-
-    stream: str
-    seq: int
-    duplicate: bool
-    """True when the event id was already recorded: nothing new was written."""
-    chained: ChainedEntry | None = None
-    """The new link; ``None`` for a duplicate."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """Latest entries of a timeline, newest first, and where the next (older) page starts."""
-
-    entries: list[ChainedEntry]
-    older_before: str | None
-    """Pass as ``before`` to get the next page; ``None`` when this page reaches the oldest entry."""
 
 
 @dataclasses.dataclass(frozen=True)

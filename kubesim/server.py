@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kubesim import discovery, errors, protobuf, tables
+from kubesim import discovery, errors, protobuf, tables, upgrades
+from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
 from kubesim.errors import ApiError
@@ -145,12 +146,16 @@ class ApiServer:
         self.store = store
         self.faults = faults
         self.server_version = server_version
+        self.audit = AuditLog()
+        """Every request served, as the API server's authorizer sees it (see kubesim.audit)."""
 
     # ---- application and middlewares ---------------------------------------------------------------------
 
     def make_app(self) -> web.Application:
         """The aiohttp application (one catch-all route; routing is `handle`)."""
-        app = web.Application(middlewares=[self._errors, self._faults], client_max_size=256 * 1024 * 1024)
+        app = web.Application(
+            middlewares=[self.audit.middleware, self._errors, self._faults], client_max_size=256 * 1024 * 1024
+        )
         app[WATCHES] = set()
         app.router.add_route("*", "/{path:.*}", self.handle)
         return app
@@ -231,7 +236,8 @@ class ApiServer:
         return await self._resource(request, parse_target(group_version, rest))
 
     async def _admin(self, request: web.Request, rest: list[str]) -> web.StreamResponse:
-        """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear) and `/kubesim/clock` ({"speed"})."""
+        """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear), `/kubesim/clock` ({"speed"}) and
+        `/kubesim/version` (GET, POST {"gitVersion"}: see `kubesim.upgrades`)."""
         if rest == ["faults"]:
             if request.method == "POST":
                 self.faults.update_from_json(_object_body(await _read_body(request) or {}))
@@ -246,6 +252,10 @@ class ApiServer:
                 if "advance" in body:
                     self.store.clock.advance(float(body["advance"]))
             return json_response({"now": self.store.clock.timestamp(), "speed": self.store.clock.speed})
+        if rest == ["version"]:
+            if request.method == "POST":
+                self.server_version = upgrades.requested_version(await _read_body(request))
+            return json_response(discovery.version_info(self.server_version))
         raise not_found_path()
 
     async def _resource(self, request: web.Request, target: Target) -> web.StreamResponse:

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from redis import Redis
-from rq import Worker
 from rq.serializers import JSONSerializer
 
 from bot.core.jobs import queue_name
 from workers import cluster, etcd
+from workers.watchdog import WatchedWorker, WatchSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
     parser.add_argument("--with-scheduler", action="store_true", help="also run RQ's scheduler")
+    defaults = WatchSettings()
+    parser.add_argument(
+        "--liveness-seconds",
+        type=float,
+        default=defaults.liveness_seconds,
+        help="a worker silent this long is dead and its job is failed (default %(default)s)",
+    )
+    parser.add_argument(
+        "--reap-interval",
+        type=float,
+        default=defaults.reap_interval_seconds,
+        help="how often to look for jobs of dead workers (default %(default)s)",
+    )
     return parser
 
 
@@ -44,11 +57,12 @@ def main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None
     cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     connection = Redis.from_url(redis_url)
-    worker = Worker(
+    worker = WatchedWorker(
         [queue_name(cluster_name)],
         connection=connection,
         name=args.name,
         serializer=JSONSerializer,
+        watch=WatchSettings(liveness_seconds=args.liveness_seconds, reap_interval_seconds=args.reap_interval),
     )
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
     return 0

@@ -89,8 +89,11 @@ def _plan(action: str, target: Target, deployment: dict[str, Any]) -> Plan:
 
 
 def _show(plan: Plan, reporter: Reporter, *, dry_run: bool) -> None:
+    """Show the plan on a dry run; otherwise check it still matches an approved one before acting."""
     if dry_run:
         reporter.emit_plan(plan.text, plan=plan.to_json())
+    else:
+        reporter.confirm_plan(plan.to_json())
 
 
 def status_text(name: str, status: rollouts.RolloutStatus) -> str:

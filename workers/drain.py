@@ -119,6 +119,7 @@ def drain(
     if dry_run:
         reporter.emit_plan(planned.plan.text, plan=planned.plan.to_json())
         return {"node": node, "dry_run": True, "plan": planned.plan.to_json()}
+    reporter.confirm_plan(planned.plan.to_json())
     started = time.monotonic()
     seconds = DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout
     set_unschedulable(node, value=True, dry_run=False, reporter=reporter, guard=guard)

@@ -5,6 +5,7 @@
     JobError                 the job cannot do what was asked; the message says why (shown as is)
     ├── NotFound             a target does not exist
     ├── Conflict             the object changed under a write (409); re-read and re-apply
+    ├── StalePlan            the cluster moved since the plan that was approved; ask again
     └── Cancelled            someone cancelled the job between two steps
 
 Anything else escaping a job is a bug or an unexpected API answer: the requester is told the job
@@ -28,3 +29,7 @@ class Conflict(JobError):
 
 class Cancelled(JobError):
     """The job was cancelled by its requester between two steps."""
+
+
+class StalePlan(JobError):
+    """The targets changed since the plan that was approved: the approval is void, nothing was changed."""

@@ -62,6 +62,7 @@ def maintain(
     if dry_run:
         reporter.emit_plan(planned.plan.text, plan=planned.plan.to_json())
         return {"node": node, "dry_run": True, "plan": planned.plan.to_json()}
+    reporter.confirm_plan(planned.plan.to_json())
     request = reporter.request
     record: dict[str, Any] = {
         "state": "draining",

@@ -7,12 +7,16 @@ the stream and show the events in the request's thread.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from redis import Redis
 
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.jobs import cancel_flag_key
+from bot.core.messages import jobs as messages
+from workers.errors import StalePlan
+from workers.plans import stale_keys
 
 STREAM_MAX_LENGTH = 100_000
 """Approximate cap on the events stream; the incident timeline keeps the permanent record."""
@@ -21,9 +25,17 @@ STREAM_MAX_LENGTH = 100_000
 class Reporter:
     """Publishes one job's events."""
 
-    def __init__(self, connection: Redis, request: RequestContext) -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        request: RequestContext,
+        *,
+        approved_versions: Mapping[str, str] | None = None,
+    ) -> None:
         self._connection = connection
         self.request = request
+        self.approved_versions = approved_versions
+        """The resourceVersions of the plan that was approved, when the job runs on an approval."""
 
     @property
     def connection(self) -> Redis:
@@ -40,6 +52,8 @@ class Reporter:
             thread_ts=self.request.thread_ts,
             at=time.time(),
             details=details,
+            user=self.request.user,
+            cluster=self.request.cluster,
         )
         fields: dict[Any, Any] = dict(event.to_fields())
         self._connection.xadd(EVENTS_STREAM, fields, maxlen=STREAM_MAX_LENGTH, approximate=True)
@@ -51,6 +65,22 @@ class Reporter:
     def emit_plan(self, text: str, **details: Any) -> None:
         """Say what the job would do (dry runs and plans shown before acting)."""
         self.emit(EventKind.PLAN, text, **details)
+
+    def confirm_plan(self, plan: Mapping[str, Any]) -> None:
+        """Before acting on an approval: stop if the targets changed since the approved plan.
+
+        Jobs call this with the plan they just computed, right before their first change. Without
+        an approval (``approved_versions`` is None) there is nothing to compare and it returns; after
+        one successful check it is consumed, since the job's own writes move versions afterwards.
+        """
+        if self.approved_versions is None:
+            return
+        current = {str(k): str(v) for k, v in (plan.get("resource_versions") or {}).items()}
+        stale = stale_keys(self.approved_versions, current)
+        if stale:
+            raise StalePlan(messages.plan_changed_since_approval(stale))
+        # Checked once, before the first change: the job's own writes move versions afterwards.
+        self.approved_versions = None
 
     def warning(self, text: str, **details: Any) -> None:
         """Say something the requester must know, such as what a step will lose."""

@@ -11,25 +11,67 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from redis import Redis
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
 
 from bot.core.jobevents import EventKind, RequestContext
 from bot.core.messages import jobs as messages
-from workers.errors import Cancelled, JobError
+from workers.errors import Cancelled, JobError, StalePlan
 from workers.report import Reporter
 
 log = logging.getLogger("chatops.workers")
 
 
-def reporter_for(request: Mapping[str, Any]) -> Reporter:
-    """The reporter of the running RQ job for ``request``."""
+PLAN_WAIT_SECONDS = 120.0
+"""How long an approved job waits for its plan job to finish (it normally has, long before)."""
+
+
+def reporter_for(request: Mapping[str, Any], *, approval: Mapping[str, Any] | None = None) -> Reporter:
+    """The reporter of the running RQ job for ``request``, knowing the approved plan if any."""
     job = get_current_job()
     if job is None:
         raise RuntimeError("reporter_for() is only available inside an RQ job")
-    return Reporter(job.connection, RequestContext.from_json(request))
+    context = RequestContext.from_json(request)
+    if approval is None:
+        return Reporter(job.connection, context)
+    versions = approved_versions(job.connection, plan_job=str(approval.get("plan_job", "")))
+    return Reporter(job.connection, context, approved_versions=versions)
+
+
+def approved_versions(connection: Redis, *, plan_job: str) -> dict[str, str]:
+    """The resourceVersions recorded by the plan job an approval was given for.
+
+    Raises :class:`StalePlan` when that plan is gone. A plan job that failed recorded nothing to
+    compare (the run will meet the same refusal and say so), which gives an empty mapping.
+    """
+    deadline = time.monotonic() + PLAN_WAIT_SECONDS
+    while True:
+        try:
+            plan_job_record = Job.fetch(plan_job, connection=connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            raise StalePlan(messages.approved_plan_missing(plan_job=plan_job)) from None
+        status = plan_job_record.get_status(refresh=True)
+        if status == JobStatus.FINISHED:
+            result = plan_job_record.return_value() or {}
+            plan = result.get("plan") or {} if isinstance(result, dict) else {}
+            return {str(k): str(v) for k, v in (plan.get("resource_versions") or {}).items()}
+        if status in {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED} or time.monotonic() > deadline:
+            return {}
+        time.sleep(0.2)
+
+
+def _connection() -> Redis:
+    job = get_current_job()
+    if job is None:
+        raise RuntimeError("only available inside an RQ job")
+    return job.connection
 
 
 JobFunction = Callable[..., dict[str, Any]]
@@ -46,9 +88,17 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
 
     def decorate(fn: JobFunction) -> JobFunction:
         @functools.wraps(fn)
-        def run(*, request: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
-            reporter = reporter_for(request)
-            job_id = reporter.request.job_id
+        def run(
+            *, request: Mapping[str, Any], approval: Mapping[str, Any] | None = None, **kwargs: Any
+        ) -> dict[str, Any]:
+            job_id = str(request.get("job_id", ""))
+            try:
+                reporter = reporter_for(request, approval=approval)
+            except StalePlan as error:
+                Reporter(_connection(), RequestContext.from_json(request)).emit(
+                    EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error))
+                )
+                raise
             reporter.emit(
                 EventKind.STARTED, messages.started(job_id=job_id, description=description(**kwargs))
             )

@@ -2,24 +2,51 @@
 
 It is the same for every chat surface. An adapter (the console, Slack) turns what arrives into a
 :class:`Message`, calls :meth:`Engine.handle`, and shows the :class:`Reply` values in the thread of
-the request. The engine parses, checks the policy, and hands allowed work to a :class:`JobPort`,
-which the adapter provides (RQ in production). It never talks to Slack, Redis or Kubernetes itself.
+the request. The engine parses, checks the policy, opens approval requests for risky commands,
+records everything on the timeline, and hands allowed work to the ports it is given (RQ and Redis
+in production, the same on fakeredis in the console). It never talks to Slack, Redis or Kubernetes.
+
+A command that needs approval goes through three steps: its plan runs at once as a dry-run job
+(shown in the thread), the real job is parked, and the approval request is posted. The answer that
+decides the request releases the parked job (approved) or discards it (denied, expired,
+cancelled); the job then checks that the cluster still matches the approved plan before acting.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Iterable
+from typing import Any
 
 from bot.core import commands
+from bot.core.approvals import (
+    Answer,
+    ApprovalRequest,
+    ApprovalState,
+    approval_id_for,
+    new_request,
+    request_text,
+)
 from bot.core.errors import UsageError
 from bot.core.grammar import parse
-from bot.core.jobevents import RequestContext
-from bot.core.jobs import JobSpec, JobSummary, Submission, job_id_for, job_spec
+from bot.core.jobevents import JobEvent, RequestContext
+from bot.core.jobs import JobSpec, job_id_for, job_spec, plan_job_id
+from bot.core.messages import approvals as approval_messages
 from bot.core.messages import conversation as messages
 from bot.core.messages import jobs as job_messages
-from bot.core.policy import Policy, allowed_commands, decide
+from bot.core.messages import timeline as timeline_messages
+from bot.core.policy import Decision, Policy, allowed_commands, decide
+from bot.core.ports import ApprovalPort, JobPort, TimelinePort
+from bot.core.timeline import (
+    Entry,
+    EntryKind,
+    approval_answer_entry,
+    approval_request_entry,
+    export_json,
+    export_markdown,
+    job_event_entry,
+    render_page,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +65,14 @@ class Message:
 
 
 @dataclasses.dataclass(frozen=True)
+class Attachment:
+    """A document that goes with a reply (a timeline export): a file name and its text."""
+
+    filename: str
+    content: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Reply:
     """Something the bot says, in the thread of the request."""
 
@@ -47,19 +82,11 @@ class Reply:
     """Only for the person who asked (usage errors, refusals)."""
     job_id: str | None = None
     """The job this reply is about, when there is one."""
-
-
-class JobPort(Protocol):
-    """What the engine needs from the job queue."""
-
-    def submit(self, spec: JobSpec) -> Submission:
-        """Queue ``spec`` once; a second submission of the same id is reported as a duplicate."""
-
-    def cancel(self, job_id: str) -> str | None:
-        """Cancel a job; return its status before cancelling, or None if there is no such job."""
-
-    def recent(self, cluster: str, *, limit: int = 10) -> Sequence[JobSummary]:
-        """The latest jobs of ``cluster``, newest first."""
+    channel: str | None = None
+    """Where it goes when not in the channel of the message being answered (expiry notices)."""
+    approval: ApprovalRequest | None = None
+    """Set on the message that asks for (or reports the decision of) an approval, for buttons."""
+    file: Attachment | None = None
 
 
 IMPLEMENTED: frozenset[str] = frozenset(
@@ -99,11 +126,15 @@ class Engine:
         *,
         policy: Policy,
         jobs: JobPort,
+        approvals: ApprovalPort,
+        timeline: TimelinePort,
         default_cluster: str,
         implemented: frozenset[str] = IMPLEMENTED,
     ) -> None:
         self.policy = policy
         self._jobs = jobs
+        self._approvals = approvals
+        self._timeline = timeline
         self._default_cluster = default_cluster
         self._implemented = implemented
 
@@ -113,6 +144,9 @@ class Engine:
         try:
             command = parse(message.text)
         except UsageError as error:
+            self._record(
+                message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
+            )
             return [Reply(str(error), thread, ephemeral=True)]
         cluster = command.cluster or self._default_cluster
         if isinstance(command, commands.Help):
@@ -131,28 +165,44 @@ class Engine:
             cluster=cluster,
         )
         if not decision.allowed:
+            self._record_command(message, command, cluster=cluster, decision=decision)
             return [Reply(decision.reason, thread, ephemeral=True)]
+        if isinstance(command, commands.Approve | commands.Deny):
+            return self._answer(message, command)
+        if isinstance(command, commands.Timeline):
+            return self._show_timeline(message, command, thread=thread)
+        self._record_command(message, command, cluster=cluster, decision=decision)
         if isinstance(command, commands.Jobs):
             return [Reply(messages.jobs_list(self._jobs.recent(cluster), cluster=cluster), thread)]
         if isinstance(command, commands.Cancel):
-            return [Reply(self._cancel(command.job), thread)]
+            return [self._cancel(message, command.job, thread=thread)]
+        if isinstance(command, commands.IncidentOpen | commands.IncidentClose | commands.Note):
+            return [self._incident_command(message, command, thread=thread)]
         if command.name not in self._implemented:
             return [Reply(job_messages.not_available_yet(command=command.name), thread)]
         if decision.approval is not None and not command.dry_run:
-            return [
-                Reply(
-                    messages.approval_not_available(
-                        command=command.name,
-                        approvers=decision.approval.approvers,
-                        count=decision.approval.count,
-                    ),
-                    thread,
-                )
-            ]
+            return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
         return [self._submit(command, message=message, cluster=cluster, thread=thread)]
 
-    def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
-        request = RequestContext(
+    def expire_due(self) -> list[Reply]:
+        """Expire approval requests past their deadline: their jobs never run, their threads are told."""
+        replies = []
+        for answer in self._approvals.expire_due():
+            request = answer.request
+            self._jobs.discard(request.job_id)
+            self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
+            replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
+        return replies
+
+    def record_job_events(self, events: Iterable[JobEvent]) -> None:
+        """Put what workers reported on the timeline (idempotent: an event is recorded once)."""
+        for event in events:
+            self._timeline.append(job_event_entry(event, actor=event.user or "worker", cluster=event.cluster))
+
+    # Jobs
+
+    def _request_context(self, message: Message, *, cluster: str, thread: str) -> RequestContext:
+        return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
             channel=message.channel,
@@ -160,28 +210,245 @@ class Engine:
             cluster=cluster,
             text=message.text,
         )
-        description = describe(command)
-        spec = job_spec(
+
+    def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
+        return job_spec(
             command_name=command.name,
             arguments=arguments_of(command),
             request=request,
-            description=description,
+            description=describe(command),
         )
+
+    def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
+        spec = self._spec(command, self._request_context(message, cluster=cluster, thread=thread))
         submission = self._jobs.submit(spec)
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id)
         text = job_messages.queued(
-            job_id=spec.job_id, description=description, cluster=cluster, position=submission.position
+            job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
         if command.dry_run:
-            text = job_messages.dry_run_only(description=description) + " " + text
+            text = job_messages.dry_run_only(description=spec.description) + " " + text
         return Reply(text, thread, job_id=spec.job_id)
 
-    def _cancel(self, job_id: str) -> str:
+    def _cancel(self, message: Message, job_id: str, *, thread: str) -> Reply:
+        approval = self._approvals.get(approval_id_for(job_id=job_id))
+        if approval is not None and approval.state is ApprovalState.PENDING:
+            answer = self._approvals.cancel(approval.approval_id, user=message.user)
+            if answer is not None:
+                self._settle(answer, message=message)
+                return Reply(
+                    answer.reply, thread, ephemeral=answer.outcome.is_refusal, approval=answer.request
+                )
         before = self._jobs.cancel(job_id)
         if before is None:
-            return messages.no_such_job(job_id=job_id)
-        return messages.cancel_result(job_id=job_id, status=before)
+            return Reply(messages.no_such_job(job_id=job_id), thread, ephemeral=True)
+        return Reply(messages.cancel_result(job_id=job_id, status=before), thread)
+
+    # Approvals
+
+    def _request_approval(
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
+    ) -> list[Reply]:
+        assert decision.approval is not None
+        request = self._request_context(message, cluster=cluster, thread=thread)
+        plan_id = plan_job_id(request.job_id)
+        approval = new_request(
+            approval_id=approval_id_for(job_id=request.job_id),
+            job_id=request.job_id,
+            requester=message.user,
+            channel=message.channel,
+            thread_ts=thread,
+            cluster=cluster,
+            description=describe(command),
+            requirement=decision.approval,
+            now=self._approvals.now(),
+        )
+        stored = self._approvals.create(approval)
+        if stored != approval:
+            return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
+        real = self._spec(command, request)
+        real = dataclasses.replace(
+            real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
+        )
+        self._jobs.park(real)
+        plan_command = dataclasses.replace(command, dry_run=True)
+        plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
+        self._jobs.submit(plan)
+        self._timeline.append(approval_request_entry(stored))
+        text = request_text(stored) + "\n" + approval_messages.plan_follows()
+        return [Reply(text, thread, job_id=plan_id, approval=stored)]
+
+    def _answer(self, message: Message, command: commands.Approve | commands.Deny) -> list[Reply]:
+        thread = message.thread_ts or message.ts
+        if message.thread_ts is None:
+            return [Reply(approval_messages.answer_in_thread(), thread, ephemeral=True)]
+        pending = self._approvals.pending_in_thread(channel=message.channel, thread_ts=message.thread_ts)
+        if not pending:
+            return [Reply(approval_messages.no_pending_request(), thread, ephemeral=True)]
+        approval_id = pending[0].approval_id
+        if isinstance(command, commands.Approve):
+            answer = self._approvals.approve(
+                approval_id, policy=self.policy, user=message.user, user_groups=message.user_groups
+            )
+        else:
+            answer = self._approvals.deny(
+                approval_id,
+                policy=self.policy,
+                user=message.user,
+                user_groups=message.user_groups,
+                reason=command.reason,
+            )
+        if answer is None:
+            return [Reply(approval_messages.no_such_request(approval_id=approval_id), thread, ephemeral=True)]
+        replies = [Reply(answer.reply, thread, ephemeral=answer.outcome.is_refusal, approval=answer.request)]
+        released = self._settle(answer, message=message)
+        if released is not None:
+            replies.append(released)
+        return replies
+
+    def _settle(self, answer: Answer, *, message: Message) -> Reply | None:
+        """Record an answer; when it decided the request, release or discard the parked job."""
+        self._append(
+            approval_answer_entry(
+                answer,
+                actor=message.user,
+                at=self._approvals.now(),
+                event_id=f"{message.channel}-{message.ts}",
+            )
+        )
+        if not answer.decided:
+            return None
+        request = answer.request
+        if request.state is not ApprovalState.APPROVED:
+            self._jobs.discard(request.job_id)
+            return None
+        submission = self._jobs.release(request.job_id)
+        if submission is None:
+            return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
+        text = job_messages.queued(
+            job_id=request.job_id,
+            description=request.description,
+            cluster=request.cluster,
+            position=submission.position,
+        )
+        return Reply(text, request.thread_ts, job_id=request.job_id)
+
+    # Timeline and incidents
+
+    def _record_command(
+        self, message: Message, command: commands.Command, *, cluster: str, decision: Decision
+    ) -> None:
+        details: dict[str, Any] = {"text": message.text, "allowed": decision.allowed}
+        if decision.rule is not None:
+            details["rule"] = decision.rule
+        if decision.approval is not None:
+            details["approval"] = {
+                "approvers": list(decision.approval.approvers),
+                "count": decision.approval.count,
+            }
+        self._record(
+            message,
+            kind=EntryKind.COMMAND,
+            summary=describe(command) if decision.allowed else messages.denied_summary(describe(command)),
+            suffix="command",
+            cluster=cluster,
+            target=command.target,
+            job_id=job_id_for(channel=message.channel, message_ts=message.ts),
+            details=details,
+        )
+
+    def _append(self, entry: Entry | None) -> None:
+        if entry is not None:
+            self._timeline.append(entry)
+
+    def _record(
+        self,
+        message: Message,
+        *,
+        kind: EntryKind,
+        summary: str,
+        suffix: str,
+        at: float | None = None,
+        **fields: Any,
+    ) -> None:
+        self._timeline.append(
+            Entry(
+                at=self._approvals.now() if at is None else at,
+                actor=message.user,
+                kind=kind,
+                summary=summary,
+                channel=message.channel,
+                thread_ts=message.thread_ts or message.ts,
+                event_id=f"{message.channel}-{message.ts}-{suffix}",
+                **fields,
+            )
+        )
+
+    def _incident_command(
+        self,
+        message: Message,
+        command: commands.IncidentOpen | commands.IncidentClose | commands.Note,
+        *,
+        thread: str,
+    ) -> Reply:
+        if isinstance(command, commands.IncidentOpen):
+            incident, created = self._timeline.open_incident(
+                channel=message.channel, title=command.title, actor=message.user
+            )
+            if not created:
+                return Reply(
+                    timeline_messages.incident_already_open(
+                        incident_id=incident.incident_id, title=incident.title
+                    ),
+                    thread,
+                    ephemeral=True,
+                )
+            return Reply(
+                timeline_messages.incident_opened(incident_id=incident.incident_id, title=incident.title),
+                thread,
+            )
+        if isinstance(command, commands.IncidentClose):
+            closed = self._timeline.close_incident(channel=message.channel, actor=message.user)
+            if closed is None:
+                return Reply(timeline_messages.no_open_incident(), thread, ephemeral=True)
+            lasted = (closed.closed_at or closed.opened_at) - closed.opened_at
+            return Reply(
+                timeline_messages.incident_closed(
+                    incident_id=closed.incident_id, title=closed.title, lasted=lasted
+                ),
+                thread,
+            )
+        self._record(
+            message, kind=EntryKind.NOTE, summary=command.text, suffix="note", at=message_time(message)
+        )
+        scope = self._timeline.scope(channel=message.channel)
+        incident_id = scope.incident.incident_id if scope is not None and scope.incident is not None else None
+        return Reply(timeline_messages.note_added(incident_id=incident_id), thread)
+
+    def _show_timeline(self, message: Message, command: commands.Timeline, *, thread: str) -> list[Reply]:
+        scope = self._timeline.scope(channel=message.channel, incident_id=command.incident)
+        if scope is None:
+            return [
+                Reply(
+                    timeline_messages.no_such_incident(incident_id=command.incident or ""),
+                    thread,
+                    ephemeral=True,
+                )
+            ]
+        if command.export is None:
+            page = self._timeline.page(scope.stream)
+            return [
+                Reply(render_page(page.entries, scope=scope.label, older_before=page.older_before), thread)
+            ]
+        export = self._timeline.export(scope)
+        fmt = command.export.value
+        content = export_markdown(export) if fmt == "md" else export_json(export)
+        name = (scope.incident.incident_id if scope.incident else f"timeline-{message.channel}") + f".{fmt}"
+        text = timeline_messages.export_ready(
+            scope=scope.label, count=len(export.entries), verified=export.report.ok, fmt=fmt
+        )
+        return [Reply(text, thread, file=Attachment(filename=name, content=content))]
 
     def _help(self, message: Message, *, cluster: str, topic: str | None) -> str:
         allowed = allowed_commands(
@@ -192,6 +459,14 @@ class Engine:
             cluster=cluster,
         )
         return messages.help_text(allowed=allowed, topic=topic)
+
+
+def message_time(message: Message) -> float | None:
+    """When a chat message was written, from its Slack-style ``ts`` (``seconds.micro``), if it reads as one."""
+    try:
+        return float(message.ts)
+    except ValueError:
+        return None
 
 
 def arguments_of(command: commands.Command) -> dict[str, Any]:

@@ -68,6 +68,9 @@ class JobEvent:
     thread_ts: str
     at: float
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    user: str = ""
+    """Who asked for the job (a chat user id), so the timeline can name the actor."""
+    cluster: str = ""
 
     def to_fields(self) -> dict[str, str]:
         """Flatten to the string fields a Redis stream entry holds."""
@@ -79,6 +82,8 @@ class JobEvent:
             "thread_ts": self.thread_ts,
             "at": repr(self.at),
             "details": json.dumps(dict(self.details), sort_keys=True, default=str),
+            "user": self.user,
+            "cluster": self.cluster,
         }
 
     @classmethod
@@ -92,4 +97,6 @@ class JobEvent:
             thread_ts=fields["thread_ts"],
             at=float(fields["at"]),
             details=json.loads(fields.get("details") or "{}"),
+            user=fields.get("user", ""),
+            cluster=fields.get("cluster", ""),
         )

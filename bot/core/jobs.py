@@ -64,6 +64,11 @@ def cancel_flag_key(job_id: str) -> str:
     return f"chatops:cancel:{job_id}"
 
 
+def plan_job_id(job_id: str) -> str:
+    """The id of the dry-run job that shows the plan an approval is asked for."""
+    return f"{job_id}-plan"
+
+
 def function_path(command_name: str) -> str:
     """The dotted path of the job function for a policy command name."""
     return f"{JOBS_MODULE}.{command_name.replace(' ', '_').replace('-', '_')}"

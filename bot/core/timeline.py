@@ -460,6 +460,37 @@ class TimelineExport:
     incident: Incident | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """One timeline: an incident's or a channel's own."""
+
+    stream: str
+    label: str
+    """The timeline in words, for headings."""
+    incident: Incident | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Appended:
+    """The result of :meth:`TimelineStore.append`."""
+
+    stream: str
+    seq: int
+    duplicate: bool
+    """True when the event id was already recorded: nothing new was written."""
+    chained: ChainedEntry | None = None
+    """The new link; ``None`` for a duplicate."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """Latest entries of a timeline, newest first, and where the next (older) page starts."""
+
+    entries: list[ChainedEntry]
+    older_before: str | None
+    """Pass as ``before`` to get the next page; ``None`` when this page reaches the oldest entry."""
+
+
 def in_time_order(entries: Iterable[ChainedEntry]) -> list[tuple[ChainedEntry, Entry]]:
     """Entries with their content, ordered by when things happened (a note by when it was written)."""
     parsed = [(chained, chained.entry) for chained in entries]

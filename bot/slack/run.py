@@ -22,7 +22,6 @@ from bot.core.conversation import Engine
 from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
-from bot.dispatch import RQDispatcher
 from bot.events import EventFeed
 from bot.settings import Settings
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
@@ -33,6 +32,7 @@ from bot.slack.metrics import SlackMetrics
 from bot.slack.people import AccountCheck
 from bot.slack.server import build_asgi, serve
 from bot.slack.usergroups import UserGroupResolver
+from bot.wiring import build_engine
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def run_bot(settings: Settings) -> int:
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     connection = Redis.from_url(str(settings.redis_url))
-    engine = Engine(policy=policy, jobs=RQDispatcher(connection), default_cluster=settings.cluster)
+    engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster)
     bot = build_bot(settings, connection=connection, engine=engine)
     bot.cards.start()
     try:

@@ -13,7 +13,8 @@ import copy
 import math
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import tolerate_races
+from kubesim.controllers.base import peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, controller_key, has_controller, object_key
 from kubesim.errors import ApiError
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
@@ -30,6 +31,7 @@ from kubesim.podutil import (
     templates_equal_ignoring_hash,
 )
 from kubesim.quantities import scaled_value
+from kubesim.store import clone
 
 if TYPE_CHECKING:
     from kubesim.store import Store
@@ -75,25 +77,70 @@ def _go_round(value: float) -> int:
 
 
 class DeploymentController:
-    """Runs one `_Sync` per Deployment per pass."""
+    """Runs one `_Sync` per changed Deployment per pass.
+
+    A Deployment is reconciled again when it is written, when one of its ReplicaSets (or a pod of one) is
+    written, when an orphan ReplicaSet appears in its namespace, or when its progress deadline falls due.
+    """
 
     name = "deployment"
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[Key] = WorkQueue()
+        self.replicasets: WorkQueue[Key] = WorkQueue()
+        self.namespaces: WorkQueue[str] = WorkQueue()
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """Queue the Deployments a write may concern."""
+        if resource == "deployments":
+            self.queue.add(object_key(obj))
+        elif resource == "replicasets":
+            owner = controller_key(obj, "Deployment")
+            if owner is not None:
+                self.queue.add(owner)
+            elif not has_controller(obj):
+                self.namespaces.add(object_key(obj)[0])
+        elif resource == "pods":
+            replicaset = controller_key(obj, "ReplicaSet")
+            if replicaset is not None:
+                self.replicasets.add(replicaset)
 
     def sync(self, now: float) -> float | None:
-        """Reconcile every Deployment; returns the earliest progress deadline still running."""
-        deployments, _ = self.store.list("deployments")
-        wake: float | None = None
+        """Reconcile every changed Deployment; returns the earliest progress deadline still running."""
+        batch = self.queue.take(now)
+        rs_batch = self.replicasets.take(now)
+        ns_batch = self.namespaces.take(now)
+        try:
+            self._sync(batch, rs_batch, ns_batch, now)
+        except BaseException:
+            self.queue.requeue(batch)
+            self.replicasets.requeue(rs_batch)
+            self.namespaces.requeue(ns_batch)
+            raise
+        return self.queue.next_wake()
+
+    def _sync(self, batch: Batch[Key], rs_batch: Batch[Key], ns_batch: Batch[str], now: float) -> None:
+        if batch.everything:
+            deployments = self.store.list("deployments")[0]
+        else:
+            keys = set(batch.keys)
+            for namespace, name in rs_batch.keys:
+                rs = peek_or_none(self.store, "replicasets", namespace, name)
+                owner = None if rs is None else controller_key(rs, "Deployment")
+                if owner is not None:
+                    keys.add(owner)
+            for namespace in ns_batch.keys:
+                keys.update(object_key(d) for d in self.store.list("deployments", namespace, copy=False)[0])
+            found = (self.store.find("deployments", ns or None, name) for ns, name in sorted(keys))
+            deployments = [d for d in found if d is not None]
         for deployment in deployments:
+            key = object_key(deployment)
             if meta(deployment).get("deletionTimestamp"):
+                self.queue.wake_at(key, None)
                 continue
             with tolerate_races():
-                due = _Sync(self.store, deployment, now).run()
-                if due is not None and (wake is None or due < wake):
-                    wake = due
-        return wake
+                self.queue.wake_at(key, _Sync(self.store, deployment, now).run())
 
 
 class _Sync:
@@ -138,11 +185,11 @@ class _Sync:
     def _replica_sets(self) -> list[Obj]:
         """ReplicaSets controlled by this Deployment, adopting orphans its selector matches."""
         selector = self.spec.get("selector")
-        found, _ = self.store.list("replicasets", self.namespace)
+        found, _ = self.store.list("replicasets", self.namespace, copy=False)
         result = []
         for rs in found:
             if is_controlled_by(rs, self.d):
-                result.append(rs)
+                result.append(clone(rs))
             elif (
                 controller_of(rs) is None
                 and selector
@@ -372,13 +419,19 @@ class _Sync:
     def _old_pods_running(self, new: Obj | None, old: list[Obj]) -> bool:
         if sum(_status_int(rs, "replicas") for rs in old) > 0:
             return True
-        old_uids = {meta(rs).get("uid") for rs in old}
-        pods, _ = self.store.list("pods", self.namespace, copy=False)
-        return any(
-            (ref := controller_of(p)) is not None and ref.get("uid") in old_uids and not is_terminal(p)
-            for p in pods
-            if new is None or not is_controlled_by(p, new)
-        )
+        for rs in old:
+            uid = meta(rs).get("uid")
+            for pod in self.store.owned_by(str(uid), "pods", copy=False):
+                ref = controller_of(pod)
+                if (
+                    ref is not None
+                    and ref.get("uid") == uid
+                    and meta(pod).get("namespace") == self.namespace
+                    and not is_terminal(pod)
+                    and (new is None or not is_controlled_by(pod, new))
+                ):
+                    return True
+        return False
 
     # ---- scaling without a rollout ---------------------------------------------------------------------
 

@@ -6,15 +6,21 @@ podIP from the node's 10.244.N.0/24 range, host network pods use the node addres
 `READY_DELAY` simulated seconds after its containers started. Containers whose image is broken wait in
 `ImagePullBackOff` (the pod stays Pending); pods of `faults.stuck_deployments` that are not Ready yet never
 become Ready. Terminating pods are removed once their grace period has passed.
+
+Each pass looks only at the nodes and pods written since the last one (and the pods on a changed node),
+plus pods whose readiness or grace period falls due, and whatever a change of the faults affects.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import earliest, tolerate_races
+from kubesim.controllers.base import earliest, peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, object_key
 from kubesim.podutil import controller_of, is_terminal, is_terminating, meta, name_of, set_condition
 
 if TYPE_CHECKING:
@@ -52,66 +58,156 @@ def node_info_defaults(name: str, kubelet_version: str) -> dict[str, str]:
 
 
 class Kubelet:
-    """All nodes' kubelets in one loop."""
+    """All nodes' kubelets in one loop, over the nodes and pods written (or due) since the last pass."""
 
     name = "kubelet"
 
     def __init__(self, store: Store, *, faults: Faults) -> None:
         self.store = store
         self.faults = faults
+        self.nodes: WorkQueue[str] = WorkQueue()
+        self.pods: WorkQueue[Key] = WorkQueue()
+        self.replicasets: WorkQueue[Key] = WorkQueue()
+        self._faults_seen: _FaultView | None = None
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """Bound pods and nodes written are looked at again; so are the pods of ReplicaSets written while
+        some deployment is stuck (their pods' stuck state follows the ReplicaSet's owner)."""
+        if resource == "pods":
+            if event != "DELETED" and (obj.get("spec") or {}).get("nodeName"):
+                self.pods.add(object_key(obj))
+        elif resource == "nodes":
+            if event != "DELETED":
+                self.nodes.add(name_of(obj))
+        elif resource == "replicasets" and self.faults.stuck_deployments:
+            self.replicasets.add(object_key(obj))
 
     def sync(self, now: float) -> float | None:
-        """Publish node status, then advance every pod bound to a node."""
-        nodes, _ = self.store.list("nodes")
-        node_ips = self._sync_nodes(sorted(nodes, key=name_of), now)
-        pods, _ = self.store.list("pods")
+        """Publish node status, then advance every pod bound to a node that changed or is due."""
+        self._notice_fault_changes()
+        node_batch = self.nodes.take(now)
+        pod_batch = self.pods.take(now)
+        rs_batch = self.replicasets.take(now)
+        try:
+            self._sync(node_batch, pod_batch, rs_batch, now)
+        except BaseException:
+            self.nodes.requeue(node_batch)
+            self.pods.requeue(pod_batch)
+            raise
+        return self.pods.next_wake()
+
+    def _sync(self, node_batch: Batch[str], pod_batch: Batch[Key], rs_batch: Batch[Key], now: float) -> None:
+        if node_batch.everything:
+            nodes = self.store.list("nodes", copy=False)[0]
+        else:
+            found = (peek_or_none(self.store, "nodes", None, name) for name in sorted(node_batch.keys))
+            nodes = [node for node in found if node is not None]
+        self._sync_nodes(nodes, now)
+        if pod_batch.everything:
+            pods = self.store.list("pods", copy=False)[0]
+        else:
+            keys = set(pod_batch.keys)
+            for node in nodes:
+                keys.update(object_key(p) for p in self.store.pods_on_node(name_of(node), copy=False))
+            for namespace, name in rs_batch.keys:
+                rs = peek_or_none(self.store, "replicasets", namespace, name)
+                if rs is not None:
+                    owned = self.store.owned_by(str(meta(rs).get("uid")), "pods", copy=False)
+                    keys.update(object_key(p) for p in owned)
+            found_pods = (peek_or_none(self.store, "pods", ns, name) for ns, name in sorted(keys))
+            pods = [pod for pod in found_pods if pod is not None]
         stuck_owners = self._stuck_replicasets()
-        used_ips: dict[str, set[str]] = {}
+        used_ips = self._used_ips(pods, everything=pod_batch.everything)
+        hosts: dict[str, tuple[str, bool] | None] = {}
         for pod in pods:
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            ip = (pod.get("status") or {}).get("podIP")
-            if node_name and ip and not is_terminal(pod):
-                used_ips.setdefault(node_name, set()).add(ip)
-        wake: float | None = None
-        for pod in sorted(pods, key=lambda p: (str(meta(p).get("namespace")), name_of(p))):
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            if node_name not in node_ips:
+            node_name = str((pod.get("spec") or {}).get("nodeName") or "")
+            if not node_name:
                 continue
+            if node_name not in hosts:
+                hosts[node_name] = self._host(node_name)
+            host = hosts[node_name]
+            if host is None:
+                continue
+            key = object_key(pod)
             with tolerate_races():
                 if is_terminating(pod):
-                    wake = earliest(wake, self._terminate(pod, now))
+                    self.pods.wake_at(key, self._terminate(pod, now))
                 elif not is_terminal(pod):
                     owner = controller_of(pod)
                     stuck = owner is not None and owner.get("uid") in stuck_owners
                     ips = used_ips.setdefault(node_name, set())
-                    wake = earliest(wake, self._run(pod, node_ips[node_name], ips, now, stuck=stuck))
-        return wake
+                    self.pods.wake_at(key, self._run(pod, host, ips, now, stuck=stuck))
+
+    def _host(self, node_name: str) -> tuple[str, bool] | None:
+        """(InternalIP, ready) of an existing node, None for a missing node (its pods wait)."""
+        node = peek_or_none(self.store, "nodes", None, node_name)
+        address = None if node is None else _internal_ip(node)
+        return None if address is None else (address, node_name not in self.faults.not_ready_nodes)
+
+    def _used_ips(self, pods: list[Obj], *, everything: bool) -> dict[str, set[str]]:
+        """Pod IPs in use per node, for the nodes where some of `pods` still needs one."""
+        if everything:
+            candidates = pods
+        else:
+            needy = {
+                str(p["spec"]["nodeName"])
+                for p in pods
+                if (p.get("spec") or {}).get("nodeName")
+                and not (p.get("status") or {}).get("podIP")
+                and not is_terminal(p)
+            }
+            candidates = [p for node in sorted(needy) for p in self.store.pods_on_node(node, copy=False)]
+        used_ips: dict[str, set[str]] = {}
+        for pod in candidates:
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            ip = (pod.get("status") or {}).get("podIP")
+            if node_name and ip and not is_terminal(pod):
+                used_ips.setdefault(node_name, set()).add(ip)
+        return used_ips
+
+    def _notice_fault_changes(self) -> None:
+        """Queue what a change of the kubelet-visible faults affects (faults are not store writes)."""
+        seen = _FaultView.of(self.faults)
+        before, self._faults_seen = self._faults_seen, seen
+        if before is None or before == seen:
+            return
+        for node_name in before.not_ready ^ seen.not_ready:
+            self.nodes.add(node_name)
+        changed_deployments = before.stuck ^ seen.stuck
+        if changed_deployments:
+            for rs in self.store.list("replicasets", copy=False)[0]:
+                owner = controller_of(rs)
+                if (
+                    owner is not None
+                    and f"{meta(rs).get('namespace')}/{owner.get('name')}" in changed_deployments
+                ):
+                    self.replicasets.add(object_key(rs))
+        changed_images = before.broken ^ seen.broken
+        if changed_images:
+            for pod in self.store.list("pods", copy=False)[0]:
+                images = {c.get("image") for c in (pod.get("spec") or {}).get("containers") or []}
+                if images & changed_images and (pod.get("spec") or {}).get("nodeName"):
+                    self.pods.add(object_key(pod))
 
     # ---- nodes ---------------------------------------------------------------------------------------
 
-    def _sync_nodes(self, nodes: list[Obj], now: float) -> dict[str, tuple[str, bool]]:
-        """Update node status; returns node name → (InternalIP, ready)."""
-        taken = {
-            a.get("address")
-            for n in nodes
-            for a in (n.get("status") or {}).get("addresses") or []
-            if a.get("type") == "InternalIP"
-        }
-        result: dict[str, tuple[str, bool]] = {}
+    def _sync_nodes(self, nodes: list[Obj], now: float) -> None:
+        """Update the status of these nodes, giving an InternalIP to those without one."""
+        taken: set[str] | None = None
         stamp = self.store.clock.timestamp(now)
         for node in nodes:
             name = name_of(node)
             ready = name not in self.faults.not_ready_nodes
             address = _internal_ip(node)
             if address is None:
-                address = next(f"10.0.0.{i}" for i in range(10, 250) if f"10.0.0.{i}" not in taken)
+                if taken is None:
+                    taken = _taken_addresses(self.store.list("nodes", copy=False)[0])
+                address = next(a for a in _node_addresses() if a not in taken)
                 taken.add(address)
-            result[name] = (address, ready)
             with tolerate_races():
                 self.store.mutate(
                     "nodes", None, name, _NodeStatus(address, ready, stamp), subresource="status"
                 )
-        return result
 
     # ---- pods ----------------------------------------------------------------------------------------
 
@@ -119,7 +215,7 @@ class Kubelet:
         """UIDs of the ReplicaSets owned by deployments listed in `faults.stuck_deployments`."""
         if not self.faults.stuck_deployments:
             return set()
-        replicasets, _ = self.store.list("replicasets")
+        replicasets, _ = self.store.list("replicasets", copy=False)
         stuck = set()
         for rs in replicasets:
             owner = controller_of(rs)
@@ -151,10 +247,8 @@ class Kubelet:
             if (pod.get("spec") or {}).get("hostNetwork"):
                 pod_ip = host_ip
             else:
-                octet = host_ip.rsplit(".", 1)[-1]
-                pod_ip = next(
-                    f"10.244.{octet}.{i}" for i in range(2, 255) if f"10.244.{octet}.{i}" not in used_ips
-                )
+                prefix = _pod_prefix(host_ip)
+                pod_ip = next(f"{prefix}.{i}" for i in range(2, 255) if f"{prefix}.{i}" not in used_ips)
                 used_ips.add(pod_ip)
 
         def advance(obj: Obj) -> None:
@@ -182,6 +276,50 @@ class _NodeStatus:
 
     def __call__(self, node: Obj) -> None:
         _node_status(node, self.address, ready=self.ready, stamp=self.stamp)
+
+
+@dataclass(frozen=True)
+class _FaultView:
+    """The faults the kubelet acts on, frozen so that a change between passes can be noticed."""
+
+    not_ready: frozenset[str]
+    stuck: frozenset[str]
+    broken: frozenset[str]
+
+    @classmethod
+    def of(cls, faults: Faults) -> _FaultView:
+        return cls(
+            frozenset(faults.not_ready_nodes),
+            frozenset(faults.stuck_deployments),
+            frozenset(faults.broken_images),
+        )
+
+
+def _node_addresses() -> Iterator[str]:
+    """InternalIPs handed to nodes without one: 10.0.0.10-249, then 10.0.1.1-254, 10.0.2.1-254, ..."""
+    for i in range(10, 250):
+        yield f"10.0.0.{i}"
+    for third in range(1, 256):
+        for i in range(1, 255):
+            yield f"10.0.{third}.{i}"
+
+
+def _taken_addresses(nodes: list[Obj]) -> set[str]:
+    return {
+        str(a.get("address"))
+        for n in nodes
+        for a in (n.get("status") or {}).get("addresses") or []
+        if a.get("type") == "InternalIP"
+    }
+
+
+def _pod_prefix(host_ip: str) -> str:
+    """The /24 a node's pods get: 10.244.N for node 10.0.0.N (and any other address ending in N), 10.K.N for
+    node 10.0.K.N with K > 0, so that clusters beyond 240 nodes still get distinct ranges."""
+    parts = host_ip.split(".")
+    if len(parts) == 4 and parts[:2] == ["10", "0"] and parts[2] not in ("", "0"):
+        return f"10.{parts[2]}.{parts[3]}"
+    return f"10.244.{parts[-1]}"
 
 
 def _internal_ip(node: Obj) -> str | None:

@@ -2,14 +2,15 @@
 cordon.
 
 Mirrors `doNoScheduleTaintingPass` (kubernetes.md §2.3): the taint (no value, no timeAdded) is present exactly
-while `spec.unschedulable` is true.
+while `spec.unschedulable` is true. Only nodes written since the last pass are looked at.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import tolerate_races
+from kubesim.controllers.base import peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import WorkQueue
 from kubesim.podutil import UNSCHEDULABLE_TAINT, name_of
 
 if TYPE_CHECKING:
@@ -47,10 +48,21 @@ class NodeLifecycleController:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[str] = WorkQueue()
+
+    def observe(self, event: str, resource: str, obj: dict[str, Any]) -> None:
+        """Nodes written are looked at again."""
+        if resource == "nodes" and event != "DELETED":
+            self.queue.add(name_of(obj))
 
     def sync(self, now: float) -> float | None:
-        """Fix the taint of every node that needs it."""
-        nodes, _ = self.store.list("nodes")
+        """Fix the taint of every changed node that needs it."""
+        batch = self.queue.take(now)
+        if batch.everything:
+            nodes = self.store.list("nodes", copy=False)[0]
+        else:
+            found = (peek_or_none(self.store, "nodes", None, name) for name in sorted(batch.keys))
+            nodes = [node for node in found if node is not None]
         for node in nodes:
             if bool((node.get("spec") or {}).get("unschedulable")) != _has_taint(node):
                 with tolerate_races():

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import earliest, tolerate_races
+from kubesim.controllers.base import earliest, peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, controller_key, has_controller, object_key
 from kubesim.podutil import (
     controller_of,
     controller_reference,
@@ -82,44 +83,117 @@ def available_at(pod: Obj, min_ready_seconds: int, parse: Any) -> float | None:
 
 
 class ReplicaSetController:
-    """Creates and deletes pods for every ReplicaSet and keeps its status current."""
+    """Creates and deletes pods for every ReplicaSet and keeps its status current.
+
+    A pass reconciles the ReplicaSets written since the last one, those whose pods were written, and those
+    whose pods are due to become available. Orphan pods are offered to the ReplicaSets of their namespace
+    when they are written, and a new ReplicaSet (or a changed selector) looks through the namespace's
+    orphans, which are kept in an index.
+    """
 
     name = "replicaset"
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[Key] = WorkQueue()
+        self.orphan_queue: WorkQueue[Key] = WorkQueue()
+        self._orphans: dict[str, set[str]] = {}
+        self._selectors: dict[Key, tuple[str, str]] = {}
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """ReplicaSets written, the controllers of pods written, and orphan pods written are queued."""
+        if resource == "replicasets":
+            self.queue.add(object_key(obj))
+        elif resource == "pods":
+            owner = controller_key(obj, "ReplicaSet")
+            if owner is not None:
+                self.queue.add(owner)
+            if not has_controller(obj) or event == "DELETED":
+                self.orphan_queue.add(object_key(obj))
 
     def sync(self, now: float) -> float | None:
-        """Reconcile every ReplicaSet."""
-        replicasets, _ = self.store.list("replicasets", copy=False)
-        wake: float | None = None
+        """Reconcile every ReplicaSet that changed or is due."""
+        batch = self.queue.take(now)
+        orphan_batch = self.orphan_queue.take(now)
+        try:
+            self._sync(batch, orphan_batch, now)
+        except BaseException:
+            self.queue.requeue(batch)
+            self.orphan_queue.requeue(orphan_batch)
+            raise
+        return self.queue.next_wake()
+
+    def _sync(self, batch: Batch[Key], orphan_batch: Batch[Key], now: float) -> None:
+        keys = set(batch.keys)
+        keys.update(self._refresh_orphans(orphan_batch))
+        if batch.everything:
+            replicasets = self.store.list("replicasets", copy=False)[0]
+        else:
+            found = (peek_or_none(self.store, "replicasets", ns, name) for ns, name in sorted(keys))
+            replicasets = [rs for rs in found if rs is not None]
         for rs in replicasets:
+            key = object_key(rs)
             if meta(rs).get("deletionTimestamp"):
+                self.queue.wake_at(key, None)
                 continue
             with tolerate_races():
                 self._adopt_orphans(rs)
                 self._manage(rs, self._owned(rs))
-                wake = earliest(wake, self._update_status(rs, self._owned(rs), now))
-        return wake
+                self.queue.wake_at(key, self._update_status(rs, self._owned(rs), now))
+        for key in [k for k in self._selectors if k in keys and peek_or_none(self.store, "replicasets", *k) is None]:
+            del self._selectors[key]
+
+    def _refresh_orphans(self, batch: Batch[Key]) -> set[Key]:
+        """Update the orphan index; returns the ReplicaSets that may adopt one of the changed orphans."""
+        if batch.everything:
+            self._orphans.clear()
+            for pod in self.store.list("pods", copy=False)[0]:
+                if controller_of(pod) is None and not is_terminating(pod):
+                    self._orphans.setdefault(str(meta(pod).get("namespace")), set()).add(name_of(pod))
+            return set()
+        adopters: set[Key] = set()
+        for namespace, name in sorted(batch.keys):
+            pod = peek_or_none(self.store, "pods", namespace, name)
+            orphans = self._orphans.setdefault(namespace, set())
+            if pod is None or controller_of(pod) is not None or is_terminating(pod):
+                orphans.discard(name)
+                continue
+            orphans.add(name)
+            for rs in self.store.list("replicasets", namespace, copy=False)[0]:
+                selector = (rs.get("spec") or {}).get("selector")
+                if selector and not meta(rs).get("deletionTimestamp") and selects(selector, pod):
+                    adopters.add(object_key(rs))
+                    self._selectors.pop(object_key(rs), None)
+        return adopters
 
     def _owned(self, rs: Obj) -> list[Obj]:
         """The pods this ReplicaSet controls (shared objects: read only)."""
-        pods, _ = self.store.list("pods", meta(rs).get("namespace"), copy=False)
-        return [p for p in pods if is_controlled_by(p, rs)]
+        namespace = meta(rs).get("namespace")
+        pods = self.store.owned_by(str(meta(rs).get("uid")), "pods", copy=False)
+        return [p for p in pods if meta(p).get("namespace") == namespace and is_controlled_by(p, rs)]
 
     def _adopt_orphans(self, rs: Obj) -> None:
-        """Add a controller reference to live pods that match the selector but have no controller."""
+        """Add a controller reference to live pods that match the selector but have no controller (looked
+        for when the ReplicaSet or its selector is new to us, or when an orphan pod was written)."""
         selector = (rs.get("spec") or {}).get("selector")
         if not selector:
             return
-        pods, _ = self.store.list("pods", meta(rs).get("namespace"), copy=False)
+        key = object_key(rs)
+        seen = (str(meta(rs).get("uid")), repr(selector))
+        if self._selectors.get(key) == seen:
+            return
+        self._selectors[key] = seen
+        namespace = str(meta(rs).get("namespace"))
         reference = controller_reference(rs)
-        for pod in pods:
+        for name in sorted(self._orphans.get(namespace, ())):
+            pod = peek_or_none(self.store, "pods", namespace, name)
+            if pod is None:
+                continue
             if controller_of(pod) is None and not is_terminating(pod) and selects(selector, pod):
                 self.store.mutate(
                     "pods",
-                    meta(pod).get("namespace"),
-                    name_of(pod),
+                    namespace,
+                    name,
                     lambda obj: obj["metadata"].setdefault("ownerReferences", []).append(reference),
                 )
 

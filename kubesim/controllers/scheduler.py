@@ -9,11 +9,13 @@ Pods that fit nowhere stay Pending with `PodScheduled=False` (`Unschedulable`) a
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import tolerate_races
+from kubesim.controllers.base import peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, object_key
 from kubesim.podutil import (
     UNSCHEDULABLE_TAINT,
     blocking_taints,
@@ -38,32 +40,67 @@ if TYPE_CHECKING:
 Obj = dict[str, Any]
 
 
-@dataclass
-class _NodeRoom:
-    """What is already committed on a node during one scheduling pass."""
+@dataclass(frozen=True)
+class _Share:
+    """What one bound, unfinished pod takes of its node."""
 
-    node: Obj
+    node: str
+    cpu: int
+    memory: int
+    owner: str | None
+
+    @classmethod
+    def of(cls, pod: Obj, node: str) -> _Share:
+        cpu, memory = pod_requests(pod)
+        owner = controller_of(pod)
+        return cls(node, cpu, memory, None if owner is None else str(owner.get("uid")))
+
+
+@dataclass
+class _Load:
+    """What is committed on a node: the sum of its pods' shares, kept up to date from pod writes."""
+
     cpu: int = 0
     memory: int = 0
     pods: int = 0
     owners: Counter[str] = field(default_factory=Counter)
 
+    def add(self, share: _Share, sign: int) -> None:
+        self.cpu += sign * share.cpu
+        self.memory += sign * share.memory
+        self.pods += sign
+        if share.owner is not None:
+            self.owners[share.owner] += sign
+            if not self.owners[share.owner]:
+                del self.owners[share.owner]
+
+
+@dataclass
+class _NodeRoom:
+    """A node and what is already committed on it, during one scheduling pass."""
+
+    node: Obj
+    load: _Load
+
+    @property
+    def cpu(self) -> int:
+        return self.load.cpu
+
+    @property
+    def memory(self) -> int:
+        return self.load.memory
+
+    @property
+    def pods(self) -> int:
+        return self.load.pods
+
     def allocatable(self, resource: str, default: str) -> str:
         alloc = (self.node.get("status") or {}).get("allocatable") or {}
         return str(alloc.get(resource, default))
 
-    def add(self, pod: Obj) -> None:
-        cpu, memory = pod_requests(pod)
-        self.cpu += cpu
-        self.memory += memory
-        self.pods += 1
-        owner = controller_of(pod)
-        if owner is not None:
-            self.owners[str(owner.get("uid"))] += 1
-
     def score(self, pod: Obj) -> tuple[int, float, int, str]:
         owner = controller_of(pod)
-        same = self.owners[str(owner.get("uid"))] if owner is not None else 0
+        same = self.load.owners[str(owner.get("uid"))] if owner is not None else 0
         cpu_total = max(1, milli_value(self.allocatable("cpu", "4")))
         memory_total = max(1, int_value(self.allocatable("memory", "16Gi")))
         share = self.cpu / cpu_total + self.memory / memory_total
@@ -71,30 +108,87 @@ class _NodeRoom:
 
 
 class Scheduler:
-    """Binds every schedulable pending pod in one pass, oldest first."""
+    """Binds every schedulable pending pod in one pass, oldest first.
+
+    Node loads are sums kept current from the pods written since the last pass, and pending pods are only
+    tried again after some pod or node was written (or the not-ready faults changed): with nothing new, the
+    same pods would fit nowhere again.
+    """
 
     name = "scheduler"
 
     def __init__(self, store: Store, *, faults: Faults) -> None:
         self.store = store
         self.faults = faults
+        self.pods: WorkQueue[Key] = WorkQueue()
+        self._changed = True
+        self._changed_lock = threading.Lock()
+        self._shares: dict[Key, _Share] = {}
+        self._loads: dict[str, _Load] = {}
+        self._not_ready_seen: frozenset[str] = frozenset()
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """Pod writes change node loads; pod and node writes may let a pending pod fit."""
+        if resource == "pods":
+            self.pods.add(object_key(obj))
+        if resource in ("pods", "nodes"):
+            with self._changed_lock:
+                self._changed = True
 
     def sync(self, now: float) -> float | None:
         """Bind what fits; mark what does not."""
-        pods, _ = self.store.list("pods")
+        batch = self.pods.take(now)
+        not_ready = frozenset(self.faults.not_ready_nodes)
+        with self._changed_lock:
+            changed, self._changed = self._changed or not_ready != self._not_ready_seen, False
+        self._not_ready_seen = not_ready
+        try:
+            self._refresh_loads(batch)
+            if changed:
+                self._schedule(now)
+        except BaseException:
+            self.pods.requeue(batch)
+            with self._changed_lock:
+                self._changed = True
+            raise
+        return None
+
+    def _refresh_loads(self, batch: Batch[Key]) -> None:
+        if batch.everything:
+            self._shares.clear()
+            self._loads.clear()
+            for pod in self.store.list("pods", copy=False)[0]:
+                self._account(object_key(pod), pod)
+        else:
+            for namespace, name in batch.keys:
+                self._account((namespace, name), peek_or_none(self.store, "pods", namespace, name))
+
+    def _account(self, key: Key, pod: Obj | None, *, node: str | None = None) -> None:
+        """Replace the share of one pod in its node's load (None: the pod is gone)."""
+        node_name = node or ("" if pod is None else str((pod.get("spec") or {}).get("nodeName") or ""))
+        share = _Share.of(pod, node_name) if pod is not None and node_name and not is_terminal(pod) else None
+        old = self._shares.get(key)
+        if old == share:
+            return
+        if old is not None:
+            self._loads[old.node].add(old, -1)
+            del self._shares[key]
+        if share is not None:
+            self._loads.setdefault(share.node, _Load()).add(share, 1)
+            self._shares[key] = share
+
+    def _schedule(self, now: float) -> None:
         pending = sorted(
-            (p for p in pods if not (p.get("spec") or {}).get("nodeName") and not is_terminating(p)),
-            key=creation_key,
+            (p for p in self.store.pods_on_node("", copy=False) if not is_terminating(p)), key=creation_key
         )
         pending = [p for p in pending if not is_terminal(p)]
         if not pending:
-            return None
-        nodes, _ = self.store.list("nodes")
-        rooms = {name_of(n): _NodeRoom(n) for n in sorted(nodes, key=name_of)}
-        for pod in pods:
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            if node_name in rooms and not is_terminal(pod):
-                rooms[node_name].add(pod)
+            return
+        nodes, _ = self.store.list("nodes", copy=False)
+        rooms = {
+            name_of(n): _NodeRoom(n, self._loads.setdefault(name_of(n), _Load()))
+            for n in sorted(nodes, key=name_of)
+        }
         stamp = self.store.clock.timestamp(now)
         for pod in pending:
             reasons: Counter[str] = Counter()
@@ -109,10 +203,9 @@ class Scheduler:
                 if fitting:
                     best = min(fitting, key=lambda r: r.score(pod))
                     self._bind(pod, best, stamp)
-                    best.add(pod)
+                    self._account(object_key(pod), pod, node=name_of(best.node))
                 else:
                     self._mark_unschedulable(pod, _message(len(rooms), reasons), stamp)
-        return None
 
     def _misfit(self, pod: Obj, room: _NodeRoom) -> str | None:
         """Why the pod cannot go to this node, or None when it fits."""

@@ -3,14 +3,16 @@
 With the default `OrderedReady` policy each pod waits for its predecessors to be Running and Ready;
 `Parallel` creates them all at once. A template change replaces pods from the highest ordinal down, one at
 a time, each once the others are Ready (RollingUpdate); `OnDelete` leaves that to the user.
+A pass looks at the StatefulSets written since the last one and those whose pods were written.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import tolerate_races
-from kubesim.controllers.replicaset import is_available
+from kubesim.controllers.base import peek_or_none, tolerate_races
+from kubesim.controllers.replicaset import available_at, is_available
+from kubesim.controllers.workqueue import Key, WorkQueue, controller_key, object_key
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
     controller_reference,
@@ -45,24 +47,43 @@ class StatefulSetController:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[Key] = WorkQueue()
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """StatefulSets written and the controllers of pods written are queued."""
+        if resource == "statefulsets":
+            self.queue.add(object_key(obj))
+        elif resource == "pods":
+            owner = controller_key(obj, "StatefulSet")
+            if owner is not None:
+                self.queue.add(owner)
 
     def sync(self, now: float) -> float | None:
-        """Reconcile every StatefulSet."""
-        sets, _ = self.store.list("statefulsets", copy=False)
-        for sts in sets:
-            if meta(sts).get("deletionTimestamp"):
-                continue
-            with tolerate_races():
-                self._manage(sts)
-                self._update_status(sts, now)
+        """Reconcile every StatefulSet that changed (or whose pods become available)."""
+        batch = self.queue.take(now)
+        try:
+            if batch.everything:
+                sets = self.store.list("statefulsets", copy=False)[0]
+            else:
+                found = (peek_or_none(self.store, "statefulsets", ns, name) for ns, name in sorted(batch.keys))
+                sets = [sts for sts in found if sts is not None]
+            for sts in sets:
+                if meta(sts).get("deletionTimestamp"):
+                    continue
+                with tolerate_races():
+                    self._manage(sts)
+                    self.queue.wake_at(object_key(sts), self._update_status(sts, now))
+        except BaseException:
+            self.queue.requeue(batch)
+            raise
         return None
 
     def _pods(self, sts: Obj) -> dict[int, Obj]:
-        pods, _ = self.store.list("pods", meta(sts).get("namespace"), copy=False)
+        namespace = meta(sts).get("namespace")
         result = {}
-        for pod in pods:
+        for pod in self.store.owned_by(str(meta(sts).get("uid")), "pods", copy=False):
             ordinal = ordinal_of(name_of(sts), name_of(pod))
-            if ordinal is not None and is_controlled_by(pod, sts):
+            if ordinal is not None and meta(pod).get("namespace") == namespace and is_controlled_by(pod, sts):
                 result[ordinal] = pod
         return result
 
@@ -114,11 +135,15 @@ class StatefulSetController:
                 self.store.delete("pods", namespace, name_of(pods[ordinal]))
                 return
 
-    def _update_status(self, sts: Obj, now: float) -> None:
+    def _update_status(self, sts: Obj, now: float) -> float | None:
+        """Write the status; returns when a Ready pod next becomes available (a pass is due then, though
+        it is not reported as a wake-up: the background thread's ticks pick it up)."""
         spec = sts.get("spec") or {}
         revision = template_hash(spec.get("template") or {})
         min_ready = int(spec.get("minReadySeconds") or 0)
         active = [p for p in self._pods(sts).values() if is_active(p)]
+        parse = self.store.clock.parse
+        due = [at for p in active if (at := available_at(p, min_ready, parse)) is not None and at > now]
         updated = sum(1 for p in active if labels_of(p).get(REVISION_LABEL) == revision)
         status = {
             "observedGeneration": meta(sts).get("generation", 1),
@@ -140,3 +165,4 @@ class StatefulSetController:
         self.store.mutate(
             "statefulsets", meta(sts).get("namespace"), name_of(sts), write, subresource="status"
         )
+        return min(due, default=None)

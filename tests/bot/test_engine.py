@@ -12,10 +12,10 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message
-from bot.core.jobs import job_id_for, queue_name
+from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
-from bot.dispatch import RQDispatcher
+from bot.wiring import build_engine
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
 
@@ -30,7 +30,7 @@ def fixture_connection() -> Redis:
 @pytest.fixture(name="engine")
 def fixture_engine(connection: Redis) -> Engine:
     """The engine under the demo policy, queueing onto RQ in fakeredis."""
-    return Engine(policy=demo_policy(), jobs=RQDispatcher(connection), default_cluster="default")
+    return build_engine(policy=demo_policy(), connection=connection, cluster="default")
 
 
 def message(
@@ -106,17 +106,15 @@ def test_a_usage_error_is_answered_to_the_sender_only(engine: Engine, connection
     assert queued_jobs(connection) == []
 
 
-def test_a_command_needing_approval_is_not_queued_without_it(connection: Redis) -> None:
-    """drain needs a lead's approval under the demo policy; nothing runs on one person's word."""
-    engine = Engine(
-        policy=demo_policy(),
-        jobs=RQDispatcher(connection),
-        default_cluster="default",
-        implemented=frozenset({"drain"}),
-    )
+def test_a_command_needing_approval_queues_only_its_plan(engine: Engine, connection: Redis) -> None:
+    """drain needs a lead's approval: its dry-run plan is queued, the real drain waits parked."""
     [reply] = engine.handle(message("drain node-2"))
+    assert reply.approval is not None
     assert "leads" in reply.text
-    assert queued_jobs(connection) == []
+    [plan] = queued_jobs(connection)
+    assert plan.func_name == "workers.jobs.drain"
+    assert plan.kwargs["dry_run"] is True
+    assert plan.id == plan_job_id(reply.approval.job_id)
 
 
 def test_deployment_commands_get_the_policys_default_namespace(connection: Redis) -> None:
@@ -124,12 +122,7 @@ def test_deployment_commands_get_the_policys_default_namespace(connection: Redis
     policy = load_policy(
         "default_namespace: shop\nrules:\n  - commands: ['*']\n    allow: ['*']\n", source="test"
     )
-    engine = Engine(
-        policy=policy,
-        jobs=RQDispatcher(connection),
-        default_cluster="default",
-        implemented=frozenset({"status"}),
-    )
+    engine = build_engine(policy=policy, connection=connection, cluster="default")
     engine.handle(message("status web"))
     [job] = queued_jobs(connection)
     assert job.kwargs["namespace"] == "shop"

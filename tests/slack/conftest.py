@@ -9,12 +9,11 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.conversation import Engine
 from bot.core.policy_file import demo_policy
-from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.run import SlackBot, build_bot
 from bot.slack.server import EVENTS_PATH, ServerThread
+from bot.wiring import build_engine
 from tests.slack.fake_slack import FakeSlack, person
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.ports import free_port
@@ -55,7 +54,7 @@ def fixture_make_bot(fake_slack: FakeSlack, connection: Redis) -> MakeBot:
             slack_signing_secret=Secret(SECRET),
             slack_api_url=fake_slack.url,
         )
-        engine = Engine(policy=demo_policy(), jobs=RQDispatcher(connection), default_cluster="default")
+        engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
         return build_bot(settings, connection=connection, engine=engine, **options)
 
     return make

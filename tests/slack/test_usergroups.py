@@ -7,15 +7,14 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.core.conversation import Engine
 from bot.core.jobs import job_id_for
 from bot.core.policy_file import load_policy
-from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.app import build_web_client
 from bot.slack.run import build_bot
 from bot.slack.server import EVENTS_PATH, ServerThread
 from bot.slack.usergroups import UserGroupResolver
+from bot.wiring import build_engine
 from tests.slack.fake_slack import BOT_USER, FakeSlack, person
 from tests.slack.observe import settled, wait_until
 from tests.slack.signed import SECRET, SlackSender
@@ -75,7 +74,7 @@ def test_a_member_of_a_policy_user_group_may_run_what_the_group_may(
         slack_signing_secret=Secret(SECRET),
         slack_api_url=groups_slack.url,
     )
-    engine = Engine(policy=load_policy(POLICY), jobs=RQDispatcher(connection), default_cluster="default")
+    engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
     bot = build_bot(settings, connection=connection, engine=engine)
     with ServerThread(bot.asgi, port=free_port()) as server:
         slack = SlackSender(server.url + EVENTS_PATH, response_url=groups_slack.response_url)

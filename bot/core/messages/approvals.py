@@ -134,3 +134,18 @@ def no_pending_request() -> str:
 def no_such_request(*, approval_id: str) -> str:
     """An answer to a request nobody knows (or one forgotten after its retention)."""
     return f"There is no approval request {code(approval_id)}."
+
+
+def plan_follows() -> str:
+    """Under an approval request: the plan is computed by a dry run and posted in the thread."""
+    return "The plan (what will change, what would be lost) follows in this thread. Approvers: reply `approve` or `deny REASON` here."
+
+
+def answer_in_thread() -> str:
+    """approve/deny typed outside a request's thread."""
+    return "Answer an approval request in its thread: reply `approve` or `deny REASON` there."
+
+
+def job_gone(*, job_id: str) -> str:
+    """Approved, but the parked job was no longer there (it is kept a day)."""
+    return f"Approved, but the job {code(job_id)} is no longer waiting (jobs wait a day at most). Run the command again."

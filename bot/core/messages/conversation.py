@@ -68,3 +68,13 @@ def _help_entry(entry: CommandReference, *, allowed: bool) -> str:
     if not allowed:
         lines.append("You may not run it here under the current policy.")
     return "\n".join(lines)
+
+
+def unparsed(text: str) -> str:
+    """Timeline summary of a message that was not a command."""
+    return "not understood: " + escape(text[:200])
+
+
+def denied_summary(description: str) -> str:
+    """Timeline summary of a refused command."""
+    return f"refused: {description}"

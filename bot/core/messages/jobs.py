@@ -100,3 +100,21 @@ def nodes_summary(rows: Sequence[tuple[str, str, str, str, int]], *, total: int,
 def cluster_unreachable(detail: str) -> str:
     """The worker could not talk to the Kubernetes API."""
     return f"The Kubernetes API did not answer as expected ({detail}). Nothing was changed."
+
+
+def plan_changed_since_approval(targets: Sequence[str]) -> str:
+    """The approved plan no longer matches the cluster: void, ask again."""
+    shown = ", ".join(code(target) for target in targets[:5])
+    more = f" and {len(targets) - 5} more" if len(targets) > 5 else ""
+    return (
+        f"The cluster changed since the plan that was approved ({shown}{more} moved), so the approval "
+        "is void and nothing was changed. Run the command again for a fresh plan and approval."
+    )
+
+
+def approved_plan_missing(*, plan_job: str) -> str:
+    """The plan job an approval was given for is gone (jobs are kept a day)."""
+    return (
+        f"The plan {code(plan_job)} that was approved is no longer available, so nothing was changed. "
+        "Run the command again for a fresh plan and approval."
+    )

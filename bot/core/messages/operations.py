@@ -191,6 +191,36 @@ def lock_lost(target: str) -> str:
     )
 
 
+# --- workers that died mid-job --------------------------------------------------------------------------
+
+
+def worker_silent(worker: str, *, seconds: float) -> str:
+    """Why a job is considered dead: its worker stopped saying it is alive."""
+    return f"its worker {worker} stopped responding {seconds:.0f} s ago (killed or lost)"
+
+
+def heartbeat_expired(worker: str) -> str:
+    """Why a job is considered dead: RQ's heartbeat for it expired."""
+    return f"its worker {worker} stopped sending heartbeats for it"
+
+
+def horse_killed(status: int) -> str:
+    """Why a job is considered dead: the process running it was killed (OOM, kill -9)."""
+    return f"the process running it was killed (wait status {status})"
+
+
+def worker_died(cause: str, *, steps: Sequence[str], evicted: Sequence[str], lock_free: bool) -> str:
+    """A job that ended without finishing because its process died: what was done, and how to finish."""
+    done = "; ".join(step.rstrip(".") for step in steps) if steps else "no change reported"
+    moved = f" Evicted before that: {len(evicted)} pod(s): {_pods(evicted)}." if evicted else ""
+    lock = "Its lock is free." if lock_free else "Its lock frees itself within a minute."
+    return (
+        f"it stopped without finishing because {cause}. Done before that: {done}.{moved} {lock} "
+        "Run the same command again to finish: every step checks the current state first, "
+        "so nothing done is repeated."
+    )
+
+
 # --- deployments -------------------------------------------------------------------------------------
 
 

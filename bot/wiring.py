@@ -1,0 +1,28 @@
+"""Putting the engine together on one Redis: the job queue, approvals and the timeline.
+
+Every adapter (console, Slack, tests) builds its engine here, so they all run the same parts.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+
+from bot.approval_store import ApprovalStore
+from bot.core.conversation import IMPLEMENTED, Engine
+from bot.core.policy import Policy
+from bot.dispatch import RQDispatcher
+from bot.timeline_store import TimelineStore
+
+
+def build_engine(
+    *, policy: Policy, connection: Redis, cluster: str, implemented: frozenset[str] = IMPLEMENTED
+) -> Engine:
+    """The conversation engine with its RQ queue, approval store and timeline on ``connection``."""
+    return Engine(
+        policy=policy,
+        jobs=RQDispatcher(connection),
+        approvals=ApprovalStore(connection),
+        timeline=TimelineStore(connection),
+        default_cluster=cluster,
+        implemented=implemented,
+    )

@@ -1,0 +1,1 @@
+"""Fault drills: real forking workers on a real Redis against kubesim, killed and starved on purpose."""

@@ -1,0 +1,205 @@
+"""What actually replaces Kubernetes binaries during an upgrade: a small protocol, and kubesim's implementation.
+
+Draining, waiting and uncordoning go through the Kubernetes API (:mod:`workers.upgrading`), but putting a
+new kubelet on a node, a new kube-apiserver on a control-plane node, or a brand-new node into the cluster
+happens outside the API, and differs per cluster. The upgrade jobs therefore call an :class:`Upgrader`:
+
+- :class:`KubesimUpgrader` (here) simulates a kubeadm-style upgrade on kubesim: a kubelet upgrade
+  patches the node's ``status.nodeInfo`` through the ``nodes/status`` subresource; a control-plane
+  component upgrade replaces the image of its static mirror pod (and, for kube-apiserver, the version
+  ``/version`` reports, through kubesim's ``POST /kubesim/version``); provisioning creates a Node object
+  and retiring deletes it (kubesim's DaemonSet controller then removes its daemon pods).
+- A real-cluster upgrader is a follow-up. Sketch: ``upgrade_kubelet`` runs a privileged Job pinned to
+  the node (``nodeName``, tolerating the cordon) that runs ``kubeadm upgrade node``, installs the
+  kubelet package and restarts the kubelet through ``nsenter``, or runs a configured hook command
+  ``HOOK NODE VERSION`` (Ansible, a cloud node-pool API) and lets the job wait for the node to report
+  the version; ``upgrade_component`` runs ``kubeadm upgrade apply VERSION`` once, on the first
+  control-plane node; ``provision``/``retire`` call the node-pool API of the cloud provider.
+
+The worker's entry point may :func:`configure` one; otherwise :func:`configured` uses kubesim's when
+the API server is kubesim (it answers ``GET /kubesim/version``), and refuses otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from typing import Any, Protocol
+
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from bot.core.messages import upgrades as wording
+from workers import cluster
+from workers.errors import JobError
+from workers.kube import REQUEST_TIMEOUT, call_json, write
+from workers.versions import Version
+
+CONTROL_PLANE_NAMESPACE = "kube-system"
+
+
+class NodeUpgrader(Protocol):
+    """Replaces a node's kubelet, and brings nodes into or out of the cluster."""
+
+    def upgrade_kubelet(self, node: str, *, version: Version) -> None:
+        """Install kubelet and kube-proxy ``version`` on the (drained) node and restart them.
+
+        Returns once the change is started; the job itself waits for the node to report it.
+        """
+
+    def provision(self, name: str, *, like: str, version: Version) -> None:
+        """Add a new node ``name`` shaped like node ``like`` (labels, capacity), running ``version``."""
+
+    def retire(self, node: str) -> None:
+        """Take a drained node out of the cluster for good."""
+
+
+class ControlPlaneUpgrader(Protocol):
+    """Replaces one control-plane component on one control-plane node."""
+
+    def upgrade_component(self, component: str, *, pod: str, node: str, version: Version) -> None:
+        """Run ``component`` (``kube-apiserver``…) at ``version`` on ``node``, whose mirror pod is ``pod``."""
+
+
+class Upgrader(NodeUpgrader, ControlPlaneUpgrader, Protocol):
+    """Both halves: what the upgrade jobs are given."""
+
+
+def released(version: Version) -> str:
+    """A full version string for ``version``: a minor release (``v1.32``) means its first patch, ``v1.32.0``."""
+    return f"v{version.major}.{version.minor}.{version.patch or 0}"
+
+
+def _admin_call(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call a kubesim admin endpoint with the official client's connection and credentials."""
+    api = cluster.api_client()
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    serialized = api.param_serialize(
+        method=method, resource_path=path, header_params=headers, body=body, auth_settings=["BearerToken"]
+    )
+    verb, url, header_params, payload, _ = serialized
+    response = api.call_api(
+        verb, url, header_params=header_params, body=payload, _request_timeout=REQUEST_TIMEOUT
+    )
+    response.read()
+    if not 200 <= response.status < 300:
+        raise ApiException(http_resp=response)
+    data = json.loads(response.data or b"{}")
+    return data if isinstance(data, dict) else {}
+
+
+class KubesimUpgrader:
+    """The simulated kubeadm: every change is an API call kubesim understands."""
+
+    def upgrade_kubelet(self, node: str, *, version: Version) -> None:
+        """Report the new kubelet and kube-proxy version in the node's status, as a restarted kubelet would."""
+        body = {"status": {"nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)}}}
+        write(cluster.core().patch_node_status, node, body, missing=wording.node_missing(node))
+
+    def provision(self, name: str, *, like: str, version: Version) -> None:
+        """Create a Node like ``like`` (its labels, taints minus the cordon, capacity) at ``version``."""
+        model: dict[str, Any] = call_json(cluster.core().read_node, like)
+        labels = dict((model.get("metadata") or {}).get("labels") or {})
+        if "kubernetes.io/hostname" in labels:
+            labels["kubernetes.io/hostname"] = name
+        taints = [
+            t
+            for t in (model.get("spec") or {}).get("taints") or []
+            if t.get("key") != "node.kubernetes.io/unschedulable"
+        ]
+        status = model.get("status") or {}
+        node = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {"taints": taints} if taints else {},
+        }
+        write(cluster.core().create_node, node, missing=wording.node_missing(name))
+        body = {
+            "status": {
+                "capacity": status.get("capacity") or {},
+                "allocatable": status.get("allocatable") or {},
+                "nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)},
+            }
+        }
+        write(cluster.core().patch_node_status, name, body, missing=wording.node_missing(name))
+
+    def retire(self, node: str) -> None:
+        """Delete the Node object (the machine behind it is gone too, in the simulation)."""
+        write(cluster.core().delete_node, node, missing=wording.node_missing(node))
+
+    def upgrade_component(self, component: str, *, pod: str, node: str, version: Version) -> None:
+        """Swap the image tag of the component's mirror pod; kube-apiserver also changes ``/version``."""
+        current: dict[str, Any] = call_json(
+            cluster.core().read_namespaced_pod, pod, CONTROL_PLANE_NAMESPACE
+        )
+        containers = (current.get("spec") or {}).get("containers") or []
+        index = next((i for i, c in enumerate(containers) if c.get("name") == component), 0)
+        image = str(containers[index].get("image", "")) if containers else ""
+        repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+        patch = [
+            {"op": "test", "path": f"/spec/containers/{index}/image", "value": image},
+            {"op": "replace", "path": f"/spec/containers/{index}/image", "value": f"{repository}:{released(version)}"},
+        ]
+        write(
+            cluster.core().patch_namespaced_pod,
+            pod,
+            CONTROL_PLANE_NAMESPACE,
+            patch,
+            missing=wording.component_pod_missing(component, pod),
+        )
+        if component == "kube-apiserver":
+            try:
+                _admin_call("POST", "/kubesim/version", {"gitVersion": released(version)})
+            except (ApiException, HTTPError) as error:
+                raise JobError(wording.upgrader_failed(component, node, str(error))) from error
+
+
+@dataclasses.dataclass
+class _Configured:
+    upgrader: Upgrader | None = None
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+
+_configured = _Configured()
+
+
+def configure(upgrader: Upgrader | None) -> None:
+    """Set this process's upgrader (``None``: detect kubesim, refuse elsewhere)."""
+    with _configured.lock:
+        _configured.upgrader = upgrader
+
+
+def is_kubesim() -> bool:
+    """Whether the configured API server is kubesim (it answers ``GET /kubesim/version``)."""
+    try:
+        _admin_call("GET", "/kubesim/version")
+    except (ApiException, HTTPError):
+        return False
+    return True
+
+
+def configured() -> Upgrader:
+    """The upgrader to use: the configured one, else kubesim's on kubesim; a real cluster without one is refused."""
+    with _configured.lock:
+        chosen = _configured.upgrader
+    if chosen is not None:
+        return chosen
+    if is_kubesim():
+        return KubesimUpgrader()
+    raise JobError(wording.no_upgrader())
+
+
+__all__ = [
+    "ControlPlaneUpgrader",
+    "KubesimUpgrader",
+    "NodeUpgrader",
+    "Upgrader",
+    "configure",
+    "configured",
+    "is_kubesim",
+    "released",
+]

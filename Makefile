@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/chatops console $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot workers kubesim tests
-	$(BIN)/ruff format --check bot workers kubesim tests
+	$(BIN)/ruff check bot workers kubesim tests benchmarks
+	$(BIN)/ruff format --check bot workers kubesim tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

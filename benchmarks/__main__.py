@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import kubesim_scale
+from benchmarks import drain, kubesim_scale, timeline
 
-BENCHMARKS = {"kubesim": kubesim_scale.main}
+BENCHMARKS = {"kubesim": kubesim_scale.main, "timeline": timeline.main, "drain": drain.main}
 
 
 def main(argv: list[str]) -> int:

@@ -8,8 +8,12 @@ Figures, each with its peer from the same run:
   the same keep-alive connection; and list-by-node (field selector, indexed) against the same
   pods selected by a label (a full scan).
 
-Controllers are not started: this measures the API server and store, which is what kubectl and
-the workers hit. Run: ``make bench`` or ``python -m benchmarks kubesim --nodes 5000 --pods-per-node 30``.
+By default controllers are not started: this measures the API server and store, which is what kubectl
+and the workers hit. With ``--controllers`` the same simulator is measured twice, controllers running and
+then stopped (the peer): the latencies above plus the process CPU time spent over ``--idle`` seconds of an
+idle cluster, and how long the controllers' first passes over the loaded cluster take (every pod started
+and made Ready). Run: ``make bench`` or ``python -m benchmarks kubesim --nodes 5000 --pods-per-node 30``
+(add ``--controllers``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -50,7 +55,11 @@ def scenario_documents(*, nodes: int, pods_per_node: int) -> Iterator[dict[str, 
             yield {
                 "apiVersion": "v1",
                 "kind": "Pod",
-                "metadata": {"name": f"app-{n:05d}-{p:02d}", "namespace": "default", "labels": {"node": node}},
+                "metadata": {
+                    "name": f"app-{n:05d}-{p:02d}",
+                    "namespace": "default",
+                    "labels": {"node": node},
+                },
                 "spec": {"nodeName": node, "containers": [{"name": "app", "image": "nginx:1.27"}]},
             }
 
@@ -91,7 +100,9 @@ class Client:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
 
-    def call(self, method: str, path: str, body: object | None = None, content_type: str = "application/json") -> int:
+    def call(
+        self, method: str, path: str, body: object | None = None, content_type: str = "application/json"
+    ) -> int:
         """One request; the body is read fully; returns the status."""
         headers = {"Accept": "application/json"}
         payload = None
@@ -105,61 +116,172 @@ class Client:
 
 
 def latencies(path: Path, *, nodes: int, pods_per_node: int, repeat: int) -> list[Sample]:
-    """Round trips against a loaded simulator."""
+    """Round trips against a loaded simulator without controllers."""
     from kubesim.server import Simulator
 
     simulator = Simulator(scenario=path)
     simulator.start(controllers=False)
-    client = Client(simulator.url)
-    middle = f"node-{nodes // 2:05d}"
-    counter = iter(range(10**9))
-    victims = iter((n, p) for p in range(pods_per_node) for n in range(nodes))
     try:
-        samples = [
-            measure("healthz (peer)", lambda: client.call("GET", "/healthz"), repeat=repeat),
-            measure(
-                "get pod",
-                lambda: client.call("GET", f"/api/v1/namespaces/default/pods/app-{nodes // 3:05d}-01"),
-                repeat=repeat,
-            ),
-            measure(
-                "list pods by node (index)",
-                lambda: client.call("GET", f"/api/v1/pods?fieldSelector=spec.nodeName%3D{middle}"),
-                repeat=repeat,
-            ),
-            measure(
-                "list pods by label (scan, peer)",
-                lambda: client.call("GET", f"/api/v1/pods?labelSelector=node%3D{middle}"),
-                repeat=max(3, repeat // 10),
-                warmup=1,
-            ),
-            measure(
-                "patch node",
-                lambda: client.call(
-                    "PATCH",
-                    f"/api/v1/nodes/{middle}",
-                    {"metadata": {"labels": {"bench": str(next(counter))}}},
-                    "application/strategic-merge-patch+json",
-                ),
-                repeat=repeat,
-            ),
-        ]
-
-        def evict() -> None:
-            n, p = next(victims)
-            name = f"app-{n:05d}-{p:02d}"
-            status = client.call(
-                "POST",
-                f"/api/v1/namespaces/default/pods/{name}/eviction",
-                {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "default"}},
-            )
-            if status != 201:
-                raise RuntimeError(f"eviction of {name} answered {status}")
-
-        samples.append(measure("evict pod", evict, repeat=repeat))
-        return samples
+        return round_trips(
+            Client(simulator.url),
+            nodes=nodes,
+            pods_per_node=pods_per_node,
+            repeat=repeat,
+            victims=_victims(nodes, pods_per_node, 0),
+        )
     finally:
         simulator.stop()
+
+
+def _victims(nodes: int, pods_per_node: int, first: int) -> Iterator[tuple[int, int]]:
+    """(node, pod) numbers of the pods to evict, starting at the `first`th, never the same pod twice."""
+    every = ((n, p) for p in range(pods_per_node) for n in range(nodes))
+    for index, victim in enumerate(every):
+        if index >= first:
+            yield victim
+
+
+def round_trips(
+    client: Client, *, nodes: int, pods_per_node: int, repeat: int, victims: Iterator[tuple[int, int]]
+) -> list[Sample]:
+    """The measured requests: healthz (peer), get, list by node and by label, patch, evict."""
+    middle = f"node-{nodes // 2:05d}"
+    counter = iter(range(10**9))
+    samples = [
+        measure("healthz (peer)", lambda: client.call("GET", "/healthz"), repeat=repeat),
+        measure(
+            "get pod",
+            lambda: client.call("GET", f"/api/v1/namespaces/default/pods/app-{nodes // 3:05d}-01"),
+            repeat=repeat,
+        ),
+        measure(
+            "list pods by node (index)",
+            lambda: client.call("GET", f"/api/v1/pods?fieldSelector=spec.nodeName%3D{middle}"),
+            repeat=repeat,
+        ),
+        measure(
+            "list pods by label (scan, peer)",
+            lambda: client.call("GET", f"/api/v1/pods?labelSelector=node%3D{middle}"),
+            repeat=max(3, repeat // 10),
+            warmup=1,
+        ),
+        measure(
+            "patch node",
+            lambda: client.call(
+                "PATCH",
+                f"/api/v1/nodes/{middle}",
+                {"metadata": {"labels": {"bench": str(next(counter))}}},
+                "application/strategic-merge-patch+json",
+            ),
+            repeat=repeat,
+        ),
+    ]
+
+    def evict() -> None:
+        n, p = next(victims)
+        name = f"app-{n:05d}-{p:02d}"
+        status = client.call(
+            "POST",
+            f"/api/v1/namespaces/default/pods/{name}/eviction",
+            {
+                "apiVersion": "policy/v1",
+                "kind": "Eviction",
+                "metadata": {"name": name, "namespace": "default"},
+            },
+        )
+        if status != 201:
+            raise RuntimeError(f"eviction of {name} answered {status}")
+
+    samples.append(measure("evict pod", evict, repeat=repeat))
+    return samples
+
+
+def _quiet(simulator: Any, *, still: float = 3.0, timeout: float = 1800.0) -> float:
+    """Wait until the store has not changed for `still` real seconds; returns the seconds until the
+    last change (how long the controllers took to bring the loaded cluster to rest)."""
+    start = time.perf_counter()
+    last_version, last_change = simulator.store.resource_version, start
+    while time.perf_counter() - last_change < still:
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the controllers never came to rest")
+        time.sleep(0.25)
+        version = simulator.store.resource_version
+        if version != last_version:
+            last_version, last_change = version, time.perf_counter()
+    return last_change - start
+
+
+def idle_cpu(seconds: float) -> float:
+    """Process CPU time (all threads) spent while sleeping `seconds`: what the background work costs."""
+    before = time.process_time()
+    time.sleep(seconds)
+    return time.process_time() - before
+
+
+def controller_figures(
+    path: Path, *, nodes: int, pods_per_node: int, repeat: int, idle: float
+) -> tuple[dict[str, float], list[Sample], list[Sample]]:
+    """One simulator measured with its controllers running, then stopped (the peer)."""
+    from kubesim.server import Simulator
+
+    simulator = Simulator(scenario=path)
+    simulator.start(controllers=True)
+    try:
+        figures = {"settle_seconds": _quiet(simulator)}
+        figures["idle_cpu_on"] = idle_cpu(idle)
+        client = Client(simulator.url)
+        on = round_trips(
+            client,
+            nodes=nodes,
+            pods_per_node=pods_per_node,
+            repeat=repeat,
+            victims=_victims(nodes, pods_per_node, 0),
+        )
+        simulator.controllers.stop()
+        figures["idle_cpu_off"] = idle_cpu(idle)
+        off = round_trips(
+            client,
+            nodes=nodes,
+            pods_per_node=pods_per_node,
+            repeat=repeat,
+            victims=_victims(nodes, pods_per_node, repeat + 3),
+        )
+        return figures, on, off
+    finally:
+        simulator.stop()
+
+
+def controllers_report(args: argparse.Namespace, path: Path) -> None:
+    """Print the controllers-on figures next to the controllers-off peers from the same simulator."""
+    pods = args.nodes * args.pods_per_node
+    figures, on, off = controller_figures(
+        path, nodes=args.nodes, pods_per_node=args.pods_per_node, repeat=args.repeat, idle=args.idle
+    )
+    rows = [("figure", "controllers on", "controllers off (peer)", "ratio")]
+    rows.append(("first passes until the store is quiet", f"{figures['settle_seconds']:.2f} s", "-", "-"))
+    cpu_on, cpu_off = figures["idle_cpu_on"], figures["idle_cpu_off"]
+    rows.append(
+        (
+            f"CPU over {args.idle:.0f} s idle",
+            f"{cpu_on:.3f} s ({cpu_on / args.idle:.1%} of a core)",
+            f"{cpu_off:.3f} s ({cpu_off / args.idle:.1%})",
+            f"{cpu_on / cpu_off:.1f}x" if cpu_off else "-",
+        )
+    )
+    peers = {sample.name: sample for sample in off}
+    for sample in on:
+        peer = peers[sample.name]
+        rows.append(
+            (
+                sample.name,
+                f"{sample.median * 1000:.2f} ms (p99 {sample.quantile(0.99) * 1000:.2f})",
+                f"{peer.median * 1000:.2f} ms (p99 {peer.quantile(0.99) * 1000:.2f})",
+                f"{sample.median / peer.median:.2f}x",
+            )
+        )
+    print(f"kubesim with controllers ({args.nodes} nodes, {pods} pods; medians of {args.repeat} requests)")
+    print(f"machine: {machine()}")
+    print(table(rows))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pods-per-node", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=Path("bench-results"))
+    parser.add_argument("--controllers", action="store_true", help="measure with controllers on vs off")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle CPU measurement")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
@@ -177,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     path = args.workdir / f"scale-{args.nodes}x{args.pods_per_node}.yaml"
     json_bytes = write_scenario(path, nodes=args.nodes, pods_per_node=args.pods_per_node)
+    if args.controllers:
+        controllers_report(args, path)
+        return 0
     pods = args.nodes * args.pods_per_node
     probes = []
     for _ in range(3):
@@ -221,9 +348,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sample.median / peer:.1f}x",
             )
         )
-    index, scan = by_name["list pods by node (index)"].median, by_name["list pods by label (scan, peer)"].median
-    rows.append(("list by node: index vs scan", f"{index * 1000:.2f} ms", f"scan {scan * 1000:.2f} ms", f"{index / scan:.3f}x"))
-    print(f"kubesim scale benchmark ({args.nodes} nodes, {pods} pods; medians of 3 loads, {args.repeat} requests)")
+    index, scan = (
+        by_name["list pods by node (index)"].median,
+        by_name["list pods by label (scan, peer)"].median,
+    )
+    rows.append(
+        (
+            "list by node: index vs scan",
+            f"{index * 1000:.2f} ms",
+            f"scan {scan * 1000:.2f} ms",
+            f"{index / scan:.3f}x",
+        )
+    )
+    print(
+        f"kubesim scale benchmark ({args.nodes} nodes, {pods} pods; medians of 3 loads, {args.repeat} requests)"
+    )
     print(f"machine: {machine()}")
     print(table(rows))
     return 0

@@ -52,8 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``chatops`` console script."""
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of the ``chatops`` console script: a bug is one clear line, not a traceback.
+
+    Set ``CHATOPS_DEBUG=1`` to see the traceback.
+    """
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if os.environ.get("CHATOPS_DEBUG"):
+            raise
+        print(console_messages.internal_error(error), file=sys.stderr)
+        return 1
+
+
+def _main(arguments: list[str]) -> int:
     if arguments and arguments[0] == "worker":
         from workers.cli import main as worker_main
 
@@ -70,10 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "console":
         return run_console(settings, script=args.script, user=args.user, embedded_worker=not args.no_worker)
-    print(
-        "chatops bot: the Slack app is not part of this version yet; try `chatops console`.", file=sys.stderr
-    )
-    return 2
+    from bot.slack.run import run_bot
+
+    return run_bot(settings)
 
 
 def load_policy(settings: Settings) -> Policy:

@@ -59,3 +59,11 @@ def banner(*, cluster_source: str, redis_source: str, user: str) -> str:
         f"chatops console: cluster {cluster_source}, Redis {redis_source}. You are {user}.\n"
         "Type `help` for commands, /help for console commands, Ctrl-D to leave."
     )
+
+
+def internal_error(error: BaseException) -> str:
+    """A bug escaped to the command line: one line, and how to see more."""
+    return (
+        f"chatops: internal error ({type(error).__name__}: {error}). "
+        "Run again with CHATOPS_DEBUG=1 to see the traceback, and please report it."
+    )

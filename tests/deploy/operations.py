@@ -1,0 +1,54 @@
+"""Every worker operation, run through RQ against one simulator the way tests/workers run them.
+
+The list covers each job that talks to the Kubernetes API, and the paths within them that make
+different calls: a drain held up by a PodDisruptionBudget (it reads the budget while it waits) as
+well as one that goes through, a namespace backup and an all-namespaces one. The etcd jobs talk to
+etcd, not to the API server, and are not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kubesim.server import Simulator
+from tests.workers.harness import JobRunner, Outcome, set_min_available
+
+WEB = {"deployment": "web", "namespace": "default"}
+
+OPERATIONS: tuple[tuple[str, Mapping[str, Any]], ...] = (
+    ("cordon", {"node": "node-1"}),
+    ("uncordon", {"node": "node-1"}),
+    ("drain", {"node": "node-2", "force": True, "delete_emptydir_data": True}),
+    ("maintain", {"node": "node-3"}),
+    ("unmaintain", {"node": "node-3"}),
+    ("history", WEB),
+    ("status", WEB),
+    ("scale", {"replicas": 4, **WEB}),
+    ("image", {"image": "nginx:1.28", **WEB}),
+    ("rollback", WEB),
+    ("strategy", {"strategy": "Recreate", **WEB}),
+    ("pause", WEB),
+    ("resume", WEB),
+    ("restart", WEB),
+    ("nodes", {}),
+    ("upgrade_plan", {}),
+    ("backup_config", {"namespace": "default"}),
+    ("backup_config", {"all_namespaces": True}),
+)
+
+
+def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
+    """Run a budget-blocked drain, then every operation of :data:`OPERATIONS`; each outcome, in order."""
+    budget = sim.store.get("poddisruptionbudgets", "default", "web-pdb")
+    min_available = budget["spec"]["minAvailable"]
+    set_min_available(sim, 3)
+    outcomes = [
+        (
+            "drain (blocked by web-pdb)",
+            runner.run("drain", node="node-2", force=True, delete_emptydir_data=True, timeout=1.0),
+        )
+    ]
+    set_min_available(sim, min_available)
+    outcomes.extend((name, runner.run(name, **arguments)) for name, arguments in OPERATIONS)
+    return outcomes

@@ -1,0 +1,130 @@
+"""The rendered workloads run the way the cluster's restricted Pod Security level and our brief ask.
+
+Non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, a seccomp
+profile; resources requested and memory bounded; probes where there is something to probe; workers
+given longer than the longest job to finish on SIGTERM; Redis persistent (AOF) and reachable only
+from the bot and the workers; Secrets shipped as templates without a real value.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
+from tests.deploy.manifests import OVERLAYS, Obj, containers, find, pod_specs
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_every_container_runs_non_root_read_only_without_privilege(
+    name: str, rendered: dict[str, list[Obj]]
+) -> None:
+    """runAsNonRoot, readOnlyRootFilesystem, no privilege escalation, capabilities dropped."""
+    for where, container in containers(rendered[name]):
+        context = container.get("securityContext") or {}
+        assert context.get("runAsNonRoot") is True, where
+        assert context.get("readOnlyRootFilesystem") is True, where
+        assert context.get("allowPrivilegeEscalation") is False, where
+        assert context.get("capabilities", {}).get("drop") == ["ALL"], where
+        assert not context.get("privileged"), where
+    for workload, spec in pod_specs(rendered[name]):
+        pod = spec.get("securityContext") or {}
+        assert pod.get("runAsNonRoot") is True, workload
+        assert pod.get("runAsUser", 0) > 0, workload
+        assert pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", workload
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_every_container_requests_cpu_and_memory_and_has_a_memory_limit(
+    name: str, rendered: dict[str, list[Obj]]
+) -> None:
+    """The scheduler knows what each needs; none can take the node's memory."""
+    for where, container in containers(rendered[name]):
+        resources = container.get("resources") or {}
+        assert {"cpu", "memory"} <= set(resources.get("requests") or {}), where
+        assert "memory" in (resources.get("limits") or {}), where
+
+
+def test_the_bot_and_redis_have_readiness_and_liveness_probes_and_the_worker_a_readiness_probe(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """Redis also has a startup probe (a large AOF takes a while to load); the worker is never killed by one."""
+    probes = dict(containers(rendered["single-cluster"]))
+    for where in ("chatops-bot/bot", "chatops-redis/redis"):
+        assert {"readinessProbe", "livenessProbe"} <= set(probes[where]), where
+    assert "startupProbe" in probes["chatops-redis/redis"]
+    assert probes["chatops-bot/bot"]["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert "readinessProbe" in probes["chatops-worker/worker"]
+    assert "livenessProbe" not in probes["chatops-worker/worker"]
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_workers_get_longer_than_the_longest_job_to_finish_on_sigterm(
+    name: str, rendered: dict[str, list[Obj]]
+) -> None:
+    """RQ finishes the running job on SIGTERM; the grace period outlasts the job timeout."""
+    worker = find(rendered[name], "Deployment", "chatops-worker")["spec"]["template"]["spec"]
+    assert worker["terminationGracePeriodSeconds"] > DEFAULT_TIMEOUT_SECONDS
+    assert worker["serviceAccountName"] == "chatops-worker"
+    assert worker["containers"][0]["args"] == ["worker"]
+
+
+def test_redis_persists_with_aof_on_a_volume_and_never_evicts_keys(rendered: dict[str, list[Obj]]) -> None:
+    """appendonly yes, fsync every second, data on a claim, noeviction (RQ must not lose keys)."""
+    redis = find(rendered["single-cluster"], "StatefulSet", "chatops-redis")
+    arguments = redis["spec"]["template"]["spec"]["containers"][0]["args"]
+    options = dict(zip(arguments[::2], arguments[1::2], strict=True))
+    assert options["--appendonly"] == "yes"
+    assert options["--appendfsync"] == "everysec"
+    assert options["--maxmemory-policy"] == "noeviction"
+    assert options["--requirepass"] == "$(REDIS_PASSWORD)"
+    [claim] = redis["spec"]["volumeClaimTemplates"]
+    mounts = redis["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    assert {"name": claim["metadata"]["name"], "mountPath": options["--dir"]} in mounts
+
+
+def test_only_the_bot_and_the_workers_may_reach_redis(rendered: dict[str, list[Obj]]) -> None:
+    """The policy selects the Redis pods, restricts ingress, and admits exactly the bot and worker pods."""
+    objects = rendered["single-cluster"]
+    policy = find(objects, "NetworkPolicy", "chatops-redis")["spec"]
+    redis_labels = find(objects, "StatefulSet", "chatops-redis")["spec"]["template"]["metadata"]["labels"]
+    assert policy["policyTypes"] == ["Ingress"]
+    assert policy["podSelector"]["matchLabels"].items() <= redis_labels.items()
+    [rule] = policy["ingress"]
+    assert rule["ports"] == [{"port": 6379, "protocol": "TCP"}]
+    [source] = rule["from"]
+    assert set(source) == {"podSelector"}
+    admitted = {e["key"]: set(e["values"]) for e in source["podSelector"]["matchExpressions"]}
+    assert admitted == {
+        "app.kubernetes.io/name": {"chatops"},
+        "app.kubernetes.io/component": {"bot", "worker"},
+    }
+    for workload in ("chatops-bot", "chatops-worker"):
+        labels = find(objects, "Deployment", workload)["spec"]["template"]["metadata"]["labels"]
+        assert labels["app.kubernetes.io/component"] in admitted["app.kubernetes.io/component"]
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_secrets_are_templates_without_a_real_value(name: str, rendered: dict[str, list[Obj]]) -> None:
+    """Every value is empty or says REPLACE-ME; nothing is base64 data someone pasted in."""
+    for obj in rendered[name]:
+        if obj["kind"] == "Secret":
+            assert "data" not in obj, obj["metadata"]["name"]
+            for key, value in obj["stringData"].items():
+                assert value == "" or "REPLACE-ME" in value, f"{obj['metadata']['name']}.{key}"
+
+
+def test_the_etcd_client_certificate_is_mounted_read_only_where_the_worker_looks(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """CHATOPS_ETCD_CACERT/_CERT/_KEY name files of the mounted Secret."""
+    objects = rendered["single-cluster"]
+    config = find(objects, "ConfigMap", "chatops-worker-config")["data"]
+    spec = find(objects, "Deployment", "chatops-worker")["spec"]["template"]["spec"]
+    [volume] = [v for v in spec["volumes"] if "secret" in v]
+    [mount] = [m for m in spec["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount["readOnly"] is True
+    keys = set(find(objects, "Secret", "chatops-etcd-client")["stringData"])
+    for variable in ("CHATOPS_ETCD_CACERT", "CHATOPS_ETCD_CERT", "CHATOPS_ETCD_KEY"):
+        directory, _, file = config[variable].rpartition("/")
+        assert directory == mount["mountPath"]
+        assert file in keys

@@ -5,6 +5,9 @@ Every adapter (console, Slack, tests) builds its engine here, so they all run th
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from redis import Redis
 
 from bot.approval_store import ApprovalStore
@@ -15,14 +18,22 @@ from bot.timeline_store import TimelineStore
 
 
 def build_engine(
-    *, policy: Policy, connection: Redis, cluster: str, implemented: frozenset[str] = IMPLEMENTED
+    *,
+    policy: Policy,
+    connection: Redis,
+    cluster: str,
+    implemented: frozenset[str] = IMPLEMENTED,
+    clock: Callable[[], float] = time.time,
 ) -> Engine:
-    """The conversation engine with its RQ queue, approval store and timeline on ``connection``."""
+    """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
+
+    ``clock`` drives approval deadlines and timeline times; tests pass one they can move.
+    """
     return Engine(
         policy=policy,
         jobs=RQDispatcher(connection),
-        approvals=ApprovalStore(connection),
-        timeline=TimelineStore(connection),
+        approvals=ApprovalStore(connection, clock=clock),
+        timeline=TimelineStore(connection, clock=clock),
         default_cluster=cluster,
         implemented=implemented,
     )

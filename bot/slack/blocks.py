@@ -118,9 +118,12 @@ def approval_request(view: ApprovalView) -> list[Block]:
     return blocks
 
 
-def approval_decided(view: ApprovalView, *, decision: str, by: str, at: float) -> list[Block]:
-    """The same request once decided: the buttons give way to who decided and when."""
-    return [*_approval_head(view), context(messages.approval_decided(decision=decision, by=by, at=at))]
+def approval_decided(
+    view: ApprovalView, *, decision: str, by: str | None, at: float, reason: str | None = None
+) -> list[Block]:
+    """The same request once decided: the buttons give way to who decided (None: nobody, it expired) and when."""
+    line = messages.approval_decided(decision=decision, by=by, at=at, reason=reason)
+    return [*_approval_head(view), context(line)]
 
 
 def approval_fallback(view: ApprovalView) -> str:

@@ -10,9 +10,11 @@ Every way in ends in :meth:`SlackListeners.handle`:
 Events are acknowledged by Bolt before the listener runs and slash commands and clicks call ``ack()``
 first, so Slack always hears back within its 3 seconds; the engine itself only enqueues. The command
 message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
-go to them only (``chat.postEphemeral``). A delivery already seen (same channel and ``ts``) is
-dropped. Every other ``message`` event, and ``app_home_opened``, is acknowledged by a no-op listener
-registered last, so Slack never gets a 404 and retries.
+go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.replies.ReplyPoster`,
+which turns approval requests into messages with buttons and edits them once decided. A delivery
+already seen (same channel and ``ts``) is dropped. Every other ``message`` event, and
+``app_home_opened``, is acknowledged by a no-op listener registered last, so Slack never gets a 404
+and retries.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.slack.dedupe import Deduplicator
 from bot.slack.metrics import SlackMetrics
 from bot.slack.payloads import Incoming, Route
 from bot.slack.people import AccountCheck
+from bot.slack.replies import ReplyPoster
 from bot.slack.usergroups import UserGroupResolver
 
 SLASH_COMMAND = "/ops"
@@ -50,10 +53,12 @@ class SlackListeners:
         dedupe: Deduplicator,
         groups: UserGroupResolver | None = None,
         accounts: AccountCheck | None = None,
+        replies: ReplyPoster,
         metrics: SlackMetrics | None = None,
         slash_command: str = SLASH_COMMAND,
     ) -> None:
         self._engine = engine
+        self._replies = replies
         self._dedupe = dedupe
         self._groups = groups
         self._accounts = accounts
@@ -157,13 +162,7 @@ class SlackListeners:
         if reply.ephemeral:
             self._post_ephemeral(client, incoming, reply.text)
             return
-        client.chat_postMessage(
-            channel=incoming.channel,
-            thread_ts=reply.thread_ts,
-            text=reply.text,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        self._replies.post(client, reply, channel=incoming.channel)
 
     @staticmethod
     def _post_ephemeral(client: WebClient, incoming: Incoming, text: str) -> None:

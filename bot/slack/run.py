@@ -1,9 +1,10 @@
 """``chatops bot``: put the Slack app together from the settings and run it until interrupted.
 
 :func:`build_bot` wires the engine, de-duplication, user groups, account checks, the Bolt app, its
-ASGI server and the job-card renderer around one Redis connection; tests and benchmarks call it with
-a fake Slack's URL. :func:`run_bot` checks the settings, builds the bot, starts the job cards, and
-serves HTTP (or Socket Mode when ``SLACK_APP_TOKEN`` is set).
+ASGI server, the job-card renderer (whose reads also feed the timeline and the approval requests'
+plans) and the approval expiry loop around one Redis connection; tests and benchmarks call it with
+a fake Slack's URL. :func:`run_bot` checks the settings, builds the bot, starts the job cards and
+the expiry loop, and serves HTTP (or Socket Mode when ``SLACK_APP_TOKEN`` is set).
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.events import EventFeed
 from bot.settings import Settings
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
+from bot.slack.approval_posts import ApprovalPosts
 from bot.slack.cards import DEFAULT_INTERVAL_SECONDS, CardRenderer, EventSource
 from bot.slack.dedupe import Deduplicator
+from bot.slack.expiry import DEFAULT_EXPIRY_INTERVAL_SECONDS, ExpiryLoop
 from bot.slack.listeners import SlackListeners
 from bot.slack.metrics import SlackMetrics
 from bot.slack.people import AccountCheck
+from bot.slack.recording import RecordingSource
+from bot.slack.replies import ReplyPoster
 from bot.slack.server import build_asgi, serve
 from bot.slack.usergroups import UserGroupResolver
 from bot.wiring import build_engine
@@ -39,13 +44,24 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class SlackBot:
-    """The assembled Slack app: serve ``asgi`` (or ``app`` over Socket Mode) and run ``cards``."""
+    """The assembled Slack app: serve ``asgi`` (or ``app`` over Socket Mode), run ``cards`` and ``expiry``."""
 
     app: App
     asgi: Starlette
     cards: CardRenderer
+    expiry: ExpiryLoop
     client: WebClient
     metrics: SlackMetrics
+
+    def start_background(self) -> None:
+        """Start the job cards and the approval expiry loop."""
+        self.cards.start()
+        self.expiry.start()
+
+    def stop_background(self) -> None:
+        """Stop what :meth:`start_background` started."""
+        self.expiry.stop()
+        self.cards.stop()
 
 
 def build_bot(
@@ -57,6 +73,7 @@ def build_bot(
     card_interval: float = DEFAULT_INTERVAL_SECONDS,
     card_retry_seconds: float = 2.0,
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
+    expiry_interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
 ) -> SlackBot:
     """Build the app against ``settings.slack_api_url``; calls ``auth.test`` once."""
     metrics = SlackMetrics()
@@ -66,8 +83,11 @@ def build_bot(
         rate_limit_retries=rate_limit_retries,
     )
     identity = client.auth_test()
+    approvals = ApprovalPosts(connection)
+    replies = ReplyPoster(approvals=approvals)
     listeners = SlackListeners(
         engine=engine,
+        replies=replies,
         dedupe=Deduplicator(connection),
         groups=UserGroupResolver(client, slack_usergroup_ids(engine.policy)),
         accounts=AccountCheck(client, team_id=identity.get("team_id")),
@@ -79,9 +99,13 @@ def build_bot(
         listeners=listeners,
         socket_mode=bool(settings.slack_app_token),
     )
+    source = RecordingSource(
+        events if events is not None else EventFeed(connection),
+        sinks=[engine.record_job_events, lambda read: approvals.show_plans(client, read)],
+    )
     cards = CardRenderer(
         client=client,
-        source=events if events is not None else EventFeed(connection),
+        source=source,
         interval=card_interval,
         retry_seconds=card_retry_seconds,
         metrics=metrics,
@@ -97,6 +121,7 @@ def build_bot(
         app=app,
         asgi=build_asgi(app, metrics=metrics, healthy=healthy),
         cards=cards,
+        expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
         client=client,
         metrics=metrics,
     )
@@ -117,7 +142,7 @@ def run_bot(settings: Settings) -> int:
     connection = Redis.from_url(str(settings.redis_url))
     engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster)
     bot = build_bot(settings, connection=connection, engine=engine)
-    bot.cards.start()
+    bot.start_background()
     try:
         if settings.slack_app_token:
             from bot.slack.socket import run_socket_mode
@@ -130,7 +155,7 @@ def run_bot(settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        bot.cards.stop()
+        bot.stop_background()
     return 0
 
 

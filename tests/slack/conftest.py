@@ -1,19 +1,27 @@
-"""Fixtures of the Slack app tests: the fake Slack, a real Redis, and the real app served over HTTP."""
+"""Fixtures of the Slack app tests: the fake Slack, a real Redis, and the real app served over HTTP.
+
+The app's approval requests run on :class:`ApprovalClock`, the real time plus whatever a test
+skips ahead, so a test can let a request expire without waiting for it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from redis import Redis
 
+from bot.approval_store import ApprovalStore
+from bot.core.conversation import Engine
 from bot.core.policy_file import demo_policy
+from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.run import SlackBot, build_bot
 from bot.slack.server import EVENTS_PATH, ServerThread
-from bot.wiring import build_engine
+from bot.timeline_store import TimelineStore
 from tests.slack.fake_slack import FakeSlack, person
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.ports import free_port
@@ -40,12 +48,35 @@ def fixture_connection(redis_url: str) -> Iterator[Redis]:
     connection.close()
 
 
+class ApprovalClock:
+    """The time now, plus what the test skipped ahead."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.skipped
+
+    def skip(self, seconds: float) -> None:
+        """Move the clock ``seconds`` ahead."""
+        self.skipped += seconds
+
+
+@pytest.fixture(name="approval_clock")
+def fixture_approval_clock() -> ApprovalClock:
+    """The clock of the app's approval requests."""
+    return ApprovalClock()
+
+
 MakeBot = Callable[..., SlackBot]
 
 
 @pytest.fixture(name="make_bot")
-def fixture_make_bot(fake_slack: FakeSlack, connection: Redis) -> MakeBot:
-    """Build the real app against the fake Slack, under the demo policy; options go to build_bot."""
+def fixture_make_bot(fake_slack: FakeSlack, connection: Redis, approval_clock: ApprovalClock) -> MakeBot:
+    """Build the real app against the fake Slack, under the demo policy; options go to build_bot.
+
+    The engine is ``bot.wiring.build_engine``'s, but with its approval store on ``approval_clock``.
+    """
 
     def make(**options: Any) -> SlackBot:
         settings = Settings(
@@ -54,7 +85,13 @@ def fixture_make_bot(fake_slack: FakeSlack, connection: Redis) -> MakeBot:
             slack_signing_secret=Secret(SECRET),
             slack_api_url=fake_slack.url,
         )
-        engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+        engine = Engine(
+            policy=demo_policy(),
+            jobs=RQDispatcher(connection),
+            approvals=ApprovalStore(connection, clock=approval_clock),
+            timeline=TimelineStore(connection),
+            default_cluster="default",
+        )
         return build_bot(settings, connection=connection, engine=engine, **options)
 
     return make
@@ -62,7 +99,7 @@ def fixture_make_bot(fake_slack: FakeSlack, connection: Redis) -> MakeBot:
 
 @dataclasses.dataclass(frozen=True)
 class RunningBot:
-    """The app served over HTTP with its job cards running, and a sender playing Slack."""
+    """The app served over HTTP with its job cards and expiry loop running, and a sender playing Slack."""
 
     bot: SlackBot
     server: ServerThread
@@ -71,10 +108,10 @@ class RunningBot:
 
 @pytest.fixture(name="running")
 def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    """The real app on a free port, cards coalesced to one update per 0.3 s."""
-    bot = make_bot(card_interval=0.3, card_retry_seconds=0.1)
+    """The real app on a free port, cards coalesced to one update per 0.3 s, expiry checked every 0.05 s."""
+    bot = make_bot(card_interval=0.3, card_retry_seconds=0.1, expiry_interval=0.05)
     with ServerThread(bot.asgi, port=free_port()) as server:
-        bot.cards.start()
+        bot.start_background()
         try:
             yield RunningBot(
                 bot=bot,
@@ -82,4 +119,4 @@ def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack) -> Iterator[Runnin
                 slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
             )
         finally:
-            bot.cards.stop()
+            bot.stop_background()

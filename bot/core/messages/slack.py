@@ -6,6 +6,7 @@ Everything user-derived is escaped here (``escape``/``code``), so callers may pa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.core.jobevents import EventKind
 from bot.core.text_safety import code, escape
@@ -148,13 +149,109 @@ def confirm_no() -> str:
     return "Cancel"
 
 
-def approval_decided(*, decision: str, by: str, at: float) -> str:
-    """What replaces the buttons once a request is decided."""
-    icon = ":white_check_mark:" if decision == "approved" else ":no_entry:"
+_DECIDED_ICONS = {
+    "approved": ":white_check_mark:",
+    "denied": ":no_entry:",
+    "cancelled": ":no_entry_sign:",
+    "expired": ":hourglass:",
+    "voided": ":warning:",
+}
+
+
+def approval_decided(*, decision: str, by: str | None, at: float, reason: str | None = None) -> str:
+    """What replaces the buttons once a request is decided; ``by`` is None when nobody did (expiry)."""
+    icon = _DECIDED_ICONS.get(decision, ":information_source:")
     fallback = dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%H:%M UTC")
-    return (
-        f"{icon} {escape(decision).capitalize()} by <@{escape(by)}> at <!date^{int(at)}^{{time}}|{fallback}>"
-    )
+    who = f" by <@{escape(by)}>" if by else ""
+    because = f": {escape(reason)}" if reason else ""
+    return f"{icon} {escape(decision).capitalize()}{who} at <!date^{int(at)}^{{time}}|{fallback}>{because}"
+
+
+def approvers_text(approvers: Sequence[str], *, count: int) -> str:
+    """Who may answer a request, chat-safe: people and Slack user groups named, policy groups as code."""
+    names = [_approver(approver) for approver in approvers]
+    needed = "1 approval" if count == 1 else f"{count} approvals"
+    return f"{', '.join(names)} ({needed} needed)"
+
+
+def _approver(approver: str) -> str:
+    if approver == "*":
+        return "any approver the policy allows"
+    if _is_slack_id(approver, "UW"):
+        return f"<@{approver}>"
+    if _is_slack_id(approver, "S"):
+        return f"<!subteam^{approver}>"
+    return code(approver)
+
+
+def _is_slack_id(value: str, prefixes: str) -> bool:
+    rest = value[1:]
+    return len(value) > 1 and value[0] in prefixes and rest.replace("_", "").isalnum() and rest.isupper()
+
+
+_LOSSES = {
+    "upgrade control-plane": (
+        "the control plane's components are replaced one by one; "
+        "requests to the API server may fail while each restarts"
+    ),
+    "upgrade nodes": (
+        "every node is drained in turn: its pods are evicted, and data in their emptyDir volumes is lost"
+    ),
+    "etcd restore": "every change made to the cluster since the snapshot was taken is lost",
+    "drain": (
+        "the node's pods are evicted: data in their emptyDir volumes is lost, "
+        "and pods no controller manages are not recreated"
+    ),
+    "maintain": "the node is cordoned and drained: its pods are evicted and their emptyDir data is lost",
+    "rollback": "the running revision is replaced: its pods are deleted, with any local data they hold",
+    "scale": "when scaling down, the pods above the new replica count are deleted, with their local data",
+}
+
+
+def what_is_lost(*, command: str) -> str | None:
+    """What approving ``command`` (a policy command name) destroys for good; None when nothing is."""
+    return _LOSSES.get(command)
+
+
+def destructive_commands() -> tuple[str, ...]:
+    """The commands whose approval asks for confirmation, longest names first."""
+    return tuple(sorted(_LOSSES, key=len, reverse=True))
+
+
+def approval_loses(*, loses: str) -> str:
+    """The line of an approval request saying what approving destroys."""
+    return f":warning: *What will be lost:* {loses}."
+
+
+def approval_plan_heading() -> str:
+    """The line above the plan in an approval request."""
+    return "*Plan*"
+
+
+def approval_plan_waiting() -> str:
+    """Shown in an approval request until its dry-run has reported the plan."""
+    return "_The plan is being worked out; it will show here, and in this thread, shortly._"
+
+
+def export_message(*, text: str, content: str, limit: int) -> str:
+    """A timeline export posted as a message: the engine's sentence, then the document in a code block.
+
+    The document is escaped (no pings or links from what people wrote) and cut to ``limit``
+    characters, with a note saying how much was left out.
+    """
+    body = escape(content)  # backticks become look-alikes, so the block cannot be closed early
+    note = ""
+    if len(body) > limit:
+        cut = body[:limit]
+        entity = cut.rfind("&")
+        if entity > len(cut) - 5 and ";" not in cut[entity:]:
+            cut = cut[:entity]  # never end inside an entity such as &amp;
+        note = (
+            f"\n_Only the first {len(cut):,} of {len(body):,} characters are shown; "
+            "run the export again with a narrower scope, or ask for a file upload._"
+        )
+        body = cut
+    return f"{text}\n```\n{body}\n```{note}"
 
 
 def missing_setting(*, name: str, purpose: str) -> str:

@@ -1,0 +1,54 @@
+"""What an approval request message shows, worked out from the stored request and its plan.
+
+Pure functions, no Slack calls: :func:`approval_blocks` gives the blocks for the request as it stands
+(Approve/Deny buttons while it is pending, who decided and when once it is not), so posting the
+request, showing its plan and showing its decision all render the same way. Commands that destroy
+something (drain, maintain, rollback, scale, upgrades, etcd restore) say what will be lost, and their
+Approve button asks for confirmation.
+"""
+
+from __future__ import annotations
+
+from bot.core.approvals import ApprovalRequest, ApprovalState
+from bot.core.messages import slack as messages
+from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request
+
+
+def command_of(description: str) -> str:
+    """The policy command name a request's description starts with (``drain node/n1`` → ``drain``)."""
+    for name in messages.destructive_commands():
+        if description == name or description.startswith(name + " "):
+            return name
+    return description.split(" ", 1)[0]
+
+
+def approval_view(request: ApprovalRequest, *, plan: str | None) -> ApprovalView:
+    """The view of ``request``; ``plan`` is the dry-run's report (chat-safe), None until it arrives."""
+    loses = messages.what_is_lost(command=command_of(request.description))
+    lines = [messages.approval_plan_heading()]
+    lines.extend(plan.splitlines() if plan else [messages.approval_plan_waiting()])
+    if loses is not None:
+        lines.append(messages.approval_loses(loses=loses))
+    return ApprovalView(
+        approval_id=request.approval_id,
+        description=request.description,
+        requester=request.requester,
+        approvers=messages.approvers_text(request.approvers, count=request.count),
+        expires_at=request.expires_at,
+        plan=lines,
+        loses=loses,
+    )
+
+
+def approval_blocks(request: ApprovalRequest, *, plan: str | None) -> list[Block]:
+    """The blocks of the request message as ``request`` stands now."""
+    view = approval_view(request, plan=plan)
+    if request.state is ApprovalState.PENDING:
+        return approval_request(view)
+    return approval_decided(
+        view,
+        decision=request.state.value,
+        by=request.decided_by,
+        at=request.decided_at if request.decided_at is not None else request.expires_at,
+        reason=request.reason,
+    )

@@ -1,0 +1,40 @@
+"""Job events read for the cards are also put on the timeline, and shown in approval requests.
+
+The job-card renderer is the one reader of the job events stream in the bot, so whatever else must
+see those events hangs off its reads: :class:`RecordingSource` wraps an
+:class:`~bot.slack.cards.EventSource` and hands every batch it reads to its sinks (the engine's
+:meth:`~bot.core.conversation.Engine.record_job_events`, the plans of approval requests) before the
+cards get it. A failing sink is logged and the cards still get the events: a timeline hiccup must
+not freeze every job card.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from bot.core.jobevents import JobEvent
+from bot.slack.cards import EventSource
+
+Sink = Callable[[list[JobEvent]], None]
+
+log = logging.getLogger(__name__)
+
+
+class RecordingSource:
+    """An event source that shows every batch it reads to ``sinks`` first."""
+
+    def __init__(self, source: EventSource, *, sinks: Sequence[Sink]) -> None:
+        self._source = source
+        self._sinks = tuple(sinks)
+
+    def read(self, *, block_ms: int | None = None, count: int = 100) -> list[JobEvent]:
+        """New events from the wrapped source, after every sink has seen them."""
+        events = self._source.read(block_ms=block_ms, count=count)
+        if events:
+            for sink in self._sinks:
+                try:
+                    sink(events)
+                except Exception:  # keep the cards going; the sink logs what it lost
+                    log.exception("job events: a sink failed on %d event(s)", len(events))
+        return events

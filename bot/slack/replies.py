@@ -1,0 +1,55 @@
+"""Posting the engine's replies to a channel: plain answers, approval requests and decisions, exports.
+
+Every reply that is for the whole thread goes through :meth:`ReplyPoster.post`, whether it answers a
+message (the listeners) or nobody asked (the expiry loop):
+
+- the reply that opens an approval request becomes the request message with its buttons;
+- a reply reporting a decision edits that message (the buttons give way to who decided and when),
+  then is said in the thread like any other;
+- a reply carrying a timeline export shows the document in a code block under its sentence, cut
+  safely under Slack's message limit with a note (a file upload is a follow-up);
+- a reply with its own ``channel`` (an expiry notice) goes there rather than where the caller is.
+
+Replies for one person (ephemeral) stay with the listeners: only they know who is asking.
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.core.approvals import ApprovalRequest, ApprovalState
+from bot.core.conversation import Reply
+from bot.core.messages import slack as messages
+from bot.slack.approval_posts import ApprovalPosts
+
+EXPORT_LIMIT = 35_000
+"""Most characters of an export shown in a message; Slack cuts a message's text at 40,000."""
+
+
+def opens_request(request: ApprovalRequest) -> bool:
+    """True for the request as first asked: pending, nobody has answered yet."""
+    return request.state is ApprovalState.PENDING and not request.votes
+
+
+class ReplyPoster:
+    """Shows the engine's replies in Slack."""
+
+    def __init__(self, *, approvals: ApprovalPosts, export_limit: int = EXPORT_LIMIT) -> None:
+        self.approvals = approvals
+        self._export_limit = export_limit
+
+    def post(self, client: WebClient, reply: Reply, *, channel: str) -> None:
+        """Post ``reply`` in its thread, in ``reply.channel`` when set, else in ``channel``."""
+        where = reply.channel or channel
+        request = reply.approval
+        if request is not None and opens_request(request):
+            self.approvals.post_request(client, request, text=reply.text, channel=where)
+            return
+        if request is not None and not request.state.is_open:
+            self.approvals.show_decision(client, request)
+        text = reply.text
+        if reply.file is not None:
+            text = messages.export_message(text=text, content=reply.file.content, limit=self._export_limit)
+        client.chat_postMessage(
+            channel=where, thread_ts=reply.thread_ts, text=text, unfurl_links=False, unfurl_media=False
+        )

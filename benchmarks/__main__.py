@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import drain, kubesim_scale, timeline
+from benchmarks import drain, kubesim_scale, slack_ack, timeline
 
-BENCHMARKS = {"kubesim": kubesim_scale.main, "timeline": timeline.main, "drain": drain.main}
+BENCHMARKS = {
+    "kubesim": kubesim_scale.main,
+    "timeline": timeline.main,
+    "drain": drain.main,
+    "slack": slack_ack.main,
+}
 
 
 def main(argv: list[str]) -> int:

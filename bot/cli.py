@@ -157,7 +157,7 @@ def cluster_for_console(settings: Settings) -> Iterator[tuple[Path, str]]:
 
     with tempfile.TemporaryDirectory(prefix="chatops-console-") as directory, Simulator() as simulator:
         simulator.start()
-        yield (
-            simulator.write_kubeconfig(Path(directory) / "kubeconfig"),
-            "kubesim (in-process, default scenario)",
-        )
+        # Let the simulated cluster come up (pods scheduled and Ready) before the first command.
+        simulator.controllers.settle(timeout=30.0)
+        kubeconfig = simulator.write_kubeconfig(Path(directory) / "kubeconfig")
+        yield kubeconfig, "kubesim (in-process, default scenario)"

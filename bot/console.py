@@ -41,7 +41,6 @@ class ConsoleSession:
     echo: bool = True
     threads: dict[str, int] = dataclasses.field(default_factory=dict)
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
-    _epoch: int = dataclasses.field(default_factory=lambda: int(time.time()))
 
     @property
     def user_name(self) -> str:
@@ -154,7 +153,8 @@ class ConsoleSession:
         return None
 
     def _next_ts(self) -> str:
-        return f"{self._epoch}.{next(self._clock):06d}"
+        """A Slack-style ts: the current second, and a counter that keeps every message distinct."""
+        return f"{int(time.time())}.{next(self._clock):06d}"
 
     def _print_block(self, prefix: str, text: str) -> None:
         lines = text.splitlines() or [""]

@@ -21,7 +21,5 @@ def requested_version(body: Any) -> str:
     """The ``gitVersion`` of a ``POST /kubesim/version`` body; 400 BadRequest unless it is ``vX.Y.Z[-…]``."""
     version = body.get("gitVersion") if isinstance(body, dict) else None
     if not isinstance(version, str) or not _GIT_VERSION.fullmatch(version):
-        raise errors.bad_request(
-            f'gitVersion must look like "v1.32.0", got {version!r}'
-        )
+        raise errors.bad_request(f'gitVersion must look like "v1.32.0", got {version!r}')
     return version

@@ -17,6 +17,7 @@ from rq.serializers import JSONSerializer
 
 from bot.core.jobs import queue_name
 from workers import cluster, etcd
+from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
 from workers.watchdog import WatchedWorker, WatchSettings
 
 

@@ -15,6 +15,10 @@ from typing import Any
 
 from kubernetes import client, config
 
+# Imported here, not on first use: the API classes build hundreds of models when first imported
+# (about 0.6 s), and the worker imports this module before forking, so no work-horse pays for it.
+from kubernetes.client import AppsV1Api, CoreV1Api, PolicyV1Api
+
 
 @dataclasses.dataclass
 class _Connection:
@@ -52,14 +56,14 @@ def api_client() -> Any:
 
 def core() -> Any:
     """``CoreV1Api`` on the configured cluster."""
-    return client.CoreV1Api(api_client())
+    return CoreV1Api(api_client())
 
 
 def apps() -> Any:
     """``AppsV1Api`` on the configured cluster."""
-    return client.AppsV1Api(api_client())
+    return AppsV1Api(api_client())
 
 
 def policy() -> Any:
     """``PolicyV1Api`` on the configured cluster."""
-    return client.PolicyV1Api(api_client())
+    return PolicyV1Api(api_client())

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from bot.core.commands import NodeUpgradeStrategy
 from bot.core.messages import jobs as messages
 from workers import cluster, deployments, maintenance
 from workers import drain as draining
@@ -26,6 +27,9 @@ from workers.pods import DrainFlags
 from workers.report import Reporter
 from workers.runtime import job
 from workers.upgrades import upgrade_plan
+from workers.upgrading import NodeOptions
+from workers.upgrading import upgrade_control_plane as _upgrade_control_plane
+from workers.upgrading import upgrade_nodes as _upgrade_nodes
 
 NODES_SHOWN = 50
 """Rows the ``nodes`` summary shows; problem nodes come first, the rest are counted."""
@@ -220,6 +224,33 @@ def resume(
         return deployments.resume(target, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
+@job(lambda *, version, **_: f"upgrade the control plane to {version}")
+def upgrade_control_plane(*, reporter: Reporter, version: str, dry_run: bool = False) -> dict[str, Any]:
+    """kube-apiserver, then controller-manager and scheduler, to ``version`` (one minor at a time)."""
+    return _upgrade_control_plane(version, dry_run=dry_run, reporter=reporter)
+
+
+@job(lambda *, version, strategy="one-at-a-time", **_: f"upgrade the nodes to {version} ({strategy})")
+def upgrade_nodes(
+    *,
+    reporter: Reporter,
+    version: str,
+    strategy: str = "one-at-a-time",
+    nodes: list[str] | None = None,
+    force: bool = False,
+    delete_emptydir_data: bool = False,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Upgrade kubelets to ``version`` one at a time, all at once, or by surge; resumable after a crash."""
+    options = NodeOptions(
+        strategy=NodeUpgradeStrategy(strategy),
+        flags=DrainFlags(force=force, delete_emptydir_data=delete_emptydir_data),
+    )
+    return _upgrade_nodes(
+        version, nodes=tuple(nodes or ()), options=options, dry_run=dry_run, reporter=reporter
+    )
+
+
 @job(lambda **_: "summarise the nodes")
 def nodes(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
     """Summarise nodes: status, roles, kubelet version and pod count; problem nodes first."""
@@ -279,5 +310,7 @@ __all__ = [
     "strategy",
     "uncordon",
     "unmaintain",
+    "upgrade_control_plane",
+    "upgrade_nodes",
     "upgrade_plan",
 ]

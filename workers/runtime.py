@@ -99,8 +99,9 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                     EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error))
                 )
                 raise
+            what = description(**kwargs)
             reporter.emit(
-                EventKind.STARTED, messages.started(job_id=job_id, description=description(**kwargs))
+                EventKind.STARTED, messages.started(job_id=job_id, description=what), description=what
             )
             try:
                 result: dict[str, Any] = fn(reporter=reporter, **kwargs)

@@ -33,7 +33,8 @@ from urllib3.exceptions import HTTPError
 from bot.core.messages import upgrades as wording
 from workers import cluster
 from workers.errors import JobError
-from workers.kube import REQUEST_TIMEOUT, call_json, write
+from workers.kube import REQUEST_TIMEOUT, read, write
+from workers.nodes import read_node
 from workers.versions import Version
 
 CONTROL_PLANE_NAMESPACE = "kube-system"
@@ -96,12 +97,16 @@ class KubesimUpgrader:
 
     def upgrade_kubelet(self, node: str, *, version: Version) -> None:
         """Report the new kubelet and kube-proxy version in the node's status, as a restarted kubelet would."""
-        body = {"status": {"nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)}}}
+        body = {
+            "status": {
+                "nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)}
+            }
+        }
         write(cluster.core().patch_node_status, node, body, missing=wording.node_missing(node))
 
     def provision(self, name: str, *, like: str, version: Version) -> None:
         """Create a Node like ``like`` (its labels, taints minus the cordon, capacity) at ``version``."""
-        model: dict[str, Any] = call_json(cluster.core().read_node, like)
+        model = read_node(like)
         labels = dict((model.get("metadata") or {}).get("labels") or {})
         if "kubernetes.io/hostname" in labels:
             labels["kubernetes.io/hostname"] = name
@@ -133,8 +138,11 @@ class KubesimUpgrader:
 
     def upgrade_component(self, component: str, *, pod: str, node: str, version: Version) -> None:
         """Swap the image tag of the component's mirror pod; kube-apiserver also changes ``/version``."""
-        current: dict[str, Any] = call_json(
-            cluster.core().read_namespaced_pod, pod, CONTROL_PLANE_NAMESPACE
+        current: dict[str, Any] = read(
+            cluster.core().read_namespaced_pod,
+            pod,
+            CONTROL_PLANE_NAMESPACE,
+            missing=wording.component_pod_missing(component, pod),
         )
         containers = (current.get("spec") or {}).get("containers") or []
         index = next((i for i, c in enumerate(containers) if c.get("name") == component), 0)
@@ -142,7 +150,11 @@ class KubesimUpgrader:
         repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
         patch = [
             {"op": "test", "path": f"/spec/containers/{index}/image", "value": image},
-            {"op": "replace", "path": f"/spec/containers/{index}/image", "value": f"{repository}:{released(version)}"},
+            {
+                "op": "replace",
+                "path": f"/spec/containers/{index}/image",
+                "value": f"{repository}:{released(version)}",
+            },
         ]
         write(
             cluster.core().patch_namespaced_pod,

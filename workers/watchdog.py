@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.exceptions import NoSuchJobError
@@ -363,9 +363,10 @@ class WatchedWorker(Worker):
         self._parent_pid = os.getpid()
 
     def _liveness_connection(self) -> Redis:
-        options = dict(self.connection.connection_pool.connection_kwargs)
-        options["socket_timeout"] = max(1.0, self.watch_settings.liveness_seconds / 3)
-        return Redis(**options)
+        """A client of its own (the worker's pool has RQ's 415 s socket timeout) for the liveness thread."""
+        pool = self.connection.connection_pool
+        options = {**pool.connection_kwargs, "socket_timeout": max(1.0, self.watch_settings.beat_seconds)}
+        return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **options))
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         """Run RQ's work loop with the liveness thread beside it."""

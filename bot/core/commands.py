@@ -262,6 +262,10 @@ class UpgradeNodes(Command):
     version: str
     strategy: NodeUpgradeStrategy = NodeUpgradeStrategy.ONE_AT_A_TIME
     nodes: tuple[str, ...] = ()
+    force: bool = False
+    """As for drain: pods without a controller may be lost when their node is drained."""
+    delete_emptydir_data: bool = False
+    """As for drain: emptyDir data may be deleted when its node is drained."""
 
     @property
     def target(self) -> str:

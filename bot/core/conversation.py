@@ -107,6 +107,8 @@ IMPLEMENTED: frozenset[str] = frozenset(
         "pause",
         "resume",
         "upgrade plan",
+        "upgrade control-plane",
+        "upgrade nodes",
         "backup config",
         "etcd snapshot",
         "etcd status",
@@ -116,6 +118,16 @@ IMPLEMENTED: frozenset[str] = frozenset(
 """Commands carried out by a job in ``workers.jobs``; the rest are understood but not yet built.
 
 ``tests/test_job_registry.py`` keeps this in step with the job functions that exist."""
+
+
+LOCAL_COMMANDS = (
+    commands.Jobs,
+    commands.Cancel,
+    commands.IncidentOpen,
+    commands.IncidentClose,
+    commands.Note,
+)
+"""Commands the engine answers itself, without a job."""
 
 
 class Engine:
@@ -171,7 +183,8 @@ class Engine:
             return self._answer(message, command)
         if isinstance(command, commands.Timeline):
             return self._show_timeline(message, command, thread=thread)
-        self._record_command(message, command, cluster=cluster, decision=decision)
+        runs_a_job = command.name in self._implemented and not isinstance(command, LOCAL_COMMANDS)
+        self._record_command(message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job)
         if isinstance(command, commands.Jobs):
             return [Reply(messages.jobs_list(self._jobs.recent(cluster), cluster=cluster), thread)]
         if isinstance(command, commands.Cancel):
@@ -337,7 +350,13 @@ class Engine:
     # Timeline and incidents
 
     def _record_command(
-        self, message: Message, command: commands.Command, *, cluster: str, decision: Decision
+        self,
+        message: Message,
+        command: commands.Command,
+        *,
+        cluster: str,
+        decision: Decision,
+        runs_a_job: bool = False,
     ) -> None:
         details: dict[str, Any] = {"text": message.text, "allowed": decision.allowed}
         if decision.rule is not None:
@@ -354,7 +373,7 @@ class Engine:
             suffix="command",
             cluster=cluster,
             target=command.target,
-            job_id=job_id_for(channel=message.channel, message_ts=message.ts),
+            job_id=job_id_for(channel=message.channel, message_ts=message.ts) if runs_a_job else "",
             details=details,
         )
 

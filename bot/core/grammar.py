@@ -568,7 +568,13 @@ def _build_upgrade_nodes(arguments: _Arguments) -> c.Command:
             node = arguments.resource(NameKind.NODE, entry)
             if node not in nodes:
                 nodes.append(node)
-    return c.UpgradeNodes(version=version, strategy=strategy, nodes=tuple(nodes))
+    return c.UpgradeNodes(
+        version=version,
+        strategy=strategy,
+        nodes=tuple(nodes),
+        force=arguments.switch(_FORCE),
+        delete_emptydir_data=arguments.switch(_DELETE_EMPTYDIR_DATA),
+    )
 
 
 _ALL_NAMESPACES = _Option("--all", takes_value=False, spellings=("--all-namespaces", "-A"))
@@ -654,7 +660,7 @@ _SYNTAXES: tuple[_Syntax, ...] = (
     _Syntax("resume", _deployment_command(c.Resume), (_NAMESPACE,)),
     _Syntax("upgrade plan", _build_upgrade_plan),
     _Syntax("upgrade control-plane", _build_upgrade_control_plane),
-    _Syntax("upgrade nodes", _build_upgrade_nodes, (_NODE_STRATEGY, _NODES)),
+    _Syntax("upgrade nodes", _build_upgrade_nodes, (_NODE_STRATEGY, _NODES, _FORCE, _DELETE_EMPTYDIR_DATA)),
     _Syntax("backup config", _build_backup_config, (_NAMESPACE, _ALL_NAMESPACES)),
     _Syntax("etcd snapshot", _no_arguments(c.EtcdSnapshot)),
     _Syntax("etcd status", _build_etcd_status),

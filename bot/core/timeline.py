@@ -410,24 +410,32 @@ class Operation:
     started_at: float
     ended_at: float | None
     result: EntryKind | None
+    started: bool = True
+    """False for a job that never ran (refused, still awaiting approval, or denied): no start entry."""
 
     @property
     def duration(self) -> float | None:
-        """Seconds from start to result; ``None`` while it runs."""
-        return None if self.ended_at is None else self.ended_at - self.started_at
+        """Seconds from start to result; ``None`` while it runs or when it never started."""
+        return None if self.ended_at is None or not self.started else self.ended_at - self.started_at
 
 
 def operations(entries: Iterable[Entry]) -> list[Operation]:
     """The jobs among ``entries``, in the order they started.
 
     An operation starts at its ``job_started`` entry (or, for a job that never started, its first
-    entry) and ends at its first result entry.
+    entry) and ends at its first result entry. It is named by the command that asked for it when
+    that is on the timeline, else by the job's own description.
     """
     starts: dict[str, Entry] = {}
     ends: dict[str, Entry] = {}
+    labels: dict[str, str] = {}
     for entry in sorted(entries, key=lambda item: item.at):
         if not entry.job_id:
             continue
+        if entry.kind is EntryKind.COMMAND:
+            labels.setdefault(entry.job_id, entry.summary)
+        elif entry.kind is EntryKind.JOB_STARTED and entry.details.get("description"):
+            labels.setdefault(entry.job_id, str(entry.details["description"]))
         known = starts.get(entry.job_id)
         if known is None or (entry.kind is EntryKind.JOB_STARTED and known.kind is not EntryKind.JOB_STARTED):
             starts[entry.job_id] = entry
@@ -436,14 +444,14 @@ def operations(entries: Iterable[Entry]) -> list[Operation]:
     found = []
     for job_id, start in starts.items():
         end = ends.get(job_id)
-        summary = start.target or start.summary
         found.append(
             Operation(
                 job_id=job_id,
-                summary=summary,
+                summary=labels.get(job_id) or start.target or start.summary,
                 started_at=start.at,
                 ended_at=None if end is None else end.at,
                 result=None if end is None else end.kind,
+                started=start.kind is EntryKind.JOB_STARTED,
             )
         )
     return sorted(found, key=lambda operation: operation.started_at)
@@ -553,7 +561,7 @@ def export_markdown(export: TimelineExport) -> str:
                         messages.utc(operation.started_at),
                         "" if operation.ended_at is None else messages.utc(operation.ended_at),
                         "" if operation.duration is None else messages.duration(operation.duration),
-                        messages.md_still_running() if operation.result is None else operation.result.label,
+                        _operation_result(operation),
                     )
                 )
             )
@@ -606,3 +614,9 @@ def export_json(export: TimelineExport) -> str:
         ],
     }
     return json.dumps(document, ensure_ascii=False)
+
+
+def _operation_result(operation: Operation) -> str:
+    if operation.result is not None:
+        return operation.result.label
+    return messages.md_still_running() if operation.started else messages.md_never_started()

@@ -4,14 +4,16 @@ A node is eligible when it matches the template's nodeSelector and its NoSchedul
 tolerated; DaemonSet pods also tolerate cordoning (the unschedulable taint), as the real controller adds
 that toleration. Pods are bound directly to their node. Template changes replace outdated pods at most
 `maxUnavailable` (default 1) unavailable nodes at a time; `OnDelete` waits for the pods to be deleted.
+A pass looks at the DaemonSets written or whose pods were written, and at every DaemonSet after a node write.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import tolerate_races
-from kubesim.controllers.replicaset import is_available, pods_from_template
+from kubesim.controllers.base import peek_or_none, tolerate_races
+from kubesim.controllers.replicaset import available_at, is_available, pods_from_template
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, controller_key, object_key
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
     UNSCHEDULABLE_TAINT,
@@ -67,26 +69,54 @@ class DaemonSetController:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[Key] = WorkQueue()
+        self.nodes: WorkQueue[str] = WorkQueue()
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """DaemonSets written and the controllers of pods written are queued; a node written concerns
+        every DaemonSet."""
+        if resource == "daemonsets":
+            self.queue.add(object_key(obj))
+        elif resource == "pods":
+            owner = controller_key(obj, "DaemonSet")
+            if owner is not None:
+                self.queue.add(owner)
+        elif resource == "nodes":
+            self.nodes.add(name_of(obj))
 
     def sync(self, now: float) -> float | None:
-        """Reconcile every DaemonSet."""
-        daemonsets, _ = self.store.list("daemonsets", copy=False)
+        """Reconcile every DaemonSet that changed, or all of them when a node changed."""
+        batch = self.queue.take(now)
+        node_batch = self.nodes.take(now)
+        try:
+            self._sync(batch, everything=batch.everything or bool(node_batch), now=now)
+        except BaseException:
+            self.queue.requeue(batch)
+            self.nodes.requeue(node_batch)
+            raise
+        return None
+
+    def _sync(self, batch: Batch[Key], *, everything: bool, now: float) -> None:
+        if everything:
+            daemonsets = self.store.list("daemonsets", copy=False)[0]
+        else:
+            found = (peek_or_none(self.store, "daemonsets", ns, name) for ns, name in sorted(batch.keys))
+            daemonsets = [ds for ds in found if ds is not None]
         if not daemonsets:
-            return None
+            return
         nodes = sorted(self.store.list("nodes", copy=False)[0], key=name_of)
         for ds in daemonsets:
             if meta(ds).get("deletionTimestamp"):
                 continue
             with tolerate_races():
                 self._manage(ds, nodes, now)
-                self._update_status(ds, nodes, now)
-        return None
+                self.queue.wake_at(object_key(ds), self._update_status(ds, nodes, now))
 
     def _pods_by_node(self, ds: Obj) -> dict[str, list[Obj]]:
-        pods, _ = self.store.list("pods", meta(ds).get("namespace"), copy=False)
+        namespace = meta(ds).get("namespace")
         result: dict[str, list[Obj]] = {}
-        for pod in pods:
-            if is_controlled_by(pod, ds):
+        for pod in self.store.owned_by(str(meta(ds).get("uid")), "pods", copy=False):
+            if meta(pod).get("namespace") == namespace and is_controlled_by(pod, ds):
                 result.setdefault(str((pod.get("spec") or {}).get("nodeName") or ""), []).append(pod)
         return result
 
@@ -147,18 +177,24 @@ class DaemonSetController:
             if is_ready(pod):
                 unavailable += 1
 
-    def _update_status(self, ds: Obj, nodes: list[Obj], now: float) -> None:
+    def _update_status(self, ds: Obj, nodes: list[Obj], now: float) -> float | None:
+        """Write the status; returns when a Ready pod next becomes available (picked up by the background
+        thread's ticks, not reported as a wake-up)."""
         spec = ds.get("spec") or {}
         template = spec.get("template") or {}
         revision = template_hash(template)
         min_ready = int(spec.get("minReadySeconds") or 0)
         by_node = self._pods_by_node(ds)
         desired = scheduled = misscheduled = ready = available = updated = 0
+        due: float | None = None
         for node in nodes:
             pods = sorted((p for p in by_node.get(name_of(node), []) if is_active(p)), key=creation_key)
             if should_run(template, node):
                 desired += 1
                 if pods:
+                    at = available_at(pods[0], min_ready, self.store.clock.parse)
+                    if at is not None and at > now:
+                        due = at if due is None else min(due, at)
                     scheduled += 1
                     ready += is_ready(pods[0])
                     available += is_available(pods[0], min_ready, now, self.store.clock.parse)
@@ -180,3 +216,4 @@ class DaemonSetController:
             obj["status"] = status
 
         self.store.mutate("daemonsets", meta(ds).get("namespace"), name_of(ds), write, subresource="status")
+        return due

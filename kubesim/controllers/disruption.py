@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from kubesim.controllers.base import earliest, tolerate_races
+from kubesim.controllers.base import earliest, peek_or_none, tolerate_races
+from kubesim.controllers.workqueue import Batch, Key, WorkQueue, object_key
 from kubesim.podutil import controller_of, is_ready, is_terminating, meta, name_of, selects
 from kubesim.quantities import scaled_value
 
@@ -57,28 +58,110 @@ def set_metav1_condition(status: Obj, condition: Obj, *, stamp: str) -> None:
 
 
 class DisruptionController:
-    """Recomputes every PodDisruptionBudget's status."""
+    """Recomputes the status of every PodDisruptionBudget whose inputs changed.
+
+    Each budget's matching pods are kept in an index, updated from the pods written since the last pass
+    (a pod counts for a budget it matches now or matched before); a budget is recomputed when it is
+    written, when one of its pods is, when a workload controller in its namespace is (the expected scale),
+    or when a disruptedPods entry expires.
+    """
 
     name = "disruption"
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.queue: WorkQueue[Key] = WorkQueue()
+        self.pods: WorkQueue[Key] = WorkQueue()
+        self.namespaces: WorkQueue[str] = WorkQueue()
+        self._members: dict[Key, set[str]] = {}
+        self._selectors: dict[Key, str] = {}
+
+    def observe(self, event: str, resource: str, obj: Obj) -> None:
+        """Queue budgets, pods and the namespaces of workload controllers written."""
+        if resource == "poddisruptionbudgets":
+            self.queue.add(object_key(obj))
+        elif resource == "pods":
+            self.pods.add(object_key(obj))
+        elif resource in ("replicasets", "deployments", "statefulsets"):
+            self.namespaces.add(object_key(obj)[0])
 
     def sync(self, now: float) -> float | None:
-        """Update each budget; returns when a disruptedPods entry expires."""
-        budgets, _ = self.store.list("poddisruptionbudgets", copy=False)
-        wake: float | None = None
+        """Update each changed budget; returns when a disruptedPods entry expires."""
+        batch = self.queue.take(now)
+        pod_batch = self.pods.take(now)
+        ns_batch = self.namespaces.take(now)
+        try:
+            self._sync(batch, pod_batch, ns_batch, now)
+        except BaseException:
+            self.queue.requeue(batch)
+            self.pods.requeue(pod_batch)
+            self.namespaces.requeue(ns_batch)
+            raise
+        return self.queue.next_wake()
+
+    def _sync(self, batch: Batch[Key], pod_batch: Batch[Key], ns_batch: Batch[str], now: float) -> None:
+        if batch.everything or pod_batch.everything:
+            self._members.clear()
+            self._selectors.clear()
+            budgets = self.store.list("poddisruptionbudgets", copy=False)[0]
+        else:
+            keys = set(batch.keys) | self._pods_changed(pod_batch.keys)
+            for namespace in ns_batch.keys:
+                keys.update(
+                    object_key(b) for b in self.store.list("poddisruptionbudgets", namespace, copy=False)[0]
+                )
+            found = (peek_or_none(self.store, "poddisruptionbudgets", ns, name) for ns, name in sorted(keys))
+            budgets = [pdb for pdb in found if pdb is not None]
+            for key in keys:
+                if peek_or_none(self.store, "poddisruptionbudgets", *key) is None:
+                    self._members.pop(key, None)
+                    self._selectors.pop(key, None)
         for pdb in budgets:
             with tolerate_races():
-                wake = earliest(wake, self._sync_one(pdb, now))
-        return wake
+                self.queue.wake_at(object_key(pdb), self._sync_one(pdb, now))
+
+    def _pods_changed(self, keys: frozenset[Key]) -> set[Key]:
+        """Update the membership index for pods written; returns the budgets they concern."""
+        concerned: set[Key] = set()
+        budgets_by_namespace: dict[str, list[Obj]] = {}
+        for namespace, name in keys:
+            if namespace not in budgets_by_namespace:
+                budgets_by_namespace[namespace] = self.store.list(
+                    "poddisruptionbudgets", namespace, copy=False
+                )[0]
+            pod = peek_or_none(self.store, "pods", namespace, name)
+            for pdb in budgets_by_namespace[namespace]:
+                key = object_key(pdb)
+                members = self._members.get(key)
+                if members is None:
+                    concerned.add(key)
+                    continue
+                matches = pod is not None and selects((pdb.get("spec") or {}).get("selector"), pod)
+                if matches or name in members:
+                    concerned.add(key)
+                    if matches:
+                        members.add(name)
+                    else:
+                        members.discard(name)
+        return concerned
+
+    def _matching_pods(self, pdb: Obj) -> list[Obj]:
+        """The pods the budget selects, sorted by name, from the index (rebuilt when the selector changed)."""
+        key = object_key(pdb)
+        namespace = meta(pdb).get("namespace")
+        selector = (pdb.get("spec") or {}).get("selector")
+        members = self._members.get(key)
+        if members is None or self._selectors.get(key) != repr(selector):
+            pods = self.store.list("pods", namespace, copy=False)[0]
+            members = self._members[key] = {name_of(p) for p in pods if selects(selector, p)}
+            self._selectors[key] = repr(selector)
+        found = (peek_or_none(self.store, "pods", namespace, name) for name in sorted(members))
+        return [pod for pod in found if pod is not None]
 
     def _sync_one(self, pdb: Obj, now: float) -> float | None:
         namespace = meta(pdb).get("namespace")
         spec = pdb.get("spec") or {}
-        pods = [
-            p for p in self.store.list("pods", namespace, copy=False)[0] if selects(spec.get("selector"), p)
-        ]
+        pods = self._matching_pods(pdb)
         parse = self.store.clock.parse
         stamp = self.store.clock.timestamp(now)
         generation = int(meta(pdb).get("generation", 1))

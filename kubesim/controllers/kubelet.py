@@ -5,7 +5,9 @@ field the Python client requires, addresses and capacity. A bound pod is started
 podIP from the node's 10.244.N.0/24 range, host network pods use the node address) and turns Ready
 `READY_DELAY` simulated seconds after its containers started. Containers whose image is broken wait in
 `ImagePullBackOff` (the pod stays Pending); pods of `faults.stuck_deployments` that are not Ready yet never
-become Ready. Terminating pods are removed once their grace period has passed.
+become Ready. Terminating pods are removed once their containers exit: `SHUTDOWN_SECONDS` after the
+deletion (the pod's `kubesim.io/shutdown-seconds` annotation may say longer), or at the end of the grace
+period, whichever comes first.
 
 Each pass looks only at the nodes and pods written since the last one (and the pods on a changed node),
 plus pods whose readiness or grace period falls due, and whatever a change of the faults affects.
@@ -14,6 +16,7 @@ plus pods whose readiness or grace period falls due, and whatever a change of th
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,13 +72,19 @@ class Kubelet:
         self.pods: WorkQueue[Key] = WorkQueue()
         self.replicasets: WorkQueue[Key] = WorkQueue()
         self._faults_seen: _FaultView | None = None
+        self._hosts: dict[str, tuple[str, bool] | None] = {}
+        self._writing: tuple[int, Key] | None = None
+        """(thread, pod) of the status write in progress: the kubelet's own writes need no second look."""
 
     def observe(self, event: str, resource: str, obj: Obj) -> None:
-        """Bound pods and nodes written are looked at again; so are the pods of ReplicaSets written while
-        some deployment is stuck (their pods' stuck state follows the ReplicaSet's owner)."""
+        """Bound pods and nodes written are looked at again (except the pod status the kubelet itself is
+        writing: it was computed from the latest pod, and a due readiness has its own timer); so are the
+        pods of ReplicaSets written while some deployment is stuck (their stuck state follows the owner)."""
         if resource == "pods":
             if event != "DELETED" and (obj.get("spec") or {}).get("nodeName"):
-                self.pods.add(object_key(obj))
+                key = object_key(obj)
+                if self._writing != (threading.get_ident(), key):
+                    self.pods.add(key)
         elif resource == "nodes":
             if event != "DELETED":
                 self.nodes.add(name_of(obj))
@@ -93,6 +102,7 @@ class Kubelet:
         except BaseException:
             self.nodes.requeue(node_batch)
             self.pods.requeue(pod_batch)
+            self.replicasets.requeue(rs_batch)
             raise
         return self.pods.next_wake()
 
@@ -104,11 +114,13 @@ class Kubelet:
             nodes = [node for node in found if node is not None]
         self._sync_nodes(nodes, now)
         if pod_batch.everything:
+            self._hosts = {name_of(n): self._host(name_of(n)) for n in nodes} if node_batch.everything else {}
             pods = self.store.list("pods", copy=False)[0]
         else:
             keys = set(pod_batch.keys)
             for node in nodes:
-                keys.update(object_key(p) for p in self.store.pods_on_node(name_of(node), copy=False))
+                if self._host_changed(name_of(node)):
+                    keys.update(object_key(p) for p in self.store.pods_on_node(name_of(node), copy=False))
             for namespace, name in rs_batch.keys:
                 rs = peek_or_none(self.store, "replicasets", namespace, name)
                 if rs is not None:
@@ -137,6 +149,14 @@ class Kubelet:
                     stuck = owner is not None and owner.get("uid") in stuck_owners
                     ips = used_ips.setdefault(node_name, set())
                     self.pods.wake_at(key, self._run(pod, host, ips, now, stuck=stuck))
+
+    def _host_changed(self, node_name: str) -> bool:
+        """True when a node's address or readiness differs from what its pods were last run with."""
+        host = self._host(node_name)
+        if self._hosts.get(node_name, False) == host:
+            return False
+        self._hosts[node_name] = host
+        return True
 
     def _host(self, node_name: str) -> tuple[str, bool] | None:
         """(InternalIP, ready) of an existing node, None for a missing node (its pods wait)."""
@@ -227,9 +247,16 @@ class Kubelet:
         return stuck
 
     def _terminate(self, pod: Obj, now: float) -> float | None:
-        """Remove a terminating pod once its grace period is over; else when to look again."""
+        """Remove a terminating pod once its containers have exited; else when to look again.
+
+        Containers exit on SIGTERM after `SHUTDOWN_SECONDS` (or the pod's `kubesim.io/shutdown-seconds`
+        annotation, for a slow shutdown), and are killed when the grace period runs out, whichever
+        comes first: a drain waits for real shutdowns, not for every pod's full grace period.
+        """
         metadata = meta(pod)
         deadline = self.store.clock.parse(str(metadata["deletionTimestamp"]))
+        started = deadline - float(metadata.get("deletionGracePeriodSeconds") or 0)
+        deadline = min(deadline, started + _shutdown_seconds(metadata))
         if now < deadline:
             return deadline
         self.store.remove("pods", metadata.get("namespace"), name_of(pod))
@@ -264,7 +291,12 @@ class Kubelet:
                 broken=self.faults.is_broken_image,
             )
 
-        self.store.mutate("pods", meta(pod).get("namespace"), name_of(pod), advance, subresource="status")
+        namespace = meta(pod).get("namespace")
+        self._writing = (threading.get_ident(), (str(namespace or ""), name_of(pod)))
+        try:
+            self.store.mutate("pods", namespace, name_of(pod), advance, subresource="status")
+        finally:
+            self._writing = None
         return wake[0]
 
 
@@ -464,3 +496,17 @@ def _pod_status(
             condition = {"type": kind, "status": "True", "lastProbeTime": None}
         set_condition(status, condition, now=stamp)
     return wake
+
+
+SHUTDOWN_SECONDS = 1.0
+"""Simulated seconds a container takes to exit after SIGTERM, unless its pod says otherwise."""
+
+SHUTDOWN_ANNOTATION = "kubesim.io/shutdown-seconds"
+
+
+def _shutdown_seconds(metadata: Obj) -> float:
+    raw = (metadata.get("annotations") or {}).get(SHUTDOWN_ANNOTATION)
+    try:
+        return max(0.0, float(raw)) if raw is not None else SHUTDOWN_SECONDS
+    except ValueError:
+        return SHUTDOWN_SECONDS

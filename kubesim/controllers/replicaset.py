@@ -124,8 +124,8 @@ class ReplicaSetController:
         return self.queue.next_wake()
 
     def _sync(self, batch: Batch[Key], orphan_batch: Batch[Key], now: float) -> None:
-        keys = set(batch.keys)
-        keys.update(self._refresh_orphans(orphan_batch))
+        adoptable = self._refresh_orphans(orphan_batch)
+        keys = set(batch.keys) | set(adoptable)
         if batch.everything:
             replicasets = self.store.list("replicasets", copy=False)[0]
         else:
@@ -137,33 +137,38 @@ class ReplicaSetController:
                 self.queue.wake_at(key, None)
                 continue
             with tolerate_races():
-                self._adopt_orphans(rs)
+                self._adopt_orphans(rs, adoptable.get(key, set()))
                 self._manage(rs, self._owned(rs))
                 self.queue.wake_at(key, self._update_status(rs, self._owned(rs), now))
-        for key in [k for k in self._selectors if k in keys and peek_or_none(self.store, "replicasets", *k) is None]:
+        for key in [
+            k for k in self._selectors if k in keys and peek_or_none(self.store, "replicasets", *k) is None
+        ]:
             del self._selectors[key]
 
-    def _refresh_orphans(self, batch: Batch[Key]) -> set[Key]:
-        """Update the orphan index; returns the ReplicaSets that may adopt one of the changed orphans."""
+    def _refresh_orphans(self, batch: Batch[Key]) -> dict[Key, set[str]]:
+        """Update the orphan index; returns which changed orphans each ReplicaSet may adopt."""
         if batch.everything:
             self._orphans.clear()
+            self._selectors.clear()
             for pod in self.store.list("pods", copy=False)[0]:
                 if controller_of(pod) is None and not is_terminating(pod):
                     self._orphans.setdefault(str(meta(pod).get("namespace")), set()).add(name_of(pod))
-            return set()
-        adopters: set[Key] = set()
+            return {}
+        adopters: dict[Key, set[str]] = {}
+        replicasets: dict[str, list[Obj]] = {}
         for namespace, name in sorted(batch.keys):
-            pod = peek_or_none(self.store, "pods", namespace, name)
+            orphan = peek_or_none(self.store, "pods", namespace, name)
             orphans = self._orphans.setdefault(namespace, set())
-            if pod is None or controller_of(pod) is not None or is_terminating(pod):
+            if orphan is None or controller_of(orphan) is not None or is_terminating(orphan):
                 orphans.discard(name)
                 continue
             orphans.add(name)
-            for rs in self.store.list("replicasets", namespace, copy=False)[0]:
+            if namespace not in replicasets:
+                replicasets[namespace] = self.store.list("replicasets", namespace, copy=False)[0]
+            for rs in replicasets[namespace]:
                 selector = (rs.get("spec") or {}).get("selector")
-                if selector and not meta(rs).get("deletionTimestamp") and selects(selector, pod):
-                    adopters.add(object_key(rs))
-                    self._selectors.pop(object_key(rs), None)
+                if selector and not meta(rs).get("deletionTimestamp") and selects(selector, orphan):
+                    adopters.setdefault(object_key(rs), set()).add(name)
         return adopters
 
     def _owned(self, rs: Obj) -> list[Obj]:
@@ -172,20 +177,22 @@ class ReplicaSetController:
         pods = self.store.owned_by(str(meta(rs).get("uid")), "pods", copy=False)
         return [p for p in pods if meta(p).get("namespace") == namespace and is_controlled_by(p, rs)]
 
-    def _adopt_orphans(self, rs: Obj) -> None:
-        """Add a controller reference to live pods that match the selector but have no controller (looked
-        for when the ReplicaSet or its selector is new to us, or when an orphan pod was written)."""
+    def _adopt_orphans(self, rs: Obj, written: set[str]) -> None:
+        """Add a controller reference to live pods that match the selector but have no controller: every
+        orphan of the namespace when the ReplicaSet or its selector is new to us, else the orphans
+        `written` since the last pass."""
         selector = (rs.get("spec") or {}).get("selector")
         if not selector:
             return
         key = object_key(rs)
-        seen = (str(meta(rs).get("uid")), repr(selector))
-        if self._selectors.get(key) == seen:
-            return
-        self._selectors[key] = seen
         namespace = str(meta(rs).get("namespace"))
+        seen = (str(meta(rs).get("uid")), repr(selector))
+        candidates = written
+        if self._selectors.get(key) != seen:
+            self._selectors[key] = seen
+            candidates = self._orphans.get(namespace, set())
         reference = controller_reference(rs)
-        for name in sorted(self._orphans.get(namespace, ())):
+        for name in sorted(candidates):
             pod = peek_or_none(self.store, "pods", namespace, name)
             if pod is None:
                 continue

@@ -65,7 +65,9 @@ class StatefulSetController:
             if batch.everything:
                 sets = self.store.list("statefulsets", copy=False)[0]
             else:
-                found = (peek_or_none(self.store, "statefulsets", ns, name) for ns, name in sorted(batch.keys))
+                found = (
+                    peek_or_none(self.store, "statefulsets", ns, name) for ns, name in sorted(batch.keys)
+                )
                 sets = [sts for sts in found if sts is not None]
             for sts in sets:
                 if meta(sts).get("deletionTimestamp"):

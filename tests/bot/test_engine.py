@@ -11,7 +11,7 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.core.conversation import Engine, Message
+from bot.core.conversation import IMPLEMENTED, Engine, Message
 from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
@@ -158,8 +158,14 @@ def test_cancel_of_an_unknown_job_says_so(engine: Engine) -> None:
     assert "There is no job" in answer.text
 
 
-def test_a_command_that_is_understood_but_not_built_says_so(engine: Engine, connection: Redis) -> None:
-    """upgrade control-plane parses and is allowed for oncall, but says plainly that it is not available yet."""
-    [answer] = engine.handle(message("upgrade control-plane v1.32"))
-    assert answer.text == job_messages.not_available_yet(command="upgrade control-plane")
+def test_a_command_that_is_understood_but_not_built_says_so(connection: Redis) -> None:
+    """A command with no job behind it in this deployment is answered plainly, and nothing is queued."""
+    engine = build_engine(
+        policy=demo_policy(),
+        connection=connection,
+        cluster="default",
+        implemented=IMPLEMENTED - {"etcd snapshot"},
+    )
+    [answer] = engine.handle(message("etcd snapshot"))
+    assert answer.text == job_messages.not_available_yet(command="etcd snapshot")
     assert queued_jobs(connection) == []

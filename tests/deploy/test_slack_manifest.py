@@ -87,7 +87,7 @@ class RecordingApp:
 def registered() -> RecordingApp:
     """What the app's listeners register."""
     app = RecordingApp()
-    listeners = slack_listeners.SlackListeners(engine=None, dedupe=None)  # type: ignore[arg-type]
+    listeners = slack_listeners.SlackListeners(engine=None, dedupe=None, replies=None)  # type: ignore[arg-type]
     listeners.register(app)  # type: ignore[arg-type]
     return app
 

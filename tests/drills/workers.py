@@ -32,7 +32,9 @@ DETECTION_BOUND_SECONDS = LIVENESS_SECONDS + REAP_INTERVAL_SECONDS
 class WorkerProcess:
     """One ``chatops worker`` subprocess serving the ``default`` cluster's queue."""
 
-    def __init__(self, *, name: str, redis_url: str, kubeconfig: Path, log: Path, burst: bool = False) -> None:
+    def __init__(
+        self, *, name: str, redis_url: str, kubeconfig: Path, log: Path, burst: bool = False
+    ) -> None:
         chatops = Path(sys.executable).parent / "chatops"
         env = {
             **os.environ,

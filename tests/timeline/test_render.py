@@ -72,6 +72,23 @@ def test_operations_last_from_their_start_to_their_result() -> None:
     assert (found["job-b"].duration, found["job-b"].result) == (5, EntryKind.JOB_FAILED)
 
 
+def test_an_operation_is_named_by_the_command_that_asked_for_it() -> None:
+    """The command's words label the job; without a command, its target."""
+    found = {operation.job_id: operation for operation in operations(entries())}
+    assert (found["job-a"].summary, found["job-b"].summary) == ("drain node/n1", "deployment/web")
+
+
+def test_a_job_that_never_started_is_not_running() -> None:
+    """A command awaiting (or refused) approval has no start: it is not run, not still running."""
+    (operation,) = operations(entries()[1:3])
+    assert (operation.started, operation.duration) == (False, None)
+    assert "| job-a | drain node/n1 |" in export_markdown(
+        TimelineExport(
+            scope="s", entries=chained(entries()[1:3]), report=verify_chain(chained(entries()[1:3]))
+        )
+    )
+
+
 def test_an_operation_without_result_is_still_running() -> None:
     """A started job with no result has no duration yet."""
     (operation,) = operations(entries()[3:4])
@@ -88,7 +105,7 @@ def test_the_markdown_export_is_a_postmortem_timeline() -> None:
     )
     assert "Hash chain verified: 8 entries" in text
     assert (
-        "| job-a | node/n1 | 2027-01-15 08:01:40 UTC | 2027-01-15 08:04:47 UTC | 3m 07s | job succeeded |"
+        "| job-a | drain node/n1 | 2027-01-15 08:01:40 UTC | 2027-01-15 08:04:47 UTC | 3m 07s | job succeeded |"
         in text
     )
     assert "| 5 | 2027-01-15 08:04:47 UTC | worker | job succeeded | node/n1 drained (took 3m 07s) |" in text

@@ -212,6 +212,11 @@ def md_still_running() -> str:
     return "still running"
 
 
+def md_never_started() -> str:
+    """An operation with no start on the timeline: refused, denied, expired, or still awaiting approval."""
+    return "not run"
+
+
 def md_entries_heading() -> str:
     """Heading of the full list of entries."""
     return "## Entries"

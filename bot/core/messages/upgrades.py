@@ -19,6 +19,14 @@ def _memory(size: float) -> str:
     return f"{size / 2**30:.1f} GiB"
 
 
+def _count(pods: Sequence[str]) -> str:
+    return "1 pod" if len(pods) == 1 else f"{len(pods)} pods"
+
+
+def _listed(pods: Sequence[str]) -> str:
+    return ", ".join(code(pod) for pod in pods)
+
+
 def _names(names: Sequence[str]) -> str:
     return ", ".join(code(name) for name in names) if names else "none"
 
@@ -210,7 +218,7 @@ def no_static_control_plane() -> str:
 
 def nodes_too_old_for_control_plane(nodes: Sequence[str], *, target: str, current: str) -> str:
     """Refusal: kubelets would fall outside the skew rule once the control plane moves."""
-    upgrade = f"`upgrade nodes {current} --nodes {','.join(nodes)}`"
+    upgrade = code(f"upgrade nodes {current} --nodes {','.join(nodes)}")
     return (
         f"Refused: with the control plane at {code(target)}, the kubelet or kube-proxy of {_names(nodes)} would be "
         f"outside the version skew rule. Upgrade them first ({upgrade}), then the control plane."
@@ -241,7 +249,7 @@ def etcd_separate() -> str:
 
 def control_plane_kubelets_later(target: str) -> str:
     """The control-plane nodes' kubelets go with the nodes."""
-    return f"Control-plane nodes' kubelets are upgraded with `upgrade nodes {target} --nodes …`."
+    return f"Control-plane nodes' kubelets are upgraded with {code(f'upgrade nodes {target} --nodes …')}."
 
 
 def component_started(component: str, *, node: str, target: str) -> str:
@@ -266,7 +274,7 @@ def apiserver_reports(version: str) -> str:
 
 def control_plane_done(target: str) -> str:
     """The whole control plane is at the target."""
-    return f"Control plane upgraded to {code(target)}. Next: `upgrade nodes {target}`."
+    return f"Control plane upgraded to {code(target)}. Next: {code(f'upgrade nodes {target}')}."
 
 
 def component_timeout(component: str, *, node: str, target: str, seconds: float) -> str:
@@ -286,7 +294,7 @@ def newer_than_control_plane(*, target: str, control_plane: str) -> str:
     """Kubelets must never be newer than kube-apiserver."""
     return (
         f"Refused: {code(target)} is newer than the control plane ({code(control_plane)}), and a kubelet must "
-        f"never be newer than kube-apiserver. Run `upgrade control-plane {target}` first."
+        f"never be newer than kube-apiserver. Run {code(f'upgrade control-plane {target}')} first."
     )
 
 
@@ -303,7 +311,9 @@ def nodes_already_there(target: str) -> str:
 def drain_flags_needed(refusals: Sequence[tuple[str, str, Sequence[str]]]) -> str:
     """Refused up front: some pods may only go with flags (node, kubectl's message, pods)."""
     lines = ["Refused before touching any node: draining would stop at these pods:"]
-    lines += [f"• {code(node)}: {message}: {', '.join(code(p) for p in pods)}" for node, message, pods in refusals]
+    lines += [
+        f"• {code(node)}: {message}: {', '.join(code(p) for p in pods)}" for node, message, pods in refusals
+    ]
     lines.append(
         "Move or delete them first, or re-run with --force (deletes pods that declare no controller) and/or "
         "--delete-emptydir-data (their emptyDir data is lost)."
@@ -383,16 +393,16 @@ def node_ready(node: str, version: str) -> str:
 
 def node_not_ready(node: str, *, target: str, seconds: float) -> str:
     """The node did not come back in time."""
-    return (
-        f"{code(node)} did not report Ready with kubelet {code(target)} within {seconds:.0f} s; it stays cordoned."
-    )
+    return f"{code(node)} did not report Ready with kubelet {code(target)} within {seconds:.0f} s; it stays cordoned."
 
 
-def node_upgraded(node: str, *, version: str, moved: Sequence[str], back: Sequence[str], kept_cordoned: bool) -> str:
-    """One node is done: what moved off it and what runs on it again."""
+def node_upgraded(
+    node: str, *, version: str, moved: Sequence[str], back: Sequence[str], kept_cordoned: bool
+) -> str:
+    """One node is done: what moved off it, and what runs on it now (pods come back as later nodes drain)."""
     state = "left cordoned, as it was before the upgrade" if kept_cordoned else "uncordoned"
-    moved_text = f"{len(moved)} pods moved off ({', '.join(code(p) for p in moved)})" if moved else "no pods moved"
-    back_text = f"{len(back)} run on it again ({', '.join(code(p) for p in back)})" if back else "none run on it yet"
+    moved_text = f"{_count(moved)} moved off ({_listed(moved)})" if moved else "no pods moved"
+    back_text = f"{_count(back)} on it now ({_listed(back)})" if back else "no pod on it yet"
     return f"{code(node)} upgraded to {code(version)} and {state}: {moved_text}; {back_text}."
 
 
@@ -435,3 +445,8 @@ def state_not_started() -> str:
 def state_stopped(step: str) -> str:
     """A node's state after a stop: mid-way (its checkpoint says where; a re-run resumes there)."""
     return f"stopped at step {step} (re-run to resume)"
+
+
+def state_replaced(version: str, replacement: str) -> str:
+    """A node's state after a stop: replaced by a new node (surge)."""
+    return f"upgraded to {code(version)} (replaced by {code(replacement)})"

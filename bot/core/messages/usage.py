@@ -36,7 +36,10 @@ _USAGE: dict[str, str] = {
     "resume": "resume DEPLOY [-n NAMESPACE]",
     "upgrade plan": "upgrade plan [VERSION]",
     "upgrade control-plane": "upgrade control-plane VERSION",
-    "upgrade nodes": "upgrade nodes VERSION [--strategy one-at-a-time|all-at-once|surge] [--nodes NODE,NODE]",
+    "upgrade nodes": (
+        "upgrade nodes VERSION [--strategy one-at-a-time|all-at-once|surge] [--nodes NODE,NODE] "
+        "[--force] [--delete-emptydir-data]"
+    ),
     "backup config": "backup config [NAMESPACE|--all]",
     "etcd snapshot": "etcd snapshot",
     "etcd status": "etcd status SNAPSHOT",

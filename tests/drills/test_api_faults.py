@@ -1,0 +1,90 @@
+"""API 429s, 500s and hung requests during a drain: it completes or fails clearly, never hangs or double-evicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.drain import BUSY_NODE, ready_pods
+from bot.core.jobevents import EventKind
+from kubesim.faults import HANG, RequestFault
+from kubesim.server import Simulator
+from tests.drills.conftest import REPLICAS, PodCreations, StartWorker
+from tests.drills.workers import evicted_so_far, final_event, wait_until
+from tests.workers.harness import JobRunner
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+EVICTION = r"/pods/[^/]+/eviction$"
+
+
+def drain_once(runner: JobRunner, start_worker: StartWorker) -> tuple[str, EventKind, str]:
+    """Drain node-1 with a burst worker; returns the job id, how it ended and its last sentence."""
+    job_id = runner.enqueue("drain", node=BUSY_NODE)
+    worker = start_worker(burst=True)
+    ending = final_event(runner.connection, job_id)
+    assert worker.wait() == 0, worker.output()
+    return job_id, ending.kind, ending.text
+
+
+def assert_each_pod_replaced_once(sim: Simulator, before: set[str], creations: PodCreations) -> None:
+    """node-1 is empty and cordoned; the 12 replicas run elsewhere; one replacement per evicted pod."""
+    wait_until(lambda: len(ready_pods(sim)) == REPLICAS, what="all replicas Ready again")
+    assert ready_pods(sim, BUSY_NODE) == []
+    assert sim.store.get("nodes", None, BUSY_NODE)["spec"]["unschedulable"] is True
+    assert len(creations.names) == len(set(creations.names)) == len(before)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        RequestFault(action=429, method="POST", path=EVICTION, times=6, retry_after=1),
+        RequestFault(action=503, method="GET", resource="pods", times=2),
+        RequestFault(action=HANG, method="GET", resource="poddisruptionbudgets", times=2, hang_seconds=1),
+    ],
+    ids=["429-on-evictions", "503-on-pod-reads", "hung-budget-reads"],
+)
+def test_a_drain_rides_out_throttling_and_transient_failures(
+    sim: Simulator,
+    runner: JobRunner,
+    start_worker: StartWorker,
+    creations: PodCreations,
+    fault: RequestFault,
+) -> None:
+    """429s are retried, transient read failures are retried with backoff: the drain completes, once per pod."""
+    before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
+    sim.faults.add_request_fault(fault)
+    job_id, kind, text = drain_once(runner, start_worker)
+    assert kind == EventKind.SUCCEEDED, text
+    evicted = evicted_so_far(runner.connection, job_id)
+    assert len(evicted) == len(set(evicted)) == REPLICAS
+    assert_each_pod_replaced_once(sim, before, creations)
+
+
+@pytest.mark.parametrize(
+    "fault_and_wording",
+    [(500, "kubesim injected fault (500)"), (HANG, "the server was unable to return a response")],
+    ids=["500-on-one-eviction", "hung-eviction"],
+)
+def test_a_drain_fails_clearly_on_a_hard_eviction_error_and_a_rerun_finishes_it(
+    sim: Simulator,
+    runner: JobRunner,
+    start_worker: StartWorker,
+    creations: PodCreations,
+    fault_and_wording: tuple[int | str, str],
+) -> None:
+    """An eviction that errors fails that pod at once: the drain names it, and a re-run completes once per pod."""
+    action, said = fault_and_wording
+    before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
+    victim = sorted(before)[0]
+    sim.faults.add_request_fault(
+        RequestFault(action=action, method="POST", path=f"/pods/{victim}/eviction$", times=1, hang_seconds=1)
+    )
+    job_id, kind, text = drain_once(runner, start_worker)
+    assert kind == EventKind.FAILED
+    assert f"default/{victim}" in text
+    assert said in text
+    assert f"default/{victim}" not in evicted_so_far(runner.connection, job_id)
+
+    _, kind, text = drain_once(runner, start_worker)
+    assert kind == EventKind.SUCCEEDED, text
+    assert_each_pod_replaced_once(sim, before, creations)

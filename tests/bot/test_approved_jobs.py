@@ -1,0 +1,151 @@
+"""Approved jobs on a real Redis: one execution whatever the number of approvers, none on a stale plan."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from bot.core.conversation import Engine, Message, Reply
+from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
+from bot.core.jobs import queue_name
+from bot.core.messages import jobs as job_messages
+from bot.core.policy_file import demo_policy, load_policy
+from bot.wiring import build_engine
+from kubesim.server import Simulator
+from workers import cluster
+
+REQUEST_TS = "1700000000.000100"
+APPROVERS = [f"U_LEAD{i:02d}" for i in range(20)]
+POLICY = f"""
+groups:
+  oncall: [U_ALICE]
+  leads: [{", ".join(APPROVERS)}]
+rules:
+  - commands: [scale]
+    allow: [oncall]
+    approval: {{approvers: [leads], count: 1, ttl: 15m}}
+"""
+
+
+@pytest.fixture(name="connection")
+def fixture_connection(redis_url: str) -> Iterator[Redis]:
+    """This test's emptied real Redis."""
+    connection = Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(name="sim")
+def fixture_sim(tmp_path: Path) -> Iterator[Simulator]:
+    """The default scenario, settled, with this process's workers pointed at it."""
+    with Simulator(speed=10) as simulator:
+        simulator.start()
+        simulator.controllers.settle(timeout=30)
+        cluster.configure(kubeconfig=simulator.write_kubeconfig(tmp_path / "kubeconfig"))
+        yield simulator
+
+
+def work(connection: Redis) -> None:
+    """Run every queued job of the default cluster (a burst of an in-process worker)."""
+    queue = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer)
+    SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(
+        burst=True, logging_level="ERROR"
+    )
+
+
+def final_event(connection: Redis, job_id: str) -> JobEvent:
+    """The last word of a job."""
+    entries: Any = connection.xrange(EVENTS_STREAM)
+    events = [
+        JobEvent.from_fields({k.decode(): v.decode() for k, v in fields.items()}) for _, fields in entries
+    ]
+    return [event for event in events if event.job_id == job_id][-1]
+
+
+def ask(engine: Engine, text: str) -> Reply:
+    """Alice asks; the reply is the approval request."""
+    [reply] = engine.handle(Message(user="U_ALICE", channel="C_OPS", ts=REQUEST_TS, text=text))
+    assert reply.approval is not None
+    return reply
+
+
+def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
+    connection: Redis, redis_url: str
+) -> None:
+    """Twenty leads approve at once, each through their own connection: one decision, one queued job."""
+    engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
+    request = ask(engine, "scale web 5")
+    assert request.approval is not None
+    barrier = threading.Barrier(len(APPROVERS))
+    replies: list[list[Reply]] = []
+    lock = threading.Lock()
+
+    def approve(user: str) -> None:
+        own = Redis.from_url(redis_url)
+        own_engine = build_engine(policy=load_policy(POLICY), connection=own, cluster="default")
+        barrier.wait()
+        answer = own_engine.handle(
+            Message(
+                user=user, channel="C_OPS", ts=f"1700000001.{user[-2:]}", text="approve", thread_ts=REQUEST_TS
+            )
+        )
+        with lock:
+            replies.append(answer)
+        own.close()
+
+    threads = [threading.Thread(target=approve, args=(user,)) for user in APPROVERS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    released = [reply for answer in replies for reply in answer if reply.job_id == request.approval.job_id]
+    assert len(released) == 1
+    queued = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer).get_job_ids()
+    assert queued.count(request.approval.job_id) == 1
+
+
+def test_an_approved_job_runs_when_the_cluster_still_matches_its_plan(
+    connection: Redis, sim: Simulator
+) -> None:
+    """Plan, approval, run: the deployment is scaled as approved."""
+    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    request = ask(engine, "scale web 5")
+    assert request.approval is not None
+    work(connection)
+    engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
+    work(connection)
+    assert final_event(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
+    assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 5
+
+
+def test_an_approval_is_void_when_the_target_changed_since_the_plan(
+    connection: Redis, sim: Simulator
+) -> None:
+    """Someone edits the deployment between the plan and the approval: the job stops, changing nothing."""
+    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    request = ask(engine, "scale web 5")
+    assert request.approval is not None
+    work(connection)
+    sim.store.patch(
+        "deployments",
+        "default",
+        "web",
+        {"metadata": {"annotations": {"edited-by": "someone-else"}}},
+        content_type="application/merge-patch+json",
+    )
+    engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
+    work(connection)
+    final = final_event(connection, request.approval.job_id)
+    assert final.kind is EventKind.FAILED
+    assert job_messages.plan_changed_since_approval(["deployment/default/web"]) in final.text
+    assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 3
+    job = Job.fetch(request.approval.job_id, connection=connection, serializer=JSONSerializer)
+    assert job.get_status() == "failed"

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench deps system-deps clean
+.PHONY: demo test lint typecheck unit bench reliability deps system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,14 @@ unit: $(STAMP)
 
 test: $(STAMP) system-deps lint typecheck unit
 
+## Speed and memory, each figure against a peer measured in the same run (see README, "Figures").
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks $(ARGS)
+
+## The fault drills alone, verbosely: worker killed mid-job, Redis restarts, API faults, duplicates,
+## concurrent approvals. They also run in `make test`.
+reliability: $(STAMP) system-deps
+	$(BIN)/pytest -v -p no:cacheprovider tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

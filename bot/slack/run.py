@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import sys
 
 from redis import Redis
@@ -23,7 +24,7 @@ from bot.core.conversation import Engine
 from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
-from bot.events import EventFeed
+from bot.events import GroupEventFeed
 from bot.settings import Settings
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
 from bot.slack.approval_posts import ApprovalPosts
@@ -100,7 +101,7 @@ def build_bot(
         socket_mode=bool(settings.slack_app_token),
     )
     source = RecordingSource(
-        events if events is not None else EventFeed(connection),
+        events if events is not None else GroupEventFeed(connection, consumer=socket.gethostname()),
         sinks=[engine.record_job_events, lambda read: approvals.show_plans(client, read)],
     )
     cards = CardRenderer(

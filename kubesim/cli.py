@@ -38,16 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"kubesim: cannot listen on {args.host}:{args.port}: {e.strerror or e}", file=sys.stderr)
         return 1
-    path = simulator.write_kubeconfig(args.kubeconfig)
-    print(f"kubesim serving {simulator.url}", flush=True)
-    print(f"kubeconfig written to {path} (try: kubectl --kubeconfig {path} get nodes)", flush=True)
+    # Handlers first, announcement second: a Ctrl-C that arrives right after the announcement
+    # must find them in place (otherwise it could interrupt before the loop below is entered).
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
+        path = simulator.write_kubeconfig(args.kubeconfig)
+        print(f"kubesim serving {simulator.url}", flush=True)
+        print(f"kubeconfig written to {path} (try: kubectl --kubeconfig {path} get nodes)", flush=True)
         while not stopping.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         simulator.stop()
     return 0

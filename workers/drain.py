@@ -32,6 +32,10 @@ DEFAULT_TIMEOUT_SECONDS = 900.0
 """A drain's global timeout when none is given (kubectl's default, 0, waits forever)."""
 
 
+class DrainRefused(JobError):
+    """Some pod may not go without a flag: nothing was evicted (the node is left cordoned, as kubectl)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class DrainPlan:
     """A drain's plan and what it was computed from."""
@@ -126,7 +130,7 @@ def drain(
     current = plan_drain(node, flags=flags)
     refusals = current.selection.errors()
     if refusals:
-        raise JobError(wording.drain_refused(refusals, node=node))
+        raise DrainRefused(wording.drain_refused(refusals, node=node))
     for message, pods in current.selection.warnings().items():
         reporter.warning(wording.drain_warning(message, pods))
     leaving = current.selection.to_evict
@@ -159,4 +163,4 @@ def drain(
     }
 
 
-__all__ = ["DEFAULT_TIMEOUT_SECONDS", "DrainPlan", "drain", "plan_drain"]
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "DrainPlan", "DrainRefused", "drain", "plan_drain"]

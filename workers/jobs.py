@@ -16,7 +16,6 @@ from typing import Any
 from bot.core.commands import NodeUpgradeStrategy
 from bot.core.messages import jobs as messages
 from workers import cluster, deployments, maintenance
-from workers import drain as draining
 from workers.backups import backup_config, etcd_restore, etcd_snapshot, etcd_status
 from workers.deployments import Target
 from workers.errors import NotFound
@@ -58,9 +57,12 @@ def cordon(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str,
 
 @job(lambda *, node, **_: f"uncordon node/{node}")
 def uncordon(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
-    """Make a node schedulable again after maintenance."""
+    """Make a node schedulable again after maintenance; a drained node stops counting against the limit."""
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
-        return set_unschedulable(node, value=False, dry_run=dry_run, reporter=reporter, guard=guard)
+        result = set_unschedulable(node, value=False, dry_run=dry_run, reporter=reporter, guard=guard)
+        if dry_run:
+            return result
+        return {**result, "released": maintenance.release(node, guard=guard)}
 
 
 @job(lambda *, node, **_: f"drain node/{node}")
@@ -74,10 +76,13 @@ def drain(
     timeout: float | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    """Cordon a node and evict its pods (DaemonSet pods stay), as ``kubectl drain --ignore-daemonsets``."""
+    """Cordon a node and evict its pods (DaemonSet pods stay), as ``kubectl drain --ignore-daemonsets``.
+
+    The drain takes a maintenance slot (the cluster-wide limit) and the drained node keeps it until uncordoned.
+    """
     flags = DrainFlags(force=force, delete_emptydir_data=delete_emptydir_data)
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
-        return draining.drain(
+        return maintenance.counted_drain(
             node,
             flags=flags,
             grace_period=grace_period,

@@ -20,6 +20,8 @@ OPERATIONS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("cordon", {"node": "node-1"}),
     ("uncordon", {"node": "node-1"}),
     ("drain", {"node": "node-2", "force": True, "delete_emptydir_data": True}),
+    # A drained node holds the one maintenance slot until it is uncordoned.
+    ("uncordon", {"node": "node-2"}),
     ("maintain", {"node": "node-3"}),
     ("unmaintain", {"node": "node-3"}),
     ("history", WEB),

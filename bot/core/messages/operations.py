@@ -175,7 +175,7 @@ def too_many_in_maintenance(node: str, *, others: Sequence[str], limit: int) -> 
     """The cluster-wide limit on nodes in maintenance."""
     return (
         f"Cannot put node/{node} in maintenance: {_pods(others)} already in maintenance "
-        f"(limit {limit} at a time). Finish with `unmaintain` first."
+        f"(limit {limit} at a time). Finish there first: `uncordon` a drained node, `unmaintain` one in maintenance."
     )
 
 

@@ -37,6 +37,7 @@ from bot.core.messages import jobs as job_messages
 from bot.core.messages import timeline as timeline_messages
 from bot.core.policy import Decision, Policy, allowed_commands, decide
 from bot.core.ports import ApprovalPort, JobPort, TimelinePort
+from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
     EntryKind,
@@ -206,6 +207,18 @@ class Engine:
             self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
+
+    def pin(self, *, user: str, channel: str, message_ts: str, text: str) -> None:
+        """Put a chat message on the timeline as a note, at the time it was written (a :pushpin:)."""
+        message = Message(user=user, channel=channel, ts=message_ts, text=text)
+        self._record(
+            message,
+            kind=EntryKind.NOTE,
+            summary=escape_for_chat(text),
+            suffix="pinned",
+            at=message_time(message),
+            details={"pinned_by": user},
+        )
 
     def record_job_events(self, events: Iterable[JobEvent]) -> None:
         """Put what workers reported on the timeline (idempotent: an event is recorded once)."""

@@ -72,6 +72,7 @@ class SlackListeners:
         app.command(self._slash_command)(self.on_command)
         app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
         app.action(payloads.DENY_ACTION)(self.on_answer_click)
+        app.event("reaction_added")(self.on_reaction)
         app.event("app_mention")(self.ignore)
         app.event("message")(self.ignore)
         app.event("app_home_opened")(self.ignore)
@@ -112,6 +113,23 @@ class SlackListeners:
         incoming = payloads.incoming_from_action(body, word=word)
         if incoming is not None:
             self.handle(incoming, client=client, react=False, dedupe=False)
+
+    def on_reaction(self, event: Mapping[str, Any], client: WebClient) -> None:
+        """A :pushpin: on a message puts it on the timeline as a note, at the time it was written."""
+        pinned = payloads.pinned_message(event)
+        if pinned is None:
+            return
+        channel, ts, user = pinned
+        try:
+            found = client.conversations_replies(channel=channel, ts=ts, latest=ts, inclusive=True, limit=1)
+        except SlackApiError as error:
+            log.info("conversations.replies failed: %s", error.response.get("error"))
+            return
+        messages_found = [m for m in found.get("messages") or [] if m.get("ts") == ts]
+        if messages_found:
+            self._engine.pin(
+                user=user, channel=channel, message_ts=ts, text=str(messages_found[0].get("text", ""))
+            )
 
     @staticmethod
     def ignore() -> None:

@@ -153,3 +153,18 @@ def slash_incoming(body: Mapping[str, Any], *, root_ts: str) -> Incoming:
         text=slash_text(body),
         team=body.get("team_id"),
     )
+
+
+PIN_REACTION = "pushpin"
+"""The reaction that puts a message on the timeline."""
+
+
+def pinned_message(event: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """``(channel, ts, user)`` of a message someone reacted to with :pushpin:, or None for anything else."""
+    item = event.get("item") or {}
+    if event.get("reaction") != PIN_REACTION or item.get("type") != "message":
+        return None
+    channel, ts, user = item.get("channel"), item.get("ts"), event.get("user")
+    if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(user, str)):
+        return None
+    return channel, ts, user

@@ -37,6 +37,7 @@ EVENT_SCOPES = {
     "message.im": "im:history",
     "message.mpim": "mpim:history",
     "app_home_opened": None,
+    "reaction_added": "reactions:read",
 }
 
 
@@ -103,7 +104,13 @@ def test_the_bot_events_are_exactly_those_a_listener_acts_on() -> None:
     acting = {kind for kind, function in registered().events if function != "ignore"}
     subscribed = manifest()["settings"]["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in subscribed} == acting
-    assert set(subscribed) == {"app_mention", "message.channels", "message.groups", "message.im"}
+    assert set(subscribed) == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "reaction_added",
+    }
 
 
 def test_the_bot_scopes_are_exactly_what_its_calls_events_and_command_need() -> None:

@@ -32,7 +32,7 @@ BOT_ID = "BBOT"
 TEAM = "T1"
 MISSING_CHANNEL_PREFIX = "C_GONE"
 """Channels whose id starts with this do not exist: posting there gets ``channel_not_found``."""
-SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:write,users:read,usergroups:read"
+SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:read,reactions:write,users:read,usergroups:read"
 
 
 def person(user: str, *, team: str = TEAM, **flags: bool) -> dict[str, Any]:
@@ -211,6 +211,13 @@ class FakeSlack:
             if members is None:
                 return 200, {"ok": False, "error": "no_such_subteam"}, {}
             return 200, {"ok": True, "users": list(members)}, {}
+        if method == "conversations.replies":
+            key = (str(body.get("channel")), str(body.get("ts")))
+            with self._lock:
+                found = self.messages.get(key)
+            if found is None:
+                return 200, {"ok": False, "error": "thread_not_found"}, {}
+            return 200, {"ok": True, "messages": [found], "has_more": False}, {}
         return 200, {"ok": True}, {}
 
     def _record(self, call: Call) -> None:

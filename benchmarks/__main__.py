@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import drain, kubesim_scale, slack_ack, timeline
+from benchmarks import drain, kubesim_scale, slack_ack, slack_drain, timeline
 
 BENCHMARKS = {
     "kubesim": kubesim_scale.main,
     "timeline": timeline.main,
     "drain": drain.main,
     "slack": slack_ack.main,
+    "slack-drain": slack_drain.main,
 }
 
 

@@ -12,9 +12,9 @@ first, so Slack always hears back within its 3 seconds; the engine itself only e
 message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
 go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.replies.ReplyPoster`,
 which turns approval requests into messages with buttons and edits them once decided. A delivery
-already seen (same channel and ``ts``) is dropped. Every other ``message`` event, and
-``app_home_opened``, is acknowledged by a no-op listener registered last, so Slack never gets a 404
-and retries.
+already seen (same channel and ``ts``) is dropped. Opening the bot's Home tab (``app_home_opened``
+with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every other ``message``
+event is acknowledged by a no-op listener registered last, so Slack never gets a 404 and retries.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bot.core.conversation import Engine, Message, Reply
 from bot.core.messages import slack as messages
 from bot.slack import payloads
 from bot.slack.dedupe import Deduplicator
+from bot.slack.home import HomePublisher
 from bot.slack.metrics import SlackMetrics
 from bot.slack.payloads import Incoming, Route
 from bot.slack.people import AccountCheck
@@ -55,6 +56,7 @@ class SlackListeners:
         accounts: AccountCheck | None = None,
         replies: ReplyPoster,
         metrics: SlackMetrics | None = None,
+        home: HomePublisher | None = None,
         slash_command: str = SLASH_COMMAND,
     ) -> None:
         self._engine = engine
@@ -63,6 +65,7 @@ class SlackListeners:
         self._groups = groups
         self._accounts = accounts
         self._metrics = metrics
+        self._home = home
         self._slash_command = slash_command
 
     def register(self, app: App) -> None:
@@ -73,9 +76,9 @@ class SlackListeners:
         app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
         app.action(payloads.DENY_ACTION)(self.on_answer_click)
         app.event("reaction_added")(self.on_reaction)
+        app.event("app_home_opened")(self.on_home_opened)
         app.event("app_mention")(self.ignore)
         app.event("message")(self.ignore)
-        app.event("app_home_opened")(self.ignore)
 
     @staticmethod
     def is_routable(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
@@ -130,6 +133,15 @@ class SlackListeners:
             self._engine.pin(
                 user=user, channel=channel, message_ts=ts, text=str(messages_found[0].get("text", ""))
             )
+
+    def on_home_opened(self, event: Mapping[str, Any], client: WebClient) -> None:
+        """The Home tab opened: publish that person's approvals, jobs in flight and commands."""
+        if self._home is None or event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        try:
+            self._home.publish(client, user=str(event["user"]), channel=str(event.get("channel") or ""))
+        except SlackApiError as error:
+            log.info("views.publish failed: %s", error.response.get("error"))
 
     @staticmethod
     def ignore() -> None:

@@ -6,8 +6,10 @@ message (the listeners) or nobody asked (the expiry loop):
 - the reply that opens an approval request becomes the request message with its buttons;
 - a reply reporting a decision edits that message (the buttons give way to who decided and when),
   then is said in the thread like any other;
-- a reply carrying a timeline export shows the document in a code block under its sentence, cut
-  safely under Slack's message limit with a note (a file upload is a follow-up);
+- a reply carrying a timeline export is shared in the thread as a file, with its sentence as the
+  comment (:mod:`bot.slack.uploads`); when the upload fails (no ``files:write``, Slack down), the
+  document is shown in a code block under the sentence instead, cut safely under Slack's message
+  limit with a note;
 - a reply with its own ``channel`` (an expiry notice) goes there rather than where the caller is.
 
 Replies for one person (ephemeral) stay with the listeners: only they know who is asking.
@@ -21,6 +23,7 @@ from bot.core.approvals import ApprovalRequest, ApprovalState
 from bot.core.conversation import Reply
 from bot.core.messages import slack as messages
 from bot.slack.approval_posts import ApprovalPosts
+from bot.slack.uploads import upload_to_thread
 
 EXPORT_LIMIT = 35_000
 """Most characters of an export shown in a message; Slack cuts a message's text at 40,000."""
@@ -49,6 +52,15 @@ class ReplyPoster:
             self.approvals.show_decision(client, request)
         text = reply.text
         if reply.file is not None:
+            if upload_to_thread(
+                client,
+                channel=where,
+                thread_ts=reply.thread_ts,
+                filename=reply.file.filename,
+                content=reply.file.content,
+                comment=text,
+            ):
+                return
             text = messages.export_message(text=text, content=reply.file.content, limit=self._export_limit)
         client.chat_postMessage(
             channel=where, thread_ts=reply.thread_ts, text=text, unfurl_links=False, unfurl_media=False

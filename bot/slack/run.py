@@ -1,10 +1,10 @@
 """``chatops bot``: put the Slack app together from the settings and run it until interrupted.
 
-:func:`build_bot` wires the engine, de-duplication, user groups, account checks, the Bolt app, its
-ASGI server, the job-card renderer (whose reads also feed the timeline and the approval requests'
-plans) and the approval expiry loop around one Redis connection; tests and benchmarks call it with
-a fake Slack's URL. :func:`run_bot` checks the settings, builds the bot, starts the job cards and
-the expiry loop, and serves HTTP (or Socket Mode when ``SLACK_APP_TOKEN`` is set).
+:func:`build_bot` wires the engine, de-duplication, user groups, account checks, the App Home tab,
+the Bolt app, its ASGI server, the job-card renderer (whose reads also feed the timeline and the
+approval requests' plans) and the approval expiry loop around one Redis connection; tests and
+benchmarks call it with a fake Slack's URL. :func:`run_bot` checks the settings, builds the bot,
+starts the job cards and the expiry loop, and serves HTTP (or Socket Mode when ``SLACK_APP_TOKEN`` is set).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from bot.core.conversation import Engine
 from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
+from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
 from bot.settings import Settings
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
@@ -31,6 +32,7 @@ from bot.slack.approval_posts import ApprovalPosts
 from bot.slack.cards import DEFAULT_INTERVAL_SECONDS, CardRenderer, EventSource
 from bot.slack.dedupe import Deduplicator
 from bot.slack.expiry import DEFAULT_EXPIRY_INTERVAL_SECONDS, ExpiryLoop
+from bot.slack.home import HomePublisher, pending_requests
 from bot.slack.listeners import SlackListeners
 from bot.slack.metrics import SlackMetrics
 from bot.slack.people import AccountCheck
@@ -86,13 +88,22 @@ def build_bot(
     identity = client.auth_test()
     approvals = ApprovalPosts(connection)
     replies = ReplyPoster(approvals=approvals)
+    groups = UserGroupResolver(client, slack_usergroup_ids(engine.policy))
+    home = HomePublisher(
+        policy=engine.policy,
+        jobs=RQDispatcher(connection),
+        cluster=settings.cluster,
+        pending=lambda: pending_requests(connection),
+        groups=groups,
+    )
     listeners = SlackListeners(
         engine=engine,
         replies=replies,
         dedupe=Deduplicator(connection),
-        groups=UserGroupResolver(client, slack_usergroup_ids(engine.policy)),
+        groups=groups,
         accounts=AccountCheck(client, team_id=identity.get("team_id")),
         metrics=metrics,
+        home=home,
     )
     app = build_app(
         client=client,

@@ -29,6 +29,8 @@ METHOD_SCOPES = {
     "usergroups.users.list": {"usergroups:read"},
     "conversations.replies": {"channels:history", "groups:history"},
     "views.publish": set(),
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
 }
 EVENT_SCOPES = {
     "app_mention": "app_mentions:read",
@@ -100,11 +102,12 @@ def test_the_methods_the_bot_calls_are_all_known_to_this_test() -> None:
 
 
 def test_the_bot_events_are_exactly_those_a_listener_acts_on() -> None:
-    """Subscribed: every event type with a real listener; not the ones only acknowledged (app_home_opened)."""
+    """Subscribed: every event type with a real listener; not the ones only acknowledged."""
     acting = {kind for kind, function in registered().events if function != "ignore"}
     subscribed = manifest()["settings"]["event_subscriptions"]["bot_events"]
     assert {event.split(".")[0] for event in subscribed} == acting
     assert set(subscribed) == {
+        "app_home_opened",
         "app_mention",
         "message.channels",
         "message.groups",
@@ -124,6 +127,12 @@ def test_the_bot_scopes_are_exactly_what_its_calls_events_and_command_need() -> 
     if app.commands:
         needed.add("commands")
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_the_home_tab_is_enabled_because_the_bot_publishes_one() -> None:
+    """Opening the Home tab publishes a view, so the manifest turns the tab on."""
+    assert "views.publish" in web_api_methods()
+    assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_the_slash_command_buttons_and_events_all_go_to_the_one_endpoint_the_server_serves() -> None:

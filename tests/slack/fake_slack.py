@@ -9,6 +9,12 @@ be checked. Like Slack:
 - ``auth.test`` names the bot and sends the granted scopes in ``x-oauth-scopes``;
 - ``chat.postMessage`` makes a new, ever-increasing ``ts``; ``chat.update`` needs an existing message;
 - posting to a channel starting with ``C_GONE`` gets ``channel_not_found``;
+- ``files.getUploadURLExternal`` hands out an upload URL on the fake itself; the bytes POSTed there
+  are kept, and ``files.completeUploadExternal`` shares them in ``channel_id`` (and ``thread_ts``)
+  as a :class:`SharedFile` in :attr:`FakeSlack.files`: completing an id whose bytes never arrived,
+  or whose length differs from the one announced, gets ``upload_failed``; while uploads are
+  refused (:attr:`FakeSlack.refuse_uploads`) getting a URL fails with ``missing_scope``;
+- ``views.publish`` keeps the view published for each user in :attr:`FakeSlack.home_views`;
 - while a rate-limit storm is on (:meth:`FakeSlack.rate_limit`), calls get HTTP 429 with
   ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``;
 - any other path (a slash command's ``response_url``) answers ``ok``.
@@ -32,7 +38,9 @@ BOT_ID = "BBOT"
 TEAM = "T1"
 MISSING_CHANNEL_PREFIX = "C_GONE"
 """Channels whose id starts with this do not exist: posting there gets ``channel_not_found``."""
-SCOPES = "app_mentions:read,channels:history,chat:write,commands,groups:history,im:history,reactions:read,reactions:write,users:read,usergroups:read"
+SCOPES = "app_mentions:read,channels:history,chat:write,commands,files:write,groups:history,im:history,reactions:read,reactions:write,users:read,usergroups:read"
+UPLOAD_PATH = "/upload/"
+"""Where the fake's upload URLs point (``/upload/<file id>``)."""
 
 
 def person(user: str, *, team: str = TEAM, **flags: bool) -> dict[str, Any]:
@@ -87,6 +95,28 @@ class Call:
         return self.text + "\n" + json.dumps(self.body.get("blocks") or [], ensure_ascii=False)
 
 
+@dataclasses.dataclass
+class SharedFile:
+    """A file uploaded with the v2 flow: announced, its bytes received, then shared (or not yet)."""
+
+    file_id: str
+    filename: str
+    length: int
+    """The length announced to ``files.getUploadURLExternal``."""
+    content: bytes | None = None
+    """The bytes POSTed to the upload URL; ``None`` until they arrive."""
+    channel: str | None = None
+    """Where ``files.completeUploadExternal`` shared it; ``None`` until then."""
+    thread_ts: str | None = None
+    title: str | None = None
+    initial_comment: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The content as UTF-8 text (empty before the bytes arrived)."""
+        return (self.content or b"").decode()
+
+
 class FakeSlack:
     """The fake Web API server; use as a context manager."""
 
@@ -99,6 +129,12 @@ class FakeSlack:
         self.users: dict[str, Mapping[str, Any]] = dict(users or {})
         self.usergroups: dict[str, list[str]] = dict(usergroups or {})
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.files: dict[str, SharedFile] = {}
+        """Every file announced for upload, by id."""
+        self.home_views: dict[str, Mapping[str, Any]] = {}
+        """The App Home view last published for each user."""
+        self.refuse_uploads = False
+        """When set, ``files.getUploadURLExternal`` fails as for a token without ``files:write``."""
         self._calls: list[Call] = []
         self._lock = threading.Lock()
         self._clock = itertools.count(1)
@@ -120,6 +156,11 @@ class FakeSlack:
     def response_url(self) -> str:
         """A URL to give as a slash command's ``response_url``."""
         return f"http://127.0.0.1:{self._server.server_address[1]}/webhook/r1"
+
+    def shared_files(self) -> list[SharedFile]:
+        """The files completed and shared so far, in upload order."""
+        with self._lock:
+            return [file for file in self.files.values() if file.channel is not None]
 
     def __enter__(self) -> FakeSlack:
         self._thread.start()
@@ -201,6 +242,17 @@ class FakeSlack:
             with self._lock:
                 ts = self._new_ts()
             return 200, {"ok": True, "message_ts": ts}, {}
+        if method.startswith("files."):
+            return self._answer_files(method, body)
+        if method == "views.publish":
+            view = body.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            if not body.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            with self._lock:
+                self.home_views[str(body["user_id"])] = view
+            return 200, {"ok": True, "view": {"id": f"V{next(self._clock)}", **view}}, {}
         if method == "users.info":
             user = self.users.get(str(body.get("user")))
             if user is None:
@@ -219,6 +271,50 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "thread_not_found"}, {}
             return 200, {"ok": True, "messages": [found], "has_more": False}, {}
         return 200, {"ok": True}, {}
+
+    def _answer_files(
+        self, method: str, body: Mapping[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The two Web API steps of an upload (the bytes go to :meth:`_receive_upload` in between)."""
+        if method == "files.getUploadURLExternal":
+            if self.refuse_uploads:
+                return 200, {"ok": False, "error": "missing_scope", "needed": "files:write"}, {}
+            filename, length = str(body.get("filename") or ""), str(body.get("length") or "")
+            if not filename or not length.isdigit():
+                return 200, {"ok": False, "error": "invalid_arguments"}, {}
+            with self._lock:
+                file_id = f"F{next(self._clock):08d}"
+                self.files[file_id] = SharedFile(file_id=file_id, filename=filename, length=int(length))
+            upload_url = f"http://127.0.0.1:{self._server.server_address[1]}{UPLOAD_PATH}{file_id}"
+            return 200, {"ok": True, "upload_url": upload_url, "file_id": file_id}, {}
+        if method == "files.completeUploadExternal":
+            wanted = json.loads(str(body.get("files") or "[]"))
+            channel = body.get("channel_id")
+            with self._lock:
+                found = [self.files.get(str(entry.get("id"))) for entry in wanted]
+                if not wanted or any(
+                    f is None or f.content is None or len(f.content) != f.length for f in found
+                ):
+                    return 200, {"ok": False, "error": "upload_failed"}, {}
+                shared = []
+                for entry, file in zip(wanted, found, strict=True):
+                    assert file is not None
+                    file.channel = str(channel) if channel else None
+                    file.thread_ts = str(body["thread_ts"]) if body.get("thread_ts") else None
+                    file.title = entry.get("title")
+                    file.initial_comment = body.get("initial_comment")
+                    shared.append({"id": file.file_id, "title": file.title or file.filename})
+            return 200, {"ok": True, "files": shared}, {}
+        return 200, {"ok": True}, {}
+
+    def _receive_upload(self, file_id: str, content: bytes) -> int:
+        """Keep the bytes POSTed to an upload URL; 404 for an id never handed out."""
+        with self._lock:
+            file = self.files.get(file_id)
+            if file is None:
+                return 404
+            file.content = content
+        return 200
 
     def _record(self, call: Call) -> None:
         with self._lock:
@@ -241,8 +337,13 @@ class FakeSlack:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                body = _parse_body(raw, headers.get("content-type", ""))
                 path = self.path.split("?", 1)[0]
+                if path.startswith(UPLOAD_PATH):  # the bytes of a file, not a form
+                    status = fake._receive_upload(path.removeprefix(UPLOAD_PATH), raw)
+                    fake._record(Call(method=path, body={"length": len(raw)}, headers=headers, status=status))
+                    self._send(status, f"OK - {len(raw)}".encode(), {"content-type": "text/plain"})
+                    return
+                body = _parse_body(raw, headers.get("content-type", ""))
                 if not path.startswith("/api/"):
                     fake._record(Call(method=path, body=body, headers=headers, status=200))
                     self._send(200, b"ok", {"content-type": "text/plain"})

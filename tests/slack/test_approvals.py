@@ -240,17 +240,3 @@ def test_the_plan_the_dry_run_reports_fills_in_the_request_and_lands_on_the_time
     ]
     assert any(plan_job_id(asked.job_id) in body for body in plans)
 
-
-def test_a_timeline_export_is_posted_as_a_code_block_in_the_thread(
-    running: RunningBot, fake_slack: FakeSlack
-) -> None:
-    """timeline --export md: the engine's sentence, then the Markdown document in a code block."""
-    ts = running.slack.new_ts()
-    running.slack.send_event(
-        running.slack.message_event(
-            f"<@{BOT_USER}> timeline --export md", user=ALICE, ts=ts, kind="app_mention"
-        )
-    )
-    [export] = fake_slack.wait_for("chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts)
-    assert "\n```\n" in export.text
-    assert export.text.endswith("\n```")

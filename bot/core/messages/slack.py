@@ -262,3 +262,88 @@ def missing_setting(*, name: str, purpose: str) -> str:
 def bot_listening(*, mode: str, where: str) -> str:
     """Logged once the app is up."""
     return f"chatops bot: listening in {mode} ({where})."
+
+
+# The App Home tab (bot.slack.home).
+
+
+def home_title() -> str:
+    """The header of the App Home tab (plain text)."""
+    return "chatops: your approvals, the jobs in flight, your commands"
+
+
+def home_approvals_heading(*, count: int) -> str:
+    """Above the requests the person could answer."""
+    return f"*Waiting for your approval* ({count})"
+
+
+def home_no_approvals() -> str:
+    """When nothing waits for the person's answer."""
+    return "Nothing is waiting for your approval."
+
+
+def home_approval_line(
+    *, description: str, requester: str, channel: str, approvals: int, needed: int, expires_at: float
+) -> str:
+    """One request the person could answer, with where it was asked and until when."""
+    fallback = dt.datetime.fromtimestamp(expires_at, tz=dt.UTC).strftime("%H:%M UTC")
+    expiry = f"<!date^{int(expires_at)}^{{date_short_pretty}} {{time}}|{fallback}>"
+    return (
+        f"• {code(description)} · requested by <@{escape(requester)}> in <#{escape(channel)}>"
+        f" · {approvals} of {needed} approvals · expires {expiry}"
+    )
+
+
+def home_approvals_hint() -> str:
+    """How to answer, under the requests."""
+    return "Answer in the request's thread: click Approve or Deny, or reply `approve` or `deny REASON`."
+
+
+def home_jobs_heading(*, cluster: str, count: int) -> str:
+    """Above the running and queued jobs of the default cluster."""
+    return f"*Running and queued on {code(cluster)}* ({count})"
+
+
+def home_no_jobs(*, cluster: str) -> str:
+    """When no job is running or queued on the cluster."""
+    return f"No job is running or queued on {code(cluster)}."
+
+
+def home_job_line(*, job_id: str, description: str, status: str, user: str) -> str:
+    """One running or queued job."""
+    by = f" · by <@{escape(user)}>" if user else ""
+    return f"• {code(job_id)} · {escape(description)} · {escape(status)}{by}"
+
+
+def home_commands_heading() -> str:
+    """Above the cheat sheet."""
+    return "*Commands you may run*"
+
+
+def home_command_line(*, usage: str, summary: str) -> str:
+    """One line of the cheat sheet: how to write the command, and what it does."""
+    return f"• {code(usage)}: {escape(summary)}"
+
+
+def home_no_commands() -> str:
+    """When the policy lets the person run nothing."""
+    return "The policy lets you run no command; ask whoever keeps the chatops policy."
+
+
+def home_where(*, channels: Sequence[str] | None) -> str:
+    """Where commands are taken: the policy's channels, or anywhere the bot is."""
+    if channels is None:
+        return "Mention the bot in a channel, DM it, or use `/ops`; `help COMMAND` explains one."
+    listed = ", ".join(f"<#{escape(channel)}>" for channel in channels) or "no channel"
+    return f"Commands are taken in {listed} (mention the bot or use `/ops`); `help COMMAND` explains one."
+
+
+def home_more(*, count: int) -> str:
+    """Closes a list that was cut short."""
+    return f"…and {count} more."
+
+
+def home_updated(*, at: float) -> str:
+    """The context line saying when the tab was drawn."""
+    fallback = dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%H:%M UTC")
+    return f"Updated <!date^{int(at)}^{{time}}|{fallback}> · open the tab again to refresh."

@@ -1,0 +1,259 @@
+"""How many Slack Web API calls one 200-pod drain costs, against the job events the worker published for it.
+
+Issue 6 asks for a drain's chat traffic to stay small (goal: under 10 calls), however many pods it moves:
+the job card is posted once and kept current with coalesced ``chat.update`` calls. Each repetition builds
+everything afresh and runs it for real: the local fake of the Slack Web API, a real ``redis-server``, a
+kubesim simulator with the busy node of ``benchmarks.drain`` (200 replicas of ``shop`` behind a budget,
+all on node-1), the real bot from :func:`bot.slack.run.build_bot` with its job cards at their production
+interval, and our ``drain`` job enqueued the way the bot enqueues it, in a Slack thread, worked by a
+forking ``chatops worker --burst``. Once the card shows the final state and the result is broadcast,
+the calls the fake recorded (all but the bot's one ``auth.test``) are counted; the peer figure is the
+number of job events the worker put on the stream for the same drain.
+
+The simulator runs ``--speed`` times faster than real time, so the drain is shorter than on a cluster;
+since card updates grow further apart as a job goes on, a longer drain costs only a few calls more.
+Run: ``python -m benchmarks slack-drain [--replicas 200] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+
+from benchmarks.drain import BUSY_NODE, busy_node_scenario, ready_pods, settle_on_busy_node
+from benchmarks.stats import machine, table
+from bot.core.jobevents import EVENTS_STREAM, RequestContext
+from bot.core.jobs import job_spec
+from bot.core.policy_file import demo_policy
+from bot.dispatch import RQDispatcher
+from bot.settings import Secret, Settings
+from bot.slack.run import SlackBot, build_bot
+from bot.wiring import build_engine
+from kubesim.server import Simulator
+from kubesim.testing import running_simulator
+from tests.slack.fake_slack import Call, FakeSlack
+from tests.slack.signed import SECRET
+from tests.support.redis_server import running_redis
+
+CHATOPS = Path(sys.executable).parent / "chatops"
+CLUSTER = "default"
+CHANNEL = "C_OPS"
+THREAD_TS = "1700000000.000100"
+"""The request's message: the drain's card and replies go in its thread."""
+UNCOUNTED = frozenset({"auth.test"})
+"""Calls made once when the bot starts, not for any job."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DrainCalls:
+    """What one drain cost in Slack calls, and what the worker said about it."""
+
+    posts: int
+    """``chat.postMessage``: the card, thread replies (plans, warnings), the broadcast result."""
+    updates: int
+    """``chat.update`` of the card."""
+    others: int
+    """Any other Web API call made while the drain ran (``auth.test`` excepted)."""
+    events: int
+    """Job events the worker published for the drain."""
+    seconds: float
+    """Enqueue to the broadcast result."""
+
+    @property
+    def calls(self) -> int:
+        """Every Web API call counted."""
+        return self.posts + self.updates + self.others
+
+
+@contextlib.contextmanager
+def busy_cluster(
+    workdir: Path, *, replicas: int, spares: int, max_unavailable: int, speed: float
+) -> Iterator[Simulator]:
+    """A simulator with ``replicas`` Ready pods of ``shop`` on node-1 and the spare nodes schedulable."""
+    scenario = busy_node_scenario(
+        workdir / "busy.yaml", replicas=replicas, spares=spares, max_unavailable=max_unavailable
+    )
+    with running_simulator(scenario=scenario, speed=speed) as sim:
+        settle_on_busy_node(sim, replicas=replicas, seconds=300)
+        yield sim
+
+
+def bench_bot(fake: FakeSlack, connection: Redis, *, redis_url: str) -> SlackBot:
+    """The real bot against the fake Slack under the demo policy, every interval at its default."""
+    settings = Settings(
+        redis_url=redis_url,
+        slack_bot_token=Secret("xoxb-bench"),
+        slack_signing_secret=Secret(SECRET),
+        slack_api_url=fake.url,
+    )
+    engine = build_engine(policy=demo_policy(), connection=connection, cluster=CLUSTER)
+    return build_bot(settings, connection=connection, engine=engine)
+
+
+def enqueue_drain(connection: Redis, *, job_id: str) -> None:
+    """Enqueue the drain of the busy node as the bot does for ``drain node-1`` said in a thread."""
+    request = RequestContext(
+        job_id=job_id, user="U_ALICE", channel=CHANNEL, thread_ts=THREAD_TS, cluster=CLUSTER, text="drain"
+    )
+    spec = job_spec(
+        command_name="drain",
+        arguments={"node": BUSY_NODE},
+        request=request,
+        description=f"drain node/{BUSY_NODE}",
+    )
+    submission = RQDispatcher(connection).submit(spec)
+    if submission.duplicate:
+        raise RuntimeError(f"job {job_id} was already queued")
+
+
+def published_events(connection: Redis, *, job_id: str) -> int:
+    """How many events on the stream belong to ``job_id``."""
+    entries: Any = connection.xrange(EVENTS_STREAM)
+    return sum(1 for _id, fields in entries if fields.get(b"job_id") == job_id.encode())
+
+
+def is_result(call: Call) -> bool:
+    """True for the final sentence broadcast to the channel."""
+    return call.method == "chat.postMessage" and bool(call.body.get("reply_broadcast"))
+
+
+def wait_until_shown(fake: FakeSlack, bot: SlackBot, *, timeout: float) -> None:
+    """Wait until the result is broadcast, the card says succeeded and the renderer has nothing left."""
+    [result] = fake.wait_for("chat.postMessage", where=is_result, timeout=timeout)
+    if "succeeded" not in result.text:
+        raise RuntimeError(f"the drain did not succeed: {result.text}")
+    [card] = fake.calls("chat.postMessage")[:1]
+    shown = fake.messages[(CHANNEL, str(card.answer["ts"]))]
+    if "succeeded" not in str(shown.get("text")):
+        raise RuntimeError(f"the card does not show the final state: {shown.get('text')}")
+    deadline = time.monotonic() + 10
+    while bot.cards.pending:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the job card still has calls to make")
+        time.sleep(0.05)
+
+
+def run_worker(workdir: Path, *, redis_url: str, kubeconfig: Path, timeout: float) -> None:
+    """Run ``chatops worker --burst`` until the queue is empty; its log goes to ``workdir``."""
+    env = {**os.environ, "REDIS_URL": redis_url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": CLUSTER}
+    with (workdir / "worker.log").open("wb") as log:
+        status = subprocess.run(
+            [str(CHATOPS), "worker", "--burst"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            check=False,
+        ).returncode
+    if status != 0:
+        raise RuntimeError(f"chatops worker exited {status}; see {workdir / 'worker.log'}")
+
+
+def drain_calls(
+    workdir: Path, *, replicas: int, spares: int, max_unavailable: int, speed: float, timeout: float
+) -> DrainCalls:
+    """One drain of the busy node, from enqueue to the broadcast result, with its calls counted."""
+    job_id = f"job-bench-{workdir.name}"
+    with (
+        running_redis(workdir / "redis") as redis,
+        FakeSlack() as fake,
+        busy_cluster(
+            workdir, replicas=replicas, spares=spares, max_unavailable=max_unavailable, speed=speed
+        ) as sim,
+    ):
+        connection = Redis.from_url(redis.url)
+        bot = bench_bot(fake, connection, redis_url=redis.url)
+        bot.start_background()
+        try:
+            start = time.perf_counter()
+            enqueue_drain(connection, job_id=job_id)
+            kubeconfig = sim.write_kubeconfig(workdir / "kubeconfig")
+            run_worker(workdir, redis_url=redis.url, kubeconfig=kubeconfig, timeout=timeout)
+            wait_until_shown(fake, bot, timeout=timeout)
+            seconds = time.perf_counter() - start
+        finally:
+            bot.stop_background()
+        if ready_pods(sim, BUSY_NODE):
+            raise RuntimeError(f"pods are still Ready on {BUSY_NODE} after the drain")
+        calls = [call for call in fake.calls() if call.method not in UNCOUNTED]
+        events = published_events(connection, job_id=job_id)
+        connection.close()
+    methods = [call.method for call in calls]
+    posts, updates = methods.count("chat.postMessage"), methods.count("chat.update")
+    return DrainCalls(
+        posts=posts, updates=updates, others=len(calls) - posts - updates, events=events, seconds=seconds
+    )
+
+
+def median(runs: list[DrainCalls], figure: str) -> float:
+    """The median of one figure over the runs."""
+    return float(statistics.median(getattr(run, figure) for run in runs))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the drains and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks slack-drain")
+    parser.add_argument("--replicas", type=int, default=200)
+    parser.add_argument("--spares", type=int, default=4)
+    parser.add_argument("--max-unavailable", type=int, default=10)
+    parser.add_argument("--speed", type=float, default=10.0, help="simulated seconds per real second")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds one drain may take")
+    args = parser.parse_args(argv)
+    runs: list[DrainCalls] = []
+    with tempfile.TemporaryDirectory(prefix="bench-slack-drain-") as tmp:
+        for n in range(1, args.repeat + 1):
+            workdir = Path(tmp) / f"drain-{n}"
+            workdir.mkdir()
+            run = drain_calls(
+                workdir,
+                replicas=args.replicas,
+                spares=args.spares,
+                max_unavailable=args.max_unavailable,
+                speed=args.speed,
+                timeout=args.timeout,
+            )
+            runs.append(run)
+            print(
+                f"  drain #{n}: {run.calls} calls ({run.posts} postMessage, {run.updates} update, "
+                f"{run.others} other) for {run.events} events in {run.seconds:.1f} s",
+                flush=True,
+            )
+    calls, events = median(runs, "calls"), median(runs, "events")
+    rows = [("figure", "ours (median)", "peer (median)", "calls/events")]
+    rows.append(
+        (
+            f"Slack Web API calls, drain of {args.replicas} pods (goal < 10)",
+            f"{calls:.0f} calls",
+            f"{events:.0f} job events published",
+            f"{calls / events:.3f}",
+        )
+    )
+    rows.append(
+        (
+            "  of which chat.postMessage / chat.update / other",
+            f"{median(runs, 'posts'):.0f} / {median(runs, 'updates'):.0f} / {median(runs, 'others'):.0f}",
+            "",
+            "",
+        )
+    )
+    rows.append(("enqueue to broadcast result", f"{median(runs, 'seconds'):.1f} s", "", ""))
+    print(
+        f"Slack calls per drain: {args.repeat} drains of {BUSY_NODE}, {args.replicas} replicas, PDB "
+        f"maxUnavailable {args.max_unavailable}, forking `chatops worker --burst`, job cards at their defaults"
+    )
+    print(table(rows))
+    print(f"kubesim speed {args.speed}x; machine: {machine()}")
+    return 0

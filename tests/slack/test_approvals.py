@@ -239,4 +239,3 @@ def test_the_plan_the_dry_run_reports_fills_in_the_request_and_lands_on_the_time
         entry.body for entry in timeline.page(scope.stream).entries if EntryKind.PLAN.value in entry.body
     ]
     assert any(plan_job_id(asked.job_id) in body for body in plans)
-

@@ -1,4 +1,5 @@
-"""Sentences only the Slack app says: job cards, approval buttons, refusals of answers, start-up errors.
+"""Sentences only the Slack app says: job cards, approval buttons, refusals of answers, the Home tab,
+start-up errors.
 
 Everything user-derived is escaped here (``escape``/``code``), so callers may pass raw Slack text.
 """

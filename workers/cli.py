@@ -7,7 +7,6 @@ listens on the queue of its cluster only, so one worker (or several) can run ins
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from redis import Redis
 from rq.serializers import JSONSerializer
 
 from bot.core.jobs import queue_name
+from bot.core.logs import configure_json_logging
 from workers import cluster, etcd
 from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
 from workers.watchdog import WatchedWorker, WatchSettings
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None
     cluster.configure(kubeconfig=Path(kubeconfig) if kubeconfig else None)
     etcd.configure(etcd.EtcdSettings.from_env(env))
     cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_json_logging()
     connection = Redis.from_url(redis_url)
     worker = WatchedWorker(
         [queue_name(cluster_name)],

@@ -100,6 +100,12 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 )
                 raise
             what = description(**kwargs)
+            log.info(
+                "job %s started: %s",
+                job_id,
+                what,
+                extra={"job_id": job_id, "cluster": reporter.request.cluster, "user": reporter.request.user},
+            )
             reporter.emit(
                 EventKind.STARTED, messages.started(job_id=job_id, description=what), description=what
             )
@@ -112,7 +118,15 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 reporter.emit(EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error)))
                 raise
             except Exception:
-                log.exception("job %s crashed", job_id, extra={"job_id": job_id})
+                log.exception(
+                    "job %s crashed",
+                    job_id,
+                    extra={
+                        "job_id": job_id,
+                        "cluster": reporter.request.cluster,
+                        "user": reporter.request.user,
+                    },
+                )
                 reporter.emit(EventKind.FAILED, messages.crashed(job_id=job_id))
                 raise
             reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from starlette.applications import Starlette
 
 from bot.core.conversation import Engine
+from bot.core.logs import configure_json_logging
 from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
@@ -150,7 +151,7 @@ def run_bot(settings: Settings) -> int:
     except PolicyError as error:
         print(str(error), file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_json_logging()
     connection = Redis.from_url(str(settings.redis_url))
     engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster)
     bot = build_bot(settings, connection=connection, engine=engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +37,10 @@ def test_a_forking_worker_cordons_a_node(sim: Simulator, kubeconfig: Path, redis
     assert outcome.status == "finished"
     assert [e.kind for e in outcome.events] == [EventKind.STARTED, EventKind.PROGRESS, EventKind.SUCCEEDED]
     assert sim.store.get("nodes", None, "node-3")["spec"]["unschedulable"] is True
+    logged = [json.loads(line) for line in worker.stderr.splitlines() if line.startswith("{")]
+    [started] = [line for line in logged if line.get("job_id") == job_id]
+    assert started["logger"] == "chatops.workers"
+    assert started["cluster"] == "default"
 
 
 def test_a_forking_worker_drains_a_node(sim: Simulator, kubeconfig: Path, redis_url: str) -> None:

@@ -111,6 +111,15 @@ class ApprovalStore:
         requests = [_decode(raw) for raw in found if raw is not None]
         return [request for request in requests if request.state.is_open]
 
+    def pending(self) -> list[ApprovalRequest]:
+        """Every pending request, the soonest to expire first (the App Home lists them per approver)."""
+        ids = [_text(member) for member in cast("list[bytes]", self._redis.zrange(PENDING_KEY, 0, -1))]
+        if not ids:
+            return []
+        found = self._redis.mget([request_key(approval_id) for approval_id in ids])
+        requests = [_decode(raw) for raw in found if raw is not None]
+        return [request for request in requests if request.state.is_open]
+
     def approve(
         self, approval_id: str, *, policy: Policy, user: str, user_groups: frozenset[str] = frozenset()
     ) -> Answer | None:

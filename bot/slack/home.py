@@ -18,15 +18,14 @@ gathers the parts and publishes them.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from redis import Redis
 from slack_sdk import WebClient
 
-from bot.approval_store import PENDING_KEY, request_key
+from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
 from bot.core.jobs import JobSummary
 from bot.core.messages import slack as messages
@@ -128,12 +127,7 @@ def _list_sections(lines: Sequence[str], *, limit: int = LIST_LIMIT) -> list[Blo
 
 def pending_requests(connection: Redis) -> list[ApprovalRequest]:
     """Every pending approval request in Redis, the soonest to expire first."""
-    ids = cast("list[bytes]", connection.zrange(PENDING_KEY, 0, -1))
-    if not ids:
-        return []
-    found = cast("list[bytes | None]", connection.mget([request_key(member.decode()) for member in ids]))
-    requests = [ApprovalRequest.from_json(json.loads(raw)) for raw in found if raw is not None]
-    return [request for request in requests if request.state.is_open]
+    return ApprovalStore(connection).pending()
 
 
 def awaiting(

@@ -79,6 +79,18 @@ def test_a_created_request_is_found_by_id_and_by_its_thread(redis: Redis, clock:
     assert store.pending_in_thread(channel="C1", thread_ts="999.9") == []
 
 
+def test_pending_lists_only_open_requests_soonest_to_expire_first(redis: Redis, clock: Clock) -> None:
+    """Decided requests leave the list; the rest are ordered by their deadline."""
+    store = ApprovalStore(redis, clock=clock)
+    first = opened(store, approval_id="apr-1", thread="100.1")
+    clock.now += 10
+    second = opened(store, approval_id="apr-2", thread="100.2")
+    clock.now += 10
+    opened(store, approval_id="apr-3", thread="100.3")
+    store.deny("apr-3", policy=POLICY, user=APPROVERS[0], reason="no")
+    assert [request.approval_id for request in store.pending()] == [first.approval_id, second.approval_id]
+
+
 def test_creating_the_same_request_again_keeps_the_first(redis: Redis, clock: Clock) -> None:
     """A redelivered message does not reset the votes already given."""
     store = ApprovalStore(redis, clock=clock)

@@ -149,9 +149,10 @@ def _request(job_id: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _busy_cluster(
+def busy_cluster(
     workdir: Path, *, replicas: int, spares: int, max_unavailable: int, speed: float
 ) -> Iterator[Simulator]:
+    """A simulator with ``replicas`` Ready pods on the busy node and the spare nodes schedulable."""
     scenario = busy_node_scenario(
         workdir / "busy.yaml", replicas=replicas, spares=spares, max_unavailable=max_unavailable
     )
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 workdir = root / f"{name}-{n}"
                 workdir.mkdir()
-                with _busy_cluster(
+                with busy_cluster(
                     workdir,
                     replicas=args.replicas,
                     spares=args.spares,

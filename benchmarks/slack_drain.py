@@ -18,7 +18,6 @@ Run: ``python -m benchmarks slack-drain [--replicas 200] [--repeat 3]``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import os
 import statistics
@@ -26,13 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from redis import Redis
 
-from benchmarks.drain import BUSY_NODE, busy_node_scenario, ready_pods, settle_on_busy_node
+from benchmarks.drain import BUSY_NODE, busy_cluster, ready_pods
 from benchmarks.stats import machine, table
 from bot.core.jobevents import EVENTS_STREAM, RequestContext
 from bot.core.jobs import job_spec
@@ -41,8 +39,6 @@ from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.run import SlackBot, build_bot
 from bot.wiring import build_engine
-from kubesim.server import Simulator
-from kubesim.testing import running_simulator
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signed import SECRET
 from tests.support.redis_server import running_redis
@@ -75,19 +71,6 @@ class DrainCalls:
     def calls(self) -> int:
         """Every Web API call counted."""
         return self.posts + self.updates + self.others
-
-
-@contextlib.contextmanager
-def busy_cluster(
-    workdir: Path, *, replicas: int, spares: int, max_unavailable: int, speed: float
-) -> Iterator[Simulator]:
-    """A simulator with ``replicas`` Ready pods of ``shop`` on node-1 and the spare nodes schedulable."""
-    scenario = busy_node_scenario(
-        workdir / "busy.yaml", replicas=replicas, spares=spares, max_unavailable=max_unavailable
-    )
-    with running_simulator(scenario=scenario, speed=speed) as sim:
-        settle_on_busy_node(sim, replicas=replicas, seconds=300)
-        yield sim
 
 
 def bench_bot(fake: FakeSlack, connection: Redis, *, redis_url: str) -> SlackBot:

@@ -103,16 +103,6 @@ An engine built with fewer answers the rest with "not available yet"; ``tests/te
 keeps this in step with the job functions that exist."""
 
 
-LOCAL_COMMANDS = (
-    commands.Jobs,
-    commands.Cancel,
-    commands.IncidentOpen,
-    commands.IncidentClose,
-    commands.Note,
-)
-"""Commands the engine answers itself, without a job."""
-
-
 class Engine:
     """Turns messages into replies and jobs, under one policy."""
 
@@ -166,7 +156,7 @@ class Engine:
             return self._answer(message, command)
         if isinstance(command, commands.Timeline):
             return self._show_timeline(message, command, thread=thread)
-        runs_a_job = command.name in self._implemented and not isinstance(command, LOCAL_COMMANDS)
+        runs_a_job = command.name in self._implemented and command.name not in ANSWERED_BY_THE_ENGINE
         self._record_command(message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job)
         if isinstance(command, commands.Jobs):
             return [Reply(messages.jobs_list(self._jobs.recent(cluster), cluster=cluster), thread)]

@@ -39,10 +39,13 @@ test: $(STAMP) system-deps lint typecheck unit
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks $(ARGS)
 
-## The fault drills alone, verbosely: worker killed mid-job, Redis restarts, API faults, duplicates,
-## concurrent approvals. They also run in `make test`.
+## The fault drills alone, verbosely, ending with a table of trials and of trials that lost or duplicated
+## anything, per family (see README, "Figures"). They also run in `make test`.
+DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py \
+	tests/slack/test_security.py tests/slack/test_commands.py tests/slack/test_cards.py \
+	tests/core/test_grammar_properties.py
 reliability: $(STAMP) system-deps
-	$(BIN)/pytest -v -p no:cacheprovider tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py $(PYTEST_ARGS)
+	$(BIN)/pytest -v -p no:cacheprovider --drill-summary $(DRILLS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

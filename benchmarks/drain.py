@@ -39,7 +39,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from benchmarks.stats import Sample, machine, table
+from benchmarks.stats import Row, Sample, figures_table, machine, ratio
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.jobs import queue_name
 from kubesim.server import Simulator
@@ -303,8 +303,8 @@ def cordon_latencies(sim: Simulator, workdir: Path, *, repeat: int) -> tuple[Sam
     return Sample("cordon, forking worker", tuple(ours)), Sample("kubectl cordon (peer)", tuple(theirs))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the drain benchmark and print its table."""
+def figures(argv: list[str] | None = None) -> list[Row]:
+    """Run the drain benchmark and print its table; returns the drain and cordon rows."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks drain")
     parser.add_argument("--replicas", type=int, default=200)
     parser.add_argument("--spares", type=int, default=4)
@@ -339,25 +339,21 @@ def main(argv: list[str] | None = None) -> int:
             cordon, peer = cordon_latencies(sim, workdir, repeat=args.cordon_repeat)
     drain_ours = Sample("drain, our worker", tuple(ours))
     drain_kubectl = Sample("kubectl drain (peer)", tuple(theirs))
-    label = f"drain {args.replicas} pods, PDB maxUnavailable {args.max_unavailable}"
-    rows = [("figure", "ours (median)", "peer (median)", "ours/peer")]
-    rows.append(
-        (
-            label,
+    rows = [
+        Row(
+            f"drain {args.replicas} pods, PDB maxUnavailable {args.max_unavailable} (median)",
             f"{drain_ours.median:.2f} s",
             f"kubectl drain {drain_kubectl.median:.2f} s",
-            f"{drain_ours.median / drain_kubectl.median:.2f}x",
-        )
-    )
-    rows.append(
-        (
-            "cordon, enqueue to final event (forking worker)",
+            ratio(drain_ours.median, drain_kubectl.median),
+        ),
+        Row(
+            "cordon, enqueue to final event, forking worker (median)",
             f"{cordon.median * 1000:.0f} ms",
             f"kubectl cordon {peer.median * 1000:.0f} ms",
-            f"{cordon.median / peer.median:.2f}x",
-        )
-    )
-    print(table(rows))
+            ratio(cordon.median, peer.median),
+        ),
+    ]
+    print(figures_table(rows))
     print(
         f"drain runs: ours {', '.join(f'{s:.2f}' for s in ours)} s; kubectl {', '.join(f'{s:.2f}' for s in theirs)} s"
     )
@@ -365,4 +361,4 @@ def main(argv: list[str] | None = None) -> int:
         f"cordon p90: ours {cordon.quantile(0.9) * 1000:.0f} ms; kubectl {peer.quantile(0.9) * 1000:.0f} ms"
     )
     print(f"kubesim speed {args.speed}x; machine: {machine()}")
-    return 0
+    return rows

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from benchmarks.stats import Sample, machine, measure, table
+from benchmarks.stats import Row, Sample, machine, measure, ratio, table
 
 if TYPE_CHECKING:
     from kubesim.server import Simulator
@@ -301,8 +301,8 @@ def controllers_report(args: argparse.Namespace, path: Path) -> None:
     print(table(rows))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the scale benchmark and print its table."""
+def figures(argv: list[str] | None = None) -> list[Row]:
+    """Run the scale benchmark and print its table; returns the load, memory and index rows."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks kubesim")
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--pods-per-node", type=int, default=30)
@@ -315,13 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.probe:
         print(json.dumps(load_probe(args.probe)))
-        return 0
+        return []
     args.workdir.mkdir(parents=True, exist_ok=True)
     path = args.workdir / f"scale-{args.nodes}x{args.pods_per_node}.yaml"
     json_bytes = write_scenario(path, nodes=args.nodes, pods_per_node=args.pods_per_node)
     if args.controllers:
         controllers_report(args, path)
-        return 0
+        return []
     pods = args.nodes * args.pods_per_node
     probes = []
     for _ in range(3):
@@ -337,24 +337,33 @@ def main(argv: list[str] | None = None) -> int:
     samples = latencies(path, nodes=args.nodes, pods_per_node=args.pods_per_node, repeat=args.repeat)
     by_name = {sample.name: sample for sample in samples}
     peer = by_name["healthz (peer)"].median
-    rows = [("figure", "median", "peer", "ratio")]
-    rows.append(
-        (
-            f"load {args.nodes} nodes + {pods} pods",
+    rss = probe["peak_rss_bytes"] - probe["baseline_rss_bytes"]
+    index, scan = (
+        by_name["list pods by node (index)"].median,
+        by_name["list pods by label (scan, peer)"].median,
+    )
+    headline = [
+        Row(
+            f"kubesim load of {args.nodes} nodes + {pods} pods",
             f"{probe['load_seconds']:.2f} s",
             f"YAML parse alone {probe['parse_seconds']:.2f} s",
-            f"{probe['load_seconds'] / probe['parse_seconds']:.2f}x",
-        )
-    )
-    rss = probe["peak_rss_bytes"] - probe["baseline_rss_bytes"]
-    rows.append(
-        (
-            "peak memory of the loaded store",
+            ratio(probe["load_seconds"], probe["parse_seconds"]),
+        ),
+        Row(
+            f"kubesim peak memory of the loaded store ({args.nodes} nodes)",
             f"{rss / 2**20:.0f} MiB",
             f"objects as JSON {json_bytes / 2**20:.0f} MiB",
-            f"{rss / json_bytes:.2f}x",
-        )
-    )
+            ratio(rss, json_bytes),
+        ),
+        Row(
+            f"kubesim list pods of one node of {args.nodes} (index)",
+            f"{index * 1000:.2f} ms",
+            f"label scan {scan * 1000:.2f} ms",
+            ratio(index, scan, digits=3),
+        ),
+    ]
+    rows = [("figure", "median", "peer", "ratio")]
+    rows += [row.cells() for row in headline[:2]]
     for sample in samples:
         if sample.name == "healthz (peer)":
             continue
@@ -366,21 +375,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sample.median / peer:.1f}x",
             )
         )
-    index, scan = (
-        by_name["list pods by node (index)"].median,
-        by_name["list pods by label (scan, peer)"].median,
-    )
-    rows.append(
-        (
-            "list by node: index vs scan",
-            f"{index * 1000:.2f} ms",
-            f"scan {scan * 1000:.2f} ms",
-            f"{index / scan:.3f}x",
-        )
-    )
+    rows.append(headline[2].cells())
     print(
         f"kubesim scale benchmark ({args.nodes} nodes, {pods} pods; medians of 3 loads, {args.repeat} requests)"
     )
     print(f"machine: {machine()}")
     print(table(rows))
-    return 0
+    return headline

@@ -4,7 +4,8 @@ Both apps run as separate processes served the same way, against the same local 
 Web API; ours runs `chatops bot` for real (HTTP mode, a real redis-server), so each mention is
 de-duplicated, parsed, checked against the policy, enqueued and reacted to. Slack retries a delivery
 not acknowledged within 3 s; the goal is within 1.5x of the bare app and far under 3 s.
-Run: ``python -m benchmarks slack``.
+The memory of both processes' trees (parent and any children, from /proc) is read at rest once they
+answer and sampled throughout each blast. Run: ``python -m benchmarks slack``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.stats import Sample, machine, table
+from benchmarks.rss import mib, peak_rss, settled_rss
+from benchmarks.stats import Row, Sample, figures_table, machine, ratio
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.ports import free_port
@@ -68,14 +70,16 @@ def blast(events_url: str, response_url: str, *, count: int, concurrency: int) -
     return Sample("ack", tuple(timings))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run both apps, blast each, print the table."""
+def figures(argv: list[str] | None = None) -> list[Row]:
+    """Run both apps, blast each, print the table; returns the acknowledgement and memory rows."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks slack")
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     results: dict[str, list[Sample]] = {"ours": [], "bare": []}
+    at_rest: dict[str, int] = {}
+    peak: dict[str, int] = {"ours": 0, "bare": 0}
     with (
         tempfile.TemporaryDirectory() as directory,
         running_redis(Path(directory)) as redis,
@@ -101,29 +105,57 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        processes = {"ours": ours, "bare": bare}
         try:
             wait_healthy(f"http://127.0.0.1:{ours_port}/healthz")
             wait_healthy(f"http://127.0.0.1:{bare_port}/healthz")
+            for name, process in processes.items():
+                at_rest[name] = settled_rss(process.pid)
             for _ in range(args.rounds):
                 for name, port in (("ours", ours_port), ("bare", bare_port)):
                     url = f"http://127.0.0.1:{port}/slack/events"
-                    results[name].append(
-                        blast(url, fake.response_url, count=args.events, concurrency=args.concurrency)
-                    )
+                    with peak_rss(processes[name].pid) as sampler:
+                        results[name].append(
+                            blast(url, fake.response_url, count=args.events, concurrency=args.concurrency)
+                        )
+                    peak[name] = max(peak[name], sampler.peak)
         finally:
-            for process in (ours, bare):
+            for process in processes.values():
                 process.terminate()
                 process.wait(timeout=10)
     ours_all = Sample("ours", tuple(t for s in results["ours"] for t in s.seconds))
     bare_all = Sample("bare", tuple(t for s in results["bare"] for t in s.seconds))
-    rows = [("figure", "ours", "bare Bolt (peer)", "ratio")]
-    for label, q in (("ack p50", 0.5), ("ack p99", 0.99)):
+    rows = []
+    for label, q in (("p50", 0.5), ("p99", 0.99)):
         mine, peer = ours_all.quantile(q), bare_all.quantile(q)
-        rows.append((label, f"{mine * 1000:.1f} ms", f"{peer * 1000:.1f} ms", f"{mine / peer:.2f}x"))
+        rows.append(
+            Row(
+                f"Slack ack {label}, {args.events} mentions x{args.rounds}, {args.concurrency} at a time",
+                f"{mine * 1000:.1f} ms",
+                f"bare Bolt {peer * 1000:.1f} ms",
+                ratio(mine, peer),
+            )
+        )
+    rows.append(
+        Row(
+            "memory of `chatops bot` (process tree) at rest",
+            mib(at_rest["ours"]),
+            f"bare Bolt {mib(at_rest['bare'])}",
+            ratio(at_rest["ours"], at_rest["bare"]),
+        )
+    )
+    rows.append(
+        Row(
+            f"memory of `chatops bot` (process tree), peak under the {args.events}-mention blast",
+            mib(peak["ours"]),
+            f"bare Bolt {mib(peak['bare'])}",
+            ratio(peak["ours"], peak["bare"]),
+        )
+    )
     print(
         f"Slack acknowledgement benchmark: {args.events} signed mentions, {args.concurrency} at a time, "
         f"{args.rounds} rounds each, interleaved"
     )
     print(f"machine: {machine()}")
-    print(table(rows))
-    return 0
+    print(figures_table(rows))
+    return rows

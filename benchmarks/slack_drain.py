@@ -12,7 +12,9 @@ number of job events the worker put on the stream for the same drain.
 
 The simulator runs ``--speed`` times faster than real time, so the drain is shorter than on a cluster;
 since card updates grow further apart as a job goes on, a longer drain costs only a few calls more.
-Run: ``python -m benchmarks slack-drain [--replicas 200] [--repeat 3]``.
+Memory, from /proc: before each drain a standing ``chatops worker`` and, as its peer, a bare ``rq worker`` are
+started on the empty queue and their resident size read at rest; during the drain the ``--burst`` worker and
+its work-horse are sampled for their peak. Run: ``python -m benchmarks slack-drain [--replicas 200]``.
 """
 
 from __future__ import annotations
@@ -29,21 +31,24 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
+from rq import Worker
 
 from benchmarks.drain import BUSY_NODE, busy_cluster, ready_pods
-from benchmarks.stats import machine, table
+from benchmarks.rss import mib, peak_rss, settled_rss
+from benchmarks.stats import Row, machine, ratio, table
 from bot.core.jobevents import EVENTS_STREAM, RequestContext
 from bot.core.jobs import job_spec
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
-from bot.slack.run import SlackBot, build_bot
+from bot.slack.assembly import SlackBot, build_bot
 from bot.wiring import build_engine
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signed import SECRET
 from tests.support.redis_server import running_redis
 
 CHATOPS = Path(sys.executable).parent / "chatops"
+RQ = Path(sys.executable).parent / "rq"
 CLUSTER = "default"
 CHANNEL = "C_OPS"
 THREAD_TS = "1700000000.000100"
@@ -66,6 +71,12 @@ class DrainCalls:
     """Job events the worker published for the drain."""
     seconds: float
     """Enqueue to the broadcast result."""
+    worker_rest_rss: int
+    """RSS of a ``chatops worker`` on an empty queue."""
+    bare_rq_rest_rss: int
+    """RSS of a bare ``rq worker`` on an empty queue (the peer)."""
+    worker_peak_rss: int
+    """Peak RSS of the ``chatops worker --burst`` tree (parent and work-horse) during the drain."""
 
     @property
     def calls(self) -> int:
@@ -128,20 +139,75 @@ def wait_until_shown(fake: FakeSlack, bot: SlackBot, *, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def run_worker(workdir: Path, *, redis_url: str, kubeconfig: Path, timeout: float) -> None:
-    """Run ``chatops worker --burst`` until the queue is empty; its log goes to ``workdir``."""
-    env = {**os.environ, "REDIS_URL": redis_url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": CLUSTER}
+def worker_env(*, redis_url: str, kubeconfig: Path) -> dict[str, str]:
+    """The environment of a ``chatops worker`` for the benchmark's cluster."""
+    return {**os.environ, "REDIS_URL": redis_url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": CLUSTER}
+
+
+def run_worker(workdir: Path, *, redis_url: str, kubeconfig: Path, timeout: float) -> int:
+    """Run ``chatops worker --burst`` until the queue is empty; returns the peak RSS of it and its horse."""
     with (workdir / "worker.log").open("wb") as log:
-        status = subprocess.run(
+        worker = subprocess.Popen(
             [str(CHATOPS), "worker", "--burst"],
-            env=env,
+            env=worker_env(redis_url=redis_url, kubeconfig=kubeconfig),
             stdout=log,
             stderr=subprocess.STDOUT,
-            timeout=timeout,
-            check=False,
-        ).returncode
+        )
+        try:
+            with peak_rss(worker.pid) as sampler:
+                status = worker.wait(timeout=timeout)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=10)
     if status != 0:
         raise RuntimeError(f"chatops worker exited {status}; see {workdir / 'worker.log'}")
+    return sampler.peak
+
+
+def rss_at_rest(command: list[str], *, env: dict[str, str], connection: Redis, log: Path) -> int:
+    """Start a worker on an empty queue, wait until it registers with Redis, read its tree's RSS, stop it."""
+    registered = len(Worker.all(connection=connection))
+    with log.open("wb") as output:
+        worker = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while len(Worker.all(connection=connection)) <= registered:
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start; see {log}")
+                time.sleep(0.1)
+            return settled_rss(worker.pid)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
+def workers_at_rest(workdir: Path, *, redis_url: str, kubeconfig: Path, connection: Redis) -> tuple[int, int]:
+    """RSS at rest of ``chatops worker`` and, as its peer, of a bare ``rq worker`` on the same Redis."""
+    env = worker_env(redis_url=redis_url, kubeconfig=kubeconfig)
+    ours = rss_at_rest(
+        [str(CHATOPS), "worker", "--name", f"rest-{workdir.name}"],
+        env=env,
+        connection=connection,
+        log=workdir / "worker-rest.log",
+    )
+    bare = rss_at_rest(
+        [
+            str(RQ),
+            "worker",
+            "--url",
+            redis_url,
+            "--serializer",
+            "json",
+            "--name",
+            f"bare-{workdir.name}",
+            "idle",
+        ],
+        env=env,
+        connection=connection,
+        log=workdir / "rq-worker-rest.log",
+    )
+    return ours, bare
 
 
 def drain_calls(
@@ -160,10 +226,13 @@ def drain_calls(
         bot = bench_bot(fake, connection, redis_url=redis.url)
         bot.start_background()
         try:
+            kubeconfig = sim.write_kubeconfig(workdir / "kubeconfig")
+            rest, bare_rest = workers_at_rest(
+                workdir, redis_url=redis.url, kubeconfig=kubeconfig, connection=connection
+            )
             start = time.perf_counter()
             enqueue_drain(connection, job_id=job_id)
-            kubeconfig = sim.write_kubeconfig(workdir / "kubeconfig")
-            run_worker(workdir, redis_url=redis.url, kubeconfig=kubeconfig, timeout=timeout)
+            peak = run_worker(workdir, redis_url=redis.url, kubeconfig=kubeconfig, timeout=timeout)
             wait_until_shown(fake, bot, timeout=timeout)
             seconds = time.perf_counter() - start
         finally:
@@ -176,7 +245,14 @@ def drain_calls(
     methods = [call.method for call in calls]
     posts, updates = methods.count("chat.postMessage"), methods.count("chat.update")
     return DrainCalls(
-        posts=posts, updates=updates, others=len(calls) - posts - updates, events=events, seconds=seconds
+        posts=posts,
+        updates=updates,
+        others=len(calls) - posts - updates,
+        events=events,
+        seconds=seconds,
+        worker_rest_rss=rest,
+        bare_rq_rest_rss=bare_rest,
+        worker_peak_rss=peak,
     )
 
 
@@ -185,8 +261,8 @@ def median(runs: list[DrainCalls], figure: str) -> float:
     return float(statistics.median(getattr(run, figure) for run in runs))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the drains and print the table."""
+def figures(argv: list[str] | None = None) -> list[Row]:
+    """Run the drains and print the table; returns the calls-per-drain and worker memory rows."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks slack-drain")
     parser.add_argument("--replicas", type=int, default=200)
     parser.add_argument("--spares", type=int, default=4)
@@ -215,7 +291,28 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     calls, events = median(runs, "calls"), median(runs, "events")
-    rows = [("figure", "ours (median)", "peer (median)", "calls/events")]
+    bare_rest = median(runs, "bare_rq_rest_rss")
+    headline = [
+        Row(
+            f"Slack Web API calls per drain of {args.replicas} pods (median)",
+            f"{calls:.0f} calls",
+            "goal 10 calls",
+            ratio(calls, 10),
+        ),
+        Row(
+            f"memory of `chatops worker` + work-horse, peak during the {args.replicas}-pod drain",
+            mib(median(runs, "worker_peak_rss")),
+            f"bare `rq worker` at rest {mib(bare_rest)}",
+            ratio(median(runs, "worker_peak_rss"), bare_rest),
+        ),
+        Row(
+            "memory of `chatops worker` at rest (empty queue)",
+            mib(median(runs, "worker_rest_rss")),
+            f"bare `rq worker` at rest {mib(bare_rest)}",
+            ratio(median(runs, "worker_rest_rss"), bare_rest),
+        ),
+    ]
+    rows = [("figure", "ours (median)", "peer (median)", "ratio")]
     rows.append(
         (
             f"Slack Web API calls, drain of {args.replicas} pods (goal < 10)",
@@ -233,10 +330,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     rows.append(("enqueue to broadcast result", f"{median(runs, 'seconds'):.1f} s", "", ""))
+    rows += [headline[1].cells(), headline[2].cells()]
     print(
         f"Slack calls per drain: {args.repeat} drains of {BUSY_NODE}, {args.replicas} replicas, PDB "
         f"maxUnavailable {args.max_unavailable}, forking `chatops worker --burst`, job cards at their defaults"
     )
     print(table(rows))
     print(f"kubesim speed {args.speed}x; machine: {machine()}")
-    return 0
+    return headline

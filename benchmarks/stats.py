@@ -67,3 +67,27 @@ def table(rows: Sequence[Sequence[str]]) -> str:
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the combined ``make bench`` table: a figure of ours, its peer, and how they compare."""
+
+    figure: str
+    ours: str
+    peer: str
+    ratio: str
+
+    def cells(self) -> tuple[str, str, str, str]:
+        """The four cells, in table order."""
+        return (self.figure, self.ours, self.peer, self.ratio)
+
+
+def ratio(ours: float, peer: float, *, digits: int = 2) -> str:
+    """``ours / peer`` as ``1.23x``, or ``-`` when the peer is zero."""
+    return f"{ours / peer:.{digits}f}x" if peer else "-"
+
+
+def figures_table(rows: Sequence[Row]) -> str:
+    """The combined table of figures with their peers."""
+    return table([("figure", "ours", "peer", "ours/peer"), *(row.cells() for row in rows)])

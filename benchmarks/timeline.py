@@ -16,7 +16,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from benchmarks.stats import machine, measure, table
+from benchmarks.stats import Row, figures_table, machine, measure, ratio
 from bot.core.timeline import Entry, EntryKind, export_markdown
 from bot.timeline_store import TimelineStore
 from tests.support.redis_server import running_redis
@@ -36,8 +36,8 @@ def entry(index: int) -> Entry:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Fill one incident and time appends, the last page and exports."""
+def figures(argv: list[str] | None = None) -> list[Row]:
+    """Fill one incident, time appends, the last page and exports; print and return the rows."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks timeline")
     parser.add_argument("--entries", type=int, default=100_000)
     count = parser.parse_args(argv).entries
@@ -77,40 +77,33 @@ def main(argv: list[str] | None = None) -> int:
         export_small = measure(
             "export 10k", lambda: export_markdown(store.export(small_scope)), repeat=5, warmup=1
         )
-    rows = [("figure", "median", "peer", "ratio")]
-    rows.append(
-        (
-            f"append ({count} entries)",
+    rows = [
+        Row(
+            f"timeline append ({count} entries)",
             f"{count / append_seconds:,.0f} entries/s",
             f"bare XADD {count / raw_seconds:,.0f}/s",
-            f"{append_seconds / raw_seconds:.1f}x slower",
-        )
-    )
-    rows.append(
-        (
-            "last page of 20",
+            f"{append_seconds / raw_seconds:.1f}x the time",
+        ),
+        Row(
+            f"timeline last page of 20 (of {count})",
             f"{page.median * 1000:.2f} ms",
             f"bare XREVRANGE {raw_page.median * 1000:.2f} ms",
-            f"{page.median / raw_page.median:.1f}x",
-        )
-    )
-    rows.append(
-        (
-            f"export {count} as Markdown (verified)",
+            ratio(page.median, raw_page.median, digits=1),
+        ),
+        Row(
+            f"timeline export of {count} as Markdown (verified)",
             f"{export_all.median:.2f} s",
             f"read entries {raw_read.median:.2f} s",
-            f"{export_all.median / raw_read.median:.1f}x",
-        )
-    )
-    rows.append(
-        (
-            "export 10,000 as Markdown (verified)",
+            ratio(export_all.median, raw_read.median, digits=1),
+        ),
+        Row(
+            "timeline export of 10,000 as Markdown (verified)",
             f"{export_small.median:.2f} s",
             "goal 1 s",
-            f"{export_small.median:.2f}x of goal",
-        )
-    )
+            ratio(export_small.median, 1.0),
+        ),
+    ]
     print(f"timeline benchmark on redis-server ({incident.incident_id}: {count} entries)")
     print(f"machine: {machine()}")
-    print(table(rows))
-    return 0
+    print(figures_table(rows))
+    return rows

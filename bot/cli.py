@@ -5,7 +5,7 @@
     chatops console [--script FILE] [--as USER]   chat with the bot in a terminal (the demo)
     chatops worker  [--cluster NAME] [--burst]    run a forking RQ worker for a cluster's queue
     chatops sim     [--port P] [--scenario FILE]  serve the Kubernetes API simulator
-    chatops bot                                   run the Slack app
+    chatops bot [--role all|front|runner]         run the Slack app (HTTP front + runner process)
 
 This module is a composition root: it is where settings are read from the environment and the
 pieces are put together, so it may import the workers and the simulator, which nothing else in
@@ -23,8 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from redis import Redis
-
+from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession
 from bot.core.messages import console as console_messages
 from bot.core.policy import Policy
@@ -47,7 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("worker", help="run a forking RQ worker for a cluster's queue", add_help=False)
     commands.add_parser("sim", help="serve the Kubernetes API simulator", add_help=False)
-    commands.add_parser("bot", help="run the Slack app")
+    slack_bot = commands.add_parser("bot", help="run the Slack app")
+    slack_bot.add_argument(
+        "--role",
+        choices=("all", "front", "runner"),
+        default="all",
+        help="all: the HTTP front and its runner process (default); front or runner: one half, to scale apart",
+    )
     return parser
 
 
@@ -71,7 +76,7 @@ def _main(arguments: list[str]) -> int:
     if arguments and arguments[0] == "worker":
         from workers.cli import main as worker_main
 
-        return worker_main(arguments[1:])
+        return worker_main(arguments[1:], connect=redis_url.connect)
     if arguments and arguments[0] == "sim":
         from kubesim.cli import main as sim_main
 
@@ -86,7 +91,7 @@ def _main(arguments: list[str]) -> int:
         return run_console(settings, script=args.script, user=args.user, embedded_worker=not args.no_worker)
     from bot.slack.run import run_bot
 
-    return run_bot(settings)
+    return run_bot(settings, role=args.role)
 
 
 def load_policy(settings: Settings) -> Policy:
@@ -114,7 +119,7 @@ def run_console(
     if script is not None and not script.is_file():
         print(f"chatops console: no such script file: {script}", file=sys.stderr)
         return 2
-    connection = embedded_redis() if settings.redis_url is None else Redis.from_url(settings.redis_url)
+    connection = embedded_redis() if settings.redis_url is None else redis_url.connect(settings.redis_url)
     with cluster_for_console(settings) as (kubeconfig, cluster_source):
         from workers import cluster as worker_cluster
 
@@ -123,7 +128,15 @@ def run_console(
             engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster),
             feed=EventFeed(connection),
             out=stdout,
-            worker=EmbeddedWorker(connection, cluster=settings.cluster) if embedded_worker else None,
+            worker=(
+                EmbeddedWorker(
+                    connection,
+                    cluster=settings.cluster,
+                    log_level="DEBUG" if os.environ.get("CHATOPS_DEBUG") else "CRITICAL",
+                )
+                if embedded_worker
+                else None
+            ),
             user=DEMO_USERS.get(user.lower(), user),
         )
         if script is not None:

@@ -43,9 +43,12 @@ class ThreadWorker(SimpleWorker):
 class EmbeddedWorker:
     """Runs queued jobs of one cluster on a background thread, one burst at a time."""
 
-    def __init__(self, connection: Redis, *, cluster: str) -> None:
+    def __init__(self, connection: Redis, *, cluster: str, log_level: str = "CRITICAL") -> None:
+        """``log_level`` is RQ's own logging: quiet by default, since every job's outcome, failures
+        included, already reaches the conversation as its events (no traceback in the chat)."""
         self._connection = connection
         self._cluster = cluster
+        self._log_level = log_level
         self._thread: threading.Thread | None = None
         self.errors: list[BaseException] = []
 
@@ -73,6 +76,6 @@ class EmbeddedWorker:
                 connection=self._connection,
                 serializer=JSONSerializer,
             )
-            worker.work(burst=True, logging_level="WARNING")
+            worker.work(burst=True, logging_level=self._log_level)
         except Exception as error:  # reported by the console; a worker bug must not kill the chat
             self.errors.append(error)

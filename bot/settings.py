@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot import redis_url as redis_urls
+
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
 
@@ -68,6 +70,9 @@ class Settings:
     port: int = 3000
     """``PORT``: the HTTP-mode bot's port."""
 
+    runner_port: int = 3001
+    """``RUNNER_PORT``: where the bot's runner (the process doing the work) serves its metrics; ``PORT`` + 1."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -80,16 +85,21 @@ class Settings:
             value = text(name)
             return Path(value).expanduser() if value else None
 
-        port_text = text("PORT") or "3000"
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise SettingsError(f"PORT must be a port number between 1 and 65535, not {port_text!r}")
+        port = _port(text("PORT") or "3000", name="PORT")
+        runner_port = _port(text("RUNNER_PORT") or str(port + 1), name="RUNNER_PORT")
         cluster = text("CHATOPS_CLUSTER") or DEFAULT_CLUSTER
         if not _is_cluster_name(cluster):
             raise SettingsError(
                 f"CHATOPS_CLUSTER must be a short name of letters, digits and dashes, not {cluster!r}"
             )
+        redis_url = text("REDIS_URL")
+        if redis_url is not None:
+            try:
+                redis_urls.check(redis_url)
+            except redis_urls.RedisUrlError as error:
+                raise SettingsError(f"REDIS_URL {error}") from None
         return cls(
-            redis_url=text("REDIS_URL"),
+            redis_url=redis_url,
             kubeconfig=path("KUBECONFIG"),
             policy_path=path("CHATOPS_POLICY"),
             cluster=cluster,
@@ -98,8 +108,15 @@ class Settings:
             slack_app_token=Secret(text("SLACK_APP_TOKEN") or ""),
             slack_api_url=text("SLACK_API_URL"),
             host=text("HOST") or "0.0.0.0",
-            port=int(port_text),
+            port=port,
+            runner_port=runner_port,
         )
+
+
+def _port(text: str, *, name: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise SettingsError(f"{name} must be a port number between 1 and 65535, not {text!r}")
+    return int(text)
 
 
 def _is_cluster_name(name: str) -> bool:

@@ -13,6 +13,7 @@ from redis import Redis
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
 from bot.core.policy import Policy
+from bot.core.ports import Observer
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
 
@@ -24,10 +25,12 @@ def build_engine(
     cluster: str,
     implemented: frozenset[str] = IMPLEMENTED,
     clock: Callable[[], float] = time.time,
+    observer: Observer | None = None,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
-    ``clock`` drives approval deadlines and timeline times; tests pass one they can move.
+    ``clock`` drives approval deadlines and timeline times; tests pass one they can move. ``observer``
+    counts commands and approval decisions (:class:`bot.observability.PrometheusObserver` in the bot).
     """
     return Engine(
         policy=policy,
@@ -36,4 +39,5 @@ def build_engine(
         timeline=TimelineStore(connection, clock=clock),
         default_cluster=cluster,
         implemented=implemented,
+        observer=observer,
     )

@@ -10,6 +10,9 @@ from redis import Redis
 
 from tests.support.redis_server import RedisServer, running_redis
 
+pytest_plugins = ["tests.support.drills"]
+"""The drill tally (``drill`` fixture, ``--drill-summary``)."""
+
 
 @pytest.fixture(scope="session", name="redis_server")
 def fixture_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:

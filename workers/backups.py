@@ -10,14 +10,15 @@ Store layout under ``CHATOPS_BACKUP_DIR``::
     restores/<snapshot stem>-<job id>/                                restored data directories
 
 Names carry the job id, so a retried job never overwrites another's file and a file says which request
-made it.
+made it; the records carry it too (``job_id``), which is how retention finds a schedule's backups.
+Scheduled jobs pass ``schedule`` and ``keep``: after a backup succeeds, the schedule's oldest backups
+beyond ``keep`` are deleted.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
 import re
 import time
@@ -28,11 +29,12 @@ from typing import Any
 import yaml
 
 from bot.core.messages import backups as wording
-from workers import cluster, etcd
+from workers import backup_store, cluster, etcd
 from workers.errors import JobError, NotFound
 from workers.kube import list_all, read
 from workers.report import Reporter
 from workers.runtime import job
+from workers.schedule import job_id_pattern
 
 # --- the store ---------------------------------------------------------------------------------------
 
@@ -44,13 +46,19 @@ def utc_stamp(now: float | None = None) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
 
 
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+sha256_of = backup_store.sha256_of
+
+
+def apply_retention(reporter: Reporter, *, schedule: str | None, keep: int | None) -> list[str]:
+    """After a scheduled backup succeeded: delete that schedule's oldest backups beyond ``keep``."""
+    if schedule is None or keep is None:
+        return []
+    deleted = backup_store.prune(
+        etcd.settings().backup_dir, job_id_pattern=job_id_pattern(schedule), keep=keep
+    )
+    if deleted:
+        reporter.progress(wording.retention_deleted(schedule, keep=keep, names=deleted))
+    return deleted
 
 
 def snapshot_path(settings: etcd.EtcdSettings, name: str) -> Path:
@@ -71,7 +79,9 @@ def _record_path(snapshot: Path) -> Path:
 
 
 @job(lambda **_: "save an etcd snapshot")
-def etcd_snapshot(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
+def etcd_snapshot(
+    *, reporter: Reporter, dry_run: bool = False, schedule: str | None = None, keep: int | None = None
+) -> dict[str, Any]:
     """Save a snapshot from the configured etcd member, check it, and record its checksum beside it."""
     settings = etcd.settings()
     name = f"etcd-{utc_stamp()}-{reporter.request.job_id}.db"
@@ -82,10 +92,17 @@ def etcd_snapshot(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any
     reporter.progress(wording.snapshot_saved(name))
     status = etcd.snapshot_status(settings, path)
     checksum = sha256_of(path)
-    record = {"name": name, "sha256": checksum, "saved_at": utc_stamp(), "status": status.to_json()}
+    record = {
+        "name": name,
+        "job_id": reporter.request.job_id,
+        "sha256": checksum,
+        "saved_at": utc_stamp(),
+        "status": status.to_json(),
+    }
     _record_path(path).write_text(json.dumps(record, indent=2) + "\n")
     reporter.progress(wording.snapshot_status(name, **status.to_json()))
-    return {"snapshot": name, "sha256": checksum, "status": status.to_json()}
+    deleted = apply_retention(reporter, schedule=schedule, keep=keep)
+    return {"snapshot": name, "sha256": checksum, "status": status.to_json(), "deleted": deleted}
 
 
 @job(lambda *, snapshot, **_: f"check etcd snapshot {snapshot}")
@@ -178,7 +195,15 @@ EXPORTED_TYPES: tuple[ExportedType, ...] = (
     ExportedType("DaemonSet", "apps/v1", cluster.apps, "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
     ExportedType("Pod", "v1", cluster.core, "list_namespaced_pod", "list_pod_for_all_namespaces"),
 )  # fmt: skip
-"""In apply order: what pods and workloads refer to comes first. Secrets are never exported here."""
+"""In apply order: what pods and workloads refer to comes first. Secrets only when asked (below)."""
+
+SECRET_TYPE = ExportedType(
+    "Secret", "v1", cluster.core, "list_namespaced_secret", "list_secret_for_all_namespaces"
+)
+"""Exported by ``backup secrets`` (``backup config --include-secrets``), before the service accounts."""
+
+MADE_BY_THE_CLUSTER_SECRET_TYPES = frozenset({"kubernetes.io/service-account-token", "helm.sh/release.v1"})
+"""Secret types a controller or tool writes (tokens, release records): not configuration."""
 
 SERVER_SET_METADATA = (
     "uid",
@@ -217,6 +242,8 @@ def is_exported(kind: str, obj: Mapping[str, Any]) -> bool:
         return False
     if meta.get("deletionTimestamp"):
         return False
+    if kind == "Secret" and obj.get("type") in MADE_BY_THE_CLUSTER_SECRET_TYPES:
+        return False
     if kind == "Pod":
         annotations = meta.get("annotations") or {}
         if "kubernetes.io/config.mirror" in annotations:
@@ -252,21 +279,21 @@ def clean(kind: str, api_version: str, obj: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
-def _object_key(doc: Mapping[str, Any]) -> str:
-    meta = doc.get("metadata") or {}
-    namespace = meta.get("namespace")
-    return f"{doc['kind']}/{namespace}/{meta['name']}" if namespace else f"{doc['kind']}/{meta['name']}"
+_object_key = backup_store.object_key
 
 
-def collect_config(namespace: str | None) -> list[dict[str, Any]]:
-    """The clean documents of one namespace (``None``: every namespace, Namespaces included), in apply order."""
+def collect_config(namespace: str | None, *, include_secrets: bool = False) -> list[dict[str, Any]]:
+    """The clean documents of one namespace (``None``: every namespace, Namespaces included), in apply order.
+
+    Secrets (with their data) only with ``include_secrets``: the policy grants that as ``backup secrets``.
+    """
     documents: list[dict[str, Any]] = []
     if namespace is None:
         namespaces, _ = list_all(cluster.core().list_namespace, missing="the namespaces list is missing")
         documents.extend(clean("Namespace", "v1", ns) for ns in namespaces)
     else:
         read(cluster.core().read_namespace, namespace, missing=wording.namespace_not_found(namespace))
-    for exported in EXPORTED_TYPES:
+    for exported in (SECRET_TYPE, *EXPORTED_TYPES) if include_secrets else EXPORTED_TYPES:
         api = exported.api()
         if namespace is None:
             items, _ = list_all(getattr(api, exported.all_list), missing=f"{exported.kind} list is missing")
@@ -292,24 +319,74 @@ def _counts(documents: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _describe_backup(*, namespace: str | None = None, all_namespaces: bool = False, **_: Any) -> str:
-    return "back up the configuration of " + (
-        "every namespace" if all_namespaces else f"namespace {namespace or DEFAULT_NAMESPACE}"
+def _describe_backup(
+    *, namespace: str | None = None, all_namespaces: bool = False, include_secrets: bool = False, **_: Any
+) -> str:
+    return (
+        "back up the configuration "
+        + ("and Secrets " if include_secrets else "")
+        + "of "
+        + ("every namespace" if all_namespaces else f"namespace {namespace or DEFAULT_NAMESPACE}")
     )
 
 
 @job(_describe_backup)
 def backup_config(
-    *, reporter: Reporter, namespace: str | None = None, all_namespaces: bool = False, dry_run: bool = False
+    *,
+    reporter: Reporter,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    dry_run: bool = False,
+    schedule: str | None = None,
+    keep: int | None = None,
 ) -> dict[str, Any]:
     """Export a namespace's configuration (or every namespace's) as YAML ``kubectl apply -f`` accepts again."""
+    return _export(
+        reporter,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        include_secrets=False,
+        dry_run=dry_run,
+        schedule=schedule,
+        keep=keep,
+    )
+
+
+@job(lambda **kwargs: _describe_backup(**kwargs, include_secrets=True))
+def backup_secrets(
+    *,
+    reporter: Reporter,
+    namespace: str | None = None,
+    all_namespaces: bool = False,
+    dry_run: bool = False,
+    schedule: str | None = None,
+    keep: int | None = None,
+) -> dict[str, Any]:
+    """``backup config --include-secrets``: the same export with the Secrets and their data."""
+    return _export(
+        reporter,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        include_secrets=True,
+        dry_run=dry_run,
+        schedule=schedule,
+        keep=keep,
+    )
+
+
+def _export(
+    reporter: Reporter,
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    include_secrets: bool,
+    dry_run: bool,
+    schedule: str | None,
+    keep: int | None,
+) -> dict[str, Any]:
     scope_namespace = None if all_namespaces else (namespace or DEFAULT_NAMESPACE)
     scope = wording.config_scope(scope_namespace)
-    documents = collect_config(scope_namespace)
+    documents = collect_config(scope_namespace, include_secrets=include_secrets)
     counts = _counts(documents)
     name = f"config-{utc_stamp()}-{reporter.request.job_id}-{scope_namespace or 'all'}.yaml"
     if dry_run:
@@ -322,13 +399,16 @@ def backup_config(
     path.write_text(text)
     manifest = {
         "name": name,
+        "job_id": reporter.request.job_id,
         "scope": scope_namespace or "all",
+        "secrets": include_secrets,
         "sha256": sha256_of(path),
-        "objects": {_object_key(doc): _digest(yaml.safe_dump(doc, sort_keys=True)) for doc in documents},
+        "objects": {_object_key(doc): backup_store.object_digest(doc) for doc in documents},
     }
     path.with_name(name.removesuffix(".yaml") + ".manifest.json").write_text(
         json.dumps(manifest, indent=2) + "\n"
     )
     reporter.progress(wording.config_backed_up(scope, name=name, counts=counts))
-    reporter.progress(wording.secrets_not_exported())
-    return {"backup": name, "counts": counts, "sha256": manifest["sha256"]}
+    reporter.progress(wording.secrets_exported() if include_secrets else wording.secrets_not_exported())
+    deleted = apply_retention(reporter, schedule=schedule, keep=keep)
+    return {"backup": name, "counts": counts, "sha256": manifest["sha256"], "deleted": deleted}

@@ -2,6 +2,7 @@
 
 It reads the same environment as the bot (``REDIS_URL``, ``KUBECONFIG``, ``CHATOPS_CLUSTER``) and
 listens on the queue of its cluster only, so one worker (or several) can run inside each cluster.
+With ``CHATOPS_SCHEDULE`` set it also runs the backup scheduler loop (see :mod:`workers.scheduler`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from redis import Redis
@@ -16,8 +18,9 @@ from rq.serializers import JSONSerializer
 
 from bot.core.jobs import queue_name
 from bot.core.logs import configure_json_logging
-from workers import cluster, etcd
+from workers import cluster, etcd, observing, scheduler
 from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
+from workers.schedule import ScheduleError
 from workers.watchdog import WatchedWorker, WatchSettings
 
 
@@ -28,6 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
     parser.add_argument("--with-scheduler", action="store_true", help="also run RQ's scheduler")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve Prometheus metrics of this worker's jobs at /metrics on this port (default: none)",
+    )
     defaults = WatchSettings()
     parser.add_argument(
         "--liveness-seconds",
@@ -44,20 +52,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None) -> int:
-    """Run a worker until stopped (SIGTERM: finish the current job, then exit)."""
+def main(
+    argv: list[str] | None = None,
+    *,
+    connect: Callable[[str], Redis],
+    environ: dict[str, str] | None = None,
+) -> int:
+    """Run a worker until stopped (SIGTERM: finish the current job, then exit).
+
+    ``connect`` turns ``REDIS_URL`` into a client (plain Redis or Sentinel); the composition root
+    that starts the worker (``bot.cli``) hands it over, as workers may not import the bot.
+    """
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     redis_url = env.get("REDIS_URL", "").strip()
     if not redis_url:
         print("chatops worker needs REDIS_URL (for example redis://127.0.0.1:6379/0).", file=sys.stderr)
         return 2
+    try:
+        schedule = scheduler.schedule_from_environment(env)
+    except ScheduleError as error:
+        print(f"chatops worker: {error}", file=sys.stderr)
+        return 2
     kubeconfig = env.get("KUBECONFIG", "").strip()
     cluster.configure(kubeconfig=Path(kubeconfig) if kubeconfig else None)
     etcd.configure(etcd.EtcdSettings.from_env(env))
     cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
     configure_json_logging()
-    connection = Redis.from_url(redis_url)
+    try:
+        connection = connect(redis_url)
+    except ValueError as error:
+        print(f"chatops worker: REDIS_URL {error}", file=sys.stderr)
+        return 2
     worker = WatchedWorker(
         [queue_name(cluster_name)],
         connection=connection,
@@ -65,5 +91,13 @@ def main(argv: list[str] | None = None, *, environ: dict[str, str] | None = None
         serializer=JSONSerializer,
         watch=WatchSettings(liveness_seconds=args.liveness_seconds, reap_interval_seconds=args.reap_interval),
     )
+    if args.metrics_port is not None:
+        directory = env.get(observing.MULTIPROC_DIR_VARIABLE, "")
+        queues = [queue_name(cluster_name)]
+        observing.serve_metrics(
+            port=args.metrics_port, connection=connection, queues=queues, directory=directory
+        )
+    if schedule and not args.burst:
+        scheduler.Scheduler(connection, schedule, cluster=cluster_name, name=worker.name).start()
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
     return 0

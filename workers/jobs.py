@@ -16,7 +16,8 @@ from typing import Any
 from bot.core.commands import NodeUpgradeStrategy
 from bot.core.messages import jobs as messages
 from workers import cluster, deployments, maintenance
-from workers.backups import backup_config, etcd_restore, etcd_snapshot, etcd_status
+from workers.backup_views import backup_list, backup_restore, backup_show
+from workers.backups import backup_config, backup_secrets, etcd_restore, etcd_snapshot, etcd_status
 from workers.deployments import Target
 from workers.errors import NotFound
 from workers.kube import list_all
@@ -40,7 +41,7 @@ def _locked(reporter: Reporter, target: str, *, dry_run: bool) -> Iterator[Guard
     if dry_run:
         yield Unguarded()
         return
-    with TargetLock(reporter.connection, target) as lock:
+    with TargetLock(reporter.connection, target, cluster=reporter.request.cluster) as lock:
         yield lock
 
 
@@ -297,6 +298,10 @@ def nodes(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
 __all__ = [
     "NotFound",
     "backup_config",
+    "backup_list",
+    "backup_restore",
+    "backup_secrets",
+    "backup_show",
     "cordon",
     "drain",
     "etcd_restore",

@@ -5,7 +5,8 @@ filters, rollout status, revision choice) are pure functions on the API's own JS
 validation stands between a worker and an unusual answer. Safe reads are retried with a short
 backoff on throttling, server errors and dropped connections; writes are not (callers decide).
 The official client raises ``ApiException`` with the server's Status body; we keep its message, and
-name a missing target with the sentence the caller gives.
+name a missing target with the sentence the caller gives. Every failed call but a 404 (an answer:
+the object is not there) is reported to :func:`workers.observing.current` for the error metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib3.exceptions import HTTPError
 
 from bot.core.messages import jobs as messages
 from bot.core.messages import operations as wording
+from workers import observing
 from workers.errors import Conflict, JobError, NotFound
 
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -84,7 +86,15 @@ def is_transient(error: Exception) -> bool:
 
 def call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """One API call returning the response body as JSON (raises the client's errors untranslated)."""
-    response = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+    try:
+        response = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+    except ApiException as error:
+        if error.status != 404:
+            observing.current().api_error(status=str(error.status or "unknown"))
+        raise
+    except HTTPError:
+        observing.current().api_error(status="connection")
+        raise
     data = response.data
     return json.loads(data) if data else {}
 

@@ -21,6 +21,9 @@ from redis.exceptions import LockError
 from bot.core.messages import operations as wording
 from workers.errors import JobError
 
+UPGRADE_LOCK = "cluster/upgrade"
+"""The target an upgrade (control plane or nodes) locks: one upgrade at a time per cluster."""
+
 LOCK_TTL_SECONDS = 60.0
 """How long a lock outlives its last heartbeat (a crashed worker's lock is free after this)."""
 
@@ -32,25 +35,31 @@ class Guard(Protocol):
         """Raise :class:`~workers.errors.JobError` if the job may no longer change its target."""
 
 
-def lock_key(target: str) -> str:
-    """Redis key of a target's lock (``node/node-1``, ``deployment/default/web``)."""
-    return f"chatops:lock:{target}"
+def lock_key(target: str, *, cluster: str) -> str:
+    """Redis key of a target's lock (``node/node-1``, ``deployment/default/web``) in ``cluster``.
+
+    Clusters share one Redis and have nodes and deployments of the same names: a lock is per cluster.
+    """
+    return f"chatops:lock:{cluster}:{target}"
 
 
 class TargetLock:
     """A held lock on one target, used as a context manager around a job's mutating part."""
 
-    def __init__(self, connection: Redis, target: str, *, ttl: float = LOCK_TTL_SECONDS) -> None:
+    def __init__(
+        self, connection: Redis, target: str, *, cluster: str, ttl: float = LOCK_TTL_SECONDS
+    ) -> None:
         self.target = target
+        self.cluster = cluster
         self.fence = 0
         self._connection = connection
         self._ttl = ttl
-        self._lock = connection.lock(lock_key(target), timeout=ttl, thread_local=False)
+        self._lock = connection.lock(lock_key(target, cluster=cluster), timeout=ttl, thread_local=False)
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
 
     def __enter__(self) -> TargetLock:
-        self.fence = int(self._connection.incr(f"chatops:fence:{self.target}"))
+        self.fence = int(self._connection.incr(f"chatops:fence:{self.cluster}:{self.target}"))
         token = f"{self.fence}:{uuid.uuid4().hex}"
         if not self._lock.acquire(blocking=False, token=token):
             raise JobError(wording.target_busy(self.target))

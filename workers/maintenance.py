@@ -31,7 +31,8 @@ ANNOTATION = "chatops.io/maintenance"
 MAX_IN_MAINTENANCE = 1
 """Nodes allowed in maintenance at the same time, cluster-wide."""
 
-SLOTS_LOCK = "chatops:lock:maintenance-slots"
+SLOTS_LOCK = "chatops:lock:{cluster}:maintenance-slots"
+"""Taking a maintenance slot is serialised per cluster (the limit is a cluster's)."""
 
 DRAINED_BY = "drain"
 """The ``by`` field of the records a plain drain writes (so a re-run knows the record as its own)."""
@@ -79,7 +80,9 @@ def _claim(
     With ``keep``, a node that already carries a record counts already: nothing is written and that
     record is returned. Returns None when ``record`` was written.
     """
-    with reporter.connection.lock(SLOTS_LOCK, timeout=30, blocking_timeout=15):
+    with reporter.connection.lock(
+        SLOTS_LOCK.format(cluster=reporter.request.cluster), timeout=30, blocking_timeout=15
+    ):
         if keep and (existing := record_of(read_node(node))) is not None:
             return existing
         others = nodes_in_maintenance(besides=node)

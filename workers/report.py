@@ -15,6 +15,7 @@ from redis import Redis
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.jobs import cancel_flag_key
 from bot.core.messages import jobs as messages
+from bot.core.undo import REQUEST_TEXT_DETAIL
 from workers.errors import StalePlan
 from workers.plans import stale_keys
 
@@ -30,11 +31,11 @@ class Reporter:
         connection: Redis,
         request: RequestContext,
         *,
-        approved_versions: Mapping[str, str] | None = None,
+        approved_witnesses: Mapping[str, str] | None = None,
     ) -> None:
         self._connection = connection
         self.request = request
-        self.approved_versions = approved_versions
+        self.approved_witnesses = approved_witnesses
         """The resourceVersions of the plan that was approved, when the job runs on an approval."""
 
     @property
@@ -43,7 +44,13 @@ class Reporter:
         return self._connection
 
     def emit(self, kind: EventKind, text: str, **details: Any) -> None:
-        """Publish one event for this job."""
+        """Publish one event for this job; a final one also carries the command as it was typed.
+
+        With the command and the job's result side by side, the bot can offer the undo of what
+        finished (:mod:`bot.core.undo`) from the event alone, even after a restart.
+        """
+        if kind.is_final and self.request.text:
+            details = {REQUEST_TEXT_DETAIL: self.request.text, **details}
         event = JobEvent(
             job_id=self.request.job_id,
             kind=kind,
@@ -70,17 +77,17 @@ class Reporter:
         """Before acting on an approval: stop if the targets changed since the approved plan.
 
         Jobs call this with the plan they just computed, right before their first change. Without
-        an approval (``approved_versions`` is None) there is nothing to compare and it returns; after
+        an approval (``approved_witnesses`` is None) there is nothing to compare and it returns; after
         one successful check it is consumed, since the job's own writes move versions afterwards.
         """
-        if self.approved_versions is None:
+        if self.approved_witnesses is None:
             return
-        current = {str(k): str(v) for k, v in (plan.get("resource_versions") or {}).items()}
-        stale = stale_keys(self.approved_versions, current)
+        current = {str(k): str(v) for k, v in (plan.get("witnesses") or {}).items()}
+        stale = stale_keys(self.approved_witnesses, current)
         if stale:
             raise StalePlan(messages.plan_changed_since_approval(stale))
         # Checked once, before the first change: the job's own writes move versions afterwards.
-        self.approved_versions = None
+        self.approved_witnesses = None
 
     def warning(self, text: str, **details: Any) -> None:
         """Say something the requester must know, such as what a step will lose."""

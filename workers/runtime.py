@@ -4,7 +4,8 @@ Job functions are plain module-level functions decorated with :func:`job`. The d
 :class:`~workers.report.Reporter`, announces the start, and turns the outcome into a final event:
 succeeded, failed (a :class:`~workers.errors.JobError`, whose message people read as is), cancelled,
 or crashed (anything else: the message stays generic and the traceback goes to the log). The
-exception is re-raised so RQ records the job as failed.
+exception is re-raised so RQ records the job as failed. Each job's end and duration are reported
+to :func:`workers.observing.current` (counted when the worker serves metrics).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from rq.serializers import JSONSerializer
 
 from bot.core.jobevents import EventKind, RequestContext
 from bot.core.messages import jobs as messages
+from workers import observing
 from workers.errors import Cancelled, JobError, StalePlan
+from workers.observing import JobOutcome
 from workers.report import Reporter
 
 log = logging.getLogger("chatops.workers")
@@ -41,11 +44,11 @@ def reporter_for(request: Mapping[str, Any], *, approval: Mapping[str, Any] | No
     context = RequestContext.from_json(request)
     if approval is None:
         return Reporter(job.connection, context)
-    versions = approved_versions(job.connection, plan_job=str(approval.get("plan_job", "")))
-    return Reporter(job.connection, context, approved_versions=versions)
+    versions = approved_witnesses(job.connection, plan_job=str(approval.get("plan_job", "")))
+    return Reporter(job.connection, context, approved_witnesses=versions)
 
 
-def approved_versions(connection: Redis, *, plan_job: str) -> dict[str, str]:
+def approved_witnesses(connection: Redis, *, plan_job: str) -> dict[str, str]:
     """The resourceVersions recorded by the plan job an approval was given for.
 
     Raises :class:`StalePlan` when that plan is gone. A plan job that failed recorded nothing to
@@ -61,7 +64,7 @@ def approved_versions(connection: Redis, *, plan_job: str) -> dict[str, str]:
         if status == JobStatus.FINISHED:
             result = plan_job_record.return_value() or {}
             plan = result.get("plan") or {} if isinstance(result, dict) else {}
-            return {str(k): str(v) for k, v in (plan.get("resource_versions") or {}).items()}
+            return {str(k): str(v) for k, v in (plan.get("witnesses") or {}).items()}
         if status in {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED} or time.monotonic() > deadline:
             return {}
         time.sleep(0.2)
@@ -132,6 +135,25 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)
             return result
 
-        return run
+        @functools.wraps(fn)
+        def observed(**kwargs: Any) -> dict[str, Any]:
+            started = time.monotonic()
+            outcome = JobOutcome.CRASHED
+            try:
+                result = run(**kwargs)
+            except Cancelled:
+                outcome = JobOutcome.CANCELLED
+                raise
+            except JobError:
+                outcome = JobOutcome.FAILED
+                raise
+            else:
+                outcome = JobOutcome.SUCCEEDED
+                return result
+            finally:
+                elapsed = time.monotonic() - started
+                observing.current().job_finished(operation=fn.__name__, outcome=outcome, seconds=elapsed)
+
+        return observed
 
     return decorate

@@ -1,4 +1,4 @@
-"""What actually replaces Kubernetes binaries during an upgrade: a small protocol, and kubesim's implementation.
+"""What replaces Kubernetes binaries during an upgrade: a protocol, kubesim's upgrader, real-cluster hooks.
 
 Draining, waiting and uncordoning go through the Kubernetes API (:mod:`workers.upgrading`), but putting a
 new kubelet on a node, a new kube-apiserver on a control-plane node, or a brand-new node into the cluster
@@ -9,21 +9,23 @@ happens outside the API, and differs per cluster. The upgrade jobs therefore cal
   component upgrade replaces the image of its static mirror pod (and, for kube-apiserver, the version
   ``/version`` reports, through kubesim's ``POST /kubesim/version``); provisioning creates a Node object
   and retiring deletes it (kubesim's DaemonSet controller then removes its daemon pods).
-- A real-cluster upgrader is a follow-up. Sketch: ``upgrade_kubelet`` runs a privileged Job pinned to
-  the node (``nodeName``, tolerating the cordon) that runs ``kubeadm upgrade node``, installs the
-  kubelet package and restarts the kubelet through ``nsenter``, or runs a configured hook command
-  ``HOOK NODE VERSION`` (Ansible, a cloud node-pool API) and lets the job wait for the node to report
-  the version; ``upgrade_component`` runs ``kubeadm upgrade apply VERSION`` once, on the first
-  control-plane node; ``provision``/``retire`` call the node-pool API of the cloud provider.
+- :class:`HookUpgrader` (here) is for real clusters: per action it runs the operator's command, if one
+  is configured and the hook is ``command`` (:mod:`workers.hook_commands`), then waits until the cluster
+  shows the result (:mod:`workers.hook_waits`): a kubelet Ready at the version, a component's mirror pod
+  at it, a new node registered Ready at it, a retired node gone. With the ``wait`` hook nothing is run:
+  an external system (Ansible, a cloud node-pool upgrade, an operator at a console) does the work.
 
-The worker's entry point may :func:`configure` one; otherwise :func:`configured` uses kubesim's when
-the API server is kubesim (it answers ``GET /kubesim/version``), and refuses otherwise.
+The worker's entry point (or a test) may :func:`configure` one; otherwise :func:`configured` reads
+:class:`~workers.hook_settings.HookSettings` from the environment at each job: ``CHATOPS_UPGRADE_HOOK``
+chooses, and unset means kubesim's upgrader when the API server is kubesim (it answers
+``GET /kubesim/version``), else the command hook when any command is set, else the wait hook.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import threading
 from typing import Any, Protocol
 
@@ -33,6 +35,16 @@ from urllib3.exceptions import HTTPError
 from bot.core.messages import upgrades as wording
 from workers import cluster
 from workers.errors import JobError
+from workers.hook_commands import run_hook
+from workers.hook_settings import HookAction, HookKind, HookSettings
+from workers.hook_waits import (
+    node_names,
+    wait_for_component,
+    wait_for_kubelet,
+    wait_for_new_node,
+    wait_for_new_node_matching,
+    wait_for_node_gone,
+)
 from workers.kube import REQUEST_TIMEOUT, read, write
 from workers.nodes import read_node
 from workers.versions import Version
@@ -49,8 +61,11 @@ class NodeUpgrader(Protocol):
         Returns once the change is started; the job itself waits for the node to report it.
         """
 
-    def provision(self, name: str, *, like: str, version: Version) -> None:
-        """Add a new node ``name`` shaped like node ``like`` (labels, capacity), running ``version``."""
+    def provision(self, name: str, *, like: str, version: Version) -> str | None:
+        """Add a new node ``name`` shaped like node ``like`` (labels, capacity), running ``version``.
+
+        Returns the name the node registered under when its provider chose another one (else ``None``).
+        """
 
     def retire(self, node: str) -> None:
         """Take a drained node out of the cluster for good."""
@@ -104,7 +119,7 @@ class KubesimUpgrader:
         }
         write(cluster.core().patch_node_status, node, body, missing=wording.node_missing(node))
 
-    def provision(self, name: str, *, like: str, version: Version) -> None:
+    def provision(self, name: str, *, like: str, version: Version) -> str | None:
         """Create a Node like ``like`` (its labels, taints minus the cordon, capacity) at ``version``."""
         model = read_node(like)
         labels = dict((model.get("metadata") or {}).get("labels") or {})
@@ -131,6 +146,7 @@ class KubesimUpgrader:
             }
         }
         write(cluster.core().patch_node_status, name, body, missing=wording.node_missing(name))
+        return None
 
     def retire(self, node: str) -> None:
         """Delete the Node object (the machine behind it is gone too, in the simulation)."""
@@ -195,23 +211,90 @@ def is_kubesim() -> bool:
 
 
 def configured() -> Upgrader:
-    """The upgrader to use: the configured one, else kubesim's on kubesim; a real cluster without one is refused."""
+    """The upgrader to use: the configured one, else the one the environment's hook settings choose."""
     with _configured.lock:
         chosen = _configured.upgrader
     if chosen is not None:
         return chosen
-    if is_kubesim():
+    return from_settings(HookSettings.from_env(os.environ))
+
+
+def from_settings(settings: HookSettings) -> Upgrader:
+    """The upgrader ``settings`` choose; unset hook: kubesim's on kubesim, else command if any is set, else wait."""
+    kind = settings.hook
+    if kind is None:
+        kind = HookKind.KUBESIM if is_kubesim() else HookKind.COMMAND if settings.commands else HookKind.WAIT
+    if kind == HookKind.KUBESIM:
+        if not is_kubesim():
+            raise JobError(wording.hook_unused_on(str(kind)))
         return KubesimUpgrader()
-    raise JobError(wording.no_upgrader())
+    return HookUpgrader(settings, run_commands=kind == HookKind.COMMAND)
+
+
+class HookUpgrader:
+    """A real cluster's upgrader: the operator's command for each action (if any), then a bounded wait.
+
+    With ``run_commands`` false (the ``wait`` hook) no command runs: something outside the worker is
+    expected to make the change, and the job only waits for the cluster to show it.
+    """
+
+    def __init__(self, settings: HookSettings, *, run_commands: bool) -> None:
+        self.settings = settings
+        self.run_commands = run_commands
+
+    def _run(self, action: HookAction, *, where: str, values: dict[str, str]) -> None:
+        template = self.settings.command(action)
+        if self.run_commands and template is not None:
+            run_hook(
+                template,
+                values={"action": str(action), **values},
+                where=where,
+                timeout=self.settings.command_timeout,
+            )
+
+    def upgrade_kubelet(self, node: str, *, version: Version) -> None:
+        """Run the node command with ``{node}`` and ``{version}``; wait until the node is Ready at it."""
+        self._run(HookAction.UPGRADE_NODE, where=node, values={"node": node, "version": released(version)})
+        wait_for_kubelet(node, version=version, seconds=self.settings.wait_timeout)
+
+    def provision(self, name: str, *, like: str, version: Version) -> str | None:
+        """Run the provision command (``{node}`` is the new name, ``{template}`` the node it copies); wait for it.
+
+        With a provision selector, the new node is any node matching it that was not there before
+        (its name is returned); otherwise it is the node called ``name``.
+        """
+        selector = self.settings.provision_selector
+        before = node_names(selector=selector) if selector else set()
+        values = {"node": name, "template": like, "version": released(version)}
+        self._run(HookAction.PROVISION_NODE, where=name, values=values)
+        if selector:
+            return wait_for_new_node_matching(
+                selector, before=before, version=version, seconds=self.settings.wait_timeout
+            )
+        wait_for_new_node(name, version=version, seconds=self.settings.wait_timeout)
+        return None
+
+    def retire(self, node: str) -> None:
+        """Run the retire command with ``{node}``; wait until the Node object is gone."""
+        self._run(HookAction.RETIRE_NODE, where=node, values={"node": node})
+        wait_for_node_gone(node, seconds=self.settings.wait_timeout)
+
+    def upgrade_component(self, component: str, *, pod: str, node: str, version: Version) -> None:
+        """Run the control-plane command (``{component}``, ``{pod}``, ``{node}``, ``{version}``); wait for it."""
+        values = {"component": component, "pod": pod, "node": node, "version": released(version)}
+        self._run(HookAction.UPGRADE_CONTROL_PLANE, where=f"{component}@{node}", values=values)
+        wait_for_component(component, pod=pod, node=node, version=version, seconds=self.settings.wait_timeout)
 
 
 __all__ = [
     "ControlPlaneUpgrader",
+    "HookUpgrader",
     "KubesimUpgrader",
     "NodeUpgrader",
     "Upgrader",
     "configure",
     "configured",
+    "from_settings",
     "is_kubesim",
     "released",
 ]

@@ -3,7 +3,8 @@
 Control plane (../shared/reference/kubernetes.md §5.3): refuse a skipped minor, a downgrade, and a target
 some kubelet or kube-proxy would be too old for; then kube-apiserver (every instance) → kube-controller-
 manager → kube-scheduler, each through the :class:`~workers.upgraders.ControlPlaneUpgrader` and confirmed
-by reading its mirror pod (and ``/version``). etcd is left alone (upgraded separately). A re-run resumes:
+by reading its mirror pod (and ``/version``); then kube-proxy's DaemonSet follows to the new version
+(:mod:`workers.kube_proxy`). etcd is left alone (upgraded separately). A re-run resumes:
 a component already at the target is skipped, and the current version is the *oldest* component's.
 
 Nodes: never newer than kube-apiserver; nodes already at the target are skipped. Before anything
@@ -46,16 +47,14 @@ from workers import cluster, maintenance
 from workers.drain import drain, plan_drain
 from workers.errors import Cancelled, JobError, NotFound
 from workers.kube import call_json, list_all, read
-from workers.locks import Guard, TargetLock
+from workers.kube_proxy import follow_control_plane, lags_behind
+from workers.locks import UPGRADE_LOCK, Guard, TargetLock
 from workers.nodes import is_unschedulable, read_node, set_annotation, set_unschedulable
 from workers.pods import DrainFlags, pod_key
 from workers.report import Reporter
 from workers.upgraders import Upgrader, configured
 from workers.upgrades import CONTROL_PLANE_LABEL, moves_on_drain, read_inventory, resolve_target
 from workers.versions import Version, image_tag, parse_version, too_old_for
-
-UPGRADE_LOCK = "cluster/upgrade"
-"""One upgrade job (control plane or nodes) at a time, cluster-wide."""
 
 CHECKPOINT = "chatops.io/upgrade"
 """The node annotation holding a node's upgrade checkpoint (JSON)."""
@@ -154,7 +153,7 @@ def upgrade_control_plane(version: str, *, dry_run: bool, reporter: Reporter) ->
     if not pods:
         raise JobError(wording.no_static_control_plane())
     current = min(p.version for p in pods)
-    target = resolve_target(current, version)
+    target = _finishing(current, version) or resolve_target(current, version)
     too_old = too_old_for(target, read_inventory().components)
     if too_old:
         nodes = sorted({c.where for c in too_old})
@@ -172,7 +171,7 @@ def upgrade_control_plane(version: str, *, dry_run: bool, reporter: Reporter) ->
         return {**result, "dry_run": True}
     upgrader = configured()
     done: list[str] = []
-    with TargetLock(reporter.connection, UPGRADE_LOCK) as lock:
+    with TargetLock(reporter.connection, UPGRADE_LOCK, cluster=reporter.request.cluster) as lock:
         for pod in pods:
             label = f"{pod.component}@{pod.node}"
             if reporter.cancel_requested():
@@ -192,9 +191,23 @@ def upgrade_control_plane(version: str, *, dry_run: bool, reporter: Reporter) ->
             if pod.component == "kube-apiserver":
                 reporter.progress(wording.apiserver_reports(str(_wait_apiserver(target))))
             done.append(label)
+        lock.check()
+        kube_proxy = follow_control_plane(target, reporter=reporter)
     reporter.progress(wording.etcd_separate())
     reporter.progress(wording.control_plane_done(str(target)))
-    return {**result, "upgraded": done, "version": str(_apiserver_version())}
+    return {**result, "upgraded": done, "kube_proxy": kube_proxy, "version": str(_apiserver_version())}
+
+
+def _finishing(current: Version, version: str) -> Version | None:
+    """``current`` when the control plane is at ``version`` already but kube-proxy is not.
+
+    That is a run stopped after its last component and before kube-proxy: the same command again
+    finishes it (every component is skipped) rather than being refused as "already there".
+    """
+    target = parse_version(version)
+    if target is None or target != current or not lags_behind(target):
+        return None
+    return target
 
 
 def _wait_component(pod: ComponentPod, target: Version) -> Version:
@@ -521,7 +534,9 @@ class _NodeRun:
     def upgrade_in_place(self, item: NodeWork) -> None:
         """One node of one-at-a-time, from its first step still due."""
         due = self.due(item, IN_PLACE_STEPS)
-        with TargetLock(self.reporter.connection, f"node/{item.name}") as lock:
+        with TargetLock(
+            self.reporter.connection, f"node/{item.name}", cluster=self.reporter.request.cluster
+        ) as lock:
             self.take_slot(item.name, limit=maintenance.MAX_IN_MAINTENANCE)
             if "drain" in due:
                 lock.check()
@@ -546,7 +561,11 @@ class _NodeRun:
         items = {w.name: w for w in self.work}
         with contextlib.ExitStack() as stack:
             locks = {
-                name: stack.enter_context(TargetLock(self.reporter.connection, f"node/{name}"))
+                name: stack.enter_context(
+                    TargetLock(
+                        self.reporter.connection, f"node/{name}", cluster=self.reporter.request.cluster
+                    )
+                )
                 for name in names
             }
             due = {name: self.due(items[name], ALL_AT_ONCE_STEPS) for name in names}
@@ -585,14 +604,24 @@ class _NodeRun:
         new = (item.resume.replacement if item.resume else None) or replacement_name(item.name, self.target)
         due = self.due(item, SURGE_STEPS)
         with (
-            TargetLock(self.reporter.connection, f"node/{item.name}") as lock,
-            TargetLock(self.reporter.connection, f"node/{new}") as new_lock,
+            TargetLock(
+                self.reporter.connection, f"node/{item.name}", cluster=self.reporter.request.cluster
+            ) as lock,
+            TargetLock(
+                self.reporter.connection, f"node/{new}", cluster=self.reporter.request.cluster
+            ) as new_lock,
         ):
             if "provision" in due:
                 item = self.at(item, "provision", replacement=new)
                 new_lock.check()
                 if not _exists(new):
-                    self.upgrader.provision(new, like=item.name, version=self.target)
+                    registered = self.upgrader.provision(new, like=item.name, version=self.target)
+                    if registered and registered != new and item.resume is not None:
+                        new = registered
+                        item = dataclasses.replace(
+                            item, resume=dataclasses.replace(item.resume, replacement=new)
+                        )
+                        _save(item.name, item.resume)
                 self.wait_ready(new)
             if "drain" in due:
                 self.take_slot(item.name, limit=maintenance.MAX_IN_MAINTENANCE)
@@ -683,7 +712,10 @@ def upgrade_nodes(
         NodeUpgradeStrategy.ALL_AT_ONCE: run.all_at_once,
         NodeUpgradeStrategy.SURGE: run.surge,
     }
-    with TargetLock(reporter.connection, UPGRADE_LOCK), _reporting_states(run):
+    with (
+        TargetLock(reporter.connection, UPGRADE_LOCK, cluster=reporter.request.cluster),
+        _reporting_states(run),
+    ):
         strategies[options.strategy]()
     reporter.progress(wording.nodes_done(str(target), [w.name for w in work]))
     return {**summary, "upgraded": run.results}

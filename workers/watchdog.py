@@ -47,7 +47,7 @@ from rq.serializers import JSONSerializer
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.messages import jobs as messages
 from bot.core.messages import operations as wording
-from workers.locks import LOCK_TTL_SECONDS, lock_key
+from workers.locks import LOCK_TTL_SECONDS, UPGRADE_LOCK, lock_key
 from workers.report import Reporter
 
 log = logging.getLogger("chatops.watchdog")
@@ -148,13 +148,36 @@ def target_of(job: Job) -> str | None:
     return None
 
 
-def release_dead_lock(connection: Redis, target: str, *, last_alive: float, now: float) -> bool:
+CLUSTER_WIDE_JOBS = frozenset({"workers.jobs.upgrade_nodes", "workers.jobs.upgrade_control_plane"})
+"""Jobs that lock the cluster's upgrade and, one after another, the nodes they work on."""
+
+
+def targets_of(connection: Redis, job: Job) -> list[str]:
+    """Every lock target a dead job may have held: its one target, or an upgrade's and its nodes'.
+
+    Which node an upgrade was on when it died is not in its arguments, so every node lock of the
+    cluster is a candidate: :func:`release_dead_lock` frees only those nobody refreshed since.
+    """
+    single = target_of(job)
+    if single is not None:
+        return [single]
+    if job.func_name not in CLUSTER_WIDE_JOBS:
+        return []
+    prefix = lock_key("", cluster=_request_of(job).cluster)
+    nodes = sorted(
+        (key.decode() if isinstance(key, bytes) else str(key)).removeprefix(prefix)
+        for key in connection.scan_iter(match=prefix + "node/*", count=500)
+    )
+    return [UPGRADE_LOCK, *nodes]
+
+
+def release_dead_lock(connection: Redis, target: str, *, cluster: str, last_alive: float, now: float) -> bool:
     """Free ``target``'s lock if nobody refreshed it since the dead job was last alive.
 
     A lock's expiry is its last refresh plus :data:`~workers.locks.LOCK_TTL_SECONDS`. One expiring later than
     ``last_alive`` allows was refreshed by a living holder, and stays.
     """
-    key = lock_key(target)
+    key = lock_key(target, cluster=cluster)
     token = connection.get(key)
     remaining_ms = int(connection.pttl(key))
     if token is None or remaining_ms < 0:
@@ -195,11 +218,20 @@ def settle(
     moment = time.time() if now is None else now
     events = job_events(connection, job.id, since=job.started_at)
     steps, evicted = done_so_far(events)
-    target = target_of(job)
+    cluster = _request_of(job).cluster
+    targets = targets_of(connection, job)
+    held = [t for t in targets if connection.exists(lock_key(t, cluster=cluster))]
     released = False
-    if target is not None and any(e.kind != EventKind.STARTED for e in events):
-        released = release_dead_lock(connection, target, last_alive=last_alive, now=moment)
-    reason = wording.worker_died(cause, steps=steps, evicted=evicted, lock_free=released or target is None)
+    if held and any(e.kind != EventKind.STARTED for e in events):
+        freed = [
+            release_dead_lock(connection, t, cluster=cluster, last_alive=last_alive, now=moment) for t in held
+        ]
+        released = any(freed)
+        held = [t for t, done in zip(held, freed, strict=True) if not done]
+    # The job's own lock is the first target; an upgrade's other candidates may be other jobs' locks.
+    reason = wording.worker_died(
+        cause, steps=steps, evicted=evicted, lock_free=not targets or targets[0] not in held
+    )
     if record_failure:
         _record_failure(connection, job, execution=execution, reason=reason)
     if not any(event.kind.is_final for event in events):

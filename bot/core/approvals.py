@@ -118,7 +118,7 @@ class ApprovalRequest:
     count: int
     created_at: float
     expires_at: float
-    resource_versions: tuple[tuple[str, str], ...] = ()
+    witnesses: tuple[tuple[str, str], ...] = ()
     """The plan's targets and their ``resourceVersion`` when it was shown, sorted by target."""
     state: ApprovalState = ApprovalState.PENDING
     votes: tuple[Vote, ...] = ()
@@ -144,7 +144,7 @@ class ApprovalRequest:
         """The JSON-safe form stored in Redis and put in timeline details."""
         data = dataclasses.asdict(self)
         data["state"] = self.state.value
-        data["resource_versions"] = dict(self.resource_versions)
+        data["witnesses"] = dict(self.witnesses)
         return data
 
     @classmethod
@@ -154,7 +154,7 @@ class ApprovalRequest:
         fields["approvers"] = tuple(fields["approvers"])
         fields["state"] = ApprovalState(fields["state"])
         fields["votes"] = tuple(Vote(user=vote["user"], at=vote["at"]) for vote in fields.get("votes", ()))
-        fields["resource_versions"] = _sorted_versions(fields.get("resource_versions") or {})
+        fields["witnesses"] = _sorted_versions(fields.get("witnesses") or {})
         return cls(**fields)
 
 
@@ -195,9 +195,9 @@ def new_request(
     description: str,
     requirement: ApprovalRequirement,
     now: float,
-    resource_versions: Mapping[str, str] | None = None,
+    witnesses: Mapping[str, str] | None = None,
 ) -> ApprovalRequest:
-    """Open a pending request under ``requirement``, for the plan whose targets are ``resource_versions``."""
+    """Open a pending request under ``requirement``, for the plan whose targets are ``witnesses``."""
     if requirement.count < 1:
         raise ValueError("an approval requirement needs a count of at least 1")
     return ApprovalRequest(
@@ -212,7 +212,7 @@ def new_request(
         count=requirement.count,
         created_at=now,
         expires_at=now + requirement.ttl_seconds,
-        resource_versions=_sorted_versions(resource_versions or {}),
+        witnesses=_sorted_versions(witnesses or {}),
     )
 
 
@@ -335,7 +335,7 @@ def verify_plan(request: ApprovalRequest, *, observed: Mapping[str, str], now: f
 
 def stale_targets(request: ApprovalRequest, *, observed: Mapping[str, str]) -> tuple[str, ...]:
     """The plan's targets whose ``resourceVersion`` differs from ``observed`` (or that are gone)."""
-    return tuple(target for target, version in request.resource_versions if observed.get(target) != version)
+    return tuple(target for target, version in request.witnesses if observed.get(target) != version)
 
 
 def _closed(request: ApprovalRequest, *, now: float) -> Answer | None:

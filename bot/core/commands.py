@@ -289,6 +289,51 @@ class BackupConfig(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BackupSecrets(BackupConfig):
+    """``backup config [NAMESPACE|--all] --include-secrets`` (or ``backup secrets``): Secrets included.
+
+    Its own command name, so the policy decides it apart from ``backup config``: a rule must name it.
+    """
+
+    name: ClassVar[str] = "backup secrets"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupList(Command):
+    """``backup list``: the stored configuration backups and etcd snapshots, newest first."""
+
+    name: ClassVar[str] = "backup list"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupShow(Command):
+    """``backup show NAME``: one backup's manifest, with its checksums verified."""
+
+    name: ClassVar[str] = "backup show"
+    backup: str
+
+    @property
+    def target(self) -> str:
+        return self.backup
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupRestore(Command):
+    """``backup restore NAME [--namespace NS]``: preview a restore (read-only): what would change.
+
+    ``namespace=None``: every object in the backup.
+    """
+
+    name: ClassVar[str] = "backup restore"
+    backup: str
+    namespace: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.backup
+
+
+@dataclass(frozen=True, kw_only=True)
 class EtcdSnapshot(Command):
     """``etcd snapshot``: take an etcd snapshot."""
 
@@ -404,6 +449,10 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     UpgradeControlPlane,
     UpgradeNodes,
     BackupConfig,
+    BackupSecrets,
+    BackupList,
+    BackupShow,
+    BackupRestore,
     EtcdSnapshot,
     EtcdStatus,
     EtcdRestore,

@@ -5,6 +5,8 @@ It is the same for every chat surface. An adapter (the console, Slack) turns wha
 the request. The engine parses, checks the policy, opens approval requests for risky commands,
 records everything on the timeline, and hands allowed work to the ports it is given (RQ and Redis
 in production, the same on fakeredis in the console). It never talks to Slack, Redis or Kubernetes.
+What it decides (each command's outcome, each approval's decision) goes to an
+:class:`~bot.core.ports.Observer` for metrics and to the ``chatops.engine`` log with its ids.
 
 A command that needs approval goes through three steps: its plan runs at once as a dry-run job
 (shown in the thread), the real job is parked, and the approval request is posted. The answer that
@@ -15,6 +17,7 @@ cancelled); the job then checks that the cluster still matches the approved plan
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,9 +37,12 @@ from bot.core.jobs import JobSpec, job_id_for, job_spec, plan_job_id
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import conversation as messages
 from bot.core.messages import jobs as job_messages
+from bot.core.messages import pages as page_messages
 from bot.core.messages import timeline as timeline_messages
-from bot.core.policy import Decision, Policy, allowed_commands, decide
-from bot.core.ports import ApprovalPort, JobPort, TimelinePort
+from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
+from bot.core.policy import Decision, Policy, allowed_commands, channel_cluster, decide
+from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
+from bot.core.reference import HelpSheet, help_sheet
 from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
@@ -49,6 +55,8 @@ from bot.core.timeline import (
     render_page,
 )
 from bot.core.vocabulary import COMMAND_NAMES
+
+log = logging.getLogger("chatops.engine")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +97,9 @@ class Reply:
     approval: ApprovalRequest | None = None
     """Set on the message that asks for (or reports the decision of) an approval, for buttons."""
     file: Attachment | None = None
+    view: ReadingPage | HelpSheet | None = None
+    """The same answer as structured data (a page of ``timeline``/``jobs``, the ``help`` sheet), for
+    surfaces that draw it; ``text`` stays the plain form (the console's, and Slack's fallback)."""
 
 
 ANSWERED_BY_THE_ENGINE: frozenset[str] = frozenset(
@@ -115,8 +126,10 @@ class Engine:
         timeline: TimelinePort,
         default_cluster: str,
         implemented: frozenset[str] = IMPLEMENTED,
+        observer: Observer | None = None,
     ) -> None:
         self.policy = policy
+        self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
         self._approvals = approvals
         self._timeline = timeline
@@ -132,10 +145,12 @@ class Engine:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
             )
+            self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
             return [Reply(str(error), thread, ephemeral=True)]
-        cluster = command.cluster or self._default_cluster
+        cluster = self._cluster_for(channel=message.channel, named=command.cluster)
         if isinstance(command, commands.Help):
-            return [Reply(self._help(message, cluster=cluster, topic=command.topic), thread)]
+            self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
+            return [self._help(message, cluster=cluster, topic=command.topic, thread=thread)]
         namespace = command.namespace
         if isinstance(command, commands.DeploymentCommand) and namespace is None:
             namespace = self.policy.default_namespace
@@ -151,7 +166,10 @@ class Engine:
         )
         if not decision.allowed:
             self._record_command(message, command, cluster=cluster, decision=decision)
+            self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
             return [Reply(decision.reason, thread, ephemeral=True)]
+        if command.name in ANSWERED_BY_THE_ENGINE:
+            self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
         if isinstance(command, commands.Approve | commands.Deny):
             return self._answer(message, command)
         if isinstance(command, commands.Timeline):
@@ -159,16 +177,48 @@ class Engine:
         runs_a_job = command.name in self._implemented and command.name not in ANSWERED_BY_THE_ENGINE
         self._record_command(message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job)
         if isinstance(command, commands.Jobs):
-            return [Reply(messages.jobs_list(self._jobs.recent(cluster), cluster=cluster), thread)]
+            cursor = PageCursor(kind=PageKind.JOBS, cluster=command.cluster)
+            return [self._read_jobs(cursor, cluster=cluster, thread=thread)]
         if isinstance(command, commands.Cancel):
             return [self._cancel(message, command.job, thread=thread)]
         if isinstance(command, commands.IncidentOpen | commands.IncidentClose | commands.Note):
             return [self._incident_command(message, command, thread=thread)]
         if command.name not in self._implemented:
+            self._observe_command(message, verb=command.name, outcome="unavailable", cluster=cluster)
             return [Reply(job_messages.not_available_yet(command=command.name), thread)]
         if decision.approval is not None and not command.dry_run:
             return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
         return [self._submit(command, message=message, cluster=cluster, thread=thread)]
+
+    def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
+        """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.
+
+        The policy decides for ``user`` exactly as for the typed command: a refusal is an ephemeral
+        reply. Reading is not recorded on the timeline.
+        """
+        cluster = self._cluster_for(channel=channel, named=cursor.cluster)
+        decision = decide(
+            self.policy,
+            user=user,
+            user_groups=user_groups,
+            command=cursor.kind.value,
+            channel=channel,
+            namespace=None,
+            cluster=cluster,
+        )
+        if not decision.allowed:
+            return Reply(decision.reason, "", ephemeral=True)
+        if cursor.kind is PageKind.JOBS:
+            return self._read_jobs(cursor, cluster=cluster, thread="")
+        return self._read_timeline(cursor, channel=channel, thread="")
+
+    def _cluster_for(self, *, channel: str, named: str | None) -> str:
+        """Where a command goes: its ``--cluster``, else its channel's cluster, else the bot's own."""
+        return named or channel_cluster(self.policy, channel=channel) or self._default_cluster
+
+    def approval(self, approval_id: str) -> ApprovalRequest | None:
+        """The stored approval request ``approval_id`` (to find where it is answered), if it exists."""
+        return self._approvals.get(approval_id)
 
     def expire_due(self) -> list[Reply]:
         """Expire approval requests past their deadline: their jobs never run, their threads are told."""
@@ -177,6 +227,7 @@ class Engine:
             request = answer.request
             self._jobs.discard(request.job_id)
             self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
+            self._observe_decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
 
@@ -220,6 +271,10 @@ class Engine:
     def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
         spec = self._spec(command, self._request_context(message, cluster=cluster, thread=thread))
         submission = self._jobs.submit(spec)
+        outcome = "duplicate" if submission.duplicate else "queued"
+        self._observe_command(
+            message, verb=command.name, outcome=outcome, cluster=cluster, job_id=spec.job_id
+        )
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id)
         text = job_messages.queued(
@@ -263,6 +318,15 @@ class Engine:
             now=self._approvals.now(),
         )
         stored = self._approvals.create(approval)
+        outcome = "duplicate" if stored != approval else "approval_requested"
+        self._observe_command(
+            message,
+            verb=command.name,
+            outcome=outcome,
+            cluster=cluster,
+            job_id=request.job_id,
+            approval_id=stored.approval_id,
+        )
         if stored != approval:
             return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
         real = self._spec(command, request)
@@ -318,6 +382,7 @@ class Engine:
         if not answer.decided:
             return None
         request = answer.request
+        self._observe_decision(request)
         if request.state is not ApprovalState.APPROVED:
             self._jobs.discard(request.job_id)
             return None
@@ -331,6 +396,36 @@ class Engine:
             position=submission.position,
         )
         return Reply(text, request.thread_ts, job_id=request.job_id)
+
+    # Metrics and logs
+
+    def _observe_command(
+        self,
+        message: Message,
+        *,
+        verb: str,
+        outcome: str,
+        cluster: str,
+        job_id: str | None = None,
+        approval_id: str | None = None,
+    ) -> None:
+        """Count a handled command and log what became of it, with the ids to follow it by."""
+        self._observer.command(verb=verb, outcome=outcome, cluster=cluster)
+        ids = {"user": message.user, "cluster": cluster, "job_id": job_id, "approval_id": approval_id}
+        log.info("command %s: %s", verb, outcome, extra=ids)
+
+    def _observe_decision(self, request: ApprovalRequest) -> None:
+        """Count a decided approval request with the time it waited, and log the decision."""
+        decided_at = request.decided_at if request.decided_at is not None else self._approvals.now()
+        seconds = max(0.0, decided_at - request.created_at)
+        self._observer.approval_decided(outcome=request.state.value, seconds=seconds)
+        ids = {
+            "approval_id": request.approval_id,
+            "job_id": request.job_id,
+            "cluster": request.cluster,
+            "user": request.decided_by or request.requester,
+        }
+        log.info("approval %s %s after %.1fs", request.approval_id, request.state.value, seconds, extra=ids)
 
     # Timeline and incidents
 
@@ -408,6 +503,11 @@ class Engine:
                     thread,
                     ephemeral=True,
                 )
+            log.info(
+                "incident %s opened",
+                incident.incident_id,
+                extra={"incident_id": incident.incident_id, "user": message.user},
+            )
             return Reply(
                 timeline_messages.incident_opened(incident_id=incident.incident_id, title=incident.title),
                 thread,
@@ -417,6 +517,11 @@ class Engine:
             if closed is None:
                 return Reply(timeline_messages.no_open_incident(), thread, ephemeral=True)
             lasted = (closed.closed_at or closed.opened_at) - closed.opened_at
+            log.info(
+                "incident %s closed",
+                closed.incident_id,
+                extra={"incident_id": closed.incident_id, "user": message.user},
+            )
             return Reply(
                 timeline_messages.incident_closed(
                     incident_id=closed.incident_id, title=closed.title, lasted=lasted
@@ -441,10 +546,8 @@ class Engine:
                 )
             ]
         if command.export is None:
-            page = self._timeline.page(scope.stream)
-            return [
-                Reply(render_page(page.entries, scope=scope.label, older_before=page.older_before), thread)
-            ]
+            cursor = PageCursor(kind=PageKind.TIMELINE, incident=command.incident)
+            return [self._read_timeline(cursor, channel=message.channel, thread=thread)]
         export = self._timeline.export(scope)
         fmt = command.export.value
         content = export_markdown(export) if fmt == "md" else export_json(export)
@@ -454,7 +557,32 @@ class Engine:
         )
         return [Reply(text, thread, file=Attachment(filename=name, content=content))]
 
-    def _help(self, message: Message, *, cluster: str, topic: str | None) -> str:
+    def _read_timeline(self, cursor: PageCursor, *, channel: str, thread: str) -> Reply:
+        scope = self._timeline.scope(channel=channel, incident_id=cursor.incident)
+        if scope is None:
+            return Reply(
+                timeline_messages.no_such_incident(incident_id=cursor.incident or ""), thread, ephemeral=True
+            )
+        read = self._timeline.page(scope.stream, count=cursor.offset + PAGE_SIZE)
+        page = timeline_page(
+            read.entries, scope=scope.label, cursor=cursor, has_older=read.older_before is not None
+        )
+        if cursor.offset == 0:
+            text = render_page(read.entries, scope=scope.label, older_before=read.older_before)
+        else:
+            text = page_messages.page_fallback(title=page.title, number=page.number, shown=len(page.items))
+        return Reply(text, thread, view=page)
+
+    def _read_jobs(self, cursor: PageCursor, *, cluster: str, thread: str) -> Reply:
+        jobs = self._jobs.recent(cluster, limit=cursor.offset + PAGE_SIZE + 1)
+        page = jobs_page(jobs, cluster=cluster, cursor=cursor)
+        if cursor.offset == 0:
+            text = messages.jobs_list(jobs[:PAGE_SIZE], cluster=cluster)
+        else:
+            text = page_messages.page_fallback(title=page.title, number=page.number, shown=len(page.items))
+        return Reply(text, thread, view=page)
+
+    def _help(self, message: Message, *, cluster: str, topic: str | None, thread: str) -> Reply:
         allowed = allowed_commands(
             self.policy,
             user=message.user,
@@ -462,7 +590,8 @@ class Engine:
             channel=message.channel,
             cluster=cluster,
         )
-        return messages.help_text(allowed=allowed, topic=topic)
+        text = messages.help_text(allowed=allowed, topic=topic, cluster=cluster)
+        return Reply(text, thread, view=help_sheet(allowed=allowed, topic=topic))
 
 
 def message_time(message: Message) -> float | None:

@@ -578,6 +578,7 @@ def _build_upgrade_nodes(arguments: _Arguments) -> c.Command:
 
 
 _ALL_NAMESPACES = _Option("--all", takes_value=False, spellings=("--all-namespaces", "-A"))
+_INCLUDE_SECRETS = _Option("--include-secrets", takes_value=False)
 
 
 def _build_backup_config(arguments: _Arguments) -> c.Command:
@@ -591,7 +592,20 @@ def _build_backup_config(arguments: _Arguments) -> c.Command:
     if raw is not None and everything:
         arguments.fail(messages.conflicting("a namespace", "`--all`"))
     namespace = None if raw is None else arguments.name(NameKind.NAMESPACE, raw)
-    return c.BackupConfig(namespace=namespace, all_namespaces=everything)
+    secrets = arguments.command == "backup secrets" or arguments.switch(_INCLUDE_SECRETS)
+    kind = c.BackupSecrets if secrets else c.BackupConfig
+    return kind(namespace=namespace, all_namespaces=everything)
+
+
+def _build_backup_show(arguments: _Arguments) -> c.Command:
+    arguments.at_most(1)
+    return c.BackupShow(backup=arguments.name(NameKind.SNAPSHOT, arguments.required(0, "BACKUP")))
+
+
+def _build_backup_restore(arguments: _Arguments) -> c.Command:
+    arguments.at_most(1)
+    backup = arguments.name(NameKind.SNAPSHOT, arguments.required(0, "BACKUP"))
+    return c.BackupRestore(backup=backup, namespace=arguments.namespace())
 
 
 def _build_etcd_status(arguments: _Arguments) -> c.Command:
@@ -661,7 +675,11 @@ _SYNTAXES: tuple[_Syntax, ...] = (
     _Syntax("upgrade plan", _build_upgrade_plan),
     _Syntax("upgrade control-plane", _build_upgrade_control_plane),
     _Syntax("upgrade nodes", _build_upgrade_nodes, (_NODE_STRATEGY, _NODES, _FORCE, _DELETE_EMPTYDIR_DATA)),
-    _Syntax("backup config", _build_backup_config, (_NAMESPACE, _ALL_NAMESPACES)),
+    _Syntax("backup config", _build_backup_config, (_NAMESPACE, _ALL_NAMESPACES, _INCLUDE_SECRETS)),
+    _Syntax("backup secrets", _build_backup_config, (_NAMESPACE, _ALL_NAMESPACES)),
+    _Syntax("backup list", _no_arguments(c.BackupList)),
+    _Syntax("backup show", _build_backup_show),
+    _Syntax("backup restore", _build_backup_restore, (_NAMESPACE,)),
     _Syntax("etcd snapshot", _no_arguments(c.EtcdSnapshot)),
     _Syntax("etcd status", _build_etcd_status),
     _Syntax("etcd restore", _build_etcd_restore),

@@ -22,6 +22,10 @@ JOBS_MODULE = "workers.jobs"
 DEFAULT_TIMEOUT_SECONDS = 1800
 """How long a job may run before the worker stops it (drains of big nodes take minutes)."""
 
+LONG_JOB_TIMEOUTS = {"upgrade nodes": 12 * 3600, "upgrade control-plane": 2 * 3600}
+"""Jobs that walk a whole cluster: each node's hook alone may take the default. A worker stopped
+mid-way (deploy, SIGTERM) leaves checkpoints, and the same command resumes where it stopped."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Submission:
@@ -126,4 +130,5 @@ def job_spec(
         cluster=request.cluster,
         description=description,
         kwargs=kwargs,
+        timeout_seconds=LONG_JOB_TIMEOUTS.get(command_name, DEFAULT_TIMEOUT_SECONDS),
     )

@@ -9,6 +9,9 @@ Semantics, in the order :func:`decide` applies them:
 * **Channels.** If the policy has ``channels``, commands are accepted only in those channel ids.
   Direct messages (channel ids starting with ``D``) are then refused too; without ``channels``,
   commands are accepted in every channel and in DMs.
+* **Channel clusters.** ``channel_clusters`` maps a channel id to the cluster its commands go to when
+  they do not say ``--cluster``: ``--cluster`` beats the channel's cluster, which beats the bot's
+  configured cluster (``CHATOPS_CLUSTER``). Rules are then matched against that cluster.
 * **approve / deny** need no rule: anyone may type them in an accepted channel, and whether the
   answer counts is decided by the approval requirement of the request being answered
   (:func:`is_approver`). Rules may not name them, and ``"*"`` in ``commands`` does not cover them.
@@ -17,7 +20,8 @@ Semantics, in the order :func:`decide` applies them:
   contain the namespace, and its ``clusters`` contain the cluster. A missing ``namespaces`` or
   ``clusters`` key, or a list containing ``"*"``, matches anything. Cluster-scoped commands (nodes,
   upgrades, etcd) have no namespace: they match a rule without ``namespaces`` or with ``"*"``, never a
-  rule that lists specific namespaces.
+  rule that lists specific namespaces. ``"*"`` does not cover the commands of
+  :data:`~bot.core.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
 * **The first matching rule decides.** If the user is in its ``allow`` list the command is allowed,
   with the rule's ``approval`` requirement if it has one; otherwise it is denied by that rule, and
   later rules are not consulted.
@@ -40,7 +44,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.core.messages import policy as messages
-from bot.core.vocabulary import COMMAND_NAMES
+from bot.core.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
 
 ANY = "*"
 """The wildcard: any command, anyone, any namespace or any cluster, depending on where it is written."""
@@ -97,6 +101,8 @@ class Policy:
     channels: frozenset[str] | None = None
     """Channel ids where commands are accepted; ``None`` accepts every channel and DMs."""
     default_namespace: str = DEFAULT_NAMESPACE
+    channel_clusters: tuple[tuple[str, str], ...] = ()
+    """(channel id, cluster name) pairs: the cluster a channel's commands go to without ``--cluster``."""
     source: str = "<policy>"
     """Where the policy came from, for messages: a file path or ``<demo>``."""
 
@@ -160,6 +166,11 @@ def decide(
 def channel_accepted(policy: Policy, *, channel: str) -> bool:
     """Whether commands are accepted in ``channel`` at all (DM ids start with ``D``)."""
     return policy.channels is None or channel in policy.channels
+
+
+def channel_cluster(policy: Policy, *, channel: str) -> str | None:
+    """The cluster ``channel``'s commands go to when they name none, or ``None`` to use the bot's own."""
+    return dict(policy.channel_clusters).get(channel)
 
 
 def allowed_commands(
@@ -286,8 +297,15 @@ def _any_principal_matches(
     return False
 
 
+def names_command(commands: frozenset[str], command: str) -> bool:
+    """Whether a rule's ``commands`` cover ``command``: listed, or ``"*"`` unless it must be named."""
+    if command in commands:
+        return True
+    return ANY in commands and command not in EXPLICIT_ONLY_COMMANDS
+
+
 def _rule_matches(rule: Rule, *, command: str, namespace: str | None, cluster: str) -> bool:
-    if ANY not in rule.commands and command not in rule.commands:
+    if not names_command(rule.commands, command):
         return False
     if rule.namespaces is not None and ANY not in rule.namespaces and namespace not in rule.namespaces:
         return False

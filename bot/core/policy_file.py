@@ -4,6 +4,8 @@ The schema (see :mod:`bot.core.policy` for what each part means when deciding)::
 
     default_namespace: default       # optional, default "default"
     channels: [C0OPS]                # optional: commands are accepted only in these channel ids
+    channel_clusters:                # optional: channel id -> the cluster its commands go to by default
+      C0OPS: prod-eu                 #   (``--cluster`` still wins; other channels use CHATOPS_CLUSTER)
     groups:                          # optional: name -> user ids (U…/W…) and Slack user-group ids (S…)
       oncall: [U01ALICE, U02BOB]
     rules:                           # required, at least one; first match decides
@@ -36,6 +38,7 @@ import yaml
 
 from bot.core.durations import DurationError, parse_duration
 from bot.core.messages import policy as messages
+from bot.core.names import NameKind, is_valid_name
 from bot.core.policy import (
     ANY,
     DEFAULT_APPROVAL_TTL_SECONDS,
@@ -47,10 +50,11 @@ from bot.core.policy import (
     Rule,
     is_user_id,
     is_usergroup_id,
+    names_command,
 )
 from bot.core.vocabulary import COMMAND_NAMES
 
-_TOP_KEYS = ("default_namespace", "channels", "groups", "rules")
+_TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules")
 _RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
 _APPROVAL_KEYS = ("approvers", "count", "ttl")
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -146,6 +150,7 @@ class _Reader:
         self.check_keys("", document, _TOP_KEYS)
         default_namespace = self.default_namespace(document.get("default_namespace", DEFAULT_NAMESPACE))
         channels = self.channels(document["channels"]) if "channels" in document else None
+        channel_clusters = self.channel_clusters(document.get("channel_clusters", {}), channels=channels)
         groups = self.groups(document.get("groups", {}))
         if "rules" not in document:
             self.report("rules", messages.no_rules())
@@ -156,6 +161,7 @@ class _Reader:
             groups=tuple(Group(name=name, members=members) for name, members in groups.items()),
             channels=channels,
             default_namespace=default_namespace,
+            channel_clusters=channel_clusters,
             source=source,
         )
 
@@ -185,6 +191,30 @@ class _Reader:
             if not _CHANNEL_ID.fullmatch(channel):
                 self.report(path, messages.bad_channel(channel=channel))
         return frozenset(channel for _, channel in entries)
+
+    def channel_clusters(
+        self, value: object, *, channels: frozenset[str] | None
+    ) -> tuple[tuple[str, str], ...]:
+        if not isinstance(value, dict):
+            self.report(
+                "channel_clusters",
+                messages.wrong_type(expected="a mapping of channel ids to cluster names", got=_kind(value)),
+            )
+            return ()
+        pairs: list[tuple[str, str]] = []
+        for channel, cluster in value.items():
+            path = f"channel_clusters.{channel}"
+            if not isinstance(channel, str) or not _CHANNEL_ID.fullmatch(channel):
+                self.report(path, messages.bad_channel(channel=str(channel)))
+            elif channels is not None and channel not in channels:
+                self.report(path, messages.channel_cluster_not_accepted(channel=channel))
+            elif not isinstance(cluster, str):
+                self.report(path, messages.wrong_type(expected="a cluster name", got=_kind(cluster)))
+            elif not is_valid_name(NameKind.CLUSTER, cluster):
+                self.report(path, messages.bad_cluster_name(name=cluster))
+            else:
+                pairs.append((channel, cluster))
+        return tuple(pairs)
 
     def groups(self, value: object) -> dict[str, frozenset[str]]:
         if not isinstance(value, dict):
@@ -396,7 +426,7 @@ def _check_cluster(name: str) -> str | None:
 
 def _decides_first(earlier: Rule, later: Rule, *, command: str) -> bool:
     """Whether ``earlier`` matches every request for ``command`` that ``later`` would match."""
-    if ANY not in earlier.commands and command not in earlier.commands:
+    if not names_command(earlier.commands, command):
         return False
     return _covers(earlier.namespaces, later.namespaces) and _covers(earlier.clusters, later.clusters)
 

@@ -2,7 +2,8 @@
 
 The engine is pure; adapters give it these: RQ behind :class:`JobPort` (``bot.dispatch``), Redis
 behind :class:`ApprovalPort` (``bot.approval_store``) and :class:`TimelinePort`
-(``bot.timeline_store``). Tests and the console use the same adapters on fakeredis.
+(``bot.timeline_store``). Tests and the console use the same adapters on fakeredis. An
+:class:`Observer` (``bot.observability``) counts what the engine decides; by default nobody does.
 """
 
 from __future__ import annotations
@@ -98,3 +99,23 @@ class TimelinePort(Protocol):
 
     def export(self, scope: Scope) -> TimelineExport:
         """A whole timeline with its hash chain verified."""
+
+
+class Observer(Protocol):
+    """Where the engine reports what it decided, for metrics (the engine itself stays pure)."""
+
+    def command(self, *, verb: str, outcome: str, cluster: str) -> None:
+        """One command handled: its verb, what became of it (``queued``, ``denied``…) and its cluster."""
+
+    def approval_decided(self, *, outcome: str, seconds: float) -> None:
+        """An approval request decided (approved, denied, cancelled, expired), ``seconds`` after it was asked."""
+
+
+class NoObserver:
+    """The observer of an engine nobody watches: every report is dropped."""
+
+    def command(self, *, verb: str, outcome: str, cluster: str) -> None:
+        """Drop the report."""
+
+    def approval_decided(self, *, outcome: str, seconds: float) -> None:
+        """Drop the report."""

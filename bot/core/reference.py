@@ -1,11 +1,12 @@
 """The command reference as data: name, usage, summary and kubectl spellings for every command.
 
-``help`` renders it in chat and the README's command table is generated from it, so the two can never
+``help`` renders it in chat (with an example of each command), and the README's command table is generated from it, so the two can never
 disagree with each other or with the grammar (tests parse every usage example).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.messages import usage as messages
@@ -22,10 +23,35 @@ class CommandReference:
     """How to write it, with UPPERCASE placeholders and ``[optional]`` parts."""
     summary: str
     """What it does, in one sentence."""
+    example: str
+    """The command written out with realistic values; it parses to this command."""
     aliases: tuple[str, ...]
     """kubectl-style spellings that are accepted too."""
     read_only: bool
     """Whether it changes nothing in the cluster."""
+
+
+@dataclass(frozen=True)
+class HelpSheet:
+    """What ``help`` shows one person: the commands covered, and which of them they may run here."""
+
+    entries: tuple[CommandReference, ...]
+    allowed: frozenset[str]
+    topic: str | None = None
+    """Set for ``help CMD``: every command of the topic is listed, allowed or not."""
+
+    @property
+    def shown(self) -> tuple[CommandReference, ...]:
+        """The entries to list: all of a topic, or only the allowed ones for plain ``help``."""
+        if self.topic is not None:
+            return self.entries
+        return tuple(entry for entry in self.entries if entry.name in self.allowed)
+
+
+def help_sheet(*, allowed: Sequence[str], topic: str | None) -> HelpSheet:
+    """The sheet of ``help`` (every command) or ``help TOPIC``, for someone allowed ``allowed``."""
+    entries = command_reference() if topic is None else reference_for(topic)
+    return HelpSheet(entries=entries, allowed=frozenset(allowed), topic=topic)
 
 
 def command_reference() -> tuple[CommandReference, ...]:
@@ -48,6 +74,7 @@ def _reference(name: str) -> CommandReference:
         name=name,
         usage=messages.usage_line(name),
         summary=messages.summary(name),
+        example=messages.example(name),
         aliases=messages.aliases(name),
         read_only=name in READ_ONLY_COMMANDS,
     )

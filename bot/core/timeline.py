@@ -140,7 +140,7 @@ def approval_request_entry(request: ApprovalRequest) -> Entry:
         cluster=request.cluster,
         job_id=request.job_id,
         approval_id=request.approval_id,
-        details={"resource_versions": dict(request.resource_versions), "expires_at": request.expires_at},
+        details={"witnesses": dict(request.witnesses), "expires_at": request.expires_at},
         event_id=f"{request.approval_id}-requested",
     )
 

@@ -28,6 +28,10 @@ COMMAND_NAMES: tuple[str, ...] = (
     "upgrade control-plane",
     "upgrade nodes",
     "backup config",
+    "backup secrets",
+    "backup list",
+    "backup show",
+    "backup restore",
     "etcd snapshot",
     "etcd status",
     "etcd restore",
@@ -42,6 +46,23 @@ COMMAND_NAMES: tuple[str, ...] = (
 """Every command name, in the order ``help`` lists them."""
 
 READ_ONLY_COMMANDS: frozenset[str] = frozenset(
-    {"help", "nodes", "status", "history", "jobs", "upgrade plan", "etcd status", "timeline"}
+    {
+        "help",
+        "nodes",
+        "status",
+        "history",
+        "jobs",
+        "upgrade plan",
+        "backup list",
+        "backup show",
+        "backup restore",
+        "etcd status",
+        "timeline",
+    }
 )
-"""Commands that change nothing in the cluster."""
+"""Commands that change nothing in the cluster (``backup restore`` only previews a restore)."""
+
+EXPLICIT_ONLY_COMMANDS: frozenset[str] = frozenset({"backup secrets"})
+"""Commands a policy rule must name: ``"*"`` in a rule's ``commands`` does not grant them.
+
+``backup secrets`` is ``backup config`` with ``--include-secrets``: the export then holds Secret data."""

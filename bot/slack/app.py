@@ -56,13 +56,17 @@ def build_app(
 ) -> App:
     """The Bolt app. Calls ``auth.test`` once, now, so a bad token fails at start-up.
 
-    Request signatures are verified in HTTP mode (bad or older than five minutes: 401); Socket Mode
-    has no signatures, the app-level token is what proves the connection.
+    In HTTP mode the app runs deliveries from the inbox (:mod:`bot.slack.inbox_runner`): the front
+    has verified their signatures and answered Slack already, and the app runs the listeners before
+    returning, so the runner knows when a delivery is done. In Socket Mode the app answers Slack
+    itself over the socket, before its listeners run (the app-level token proves the connection;
+    there are no signatures).
     """
     app = App(
         client=client,
         signing_secret=signing_secret or None,
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=False,
+        process_before_response=not socket_mode,
         raise_error_for_unhandled_request=False,
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"

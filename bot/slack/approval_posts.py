@@ -6,6 +6,8 @@ The engine says *what* happened to a request; this module keeps its one message 
   Approve/Deny buttons) and remembers where the message is;
 - :meth:`ApprovalPosts.show_plan` fills in the plan when the dry-run job reports it (a ``plan`` event
   of the request's plan job), so approvers see what they approve;
+- :meth:`ApprovalPosts.show_progress` shows who approved so far while more approvals are needed
+  (the buttons stay);
 - :meth:`ApprovalPosts.show_decision` replaces the buttons by who decided and when.
 
 Where each message is lives in Redis, one hash per request with a TTL (a day past the request's
@@ -91,8 +93,16 @@ class ApprovalPosts:
             plan=fields.get("plan") or None,
         )
 
-    def post_request(self, client: WebClient, request: ApprovalRequest, *, text: str, channel: str) -> str:
-        """Post the request with its buttons in its thread; returns the message's ts."""
+    def post_request(
+        self,
+        client: WebClient,
+        request: ApprovalRequest,
+        *,
+        text: str,
+        channel: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Post the request with its buttons in its thread (with ``metadata``); returns the message's ts."""
         with self._lock:
             plan = self._stored_plan(request.approval_id)
             answer = client.chat_postMessage(
@@ -102,6 +112,7 @@ class ApprovalPosts:
                 blocks=approval_blocks(request, plan=plan),
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata,
             )
             ts = str(answer["ts"])
             self._save(request, channel=channel, ts=ts)
@@ -109,9 +120,16 @@ class ApprovalPosts:
 
     def show_decision(self, client: WebClient, request: ApprovalRequest) -> bool:
         """Replace the buttons of a decided request's message; False when there is nothing to edit."""
+        return self._show(client, request)
+
+    def show_progress(self, client: WebClient, request: ApprovalRequest) -> bool:
+        """Show who approved a request that needs more approvals; False when the message shows it already."""
+        return self._show(client, request)
+
+    def _show(self, client: WebClient, request: ApprovalRequest) -> bool:
         with self._lock:
             posted = self.find(request.approval_id)
-            if posted is None or posted.request.state is request.state:
+            if posted is None or _shown(posted.request, request):
                 return False
             self._save(request)
             return self._update(client, dataclasses.replace(posted, request=request))
@@ -171,6 +189,11 @@ class ApprovalPosts:
             )
             return False
         return True
+
+
+def _shown(shown: ApprovalRequest, now: ApprovalRequest) -> bool:
+    """True when the message showing ``shown`` already says what ``now`` would (votes only grow)."""
+    return shown.state is now.state and len(shown.votes) >= len(now.votes)
 
 
 def _text(value: bytes | str) -> str:

@@ -4,14 +4,15 @@ Pure functions, no Slack calls: :func:`approval_blocks` gives the blocks for the
 (Approve/Deny buttons while it is pending, who decided and when once it is not), so posting the
 request, showing its plan and showing its decision all render the same way. Commands that destroy
 something (drain, maintain, rollback, scale, upgrades, etcd restore) say what will be lost, and their
-Approve button asks for confirmation.
+Approve button asks for confirmation. A request that needs more than one approval shows who has
+approved so far (``1 of 2 approvals: @bob``) above its buttons, which stay until it is decided.
 """
 
 from __future__ import annotations
 
 from bot.core.approvals import ApprovalRequest, ApprovalState
 from bot.core.messages import slack as messages
-from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request
+from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request, context
 
 
 def command_of(description: str) -> str:
@@ -44,11 +45,25 @@ def approval_blocks(request: ApprovalRequest, *, plan: str | None) -> list[Block
     """The blocks of the request message as ``request`` stands now."""
     view = approval_view(request, plan=plan)
     if request.state is ApprovalState.PENDING:
-        return approval_request(view)
+        blocks = approval_request(view)
+        progress = approval_progress(request)
+        if progress is not None:
+            actions = next(i for i, block in enumerate(blocks) if block["type"] == "actions")
+            blocks.insert(actions, context(progress))
+        return blocks
     return approval_decided(
         view,
         decision=request.state.value,
         by=request.decided_by,
         at=request.decided_at if request.decided_at is not None else request.expires_at,
         reason=request.reason,
+    )
+
+
+def approval_progress(request: ApprovalRequest) -> str | None:
+    """The ``N of M approvals: @a, @b`` line of a request that has some approvals but needs more."""
+    if not request.votes or not request.state.is_open:
+        return None
+    return messages.approval_progress(
+        have=len(request.votes), need=request.count, approvers=request.approved_by
     )

@@ -15,13 +15,19 @@ Nothing is lost to rate limits or outages: a call Slack refuses for now (429 aft
 ``Retry-After`` retries, 5xx, network errors) leaves the card's pending state in place, and the next
 attempt after ``retry_seconds`` sends the newest state. Updates are coalesced, never dropped.
 
-The reader is behind :class:`EventSource`, so a consumer-group reader can replace
-:class:`bot.events.EventFeed` without touching the rendering.
+A finished operation that can be undone (:mod:`bot.core.undo`) gets an Undo button on its card
+(:mod:`bot.slack.card_view`); the click itself is :mod:`bot.slack.card_undo`'s.
+
+With a :class:`~bot.slack.card_store.CardStore`, every card is written through to Redis after each
+step and loaded back when an event of a job this process does not hold arrives, or at start for the
+cards that still owe Slack something: a restarted bot edits the card already posted (never a second
+one) and finishes what was owed. The reader is behind :class:`EventSource`; in the bot it is the
+consumer group of :class:`bot.events.GroupEventFeed`, which hands a new process what the old one was
+given but had not finished, and what arrived while no bot was running.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import logging
 import threading
@@ -33,7 +39,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.jobevents import EventKind, JobEvent
-from bot.slack.blocks import CardView, job_card, job_card_fallback
+from bot.core.undo import REQUEST_TEXT_DETAIL, undo_text
+from bot.slack.blocks import job_card_fallback
+from bot.slack.card_store import CardStore, StoredCard
+from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
 
 DEFAULT_INTERVAL_SECONDS = 3.0
@@ -71,30 +80,14 @@ class EventSource(Protocol):
 
 @dataclasses.dataclass
 class _Card:
-    """One job's card: what it shows now, and what Slack has not been told yet."""
+    """One job's card: its stored state, plus the pacing this process keeps for it."""
 
-    channel: str
-    thread_ts: str
-    view: CardView
+    state: StoredCard
     seen_at: float
-    ts: str | None = None
-    """The card message's ts once posted."""
-    dirty: bool = True
-    """The view has changed since Slack last saw it."""
     last_sent: float = float("-inf")
     gap: float = 0.0
     """Least time before the next update; starts at the renderer's interval."""
     retry_at: float = float("-inf")
-    details: collections.deque[str] = dataclasses.field(default_factory=collections.deque)
-    """Thread replies still to post, oldest first."""
-    result: str | None = None
-    """The final sentence still to broadcast."""
-    final: bool = False
-
-    @property
-    def done(self) -> bool:
-        """True once the final state and every reply reached Slack."""
-        return self.final and not self.dirty and self.result is None and not self.details
 
 
 class CardRenderer:
@@ -110,6 +103,7 @@ class CardRenderer:
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         metrics: SlackMetrics | None = None,
+        store: CardStore | None = None,
     ) -> None:
         self._client = client
         self._source = source
@@ -118,7 +112,10 @@ class CardRenderer:
         self._retry_seconds = retry_seconds
         self._clock = clock
         self._metrics = metrics
+        self._store = store
         self._cards: dict[str, _Card] = {}
+        self._changed: dict[str, StoredCard] = {}
+        """Cards changed since the last save, by job id."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -127,38 +124,66 @@ class CardRenderer:
         """How many cards still have something to tell Slack."""
         return len(self._cards)
 
+    def resume(self) -> None:
+        """Take over the stored cards that still owe Slack something (after a restart)."""
+        if self._store is None:
+            return
+        for stored in self._store.unfinished():
+            if stored.job_id not in self._cards:
+                self._cards[stored.job_id] = self._track(stored)
+
     def apply(self, event: JobEvent) -> None:
-        """Take one event into its card's state (nothing is sent here)."""
-        view = CardView(job_id=event.job_id, kind=event.kind, text=event.text, at=event.at)
+        """Take one event into its card's state (nothing is sent here).
+
+        A job started by no chat message (a scheduled backup without a ``channel``) has no card: its
+        events go to the timeline only.
+        """
+        if not event.channel:
+            return
         card = self._cards.get(event.job_id)
         if card is None:
-            card = _Card(
-                channel=event.channel,
-                thread_ts=event.thread_ts,
-                view=view,
-                seen_at=self._clock(),
-                gap=self._interval,
-            )
-            self._cards[event.job_id] = card
-        elif card.final:
+            stored = self._store.load(event.job_id) if self._store is not None else None
+            if stored is None:
+                stored = StoredCard(
+                    job_id=event.job_id,
+                    channel=event.channel,
+                    thread_ts=event.thread_ts,
+                    kind=event.kind,
+                    text=event.text,
+                    at=event.at,
+                )
+            card = self._cards[event.job_id] = self._track(stored)
+        state = card.state
+        if state.final:
             return
-        card.view = view
-        card.dirty = True
+        if state.sent and event.at < state.at:
+            return  # a redelivered event older than what Slack already shows
+        state.kind, state.text, state.at, state.sent = event.kind, event.text, event.at, False
         card.seen_at = self._clock()
         if event.kind in _DETAIL_KINDS:
-            card.details.append(event.text)
+            state.details.append(event.text)
         if event.kind.is_final:
-            card.final = True
-            card.result = event.text
+            state.final = True
+            state.result = event.text
+            state.undo = _undo_of(event)
+        self._changed[event.job_id] = state
 
     def flush(self) -> None:
-        """Send what is due: new cards, thread replies, coalesced updates, final results."""
+        """Send what is due: new cards, thread replies, coalesced updates, final results.
+
+        What the events changed is stored before Slack is called, so an Undo button is never
+        visible before the store knows the undo it runs.
+        """
+        self._save()
         now = self._clock()
         for job_id, card in list(self._cards.items()):
-            if now >= card.retry_at:
-                self._flush_card(card, now=now)
-            if card.done or now - card.seen_at > FORGET_AFTER_SECONDS:
+            if now >= card.retry_at and self._flush_card(card, now=now):
+                self._changed[job_id] = card.state
+            if card.state.done or now - card.seen_at > FORGET_AFTER_SECONDS:
                 del self._cards[job_id]
+                if not card.state.done and self._store is not None:
+                    self._store.forget(job_id)
+        self._save()
 
     def step(self, *, block_ms: int | None = POLL_MS) -> None:
         """Read what arrived (waiting up to ``block_ms``), then flush."""
@@ -167,9 +192,13 @@ class CardRenderer:
         self.flush()
 
     def run(self) -> None:
-        """Step until :meth:`stop` is called; errors are logged and the loop goes on."""
+        """Take over stored cards, then step until :meth:`stop` is called; errors are logged and it goes on."""
+        resumed = False
         while not self._stop.is_set():
             try:
+                if not resumed:
+                    self.resume()
+                    resumed = True
                 self.step()
             except Exception:  # a broken stream read must not end job cards for good
                 log.exception("job cards: reading or rendering failed; retrying")
@@ -188,67 +217,82 @@ class CardRenderer:
             self._thread.join(timeout)
             self._thread = None
 
-    def _flush_card(self, card: _Card, *, now: float) -> None:
+    def _track(self, stored: StoredCard) -> _Card:
+        return _Card(state=stored, seen_at=self._clock(), gap=self._interval)
+
+    def _save(self) -> None:
+        """Write the cards that changed since the last save through to the store."""
+        if self._store is not None and self._changed:
+            self._store.save(self._changed.values())
+        self._changed.clear()
+
+    def _flush_card(self, card: _Card, *, now: float) -> bool:
+        """Send what is due for ``card``; True when Slack was told anything."""
+        state = card.state
+        told = False
         try:
-            if card.ts is None:
-                card.ts = self._post_card(card)
-                card.dirty = False
+            if state.ts is None:
+                state.ts = self._post_card(state)
+                state.sent, told = True, True
                 card.last_sent = now
-            while card.details:
-                self._post(card, text=card.details[0], broadcast=False)
-                card.details.popleft()
-            if card.dirty and (card.final or now - card.last_sent >= card.gap):
-                self._update_card(card, ts=card.ts)
-                card.dirty = False
+                if self._store is not None:
+                    self._store.save([state])  # where the card is, before anything else can fail
+            while state.details:
+                self._post(state, text=state.details[0], broadcast=False)
+                state.details.pop(0)
+                told = True
+            if not state.sent and (state.final or now - card.last_sent >= card.gap):
+                self._update_card(state, ts=state.ts)
+                state.sent, told = True, True
                 card.last_sent = now
                 card.gap = min(card.gap * INTERVAL_GROWTH, self._max_interval)
-            if card.final and not card.dirty and card.result is not None:
-                self._post(card, text=card.result, broadcast=True)
-                card.result = None
+            if state.final and state.sent and state.result is not None:
+                self._post(state, text=state.result, broadcast=True)
+                state.result, told = None, True
         except SlackApiError as error:
             if not _is_retryable(error):
-                log.error("job card %s dropped: Slack said %s", card.view.job_id, error.response.get("error"))
-                card.final, card.dirty, card.result = True, False, None
-                card.details.clear()
-                return
+                log.error("job card %s dropped: Slack said %s", state.job_id, error.response.get("error"))
+                state.final, state.sent, state.result = True, True, None
+                state.details.clear()
+                return True
             self._put_off(card, now=now)
         except OSError as error:  # network trouble: URLError, resets, timeouts
-            log.warning("job card %s: %s; retrying", card.view.job_id, error)
+            log.warning("job card %s: %s; retrying", state.job_id, error)
             self._put_off(card, now=now)
+        if told:
+            state.sent_at = time.time()
+        return told
 
     def _put_off(self, card: _Card, *, now: float) -> None:
         card.retry_at = now + self._retry_seconds
         if self._metrics is not None:
             self._metrics.card_retries.inc()
 
-    def _post_card(self, card: _Card) -> str:
+    def _post_card(self, card: StoredCard) -> str:
         self._count("chat.postMessage")
         answer = self._client.chat_postMessage(
             channel=card.channel,
-            thread_ts=card.thread_ts,
-            text=job_card_fallback(card.view),
-            blocks=job_card(card.view),
+            thread_ts=card.thread_ts or None,
+            text=job_card_fallback(card_view(card)),
+            blocks=card_blocks(card),
             unfurl_links=False,
             unfurl_media=False,
         )
         return str(answer["ts"])
 
-    def _update_card(self, card: _Card, *, ts: str) -> None:
+    def _update_card(self, card: StoredCard, *, ts: str) -> None:
         self._count("chat.update")
         self._client.chat_update(
-            channel=card.channel,
-            ts=ts,
-            text=job_card_fallback(card.view),
-            blocks=job_card(card.view),
+            channel=card.channel, ts=ts, text=job_card_fallback(card_view(card)), blocks=card_blocks(card)
         )
 
-    def _post(self, card: _Card, *, text: str, broadcast: bool) -> None:
+    def _post(self, card: StoredCard, *, text: str, broadcast: bool) -> None:
         self._count("chat.postMessage")
         self._client.chat_postMessage(
             channel=card.channel,
-            thread_ts=card.thread_ts,
+            thread_ts=card.thread_ts or None,
             text=text,
-            reply_broadcast=broadcast,
+            reply_broadcast=broadcast and bool(card.thread_ts),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -256,6 +300,14 @@ class CardRenderer:
     def _count(self, method: str) -> None:
         if self._metrics is not None:
             self._metrics.card_calls.labels(method=method).inc()
+
+
+def _undo_of(event: JobEvent) -> str | None:
+    """The undo a finished job offers: only a success, only when the worker said what was typed."""
+    typed = event.details.get(REQUEST_TEXT_DETAIL)
+    if event.kind is not EventKind.SUCCEEDED or not isinstance(typed, str):
+        return None
+    return undo_text(typed, result=event.details)
 
 
 def _is_retryable(error: SlackApiError) -> bool:

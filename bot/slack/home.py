@@ -10,7 +10,10 @@ for that person alone (``views.publish``, no scope needed) with three parts:
 - a cheat sheet of the commands the policy lets them run (``allowed_commands``), with the usage
   line and summary of each from the command reference.
 
-The view is drawn fresh each time the tab is opened; nothing is pushed when things change.
+Each request on the tab has its own Approve / Deny buttons (the action ids of the request message;
+the click is answered in the request's thread, checked like any answer). The view is drawn fresh
+when the tab is opened, and pushed again when something changes for the person
+(:mod:`bot.slack.home_push`).
 :func:`home_view` is pure (the wording is in :mod:`bot.core.messages.slack`); :class:`HomePublisher`
 gathers the parts and publishes them.
 """
@@ -32,7 +35,8 @@ from bot.core.messages import slack as messages
 from bot.core.policy import Policy, allowed_commands, is_approver
 from bot.core.ports import JobPort
 from bot.core.reference import CommandReference, command_reference
-from bot.slack.blocks import SECTION_LIMIT, Block, context, plain, section
+from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain, section
+from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.slack.usergroups import UserGroupResolver
 
 ACTIVE_STATUSES = {"started": "running", "queued": "queued"}
@@ -62,8 +66,8 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "header", "text": plain(messages.home_title(), limit=HEADER_LIMIT)}]
     blocks.append(section(messages.home_approvals_heading(count=len(content.approvals))))
     if content.approvals:
-        lines = [
-            messages.home_approval_line(
+        for request in content.approvals[:LIST_LIMIT]:
+            line = messages.home_approval_line(
                 description=request.description,
                 requester=request.requester,
                 channel=request.channel,
@@ -71,9 +75,9 @@ def home_view(content: HomeContent) -> dict[str, Any]:
                 needed=request.count,
                 expires_at=request.expires_at,
             )
-            for request in content.approvals
-        ]
-        blocks += _list_sections(lines)
+            blocks += [section(line), _decide_buttons(request.approval_id)]
+        if len(content.approvals) > LIST_LIMIT:
+            blocks.append(section(messages.home_more(count=len(content.approvals) - LIST_LIMIT)))
         blocks.append(context(messages.home_approvals_hint()))
     else:
         blocks.append(context(messages.home_no_approvals()))
@@ -106,6 +110,31 @@ def home_view(content: HomeContent) -> dict[str, Any]:
         blocks.append(context(messages.home_no_commands()))
     blocks.append(context(messages.home_updated(at=content.at)))
     return {"type": "home", "blocks": blocks}
+
+
+def _decide_buttons(approval_id: str) -> Block:
+    """Approve / Deny for one request on the tab: the same actions as on the request message.
+
+    The value names the request; the click is checked against the stored request like any answer.
+    """
+    buttons = [
+        (APPROVE_ACTION, "primary", messages.approve_button()),
+        (DENY_ACTION, "danger", messages.deny_button()),
+    ]
+    return {
+        "type": "actions",
+        "block_id": f"home:{approval_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "style": style,
+                "value": approval_id,
+                "text": plain(label, limit=BUTTON_LIMIT),
+            }
+            for action_id, style, label in buttons
+        ],
+    }
 
 
 def _list_sections(lines: Sequence[str], *, limit: int = LIST_LIMIT) -> list[Block]:

@@ -5,7 +5,12 @@ Every way in ends in :meth:`SlackListeners.handle`:
 - ``app_mention`` and channel ``message`` events that mention the bot, and DMs: a command;
 - a reply starting with ``approve``/``deny`` in a thread: an answer to the request of that thread;
 - ``/ops TEXT``: the bot posts the request in the channel (so it has a thread) and runs it there;
-- the Approve/Deny buttons: the same answer as typing it in the thread the buttons are in.
+- the Approve/Deny buttons: the same answer as typing it in the thread the buttons are in (on the
+  Home tab, in the thread of the stored request the button names);
+- the Older/Newer buttons of a ``timeline`` or ``jobs`` page: :class:`~bot.slack.page_turns.PageTurner`
+  reads the page for the clicker, under the policy, and edits the message;
+- the Undo button of a finished job card: its undo command, as if the clicker typed it in the
+  card's thread (:mod:`bot.slack.card_undo` checks the click and shows who asked).
 
 Events are acknowledged by Bolt before the listener runs and slash commands and clicks call ``ack()``
 first, so Slack always hears back within its 3 seconds; the engine itself only enqueues. The command
@@ -30,12 +35,18 @@ from slack_sdk.errors import SlackApiError
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.messages import slack as messages
 from bot.slack import payloads
+from bot.slack.card_undo import CardUndo
+from bot.slack.card_view import UNDO_ACTION
 from bot.slack.dedupe import Deduplicator
 from bot.slack.home import HomePublisher
+from bot.slack.inbox_runner import DELIVERY_CONTEXT_KEY
 from bot.slack.metrics import SlackMetrics
+from bot.slack.page_turns import PageTurner
+from bot.slack.pages import PAGE_ACTIONS
 from bot.slack.payloads import Incoming, Route
 from bot.slack.people import AccountCheck
 from bot.slack.replies import ReplyPoster
+from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
 from bot.slack.usergroups import UserGroupResolver
 
 SLASH_COMMAND = "/ops"
@@ -58,8 +69,12 @@ class SlackListeners:
         metrics: SlackMetrics | None = None,
         home: HomePublisher | None = None,
         slash_command: str = SLASH_COMMAND,
+        undo: CardUndo | None = None,
+        ledger: ReplyLedger | None = None,
     ) -> None:
         self._engine = engine
+        self._undo = undo
+        self._ledger = ledger
         self._replies = replies
         self._dedupe = dedupe
         self._groups = groups
@@ -75,6 +90,10 @@ class SlackListeners:
         app.command(self._slash_command)(self.on_command)
         app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
         app.action(payloads.DENY_ACTION)(self.on_answer_click)
+        app.action(UNDO_ACTION)(self.on_undo_click)
+        turner = PageTurner(engine=self._engine, groups=self._groups)
+        for page_action in PAGE_ACTIONS:
+            app.action(page_action)(turner.on_click)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
         app.event("app_mention")(self.ignore)
@@ -91,7 +110,7 @@ class SlackListeners:
         if route is None:
             return
         incoming = payloads.incoming_from_event(event, route=route, team=context.get("team_id"))
-        self.handle(incoming, client=client)
+        self.handle(incoming, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
 
     def on_command(self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any) -> None:
         """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there."""
@@ -110,12 +129,33 @@ class SlackListeners:
     def on_answer_click(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: WebClient
     ) -> None:
-        """Approve or Deny clicked: the same as typing it in the thread the buttons are in."""
+        """Approve or Deny clicked: the same as typing it in the thread of the request.
+
+        On a request message that thread is the message's; on the Home tab it is the thread of the
+        stored request the button names.
+        """
         ack()
         word = "approve" if action.get("action_id") == payloads.APPROVE_ACTION else "deny"
-        incoming = payloads.incoming_from_action(body, word=word)
+        incoming = payloads.incoming_from_action(body, word=word, find_place=self._place_of_request)
         if incoming is not None:
             self.handle(incoming, client=client, react=False, dedupe=False)
+
+    def on_undo_click(self, ack: Any, body: Mapping[str, Any], client: WebClient) -> None:
+        """Undo clicked on a job card: its undo command, run as if the clicker typed it in the card's thread."""
+        ack()
+        click = self._undo.claim(client, body) if self._undo is not None else None
+        if self._undo is None or click is None:
+            return
+        try:
+            replies = self.handle(click.incoming, client=client, react=False)
+        except Exception:
+            self._undo.release(click)
+            raise
+        self._undo.settle(client, click, replies)
+
+    def _place_of_request(self, approval_id: str) -> payloads.Place | None:
+        request = self._engine.approval(approval_id) if approval_id else None
+        return None if request is None else (request.channel, request.thread_ts)
 
     def on_reaction(self, event: Mapping[str, Any], client: WebClient) -> None:
         """A :pushpin: on a message puts it on the timeline as a note, at the time it was written."""
@@ -148,13 +188,23 @@ class SlackListeners:
         """Acknowledge and do nothing (Bolt has already answered Slack)."""
 
     def handle(
-        self, incoming: Incoming, *, client: WebClient, react: bool = True, dedupe: bool = True
-    ) -> None:
-        """Run one command or answer once, and post the engine's replies."""
+        self,
+        incoming: Incoming,
+        *,
+        client: WebClient,
+        react: bool = True,
+        dedupe: bool = True,
+        delivery: str | None = None,
+    ) -> list[Reply]:
+        """Run one command or answer once, post the engine's replies and return them (none if not run).
+
+        ``delivery`` is the inbox id of the delivery being run: running it again (its runner died)
+        is not a duplicate.
+        """
         route = incoming.route.value
-        if dedupe and not self._dedupe.claim(channel=incoming.channel, ts=incoming.ts):
+        if dedupe and not self._dedupe.claim(channel=incoming.channel, ts=incoming.ts, owner=delivery):
             self._count(route, "duplicate")
-            return
+            return []
         try:
             if react:
                 self._react(client, incoming)
@@ -163,7 +213,7 @@ class SlackListeners:
                 if refusal is not None:
                     self._post_ephemeral(client, incoming, refusal)
                     self._count(route, "refused")
-                    return
+                    return []
             groups = self._groups.groups_of(incoming.user) if self._groups is not None else frozenset()
             message = Message(
                 user=incoming.user,
@@ -173,14 +223,46 @@ class SlackListeners:
                 thread_ts=incoming.thread_ts,
                 user_groups=groups,
             )
-            for reply in self._engine.handle(message):
-                self._post_reply(client, incoming, reply)
+            replies = self._engine.handle(message)
+            for index, reply in enumerate(replies):
+                self._post_once(client, incoming, reply, delivery=delivery, index=index)
         except Exception:
             if dedupe:
                 self._dedupe.release(channel=incoming.channel, ts=incoming.ts)
             self._count(route, "failed")
             raise
+        if dedupe:
+            self._dedupe.finish(channel=incoming.channel, ts=incoming.ts)
         self._count(route, "handled")
+        return replies
+
+    def _post_once(
+        self, client: WebClient, incoming: Incoming, reply: Reply, *, delivery: str | None, index: int
+    ) -> None:
+        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`)."""
+        if delivery is None or self._ledger is None:
+            self._post_reply(client, incoming, reply)
+            return
+        state = self._ledger.state(delivery, index)
+        if state == SENT:
+            return
+        if (
+            state == SENDING
+            and not reply.ephemeral
+            and reply.thread_ts
+            and in_thread(
+                client,
+                channel=reply.channel or incoming.channel,
+                thread_ts=reply.thread_ts,
+                delivery=delivery,
+                index=index,
+            )
+        ):
+            self._ledger.mark(delivery, index, SENT)
+            return
+        self._ledger.mark(delivery, index, SENDING)
+        self._post_reply(client, incoming, reply, metadata=reply_metadata(delivery, index))
+        self._ledger.mark(delivery, index, SENT)
 
     def _react(self, client: WebClient, incoming: Incoming) -> None:
         try:
@@ -188,11 +270,13 @@ class SlackListeners:
         except SlackApiError as error:  # already_reacted, or no reactions:write: not worth failing for
             log.info("reactions.add failed: %s", error.response.get("error"))
 
-    def _post_reply(self, client: WebClient, incoming: Incoming, reply: Reply) -> None:
+    def _post_reply(
+        self, client: WebClient, incoming: Incoming, reply: Reply, *, metadata: dict[str, Any] | None = None
+    ) -> None:
         if reply.ephemeral:
             self._post_ephemeral(client, incoming, reply.text)
             return
-        self._replies.post(client, reply, channel=incoming.channel)
+        self._replies.post(client, reply, channel=incoming.channel, metadata=metadata)
 
     @staticmethod
     def _post_ephemeral(client: WebClient, incoming: Incoming, text: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.text import normalize
@@ -111,12 +111,20 @@ def incoming_from_event(event: Mapping[str, Any], *, route: Route, team: str | N
     )
 
 
-def incoming_from_action(body: Mapping[str, Any], *, word: str) -> Incoming | None:
+Place = tuple[str, str]
+"""Where an approval request is answered: its channel and thread."""
+
+
+def incoming_from_action(
+    body: Mapping[str, Any], *, word: str, find_place: Callable[[str], Place | None] | None = None
+) -> Incoming | None:
     """The typed answer an Approve/Deny click stands for, in the thread the clicked message is in.
 
     The thread comes from the message Slack says was clicked (``container``); the request it answers
-    is then looked up server-side, never taken from the button's value. None when the click is not on
-    a threaded message (nothing to answer).
+    is then looked up server-side, never taken from the button's value. A click on the App Home tab
+    (a ``view`` container) has no thread: ``find_place`` looks the request named by the button's value
+    up in the store and gives its channel and thread, where the answer is then checked exactly like a
+    typed one. None when there is nothing to answer.
     """
     container = body.get("container") or {}
     message = body.get("message") or {}
@@ -124,6 +132,9 @@ def incoming_from_action(body: Mapping[str, Any], *, word: str) -> Incoming | No
     thread_ts = container.get("thread_ts") or message.get("thread_ts")
     actions = body.get("actions") or [{}]
     user = (body.get("user") or {}).get("id")
+    if container.get("type") == "view" and find_place is not None:
+        place = find_place(str(actions[0].get("value") or ""))
+        channel, thread_ts = place if place is not None else (None, None)
     if not channel or not thread_ts or not user:
         return None
     ts = str(actions[0].get("action_ts") or container.get("message_ts") or "")

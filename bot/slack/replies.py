@@ -5,17 +5,26 @@ message (the listeners) or nobody asked (the expiry loop):
 
 - the reply that opens an approval request becomes the request message with its buttons;
 - a reply reporting a decision edits that message (the buttons give way to who decided and when),
-  then is said in the thread like any other;
+  then is said in the thread like any other; one counting an approval that is not enough yet edits
+  it to show who approved so far, buttons kept;
 - a reply carrying a timeline export is shared in the thread as a file, with its sentence as the
   comment (:mod:`bot.slack.uploads`); when the upload fails (no ``files:write``, Slack down), the
   document is shown in a code block under the sentence instead, cut safely under Slack's message
   limit with a note;
-- a reply with its own ``channel`` (an expiry notice) goes there rather than where the caller is.
+- a reply with its own ``channel`` (an expiry notice) goes there rather than where the caller is;
+- a reply with a structured view (a page of ``timeline``/``jobs``, the ``help`` sheet) is posted as
+  blocks (:mod:`bot.slack.pages`), its text kept as the notification fallback.
+
+Every reply about an approval request (opened, counted, decided) is also shown to the ``on_approval``
+callbacks, which push the Home tab of the people concerned (:mod:`bot.slack.home_push`).
 
 Replies for one person (ephemeral) stay with the listeners: only they know who is asking.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -23,6 +32,7 @@ from bot.core.approvals import ApprovalRequest, ApprovalState
 from bot.core.conversation import Reply
 from bot.core.messages import slack as messages
 from bot.slack.approval_posts import ApprovalPosts
+from bot.slack.pages import view_blocks
 from bot.slack.uploads import upload_to_thread
 
 EXPORT_LIMIT = 35_000
@@ -37,19 +47,36 @@ def opens_request(request: ApprovalRequest) -> bool:
 class ReplyPoster:
     """Shows the engine's replies in Slack."""
 
-    def __init__(self, *, approvals: ApprovalPosts, export_limit: int = EXPORT_LIMIT) -> None:
+    def __init__(
+        self,
+        *,
+        approvals: ApprovalPosts,
+        export_limit: int = EXPORT_LIMIT,
+        on_approval: Sequence[Callable[[ApprovalRequest], None]] = (),
+    ) -> None:
         self.approvals = approvals
         self._export_limit = export_limit
+        self._on_approval = tuple(on_approval)
 
-    def post(self, client: WebClient, reply: Reply, *, channel: str) -> None:
-        """Post ``reply`` in its thread, in ``reply.channel`` when set, else in ``channel``."""
+    def post(
+        self, client: WebClient, reply: Reply, *, channel: str, metadata: dict[str, Any] | None = None
+    ) -> None:
+        """Post ``reply`` in its thread, in ``reply.channel`` when set, else in ``channel``.
+
+        ``metadata`` (Slack message metadata) goes with the message that says the reply.
+        """
         where = reply.channel or channel
         request = reply.approval
+        if request is not None:
+            for callback in self._on_approval:
+                callback(request)
         if request is not None and opens_request(request):
-            self.approvals.post_request(client, request, text=reply.text, channel=where)
+            self.approvals.post_request(client, request, text=reply.text, channel=where, metadata=metadata)
             return
         if request is not None and not request.state.is_open:
             self.approvals.show_decision(client, request)
+        elif request is not None and request.votes:
+            self.approvals.show_progress(client, request)
         text = reply.text
         if reply.file is not None:
             if upload_to_thread(
@@ -63,5 +90,11 @@ class ReplyPoster:
                 return
             text = messages.export_message(text=text, content=reply.file.content, limit=self._export_limit)
         client.chat_postMessage(
-            channel=where, thread_ts=reply.thread_ts, text=text, unfurl_links=False, unfurl_media=False
+            channel=where,
+            thread_ts=reply.thread_ts,
+            text=text,
+            blocks=None if reply.view is None else view_blocks(reply.view),
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata,
         )

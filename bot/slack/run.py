@@ -1,180 +1,183 @@
-"""``chatops bot``: put the Slack app together from the settings and run it until interrupted.
+"""``chatops bot``: run the Slack app from the settings until interrupted.
 
-:func:`build_bot` wires the engine, de-duplication, user groups, account checks, the App Home tab,
-the Bolt app, its ASGI server, the job-card renderer (whose reads also feed the timeline and the
-approval requests' plans) and the approval expiry loop around one Redis connection; tests and
-benchmarks call it with a fake Slack's URL. :func:`run_bot` checks the settings, builds the bot,
-starts the job cards and the expiry loop, and serves HTTP (or Socket Mode when ``SLACK_APP_TOKEN`` is set).
+In HTTP mode the work is split in two processes so that answering Slack never waits behind the
+work: the front (this process) verifies, stores and answers; the runner (a child process, restarted
+if it dies) does everything else and serves its metrics on ``RUNNER_PORT`` for the front to pass on.
+``--role front`` and ``--role runner`` run one half each, to scale them apart. Socket Mode runs in
+one process: Bolt answers over the socket before the listeners run.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import socket
+import os
+import signal
 import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
-from redis.exceptions import RedisError
-from slack_bolt import App
-from slack_sdk import WebClient
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
-from bot.core.conversation import Engine
+from bot import redis_url
 from bot.core.logs import configure_json_logging
 from bot.core.messages import slack as messages
-from bot.core.policy import slack_usergroup_ids
+from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
-from bot.dispatch import RQDispatcher
-from bot.events import GroupEventFeed
+from bot.observability import PrometheusObserver
 from bot.settings import Settings
-from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
-from bot.slack.approval_posts import ApprovalPosts
-from bot.slack.cards import DEFAULT_INTERVAL_SECONDS, CardRenderer, EventSource
-from bot.slack.dedupe import Deduplicator
-from bot.slack.expiry import DEFAULT_EXPIRY_INTERVAL_SECONDS, ExpiryLoop
-from bot.slack.home import HomePublisher, pending_requests
-from bot.slack.listeners import SlackListeners
-from bot.slack.metrics import SlackMetrics
-from bot.slack.people import AccountCheck
-from bot.slack.recording import RecordingSource
-from bot.slack.replies import ReplyPoster
-from bot.slack.server import build_asgi, serve
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.assembly import build_bot, redis_answers
+from bot.slack.front import build_front
+from bot.slack.inbox import Inbox
+from bot.slack.metrics import FrontMetrics, SlackMetrics
+from bot.slack.server import serve
+from bot.slack.supervisor import RunnerProcess
 from bot.wiring import build_engine
 
 log = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(frozen=True)
-class SlackBot:
-    """The assembled Slack app: serve ``asgi`` (or ``app`` over Socket Mode), run ``cards`` and ``expiry``."""
-
-    app: App
-    asgi: Starlette
-    cards: CardRenderer
-    expiry: ExpiryLoop
-    client: WebClient
-    metrics: SlackMetrics
-
-    def start_background(self) -> None:
-        """Start the job cards and the approval expiry loop."""
-        self.cards.start()
-        self.expiry.start()
-
-    def stop_background(self) -> None:
-        """Stop what :meth:`start_background` started."""
-        self.expiry.stop()
-        self.cards.stop()
+ROLES = ("all", "front", "runner")
 
 
-def build_bot(
-    settings: Settings,
-    *,
-    connection: Redis,
-    engine: Engine,
-    events: EventSource | None = None,
-    card_interval: float = DEFAULT_INTERVAL_SECONDS,
-    card_retry_seconds: float = 2.0,
-    rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
-    expiry_interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
-) -> SlackBot:
-    """Build the app against ``settings.slack_api_url``; calls ``auth.test`` once."""
-    metrics = SlackMetrics()
-    client = build_web_client(
-        token=settings.slack_bot_token.value,
-        base_url=settings.slack_api_url,
-        rate_limit_retries=rate_limit_retries,
-    )
-    identity = client.auth_test()
-    approvals = ApprovalPosts(connection)
-    replies = ReplyPoster(approvals=approvals)
-    groups = UserGroupResolver(client, slack_usergroup_ids(engine.policy))
-    home = HomePublisher(
-        policy=engine.policy,
-        jobs=RQDispatcher(connection),
-        cluster=settings.cluster,
-        pending=lambda: pending_requests(connection),
-        groups=groups,
-    )
-    listeners = SlackListeners(
-        engine=engine,
-        replies=replies,
-        dedupe=Deduplicator(connection),
-        groups=groups,
-        accounts=AccountCheck(client, team_id=identity.get("team_id")),
-        metrics=metrics,
-        home=home,
-    )
-    app = build_app(
-        client=client,
-        signing_secret=settings.slack_signing_secret.value,
-        listeners=listeners,
-        socket_mode=bool(settings.slack_app_token),
-    )
-    source = RecordingSource(
-        events if events is not None else GroupEventFeed(connection, consumer=socket.gethostname()),
-        sinks=[engine.record_job_events, lambda read: approvals.show_plans(client, read)],
-    )
-    cards = CardRenderer(
-        client=client,
-        source=source,
-        interval=card_interval,
-        retry_seconds=card_retry_seconds,
-        metrics=metrics,
-    )
-
-    def healthy() -> bool:
-        try:
-            return bool(connection.ping())
-        except RedisError:
-            return False
-
-    return SlackBot(
-        app=app,
-        asgi=build_asgi(app, metrics=metrics, healthy=healthy),
-        cards=cards,
-        expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
-        client=client,
-        metrics=metrics,
-    )
-
-
-def run_bot(settings: Settings) -> int:
+def run_bot(settings: Settings, *, role: str = "all") -> int:
     """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid."""
-    problem = missing_setting(settings)
+    problem = missing_setting(settings, role=role)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
+    if role != "front":
+        try:
+            load_policy(settings)
+        except PolicyError as error:
+            print(str(error), file=sys.stderr)
+            return 2
+    configure_json_logging()
+    connection = redis_url.connect(str(settings.redis_url))
+    if settings.slack_app_token or role == "runner":
+        return _run_runner(settings, connection=connection, socket_mode=bool(settings.slack_app_token))
+    front = build_front(
+        signing_secret=settings.slack_signing_secret.value,
+        inbox=Inbox(connection),
+        metrics=FrontMetrics(),
+        healthy=redis_answers(connection),
+        extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
+    )
+    runner = RunnerProcess(settings) if role == "all" else None
+    if runner is not None:
+        runner.start()
+    log.info(messages.bot_listening(mode="HTTP mode", where=f"{settings.host}:{settings.port}"))
     try:
-        policy = load_policy_file(settings.policy_path) if settings.policy_path else demo_policy()
+        serve(front, host=settings.host, port=settings.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if runner is not None:
+            runner.stop()
+    return 0
+
+
+def run_runner_process(settings: Settings, consumer: str) -> None:
+    """The runner child of ``chatops bot`` (role all): its entry point in the new process.
+
+    It stops (as on SIGTERM) if its parent dies, rather than run on unsupervised beside a new bot.
+    """
+    configure_json_logging()
+    follow_parent(os.getppid())
+    connection = redis_url.connect(str(settings.redis_url))
+    _run_runner(settings, connection=connection, socket_mode=False, host="127.0.0.1", consumer=consumer)
+
+
+def _run_runner(
+    settings: Settings,
+    *,
+    connection: Redis,
+    socket_mode: bool,
+    host: str | None = None,
+    consumer: str | None = None,
+) -> int:
+    try:
+        policy = load_policy(settings)
     except PolicyError as error:
         print(str(error), file=sys.stderr)
         return 2
-    configure_json_logging()
-    connection = Redis.from_url(str(settings.redis_url))
-    engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster)
-    bot = build_bot(settings, connection=connection, engine=engine)
-    bot.start_background()
+    observer = PrometheusObserver()
+    engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster, observer=observer)
+    bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
-        if settings.slack_app_token:
+        bot.start_background(inbox=not socket_mode)
+        if socket_mode:
             from bot.slack.socket import run_socket_mode
 
             log.info(messages.bot_listening(mode="Socket Mode", where=settings.slack_api_url or "slack.com"))
             run_socket_mode(bot.app, app_token=settings.slack_app_token.value)
         else:
-            log.info(messages.bot_listening(mode="HTTP mode", where=f"{settings.host}:{settings.port}"))
-            serve(bot.asgi, host=settings.host, port=settings.port)
+            serve(
+                runner_asgi(bot.metrics, healthy=redis_answers(connection)),
+                host=host or settings.host,
+                port=settings.runner_port,
+            )
     except KeyboardInterrupt:
         pass
     finally:
-        bot.stop_background()
+        bot.stop_background(inbox=not socket_mode)
     return 0
 
 
-def missing_setting(settings: Settings) -> str | None:
+def follow_parent(parent: int) -> None:
+    """Send this process SIGTERM once ``parent`` is gone (checked every second, from a thread)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The policy file named by ``CHATOPS_POLICY``, or the built-in demo policy."""
+    return load_policy_file(settings.policy_path) if settings.policy_path else demo_policy()
+
+
+def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starlette:
+    """What the runner serves: its metrics, and a health check (Redis answers)."""
+
+    async def prometheus(_request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(_request: Request) -> Response:
+        ok = await run_in_threadpool(healthy)
+        return PlainTextResponse("ok" if ok else "unhealthy", status_code=200 if ok else 503)
+
+    return Starlette(
+        routes=[Route("/metrics", prometheus, methods=["GET"]), Route("/healthz", healthz, methods=["GET"])]
+    )
+
+
+def runner_metrics(port: int) -> Callable[[], bytes]:
+    """Read the local runner's metrics (nothing while it is starting or restarting)."""
+
+    def read() -> bytes:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as answer:
+                return bytes(answer.read())
+        except OSError:
+            return b""
+
+    return read
+
+
+def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
     """The sentence naming the first setting the bot cannot run without, or None when all are there."""
-    if not settings.slack_bot_token:
+    if not settings.slack_bot_token and (role != "front" or settings.slack_app_token):
         return messages.missing_setting(name="SLACK_BOT_TOKEN", purpose="to call Slack as the bot (xoxb-…)")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         return messages.missing_setting(

@@ -1,59 +1,17 @@
-"""HTTP mode: an ASGI app with Slack's endpoint, a health check and metrics, served by uvicorn.
+"""Serving an ASGI app with uvicorn: in the foreground (``chatops bot``) or from a thread (tests).
 
-``POST /slack/events`` takes events, slash commands and interactivity alike (Slack posts all three
-to the one request URL). The sync Bolt app runs in a worker thread (``run_in_threadpool``), not on the
-event loop, so a slow listener's ``ack`` never holds up other requests. ``GET /healthz`` answers 200
-while the app's dependencies answer, and ``GET /metrics`` serves Prometheus text.
+What is served is built elsewhere: the front that answers Slack (:mod:`bot.slack.front`) and the
+runner's own small metrics app (:mod:`bot.slack.run`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from types import TracebackType
 
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
-
-from bot.slack.metrics import SlackMetrics
-
-EVENTS_PATH = "/slack/events"
-
-
-def build_asgi(app: App, *, metrics: SlackMetrics, healthy: Callable[[], bool] | None = None) -> Starlette:
-    """The ASGI app serving ``app``; ``healthy`` decides what ``/healthz`` says (default: always fine)."""
-
-    async def events(request: Request) -> Response:
-        started = time.perf_counter()
-        body = await request.body()
-        answer = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
-        response = to_starlette_response(answer)
-        metrics.request_seconds.observe(time.perf_counter() - started)
-        metrics.requests.labels(status=str(response.status_code)).inc()
-        return response
-
-    async def healthz(_request: Request) -> Response:
-        ok = healthy is None or await run_in_threadpool(healthy)
-        return PlainTextResponse("ok" if ok else "unhealthy", status_code=200 if ok else 503)
-
-    async def prometheus(_request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    return Starlette(
-        routes=[
-            Route(EVENTS_PATH, events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", prometheus, methods=["GET"]),
-        ]
-    )
 
 
 def server_config(asgi: Starlette, *, host: str, port: int) -> uvicorn.Config:

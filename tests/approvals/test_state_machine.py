@@ -34,7 +34,7 @@ def pending(
         description="drain node/n1",
         requirement=ApprovalRequirement(approvers, count, 600),
         now=T0,
-        resource_versions={"node/n1": "41"},
+        witnesses={"node/n1": "41"},
     )
 
 

@@ -14,6 +14,7 @@ from bot.approval_store import ApprovalStore
 from bot.core import approvals
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
+from tests.support.drills import Family, Tally
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.redis
@@ -65,7 +66,7 @@ def opened(
             description="drain node/n1",
             requirement=ApprovalRequirement(("sre",), count, 600),
             now=store.now(),
-            resource_versions={"node/n1": "41"},
+            witnesses={"node/n1": "41"},
         )
     )
 
@@ -193,7 +194,9 @@ def test_unknown_requests_give_no_answer(redis: Redis, clock: Clock) -> None:
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(redis_url: str, count: int) -> None:
+def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(
+    redis_url: str, count: int, drill: Tally
+) -> None:
     """Each with its own connection, released together: one answer approves, every vote counts once."""
     setup = Redis.from_url(redis_url)
     opened(ApprovalStore(setup), count=count)
@@ -211,6 +214,9 @@ def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(redis_ur
     with ThreadPoolExecutor(max_workers=len(APPROVERS)) as pool:
         answers = [answer for answer in pool.map(answer_as, APPROVERS) if answer is not None]
     outcomes = [answer.outcome for answer in answers]
+    drill.tried(Family.CONCURRENT_APPROVALS)
+    drill.lost(Family.CONCURRENT_APPROVALS, 1 - min(1, outcomes.count(Outcome.APPROVED)))
+    drill.duplicated(Family.CONCURRENT_APPROVALS, outcomes.count(Outcome.APPROVED) - 1)
     assert outcomes.count(Outcome.APPROVED) == 1
     assert outcomes.count(Outcome.RECORDED) == count - 1
     assert outcomes.count(Outcome.ALREADY_DECIDED) == len(APPROVERS) - count
@@ -220,7 +226,9 @@ def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(redis_ur
     setup.close()
 
 
-def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(tmp_path: Path) -> None:
+def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(
+    tmp_path: Path, drill: Tally
+) -> None:
     """With AOF on, a restart in the middle of a 2-of-N request keeps the first vote."""
     server = RedisServer(tmp_path / "redis")
     server.start()
@@ -234,6 +242,9 @@ def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(tmp
         server.start()
         client = Redis.from_url(server.url)
         store = ApprovalStore(client)
+        kept = store.get("apr-1")
+        drill.tried(Family.REDIS_RESTART)
+        drill.lost(Family.REDIS_RESTART, 0 if kept is not None and kept.approved_by == APPROVERS[:1] else 1)
         assert [
             request.approval_id for request in store.pending_in_thread(channel="C1", thread_ts="100.1")
         ] == ["apr-1"]

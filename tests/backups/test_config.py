@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,7 @@ from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
 from tests.backups.running import Outcome, run_job
-from workers import backups, cluster, etcd
+from workers import backups, cluster
 
 SERVER_FIELDS = {
     "uid",
@@ -24,28 +22,6 @@ SERVER_FIELDS = {
     "generation",
     "ownerReferences",
 }
-
-
-@pytest.fixture(name="scenario")
-def fixture_scenario(tmp_path: Path) -> Iterator[Simulator]:
-    """The default scenario with its controllers running (ReplicaSets and pods exist), as the workers' cluster."""
-    with running_simulator(speed=50) as simulator:
-        _wait_for_pods(simulator)
-        cluster.configure(kubeconfig=simulator.write_kubeconfig(tmp_path / "scenario.kubeconfig"))
-        etcd.configure(etcd.EtcdSettings(backup_dir=tmp_path / "store"))
-        yield simulator
-    cluster.configure(kubeconfig=None)
-    etcd.configure(etcd.EtcdSettings())
-
-
-def _wait_for_pods(simulator: Simulator) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        pods, _ = simulator.store.list("pods", None)
-        if any(pod["metadata"].get("ownerReferences", [{}])[0].get("kind") == "ReplicaSet" for pod in pods):
-            return
-        time.sleep(0.05)
-    raise AssertionError("the scenario's controllers made no pods")
 
 
 def documents(outcome: Outcome, store: Path) -> list[dict[str, Any]]:

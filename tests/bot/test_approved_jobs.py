@@ -20,6 +20,7 @@ from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
+from tests.support.drills import Family, Tally
 from workers import cluster
 
 REQUEST_TS = "1700000000.000100"
@@ -78,7 +79,7 @@ def ask(engine: Engine, text: str) -> Reply:
 
 
 def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
-    connection: Redis, redis_url: str
+    connection: Redis, redis_url: str, drill: Tally
 ) -> None:
     """Twenty leads approve at once, each through their own connection: one decision, one queued job."""
     engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
@@ -107,8 +108,13 @@ def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
     for thread in threads:
         thread.join(timeout=30)
     released = [reply for answer in replies for reply in answer if reply.job_id == request.approval.job_id]
-    assert len(released) == 1
     queued = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer).get_job_ids()
+    drill.tried(Family.CONCURRENT_APPROVALS)
+    drill.lost(Family.CONCURRENT_APPROVALS, 1 - min(1, queued.count(request.approval.job_id)))
+    drill.duplicated(
+        Family.CONCURRENT_APPROVALS, max(len(released), queued.count(request.approval.job_id)) - 1
+    )
+    assert len(released) == 1
     assert queued.count(request.approval.job_id) == 1
 
 
@@ -129,7 +135,7 @@ def test_an_approved_job_runs_when_the_cluster_still_matches_its_plan(
 def test_an_approval_is_void_when_the_target_changed_since_the_plan(
     connection: Redis, sim: Simulator
 ) -> None:
-    """Someone edits the deployment between the plan and the approval: the job stops, changing nothing."""
+    """Someone scales the deployment between the plan and the approval: the job stops, changing nothing."""
     engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
     request = ask(engine, "scale web 5")
     assert request.approval is not None
@@ -138,7 +144,7 @@ def test_an_approval_is_void_when_the_target_changed_since_the_plan(
         "deployments",
         "default",
         "web",
-        {"metadata": {"annotations": {"edited-by": "someone-else"}}},
+        {"spec": {"replicas": 4}},
         content_type="application/merge-patch+json",
     )
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
@@ -146,6 +152,31 @@ def test_an_approval_is_void_when_the_target_changed_since_the_plan(
     final = final_event(connection, request.approval.job_id)
     assert final.kind is EventKind.FAILED
     assert job_messages.plan_changed_since_approval(["deployment/default/web"]) in final.text
-    assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 3
+    assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 4
     job = Job.fetch(request.approval.job_id, connection=connection, serializer=JSONSerializer)
     assert job.get_status() == "failed"
+
+
+def test_status_written_meanwhile_by_kubelets_and_controllers_does_not_void_an_approval(
+    connection: Redis, sim: Simulator
+) -> None:
+    """A drain approved after node-2's heartbeat and the budget's counts were rewritten still runs."""
+    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    request = ask(engine, "drain node-2 --force --delete-emptydir-data")
+    assert request.approval is not None
+    work(connection)
+
+    def heartbeat(node: dict[str, Any]) -> None:
+        node["status"]["conditions"] = [
+            {**condition, "lastHeartbeatTime": "2030-01-01T00:00:00Z"}
+            for condition in node["status"].get("conditions") or []
+        ]
+
+    before = sim.store.get("nodes", None, "node-2")["metadata"]["resourceVersion"]
+    sim.store.mutate("nodes", None, "node-2", heartbeat, subresource="status")
+    assert sim.store.get("nodes", None, "node-2")["metadata"]["resourceVersion"] != before
+    engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
+    work(connection)
+    final = final_event(connection, request.approval.job_id)
+    assert final.kind is EventKind.SUCCEEDED, final.text
+    assert sim.store.get("nodes", None, "node-2")["spec"].get("unschedulable") is True

@@ -61,11 +61,19 @@ def test_piped_lines_are_read_like_a_script(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_readme_demo_script_runs_end_to_end(tmp_path: Path) -> None:
-    """examples/demo.chat, the script the README shows, runs without a crashed line."""
+    """examples/demo.chat, the script the README shows, does what it says: every job it runs succeeds.
+
+    The drain (request #5) and the rollback (#6) run after their approvals; the drain's approval comes
+    several seconds after its plan, while the simulated kubelets keep writing node status.
+    """
     result = run_console((ROOT / "examples" / "demo.chat").read_text(), tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "internal error" not in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
     assert "(only dave sees this)" in result.stdout
+    assert "] failed:" not in result.stdout
+    assert "[#5] progress: node/node-2 drained." in result.stdout
+    assert "[#6] progress: deployment.apps/web rolled back" in result.stdout
 
 
 def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -46,6 +46,22 @@ VERBS = [
     pytest.param("backup config", c.BackupConfig(), id="backup-config"),
     pytest.param("backup config shop", c.BackupConfig(namespace="shop"), id="backup-config-namespace"),
     pytest.param("backup config --all", c.BackupConfig(all_namespaces=True), id="backup-config-all"),
+    pytest.param(
+        "backup config shop --include-secrets",
+        c.BackupSecrets(namespace="shop"),
+        id="backup-config-include-secrets",
+    ),
+    pytest.param("backup secrets --all", c.BackupSecrets(all_namespaces=True), id="backup-secrets-all"),
+    pytest.param("backup list", c.BackupList(), id="backup-list"),
+    pytest.param("backup show config-1.yaml", c.BackupShow(backup="config-1.yaml"), id="backup-show"),
+    pytest.param(
+        "backup restore config-1.yaml", c.BackupRestore(backup="config-1.yaml"), id="backup-restore"
+    ),
+    pytest.param(
+        "backup restore config-1.yaml -n shop",
+        c.BackupRestore(backup="config-1.yaml", namespace="shop"),
+        id="backup-restore-namespace",
+    ),
     pytest.param("etcd snapshot", c.EtcdSnapshot(), id="etcd-snapshot"),
     pytest.param("etcd status snap-2024.db", c.EtcdStatus(snapshot="snap-2024.db"), id="etcd-status"),
     pytest.param("etcd restore snap-2024.db", c.EtcdRestore(snapshot="snap-2024.db"), id="etcd-restore"),

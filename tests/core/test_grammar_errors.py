@@ -187,6 +187,19 @@ BAD_VALUES = [
         id="path",
     ),
     pytest.param(
+        "backup show ../etc/passwd",
+        usage(messages.invalid_name(NameKind.SNAPSHOT, "../etc/passwd"), "backup show"),
+        id="backup-path",
+    ),
+    pytest.param(
+        "backup restore", usage(messages.missing_argument("BACKUP"), "backup restore"), id="missing-backup"
+    ),
+    pytest.param(
+        "backup secrets shop --include-secrets",
+        usage(messages.unknown_option("--include-secrets", suggestions=[]), "backup secrets"),
+        id="include-secrets-twice",
+    ),
+    pytest.param(
         "nodes --cluster 'prod eu'",
         usage(messages.invalid_name(NameKind.CLUSTER, "prod eu"), "nodes"),
         id="cluster",

@@ -12,8 +12,9 @@ from bot.core.policy_file import demo_policy, load_policy
 from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=1, ttl_seconds=900)
+BOTH_LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=2, ttl_seconds=1800)
 RISKY: tuple[str, ...] = ("drain", "maintain", "rollback", "scale", "image", "strategy")
-RISKY += ("upgrade control-plane", "upgrade nodes", "etcd restore")
+RISKY += ("upgrade control-plane", "upgrade nodes")
 UNAPPROVED_WRITES: tuple[str, ...] = (
     "cordon",
     "uncordon",
@@ -59,9 +60,12 @@ def demo_matrix() -> list[Case]:
             cases.append(Case(user, command, allowed=on_call, rule=2))
         for command in RISKY:
             cases.append(Case(user, command, on_call, rule=3, approval=LEADS_APPROVE if on_call else None))
+        approval = BOTH_LEADS_APPROVE if on_call else None
+        cases.append(Case(user, "etcd restore", on_call, rule=4, approval=approval, namespace=None))
+        cases.append(Case(user, "backup secrets", allowed=user in {"U_BOB", "U_CAROL"}, rule=5))
         for command in UNAPPROVED_WRITES:
             if command not in {"cordon", "uncordon"}:
-                cases.append(Case(user, command, allowed=on_call, rule=4))
+                cases.append(Case(user, command, allowed=on_call, rule=6))
     return cases
 
 

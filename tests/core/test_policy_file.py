@@ -68,10 +68,10 @@ def test_the_issue_example_loads_as_written() -> None:
 
 
 def test_the_demo_policy_ships_as_package_data_and_loads() -> None:
-    """demo_policy() reads bot/policies/demo.yaml through importlib.resources; it has four rules."""
+    """demo_policy() reads bot/policies/demo.yaml through importlib.resources; it has six rules."""
     policy = demo_policy()
     assert (len(policy.rules), policy.source, policy.default_namespace) == (
-        4,
+        6,
         "bot/policies/demo.yaml",
         "default",
     )
@@ -167,7 +167,9 @@ BAD_POLICIES = [
         "rule:\n" + OK_RULE,
         "rule",
         messages.unknown_key(
-            key="rule", allowed=["default_namespace", "channels", "groups", "rules"], suggestion="rules"
+            key="rule",
+            allowed=["default_namespace", "channels", "channel_clusters", "groups", "rules"],
+            suggestion="rules",
         ),
         id="unknown-top-level-key",
     ),

@@ -16,14 +16,22 @@ from bot.core.policy_file import demo_policy, load_policy
 from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 READ_ONLY_IN_HELP_ORDER = tuple(name for name in COMMAND_NAMES if name in READ_ONLY_COMMANDS)
+READ_ONLY_WITH_SECRETS = READ_ONLY_COMMANDS | {"backup secrets"}
+"""What the lead Carol may run: reading, and the backups with Secrets that the demo grants leads only."""
 
 
 @pytest.mark.parametrize(
     ("user", "expected"),
     [
-        ("U_ALICE", tuple(name for name in COMMAND_NAMES if name not in {"approve", "deny"})),
+        (
+            "U_ALICE",
+            tuple(name for name in COMMAND_NAMES if name not in {"approve", "deny", "backup secrets"}),
+        ),
         ("U_BOB", COMMAND_NAMES),
-        ("U_CAROL", (*READ_ONLY_IN_HELP_ORDER, "approve", "deny")),
+        (
+            "U_CAROL",
+            (*(name for name in COMMAND_NAMES if name in READ_ONLY_WITH_SECRETS), "approve", "deny"),
+        ),
         ("U_DAVE", READ_ONLY_IN_HELP_ORDER),
     ],
     ids=["oncall-sees-every-command", "oncall-lead-also-approves", "lead-reads-and-approves", "viewer-reads"],

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubesim.server import Simulator
+from tests.deploy.upgrade_hooks import run_upgrades
 from tests.workers.harness import JobRunner, Outcome, set_min_available
 
 WEB = {"deployment": "web", "namespace": "default"}
@@ -37,11 +38,13 @@ OPERATIONS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("upgrade_plan", {}),
     ("backup_config", {"namespace": "default"}),
     ("backup_config", {"all_namespaces": True}),
+    ("backup_secrets", {"namespace": "default"}),
 )
 
 
 def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
-    """Run a budget-blocked drain, then every operation of :data:`OPERATIONS`; each outcome, in order."""
+    """Run a budget-blocked drain, every operation of :data:`OPERATIONS`, then the upgrades (through the wait
+    hook, as on a real cluster); each outcome, in order."""
     budget = sim.store.get("poddisruptionbudgets", "default", "web-pdb")
     min_available = budget["spec"]["minAvailable"]
     set_min_available(sim, 3)
@@ -53,4 +56,5 @@ def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Ou
     ]
     set_min_available(sim, min_available)
     outcomes.extend((name, runner.run(name, **arguments)) for name, arguments in OPERATIONS)
+    outcomes.extend(run_upgrades(sim, runner))
     return outcomes

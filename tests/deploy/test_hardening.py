@@ -52,7 +52,7 @@ def test_the_bot_and_redis_have_readiness_and_liveness_probes_and_the_worker_a_r
     for where in ("chatops-bot/bot", "chatops-redis/redis"):
         assert {"readinessProbe", "livenessProbe"} <= set(probes[where]), where
     assert "startupProbe" in probes["chatops-redis/redis"]
-    assert probes["chatops-bot/bot"]["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert probes["chatops-bot/bot"]["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert "readinessProbe" in probes["chatops-worker/worker"]
     assert "livenessProbe" not in probes["chatops-worker/worker"]
 
@@ -65,7 +65,7 @@ def test_workers_get_longer_than_the_longest_job_to_finish_on_sigterm(
     worker = find(rendered[name], "Deployment", "chatops-worker")["spec"]["template"]["spec"]
     assert worker["terminationGracePeriodSeconds"] > DEFAULT_TIMEOUT_SECONDS
     assert worker["serviceAccountName"] == "chatops-worker"
-    assert worker["containers"][0]["args"] == ["worker"]
+    assert worker["containers"][0]["args"] == ["worker", "--metrics-port", "9100"]
 
 
 def test_redis_persists_with_aof_on_a_volume_and_never_evicts_keys(rendered: dict[str, list[Obj]]) -> None:

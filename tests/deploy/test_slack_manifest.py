@@ -16,7 +16,7 @@ import yaml
 
 import bot.slack
 from bot.slack import listeners as slack_listeners
-from bot.slack.server import EVENTS_PATH
+from bot.slack.front import EVENTS_PATH
 from tests.deploy.manifests import DEPLOY
 
 METHOD_SCOPES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,11 +11,12 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from benchmarks.drain import DEPLOYMENT, busy_node_scenario, settle_on_busy_node
+from benchmarks.drain import BUSY_NODE, DEPLOYMENT, busy_node_scenario, ready_pods, settle_on_busy_node
 from bot.dispatch import RQDispatcher
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
-from tests.drills.workers import WorkerProcess
+from tests.drills.workers import WorkerProcess, wait_until
+from tests.support.drills import Family, Tally
 from tests.workers.harness import JobRunner
 
 SPEED = 10.0
@@ -39,6 +41,23 @@ class PodCreations:
     def close(self) -> None:
         """Stop counting."""
         self._unsubscribe()
+
+
+def count_drain_outcome(
+    sim: Simulator, before: set[str], creations: PodCreations, *, drill: Tally, family: Family
+) -> None:
+    """Report one drained node to the tally: replicas not running again elsewhere are lost, and replacements
+    beyond one per original pod are duplicates. Waits (without failing) for the replicas to come back."""
+
+    def back() -> bool:
+        return len([p for p in ready_pods(sim) if p["spec"]["nodeName"] != BUSY_NODE]) >= REPLICAS
+
+    with contextlib.suppress(AssertionError):  # a replica that never returns is counted as lost below
+        wait_until(back, what="all replicas Ready elsewhere")
+    elsewhere = [p for p in ready_pods(sim) if p["spec"]["nodeName"] != BUSY_NODE]
+    drill.tried(family)
+    drill.lost(family, REPLICAS - len(elsewhere))
+    drill.duplicated(family, len(creations.names) - len(before))
 
 
 @pytest.fixture(name="sim")

@@ -8,8 +8,9 @@ from benchmarks.drain import BUSY_NODE, ready_pods
 from bot.core.jobevents import EventKind
 from kubesim.faults import HANG, RequestFault
 from kubesim.server import Simulator
-from tests.drills.conftest import REPLICAS, PodCreations, StartWorker
+from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
 from tests.drills.workers import evicted_so_far, final_event, wait_until
+from tests.support.drills import Family, Tally
 from tests.workers.harness import JobRunner
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -26,8 +27,11 @@ def drain_once(runner: JobRunner, start_worker: StartWorker) -> tuple[str, Event
     return job_id, ending.kind, ending.text
 
 
-def assert_each_pod_replaced_once(sim: Simulator, before: set[str], creations: PodCreations) -> None:
+def assert_each_pod_replaced_once(
+    sim: Simulator, before: set[str], creations: PodCreations, drill: Tally
+) -> None:
     """node-1 is empty and cordoned; the 12 replicas run elsewhere; one replacement per evicted pod."""
+    count_drain_outcome(sim, before, creations, drill=drill, family=Family.API_STORM)
     wait_until(lambda: len(ready_pods(sim)) == REPLICAS, what="all replicas Ready again")
     assert ready_pods(sim, BUSY_NODE) == []
     assert sim.store.get("nodes", None, BUSY_NODE)["spec"]["unschedulable"] is True
@@ -49,6 +53,8 @@ def test_a_drain_rides_out_throttling_and_transient_failures(
     start_worker: StartWorker,
     creations: PodCreations,
     fault: RequestFault,
+    *,
+    drill: Tally,
 ) -> None:
     """429s are retried, transient read failures are retried with backoff: the drain completes, once per pod."""
     before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
@@ -57,7 +63,7 @@ def test_a_drain_rides_out_throttling_and_transient_failures(
     assert kind == EventKind.SUCCEEDED, text
     evicted = evicted_so_far(runner.connection, job_id)
     assert len(evicted) == len(set(evicted)) == REPLICAS
-    assert_each_pod_replaced_once(sim, before, creations)
+    assert_each_pod_replaced_once(sim, before, creations, drill)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +77,8 @@ def test_a_drain_fails_clearly_on_a_hard_eviction_error_and_a_rerun_finishes_it(
     start_worker: StartWorker,
     creations: PodCreations,
     fault_and_wording: tuple[int | str, str],
+    *,
+    drill: Tally,
 ) -> None:
     """An eviction that errors fails that pod at once: the drain names it, and a re-run completes once per pod."""
     action, said = fault_and_wording
@@ -87,4 +95,4 @@ def test_a_drain_fails_clearly_on_a_hard_eviction_error_and_a_rerun_finishes_it(
 
     _, kind, text = drain_once(runner, start_worker)
     assert kind == EventKind.SUCCEEDED, text
-    assert_each_pod_replaced_once(sim, before, creations)
+    assert_each_pod_replaced_once(sim, before, creations, drill)

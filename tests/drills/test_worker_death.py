@@ -7,6 +7,7 @@ exactly once, the Deployment runs its 12 replicas elsewhere, and node-1 stays co
 from __future__ import annotations
 
 import os
+import random
 import signal
 
 import pytest
@@ -17,7 +18,7 @@ from rq.serializers import JSONSerializer
 from benchmarks.drain import BUSY_NODE, ready_pods
 from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
-from tests.drills.conftest import REPLICAS, PodCreations, StartWorker
+from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
 from tests.drills.workers import (
     DETECTION_BOUND_SECONDS,
     evicted_so_far,
@@ -25,6 +26,7 @@ from tests.drills.workers import (
     pid_alive,
     wait_until,
 )
+from tests.support.drills import Family, Tally
 from tests.workers.harness import JobRunner
 from workers.locks import lock_key
 
@@ -37,10 +39,11 @@ def original_pods(sim: Simulator) -> set[str]:
 
 
 def assert_drained_without_loss_or_duplicates(
-    sim: Simulator, before: set[str], creations: PodCreations
+    sim: Simulator, before: set[str], creations: PodCreations, drill: Tally
 ) -> None:
     """node-1 is cordoned and empty; each original pod was replaced once; 12 replicas run elsewhere."""
     assert sim.store.get("nodes", None, BUSY_NODE)["spec"]["unschedulable"] is True
+    count_drain_outcome(sim, before, creations, drill=drill, family=Family.DRAIN_KILL)
     wait_until(lambda: len(ready_pods(sim)) == REPLICAS, what="all replicas Ready again")
     running = ready_pods(sim)
     assert not {p["metadata"]["name"] for p in running} & before
@@ -62,11 +65,14 @@ def test_a_worker_killed_mid_drain_is_reported_failed_and_a_rerun_finishes_the_d
     connection: Redis,
     start_worker: StartWorker,
     creations: PodCreations,
+    *,
+    drill: Tally,
 ) -> None:
-    """SIGKILL the worker after 3 evictions: the other worker reports what was done and frees the lock."""
+    """SIGKILL the worker after 1 to 10 evictions: the other worker reports what was done and frees the lock."""
     before = original_pods(sim)
     doomed = start_worker()
-    job_id = kill_mid_drain(runner, connection, after=3)
+    after = random.randint(1, REPLICAS - 2)
+    job_id = kill_mid_drain(runner, connection, after=after)
     horse = doomed.horse_pid()
     standby = start_worker()
     doomed.kill()
@@ -75,10 +81,10 @@ def test_a_worker_killed_mid_drain_is_reported_failed_and_a_rerun_finishes_the_d
     assert failed.kind == EventKind.FAILED
     assert "stopped without finishing" in failed.text
     assert failed.details["worker_died"] is True
-    assert set(failed.details["evicted"]) >= set(evicted_so_far(connection, job_id)[:3])
+    assert set(failed.details["evicted"]) >= set(evicted_so_far(connection, job_id)[:after])
     assert "node/node-1 cordoned" in " ".join(failed.details["done"])
     assert failed.details["lock_released"] is True
-    assert connection.get(lock_key(f"node/{BUSY_NODE}")) is None
+    assert connection.get(lock_key(f"node/{BUSY_NODE}", cluster="default")) is None
     job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
     assert job.get_status(refresh=True) == "failed"
     assert horse is not None
@@ -87,7 +93,7 @@ def test_a_worker_killed_mid_drain_is_reported_failed_and_a_rerun_finishes_the_d
     rerun = runner.enqueue("drain", node=BUSY_NODE)
     assert final_event(connection, rerun).kind == EventKind.SUCCEEDED
     assert standby.process.poll() is None
-    assert_drained_without_loss_or_duplicates(sim, before, creations)
+    assert_drained_without_loss_or_duplicates(sim, before, creations, drill)
 
 
 def test_a_killed_work_horse_is_reported_by_its_worker_and_a_rerun_finishes_the_drain(
@@ -96,11 +102,13 @@ def test_a_killed_work_horse_is_reported_by_its_worker_and_a_rerun_finishes_the_
     connection: Redis,
     start_worker: StartWorker,
     creations: PodCreations,
+    *,
+    drill: Tally,
 ) -> None:
     """SIGKILL only the horse: its own worker reports the job failed at once and works the re-run."""
     before = original_pods(sim)
     worker = start_worker()
-    job_id = kill_mid_drain(runner, connection, after=2)
+    job_id = kill_mid_drain(runner, connection, after=random.randint(1, REPLICAS - 2))
     horse = worker.horse_pid()
     assert horse is not None
     os.kill(horse, signal.SIGKILL)
@@ -108,7 +116,7 @@ def test_a_killed_work_horse_is_reported_by_its_worker_and_a_rerun_finishes_the_
     failed = final_event(connection, job_id, seconds=10)
     assert failed.kind == EventKind.FAILED
     assert "the process running it was killed" in failed.text
-    assert connection.get(lock_key(f"node/{BUSY_NODE}")) is None
+    assert connection.get(lock_key(f"node/{BUSY_NODE}", cluster="default")) is None
     wait_until(
         lambda: Job.fetch(job_id, connection=connection, serializer=JSONSerializer).get_status() == "failed",
         what="RQ to record the failure",
@@ -117,4 +125,4 @@ def test_a_killed_work_horse_is_reported_by_its_worker_and_a_rerun_finishes_the_
     rerun = runner.enqueue("drain", node=BUSY_NODE)
     assert final_event(connection, rerun).kind == EventKind.SUCCEEDED
     assert worker.process.poll() is None
-    assert_drained_without_loss_or_duplicates(sim, before, creations)
+    assert_drained_without_loss_or_duplicates(sim, before, creations, drill)

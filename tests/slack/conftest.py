@@ -19,8 +19,9 @@ from bot.core.conversation import Engine
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
-from bot.slack.run import SlackBot, build_bot
-from bot.slack.server import EVENTS_PATH, ServerThread
+from bot.slack.assembly import SlackBot, build_bot
+from bot.slack.front import EVENTS_PATH
+from bot.slack.server import ServerThread
 from bot.timeline_store import TimelineStore
 from tests.slack.fake_slack import FakeSlack, person
 from tests.slack.signed import SECRET, SlackSender

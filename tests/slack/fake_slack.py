@@ -264,13 +264,32 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "no_such_subteam"}, {}
             return 200, {"ok": True, "users": list(members)}, {}
         if method == "conversations.replies":
-            key = (str(body.get("channel")), str(body.get("ts")))
-            with self._lock:
-                found = self.messages.get(key)
-            if found is None:
-                return 200, {"ok": False, "error": "thread_not_found"}, {}
-            return 200, {"ok": True, "messages": [found], "has_more": False}, {}
+            return self._answer_replies(body)
         return 200, {"ok": True}, {}
+
+    def _answer_replies(self, body: Mapping[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """A thread: its root (when known) and the messages posted in it, oldest first, as Slack pages them.
+
+        ``latest`` with ``inclusive`` bounds the newest message returned; ``limit`` the page size.
+        Metadata is returned as it was posted (Slack returns an app's own metadata).
+        """
+        channel, root = str(body.get("channel")), str(body.get("ts"))
+        with self._lock:
+            thread = [
+                dict(message)
+                for (where, ts), message in self.messages.items()
+                if where == channel and (ts == root or str(message.get("thread_ts") or "") == root)
+            ]
+        if not thread:
+            return 200, {"ok": False, "error": "thread_not_found"}, {}
+        thread.sort(key=lambda message: float(message["ts"]))
+        latest = body.get("latest")
+        if latest:
+            inclusive = str(body.get("inclusive", "")).lower() in ("1", "true")
+            bound = float(str(latest))
+            thread = [m for m in thread if float(m["ts"]) < bound or (inclusive and float(m["ts"]) == bound)]
+        limit = int(str(body.get("limit") or 1000))
+        return 200, {"ok": True, "messages": thread[:limit], "has_more": len(thread) > limit}, {}
 
     def _answer_files(
         self, method: str, body: Mapping[str, Any]

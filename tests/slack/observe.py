@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.slack.run import SlackBot
+from bot.slack.assembly import SlackBot
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition") -> None:

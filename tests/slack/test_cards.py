@@ -16,6 +16,7 @@ from bot.slack.cards import INTERVAL_GROWTH, CardRenderer
 from bot.slack.server import ServerThread
 from tests.slack.conftest import MakeBot, RunningBot
 from tests.slack.fake_slack import Call, FakeSlack
+from tests.support.drills import Family, Tally
 from tests.support.ports import free_port
 
 JOB, CHANNEL, THREAD = "job-0123456789", "C_OPS", "1700000000.000100"
@@ -77,6 +78,20 @@ def test_the_first_event_posts_the_card_in_the_requests_thread(fake_slack: FakeS
     assert "reply_broadcast" not in post.body
 
 
+def test_a_job_no_chat_message_started_has_no_card(fake_slack: FakeSlack) -> None:
+    """A scheduled backup's events (no channel) make no Slack call: they belong on the timeline only."""
+    cards, source = renderer(fake_slack, ManualClock())
+    source.events.extend(
+        [
+            event(EventKind.STARTED, "started: etcd snapshot", channel=""),
+            event(EventKind.SUCCEEDED, "etcd snapshot saved", channel=""),
+        ]
+    )
+    cards.step(block_ms=None)
+    assert card_calls(fake_slack) == []
+    assert cards.pending == 0
+
+
 def test_two_hundred_progress_events_are_coalesced_into_a_few_updates_ending_in_the_final_state(
     fake_slack: FakeSlack,
 ) -> None:
@@ -135,7 +150,9 @@ def test_warnings_and_plans_are_posted_in_the_thread_as_they_come(fake_slack: Fa
     assert texts[1:] == ["will evict 3 pods", "pod web-1 has local storage that will be lost"]
 
 
-def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(fake_slack: FakeSlack) -> None:
+def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(
+    fake_slack: FakeSlack, drill: Tally
+) -> None:
     """Slack answers 429 to the next 6 calls: the card, the last state and the result all arrive after it."""
     clock = ManualClock()
     cards, source = renderer(fake_slack, clock)
@@ -147,6 +164,7 @@ def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(fake_slack: 
     for _ in range(20):
         cards.step(block_ms=None)
         clock.now += 1.0
+    count_storm(fake_slack, drill, final="failed: budget exhausted")
     assert len([call for call in fake_slack.calls() if call.status == 429]) == 6
     assert "failed: budget exhausted" in fake_slack.calls("chat.update")[-1].body["text"]
     assert fake_slack.calls("chat.postMessage")[-1].body["reply_broadcast"] is True
@@ -164,6 +182,15 @@ def test_a_card_slack_refuses_for_good_is_dropped_without_blocking_others(fake_s
     [post] = fake_slack.calls("chat.postMessage")
     assert post.body["channel"] == CHANNEL
     assert cards.pending == 1
+
+
+def count_storm(fake_slack: FakeSlack, drill: Tally, *, final: str) -> None:
+    """Report one Slack 429 storm: the final state missing from the card or a result not broadcast once."""
+    shown = [call for call in fake_slack.calls("chat.update") if call.status == 200]
+    results = [call for call in fake_slack.calls("chat.postMessage") if call.body.get("reply_broadcast")]
+    drill.tried(Family.SLACK_429)
+    drill.lost(Family.SLACK_429, int(not shown or final not in shown[-1].body["text"]) + int(not results))
+    drill.duplicated(Family.SLACK_429, len(results) - 1)
 
 
 def publish(connection: Redis, events: list[JobEvent], *, pause: float = 0.0) -> None:
@@ -193,7 +220,7 @@ def test_job_events_on_the_stream_become_one_card_updated_in_place_then_a_broadc
 
 @pytest.mark.redis
 def test_a_slack_429_storm_during_progress_updates_loses_no_final_state(
-    make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis
+    make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
     """The client retries after Retry-After, the renderer puts off what still fails: the result arrives."""
     bot = make_bot(card_interval=0.2, card_retry_seconds=0.1, rate_limit_retries=1)
@@ -211,5 +238,6 @@ def test_a_slack_429_storm_during_progress_updates_loses_no_final_state(
             fake_slack.wait_for("chat.postMessage", where=lambda call: bool(call.body.get("reply_broadcast")))
         finally:
             bot.cards.stop()
+    count_storm(fake_slack, drill, final="succeeded")
     assert len([call for call in fake_slack.calls() if call.status == 429]) == 5
     assert "succeeded" in fake_slack.calls("chat.update")[-1].body["text"]

@@ -14,6 +14,7 @@ from bot.core.policy_file import demo_policy
 from tests.slack.conftest import ALICE, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_ID, BOT_USER, FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until
+from tests.support.drills import Family, Tally
 
 pytestmark = pytest.mark.redis
 
@@ -111,7 +112,9 @@ def test_a_direct_message_is_a_command_without_a_mention(
     assert queued_job_ids(connection) == [job_id_for(channel="D_ALICE", message_ts=ts)]
 
 
-def test_a_retried_delivery_runs_once(running: RunningBot, fake_slack: FakeSlack, connection: Redis) -> None:
+def test_a_retried_delivery_runs_once(
+    running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
+) -> None:
     """The same mention delivered again with X-Slack-Retry-Num is acknowledged but not run again."""
     event = running.slack.message_event(
         f"<@{BOT_USER}> cordon node-3", user=ALICE, ts=running.slack.new_ts(), kind="app_mention"
@@ -123,6 +126,10 @@ def test_a_retried_delivery_runs_once(running: RunningBot, fake_slack: FakeSlack
     ]
     assert statuses == [200, 200, 200]
     wait_until(settled(running.bot, route="command", expected=3), what="three deliveries")
+    drill.tried(Family.DUPLICATE_DELIVERY, 2)
+    drill.lost(Family.DUPLICATE_DELIVERY, 1 - min(1, len(queued_job_ids(connection))))
+    drill.duplicated(Family.DUPLICATE_DELIVERY, len(fake_slack.calls("chat.postMessage")) - 1)
+    drill.duplicated(Family.DUPLICATE_DELIVERY, len(queued_job_ids(connection)) - 1)
     assert deliveries(running.bot, route="command", outcome="duplicate") == 2
     assert len(fake_slack.calls("reactions.add")) == 1
     assert len(fake_slack.calls("chat.postMessage")) == 1
@@ -130,7 +137,7 @@ def test_a_retried_delivery_runs_once(running: RunningBot, fake_slack: FakeSlack
 
 
 def test_a_mention_arriving_as_app_mention_and_as_message_runs_once(
-    running: RunningBot, fake_slack: FakeSlack, connection: Redis
+    running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
     """Subscribed to both, Slack sends one mention twice with different event ids: one job, one answer."""
     ts = running.slack.new_ts()
@@ -138,6 +145,9 @@ def test_a_mention_arriving_as_app_mention_and_as_message_runs_once(
     running.slack.send_event(running.slack.message_event(text, user=ALICE, ts=ts, kind="app_mention"))
     running.slack.send_event(running.slack.message_event(text, user=ALICE, ts=ts, kind="message"))
     wait_until(settled(running.bot, route="command", expected=2), what="both deliveries")
+    drill.tried(Family.DUPLICATE_DELIVERY)
+    drill.lost(Family.DUPLICATE_DELIVERY, 1 - min(1, len(queued_job_ids(connection))))
+    drill.duplicated(Family.DUPLICATE_DELIVERY, len(queued_job_ids(connection)) - 1)
     assert deliveries(running.bot, route="command", outcome="handled") == 1
     assert len(fake_slack.calls("chat.postMessage")) == 1
     assert len(queued_job_ids(connection)) == 1

@@ -13,6 +13,7 @@ from tests.slack.conftest import ALICE, GONE, GUEST, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until
 from tests.slack.signed import event_body, post
+from tests.support.drills import Family, Tally
 
 pytestmark = pytest.mark.redis
 
@@ -23,7 +24,7 @@ def only_start_up_calls(fake_slack: FakeSlack) -> bool:
 
 
 def test_a_request_with_a_bad_signature_is_refused_with_401_and_runs_nothing(
-    running: RunningBot, fake_slack: FakeSlack, connection: Redis
+    running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
     """A forged signature and one made with another secret both get 401; nothing is queued or posted."""
     event = running.slack.message_event(
@@ -36,19 +37,25 @@ def test_a_request_with_a_bad_signature_is_refused_with_401_and_runs_nothing(
     other_secret = post(
         running.slack.events_url, body, content_type="application/json", secret="not-the-secret"
     )
+    drill.tried(Family.SIGNATURE, 2)
+    drill.duplicated(
+        Family.SIGNATURE, [forged[0], other_secret[0]].count(200) + len(connection.keys("rq:job:*"))
+    )
     assert (forged[0], other_secret[0]) == (401, 401)
     assert only_start_up_calls(fake_slack)
     assert connection.keys("rq:job:*") == []
 
 
 def test_a_replayed_request_older_than_five_minutes_is_refused_with_401(
-    running: RunningBot, fake_slack: FakeSlack, connection: Redis
+    running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
     """A correctly signed delivery whose timestamp is six minutes old is a replay: 401, nothing runs."""
     event = running.slack.message_event(
         f"<@{BOT_USER}> cordon node-3", user=ALICE, ts=running.slack.new_ts(), kind="app_mention"
     )
     status, _ = running.slack.send_event(event, timestamp=int(time.time()) - 6 * 60)
+    drill.tried(Family.SIGNATURE)
+    drill.duplicated(Family.SIGNATURE, int(status == 200) + len(connection.keys("rq:job:*")))
     assert status == 401
     assert only_start_up_calls(fake_slack)
     assert connection.keys("rq:job:*") == []

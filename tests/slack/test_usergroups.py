@@ -11,8 +11,9 @@ from bot.core.jobs import job_id_for
 from bot.core.policy_file import load_policy
 from bot.settings import Secret, Settings
 from bot.slack.app import build_web_client
-from bot.slack.run import build_bot
-from bot.slack.server import EVENTS_PATH, ServerThread
+from bot.slack.assembly import build_bot
+from bot.slack.front import EVENTS_PATH
+from bot.slack.server import ServerThread
 from bot.slack.usergroups import UserGroupResolver
 from bot.wiring import build_engine
 from tests.slack.fake_slack import BOT_USER, FakeSlack, person
@@ -77,12 +78,14 @@ def test_a_member_of_a_policy_user_group_may_run_what_the_group_may(
     engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
     bot = build_bot(settings, connection=connection, engine=engine)
     with ServerThread(bot.asgi, port=free_port()) as server:
+        bot.runner.start()
         slack = SlackSender(server.url + EVENTS_PATH, response_url=groups_slack.response_url)
         ts = slack.new_ts()
         slack.send_event(
             slack.message_event(f"<@{BOT_USER}> cordon node-1", user="U_BOB", ts=ts, kind="app_mention")
         )
         wait_until(settled(bot, route="command", expected=1), what="Bob's command")
+        bot.runner.stop()
     [reply] = groups_slack.calls("chat.postMessage")
     assert job_id_for(channel="C_OPS", message_ts=ts) in reply.text
     assert [call.body["usergroup"] for call in groups_slack.calls("usergroups.users.list")] == ["S_ONCALL"]

@@ -14,7 +14,7 @@ POLICY = Policy(
 REQUEST = approvals.new_request(
     approval_id="apr-1", job_id="job-1", requester="U0DAVE", channel="C1", thread_ts="100.1", cluster="prod",
     description="drain node/n1", requirement=ApprovalRequirement(("sre",), 1, 600), now=T0,
-    resource_versions={"node/n1": "41"},
+    witnesses={"node/n1": "41"},
 )  # fmt: skip
 
 
@@ -27,7 +27,7 @@ def test_an_opened_request_is_one_entry_whatever_the_retries() -> None:
         "job-1",
         "apr-1",
     )
-    assert entry.details["resource_versions"] == {"node/n1": "41"}
+    assert entry.details["witnesses"] == {"node/n1": "41"}
     assert approval_request_entry(REQUEST).event_id == entry.event_id
 
 

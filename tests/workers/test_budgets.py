@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from workers.budgets import blocking_budget, covering, state_of
-from workers.plans import Plan, stale_keys
+from workers.plans import Plan, stale_keys, witness_of
 from workers.selectors import matches, to_query
 
 
@@ -66,10 +68,24 @@ def test_budget_state_reads_the_status_numbers() -> None:
     assert state_of(pdb).allowed == 1
 
 
-def test_a_plan_records_resource_versions_and_detects_staleness() -> None:
-    """What a plan read is keyed by kind/namespace/name; a changed version is stale."""
+def test_a_plan_records_witnesses_and_detects_staleness() -> None:
+    """What a plan read is keyed by kind/namespace/name; a changed spec is stale, a status update is not."""
+    web: dict[str, Any] = {
+        "metadata": {"namespace": "default", "name": "web", "uid": "u1", "resourceVersion": "7"}
+    }
+    web |= {"spec": {"replicas": 3}, "status": {"readyReplicas": 3}}
     plan = Plan(action="scale", target="deployment/default/web")
-    plan.saw("deployment", {"metadata": {"namespace": "default", "name": "web", "resourceVersion": "7"}})
-    assert plan.to_json()["resource_versions"] == {"deployment/default/web": "7"}
-    assert stale_keys(plan.resource_versions, {"deployment/default/web": "8"}) == ["deployment/default/web"]
-    assert stale_keys(plan.resource_versions, {"deployment/default/web": "7"}) == []
+    plan.saw("deployment", web)
+    [key] = plan.to_json()["witnesses"]
+    assert key == "deployment/default/web"
+    status_only = {
+        **web,
+        "metadata": {**web["metadata"], "resourceVersion": "8"},
+        "status": {"readyReplicas": 2},
+    }
+    scaled = {**web, "spec": {"replicas": 5}}
+    replaced = {**web, "metadata": {**web["metadata"], "uid": "u2"}}
+    assert stale_keys(plan.witnesses, {key: witness_of(status_only)}) == []
+    assert stale_keys(plan.witnesses, {key: witness_of(scaled)}) == [key]
+    assert stale_keys(plan.witnesses, {key: witness_of(replaced)}) == [key]
+    assert stale_keys(plan.witnesses, {}) == [key]

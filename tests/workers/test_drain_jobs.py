@@ -33,8 +33,8 @@ def test_a_dry_run_shows_the_plan_and_changes_nothing(sim: Simulator, runner: Jo
     plan = outcome.result["plan"]
     assert plan["budgets"] == ["default/web-pdb"]
     assert sorted(plan["refusals"]) == sorted([LOCAL_STORAGE_FATAL, UNMANAGED_FATAL])
-    assert f"node/{NODE}" in plan["resource_versions"]
-    assert "poddisruptionbudget/default/web-pdb" in plan["resource_versions"]
+    assert f"node/{NODE}" in plan["witnesses"]
+    assert "poddisruptionbudget/default/web-pdb" in plan["witnesses"]
     assert EventKind.PLAN in [e.kind for e in outcome.events]
     assert not unschedulable(sim, NODE)
     assert non_daemon_pods(sim, NODE) == before

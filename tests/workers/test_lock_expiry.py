@@ -19,7 +19,7 @@ HOLDER = textwrap.dedent(
     import sys, time
     from redis import Redis
     from workers.locks import TargetLock
-    with TargetLock(Redis.from_url(sys.argv[1]), "node/node-1", ttl=1.0):
+    with TargetLock(Redis.from_url(sys.argv[1]), "node/node-1", cluster="default", ttl=1.0):
         print("held", flush=True)
         time.sleep(60)
     """
@@ -34,10 +34,13 @@ def test_a_killed_holders_lock_expires_and_can_be_taken(redis_url: str) -> None:
     ) as holder:
         try:
             assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-            assert connection.exists(lock_key("node/node-1"))
+            assert connection.exists(lock_key("node/node-1", cluster="default"))
         finally:
             holder.kill()
-    wait_for(lambda: not connection.exists(lock_key("node/node-1")), what="the dead holder's lock to expire")
-    with TargetLock(connection, "node/node-1") as lock:
+    wait_for(
+        lambda: not connection.exists(lock_key("node/node-1", cluster="default")),
+        what="the dead holder's lock to expire",
+    )
+    with TargetLock(connection, "node/node-1", cluster="default") as lock:
         lock.check()
     connection.close()

@@ -18,7 +18,7 @@ from workers.locks import TargetLock, lock_key
 
 def test_a_second_mutating_job_on_the_same_node_is_refused(sim: Simulator, runner: JobRunner) -> None:
     """While another job holds node-1's lock, cordon fails without touching the node."""
-    with TargetLock(runner.connection, "node/node-1"):
+    with TargetLock(runner.connection, "node/node-1", cluster="default"):
         outcome = runner.run("cordon", node="node-1")
     assert outcome.status == "failed"
     assert wording.target_busy("node/node-1") in outcome.final.text
@@ -29,25 +29,25 @@ def test_a_second_mutating_job_on_the_same_node_is_refused(sim: Simulator, runne
 def test_a_lock_taken_over_fails_the_next_check(runner: JobRunner) -> None:
     """The token check notices when the lock expired and someone else took it."""
     connection: Redis = runner.connection
-    with TargetLock(connection, "deployment/default/web") as lock:
+    with TargetLock(connection, "deployment/default/web", cluster="default") as lock:
         lock.check()
-        connection.set(lock_key("deployment/default/web"), "someone-else")
+        connection.set(lock_key("deployment/default/web", cluster="default"), "someone-else")
         with pytest.raises(JobError, match="lost its lock"):
             lock.check()
 
 
 def test_each_holder_gets_a_higher_fencing_number(runner: JobRunner) -> None:
     """Fencing numbers grow with every acquisition."""
-    with TargetLock(runner.connection, "node/node-3") as first:
+    with TargetLock(runner.connection, "node/node-3", cluster="default") as first:
         pass
-    with TargetLock(runner.connection, "node/node-3") as second:
+    with TargetLock(runner.connection, "node/node-3", cluster="default") as second:
         pass
     assert second.fence > first.fence
 
 
 def test_dry_runs_take_no_lock(sim: Simulator, runner: JobRunner) -> None:
     """A plan changes nothing, so it runs even while another job holds the target."""
-    with TargetLock(runner.connection, "node/node-2"):
+    with TargetLock(runner.connection, "node/node-2", cluster="default"):
         outcome = runner.run("drain", node="node-2", dry_run=True)
     assert outcome.status == "finished"
 
@@ -102,12 +102,12 @@ def test_a_conflicting_write_is_re_read_and_re_applied(sim: Simulator, runner: J
 def test_dry_runs_of_deployment_commands_change_nothing(
     sim: Simulator, runner: JobRunner, command: str, arguments: dict[str, Any]
 ) -> None:
-    """Each mutating command's dry run returns its plan with the Deployment's resourceVersion, and writes nothing."""
+    """Each mutating command's dry run returns its plan with the Deployment's witness, and writes nothing."""
     before = sim.store.get("deployments", "default", "web")
     outcome = runner.run(command, deployment="web", namespace="default", dry_run=True, **arguments)
     assert outcome.status == "finished", outcome.texts()
     plan = outcome.result["plan"]
-    assert plan["resource_versions"]["deployment/default/web"] == before["metadata"]["resourceVersion"]
+    assert "deployment/default/web" in plan["witnesses"]
     assert [e.kind for e in outcome.events].count(EventKind.PLAN) == 1
     after = sim.store.get("deployments", "default", "web")
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]

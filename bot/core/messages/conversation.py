@@ -45,8 +45,11 @@ def approval_not_available(*, command: str, approvers: Sequence[str], count: int
     )
 
 
-def help_text(*, allowed: Sequence[str], topic: str | None) -> str:
-    """``help``: the commands this person may run; ``help CMD``: one command (or group) in detail."""
+def help_text(*, allowed: Sequence[str], topic: str | None, cluster: str | None = None) -> str:
+    """``help``: the commands this person may run; ``help CMD``: one command (or group) in detail.
+
+    ``cluster`` is where commands typed here go without ``--cluster``; plain ``help`` names it.
+    """
     if topic is not None:
         return "\n\n".join(
             _help_entry(entry, allowed=entry.name in allowed) for entry in reference_for(topic)
@@ -55,7 +58,8 @@ def help_text(*, allowed: Sequence[str], topic: str | None) -> str:
     if not entries:
         return "You may not run any command here. Ask an admin to add you to the policy."
     width = max(len(entry.usage) for entry in entries)
-    lines = ["Commands you may run here:", "```"]
+    heading = "Commands you may run here" + ("" if cluster is None else f" (on cluster {code(cluster)})")
+    lines = [heading + ":", "```"]
     lines += [f"{entry.usage.ljust(width)}  {entry.summary}" for entry in entries]
     lines += ["```", usage.common_options(), "`help CMD` shows one command in detail."]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.text_safety import code
+from bot.core.text_safety import code, escape
 
 
 def queued(*, job_id: str, description: str, cluster: str, position: int | None) -> str:
@@ -118,3 +118,8 @@ def approved_plan_missing(*, plan_job: str) -> str:
         f"The plan {code(plan_job)} that was approved is no longer available, so nothing was changed. "
         "Run the command again for a fresh plan and approval."
     )
+
+
+def page_entry(*, job_id: str, status: str, description: str) -> str:
+    """What one job says on the ``jobs`` page (time and requester are shown apart)."""
+    return f"{code(job_id)} {escape(status)}: {escape(description)}"

@@ -147,6 +147,22 @@ def bad_cluster(*, name: str) -> str:
     return f"'{name}' is not a cluster name; use the name the bot's configuration gives the cluster"
 
 
+def channel_cluster_not_accepted(*, channel: str) -> str:
+    """A channel given a default cluster although ``channels`` refuses commands there."""
+    return (
+        f"channel '{channel}' is not in 'channels', so no command is accepted there; "
+        "add it to 'channels' or remove this entry"
+    )
+
+
+def bad_cluster_name(*, name: str) -> str:
+    """A cluster name with characters ``--cluster`` would not accept."""
+    return (
+        f"'{name}' is not a cluster name; cluster names are letters, digits, '.', '_' and '-', "
+        "starting with a letter or digit, as typed after --cluster"
+    )
+
+
 def bad_ttl(*, text: str, detail: str) -> str:
     """An approval ttl that is not a positive duration."""
     return f"ttl '{text}' is not usable: {detail}"

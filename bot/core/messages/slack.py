@@ -265,6 +265,14 @@ def bot_listening(*, mode: str, where: str) -> str:
     return f"chatops bot: listening in {mode} ({where})."
 
 
+def runner_died(*, exit_code: int | None, pause: float) -> str:
+    """Logged when the runner process of ``chatops bot`` exits on its own."""
+    return (
+        f"chatops bot: the runner process exited (code {exit_code}); starting it again in {pause:.0f} s. "
+        "Slack's deliveries wait in the inbox meanwhile."
+    )
+
+
 # The App Home tab (bot.slack.home).
 
 
@@ -348,3 +356,53 @@ def home_updated(*, at: float) -> str:
     """The context line saying when the tab was drawn."""
     fallback = dt.datetime.fromtimestamp(at, tz=dt.UTC).strftime("%H:%M UTC")
     return f"Updated <!date^{int(at)}^{{time}}|{fallback}> · open the tab again to refresh."
+
+
+# Undo on finished job cards, and approvals still gathering votes (bot.slack.cards, bot.slack.approval_view).
+
+
+def undo_button() -> str:
+    """The label of the button on a finished job card that runs the undo."""
+    return "Undo"
+
+
+def undo_offer(*, command: str) -> str:
+    """The line beside the Undo button, naming the command it will run."""
+    return f"Undo runs {code(command)} as you, under the same rules as typing it in this thread."
+
+
+def undo_confirm_title() -> str:
+    """The title of the Undo button's confirm dialog (plain text)."""
+    return "Run the undo?"
+
+
+def undo_confirm_text(*, command: str) -> str:
+    """The body of the Undo button's confirm dialog."""
+    return f"This runs {code(command)} as you. Approvals apply as if you had typed it."
+
+
+def undo_confirm_yes() -> str:
+    """The confirm dialog's go-ahead button for an undo."""
+    return "Undo"
+
+
+def undo_requested(*, user: str, command: str) -> str:
+    """What replaces the Undo button once somebody asked for it."""
+    return f":leftwards_arrow_with_hook: Undo requested by <@{escape(user)}>: {code(command)}"
+
+
+def undo_already_requested(*, user: str) -> str:
+    """Ephemeral: somebody clicked Undo on a card whose undo was already asked for."""
+    return f"The undo of this job was already requested by <@{escape(user)}>."
+
+
+def undo_unavailable() -> str:
+    """Ephemeral: an Undo click on a card the bot no longer knows, or one without an undo."""
+    return "This job has no undo I can run any more; type the command in the thread instead."
+
+
+def approval_progress(*, have: int, need: int, approvers: Sequence[str]) -> str:
+    """What a request still gathering approvals shows above its buttons: ``1 of 2 approvals: @bob``."""
+    who = ", ".join(f"<@{escape(user)}>" for user in approvers)
+    noun = "approval" if need == 1 else "approvals"
+    return f":ballot_box_with_check: {have} of {need} {noun}: {who}"

@@ -251,3 +251,9 @@ def export_ready(*, scope: str, count: int, verified: bool, fmt: str) -> str:
     """The chat reply accompanying an export file."""
     state = "hash chain verified" if verified else "hash chain NOT verified"
     return f"Timeline of {escape(scope)} as {fmt}: {count} entries, {state}."
+
+
+def page_entry(*, kind: str, summary: str, job_id: str) -> str:
+    """What one timeline entry says on a structured page (time and actor are shown apart)."""
+    job = f" {code(job_id)}" if job_id else ""
+    return f"{kind}{job}: {escape(summary)}"

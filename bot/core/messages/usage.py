@@ -41,6 +41,10 @@ _USAGE: dict[str, str] = {
         "[--force] [--delete-emptydir-data]"
     ),
     "backup config": "backup config [NAMESPACE|--all]",
+    "backup secrets": "backup config [NAMESPACE|--all] --include-secrets",
+    "backup list": "backup list",
+    "backup show": "backup show BACKUP",
+    "backup restore": "backup restore BACKUP [-n NAMESPACE]",
     "etcd snapshot": "etcd snapshot",
     "etcd status": "etcd status SNAPSHOT",
     "etcd restore": "etcd restore SNAPSHOT",
@@ -74,7 +78,14 @@ _SUMMARY: dict[str, str] = {
     "upgrade plan": "Show what upgrading the cluster to a version would do; changes nothing.",
     "upgrade control-plane": "Upgrade the control plane to a version.",
     "upgrade nodes": "Upgrade nodes to a version, one at a time, all at once or with a surge node.",
-    "backup config": "Back up a namespace's configuration, or every namespace's with --all.",
+    "backup config": (
+        "Back up a namespace's configuration, or every namespace's with --all; "
+        "--include-secrets needs the policy's `backup secrets`."
+    ),
+    "backup secrets": "Back up a namespace's configuration with its Secrets (same as `backup config --include-secrets`).",
+    "backup list": "List the stored configuration backups and etcd snapshots, newest first.",
+    "backup show": "Show a backup's objects by kind, with its checksums verified.",
+    "backup restore": "Preview restoring a configuration backup: what would be created or changed (changes nothing).",
     "etcd snapshot": "Take an etcd snapshot.",
     "etcd status": "Check an etcd snapshot.",
     "etcd restore": "Restore etcd from a snapshot.",
@@ -85,6 +96,44 @@ _SUMMARY: dict[str, str] = {
     "timeline": "Show a timeline, or export it as Markdown or JSON.",
     "approve": "Approve the request (reply in its thread).",
     "deny": "Refuse the request, optionally saying why (reply in its thread).",
+}
+
+_EXAMPLE: dict[str, str] = {
+    "help": "help drain",
+    "nodes": "nodes",
+    "status": "status web -n shop",
+    "history": "history web -n shop",
+    "jobs": "jobs",
+    "cordon": "cordon node-1",
+    "uncordon": "uncordon node-1",
+    "drain": "drain node-1 --delete-emptydir-data --timeout 10m",
+    "maintain": "maintain node-1",
+    "unmaintain": "unmaintain node-1",
+    "rollback": "rollback web --to-revision 3 -n shop",
+    "restart": "restart web -n shop",
+    "scale": "scale web 5 -n shop",
+    "image": "image web web=nginx:1.27 -n shop",
+    "strategy": "strategy web rolling --max-surge 25% --max-unavailable 0",
+    "pause": "pause web -n shop",
+    "resume": "resume web -n shop",
+    "upgrade plan": "upgrade plan v1.32.1",
+    "upgrade control-plane": "upgrade control-plane v1.32.1",
+    "upgrade nodes": "upgrade nodes v1.32.1 --strategy one-at-a-time",
+    "backup config": "backup config shop",
+    "backup secrets": "backup config shop --include-secrets",
+    "backup list": "backup list",
+    "backup show": "backup show config-20261128T020000Z-job-1-shop.yaml",
+    "backup restore": "backup restore config-20261128T020000Z-job-1-shop.yaml -n shop",
+    "etcd snapshot": "etcd snapshot",
+    "etcd status": "etcd status snap-1",
+    "etcd restore": "etcd restore snap-1",
+    "cancel": "cancel job-1",
+    "incident open": 'incident open "checkout errors"',
+    "incident close": "incident close",
+    "note": 'note "drained node-1 by hand"',
+    "timeline": "timeline INC-1 --export md",
+    "approve": "approve",
+    "deny": "deny not during the sale",
 }
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -98,7 +147,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "image": ("set image deployment/DEPLOY CONTAINER=IMAGE",),
     "pause": ("rollout pause deployment/DEPLOY",),
     "resume": ("rollout resume deployment/DEPLOY",),
-    "backup config": ("backup config -n NAMESPACE", "backup config --all-namespaces"),
+    "backup config": (
+        "backup config -n NAMESPACE",
+        "backup config --all-namespaces",
+    ),
+    "backup secrets": ("backup secrets [NAMESPACE|--all]",),
 }
 
 _PLACEHOLDERS: dict[str, str] = {
@@ -109,6 +162,7 @@ _PLACEHOLDERS: dict[str, str] = {
     "STRATEGY": "`rolling` or `recreate`",
     "VERSION": "the Kubernetes version, like `v1.32` or `v1.32.0`",
     "SNAPSHOT": "the snapshot's name",
+    "BACKUP": "the backup's name, as `backup list` shows it",
     "JOB": "the job id, as `jobs` shows it",
     "TITLE": 'a short title, like `"checkout errors"`',
     "TEXT": "what to note",
@@ -154,6 +208,11 @@ def usage_line(command: str) -> str:
 def summary(command: str) -> str:
     """What ``command`` does, in one sentence."""
     return _SUMMARY[command]
+
+
+def example(command: str) -> str:
+    """A complete, runnable ``command`` with realistic values, as ``help`` shows it."""
+    return _EXAMPLE[command]
 
 
 def aliases(command: str) -> tuple[str, ...]:

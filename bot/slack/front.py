@@ -1,0 +1,116 @@
+"""HTTP mode's front: answer Slack at once, keep the delivery in the inbox, serve health and metrics.
+
+``POST /slack/events`` takes events, slash commands and interactivity alike (Slack posts all three
+to one request URL). The front checks the signature (wrong, or older than five minutes: 401 and
+nothing is stored), answers Slack's one-off checks (``url_verification``, ``ssl_check``) itself,
+stores everything else in the inbox and answers an empty 200, which is a valid acknowledgement of
+every kind of request. It does no other work, so acknowledgements stay fast however busy the
+runners are. ``GET /healthz`` answers 200 while Redis answers; ``GET /readyz`` also wants a live
+runner; ``GET /metrics`` serves Prometheus text (the front's, plus ``extra_metrics`` when given:
+the runner's, read from its own port).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.slack.inbox import Inbox
+from bot.slack.metrics import FrontMetrics
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1_000_000
+"""Slack's payloads are a few kilobytes; anything this big did not come from Slack."""
+
+
+def build_front(
+    *,
+    signing_secret: str,
+    inbox: Inbox,
+    metrics: FrontMetrics,
+    healthy: Callable[[], bool] | None = None,
+    extra_metrics: Callable[[], bytes] | None = None,
+) -> Starlette:
+    """The ASGI app of HTTP mode; ``healthy`` decides what ``/healthz`` says (default: always fine)."""
+    verifier = SignatureVerifier(signing_secret)
+
+    async def events(request: Request) -> Response:
+        started = time.perf_counter()
+        body = await request.body()
+        response = await run_in_threadpool(_take, verifier, inbox, body, dict(request.headers))
+        metrics.request_seconds.observe(time.perf_counter() - started)
+        metrics.requests.labels(status=str(response.status_code)).inc()
+        return response
+
+    async def healthz(_request: Request) -> Response:
+        ok = healthy is None or await run_in_threadpool(healthy)
+        return PlainTextResponse("ok" if ok else "unhealthy", status_code=200 if ok else 503)
+
+    async def readyz(_request: Request) -> Response:
+        ok = (healthy is None or await run_in_threadpool(healthy)) and (
+            await run_in_threadpool(inbox.runners_alive) > 0
+        )
+        return PlainTextResponse("ready" if ok else "not ready", status_code=200 if ok else 503)
+
+    async def prometheus(_request: Request) -> Response:
+        metrics.inbox_depth.set(await run_in_threadpool(inbox.depth))
+        text = generate_latest(metrics.registry)
+        if extra_metrics is not None:
+            text += await run_in_threadpool(extra_metrics)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            Route(EVENTS_PATH, events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", prometheus, methods=["GET"]),
+        ]
+    )
+
+
+def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[str, str]) -> Response:
+    """Verify, answer Slack's checks, store the rest; the HTTP answer."""
+    if len(body) > MAX_BODY_BYTES:
+        return PlainTextResponse("too large", status_code=413)
+    if _is_ssl_check(body, content_type=headers.get("content-type", "")):
+        return Response(b"", status_code=200)  # Slack probing the certificate: nothing to do
+    if not verifier.is_valid(
+        body=body,
+        timestamp=headers.get("x-slack-request-timestamp", ""),
+        signature=headers.get("x-slack-signature", ""),
+    ):
+        return PlainTextResponse("invalid request", status_code=401)
+    check = _slack_check(body, content_type=headers.get("content-type", ""))
+    if check is not None:
+        return check
+    inbox.put(body, headers)
+    return Response(b"", status_code=200)
+
+
+def _is_ssl_check(body: bytes, *, content_type: str) -> bool:
+    if not content_type.startswith("application/x-www-form-urlencoded") or len(body) > 4096:
+        return False
+    return parse_qs(body.decode("utf-8", errors="replace")).get("ssl_check") == ["1"]
+
+
+def _slack_check(body: bytes, *, content_type: str) -> Response | None:
+    """Slack's URL verification (echo the challenge), or None for real work."""
+    if content_type.startswith("application/json"):
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return PlainTextResponse("not JSON", status_code=400)
+        if isinstance(payload, dict) and payload.get("type") == "url_verification":
+            return JSONResponse({"challenge": payload.get("challenge", "")})
+    return None

@@ -1,0 +1,80 @@
+"""The Slack inbox: every verified delivery, stored in Redis before Slack hears back.
+
+Slack wants an answer within 3 seconds and retries when it gets none. The HTTP front
+(:mod:`bot.slack.front`) therefore does the least it can: check the signature, append the raw
+request to this stream, answer 200. The work (de-duplication, parsing, policy, enqueueing,
+reactions and replies) happens in :class:`~bot.slack.inbox_runner.InboxRunner`, usually in another
+process, which reads the stream through a consumer group. A delivery acknowledged to Slack is
+therefore already durable: a runner that dies mid-delivery leaves it pending in the group, and the
+next runner claims it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Mapping
+
+from redis import Redis
+
+INBOX_STREAM = "chatops:slack:inbox"
+RUNNER_GROUP = "chatops-slack-runners"
+HEARTBEAT_PREFIX = "chatops:slack:runner:"
+HEARTBEAT_SECONDS = 15
+"""A runner refreshes its heartbeat key this often; the key lives three times as long."""
+
+KEPT_HEADERS = (
+    "content-type",
+    "x-slack-request-timestamp",
+    "x-slack-signature",
+    "x-slack-retry-num",
+    "x-slack-retry-reason",
+)
+"""The request headers Bolt reads; nothing else of the request is kept."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """One stored request: its stream id, raw body, Slack's headers and when the front took it."""
+
+    id: str
+    body: str
+    headers: dict[str, str]
+    received_at: float
+
+
+class Inbox:
+    """Append deliveries to the inbox stream; how many wait there."""
+
+    def __init__(self, connection: Redis, *, stream: str = INBOX_STREAM) -> None:
+        self._redis = connection
+        self.stream = stream
+
+    def put(self, body: bytes, headers: Mapping[str, str]) -> str:
+        """Store one verified request; its stream id."""
+        kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
+        entry_id = self._redis.xadd(
+            self.stream,
+            {"body": body, "headers": json.dumps(kept), "received_at": repr(time.time())},
+        )
+        return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+
+    def depth(self) -> int:
+        """Deliveries stored and not yet done (the stream only keeps those)."""
+        return int(self._redis.xlen(self.stream))
+
+    def runners_alive(self) -> int:
+        """How many runners have beaten their heartbeat recently."""
+        return sum(1 for _ in self._redis.scan_iter(match=HEARTBEAT_PREFIX + "*", count=100))
+
+
+def delivery_from_fields(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Delivery:
+    """Rebuild a :class:`Delivery` from a stream entry."""
+    headers = json.loads(fields.get(b"headers", b"{}"))
+    return Delivery(
+        id=entry_id.decode() if isinstance(entry_id, bytes) else entry_id,
+        body=fields.get(b"body", b"").decode("utf-8", errors="replace"),
+        headers={str(name): str(value) for name, value in headers.items()},
+        received_at=float(fields.get(b"received_at", b"0") or 0),
+    )

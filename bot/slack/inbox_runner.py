@@ -1,0 +1,206 @@
+"""Running the deliveries of the inbox through the Bolt app, at least once each, none lost.
+
+The runner reads :data:`~bot.slack.inbox.INBOX_STREAM` through a consumer group and hands each
+delivery to the Bolt app as the request Slack sent (the front has verified its signature already;
+the app here runs its listeners before returning, so "returned" means "done"). A delivery leaves the
+stream only once handled. On start a runner first finishes what it had claimed before it stopped,
+and every so often it takes over deliveries another runner claimed and left unfinished for a minute
+(that runner died). A delivery handled twice that way is harmless: the listeners claim each
+message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
+
+A listener that fails is tried again (its claim on the message is released when it fails), up to
+:data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError, ResponseError
+from slack_bolt import App, BoltRequest
+
+from bot.slack.inbox import (
+    HEARTBEAT_PREFIX,
+    HEARTBEAT_SECONDS,
+    INBOX_STREAM,
+    RUNNER_GROUP,
+    Delivery,
+    delivery_from_fields,
+)
+
+DELIVERY_CONTEXT_KEY = "inbox_delivery"
+"""The listeners find the inbox id of the delivery they run under this key of Bolt's context."""
+ATTEMPTS = 3
+CLAIM_IDLE_MS = 60_000
+"""A delivery claimed this long ago and not finished belongs to a runner that died."""
+RUNNER_THREADS = 16
+"""Deliveries handled at once; each mostly waits on Slack or Redis."""
+
+log = logging.getLogger(__name__)
+
+Handled = Callable[[Delivery, int], None]
+"""Told of each delivery done, with its final HTTP-like status (for metrics and tests)."""
+
+
+def default_consumer_name() -> str:
+    """The runner's name in the consumer group: the host's (a pod's name), kept across restarts.
+
+    A runner restarted under the same name finds what its predecessor left unfinished at once
+    (instead of after :data:`CLAIM_IDLE_MS`). ``chatops bot`` names its runner child after itself.
+    """
+    return socket.gethostname()
+
+
+class InboxRunner:
+    """A background thread feeding the inbox to ``app``, a pool of threads running the listeners."""
+
+    def __init__(
+        self,
+        connection: Redis,
+        app: App,
+        *,
+        consumer: str | None = None,
+        stream: str = INBOX_STREAM,
+        threads: int = RUNNER_THREADS,
+        claim_idle_ms: int = CLAIM_IDLE_MS,
+        block_ms: int = 1000,
+        on_handled: Handled | None = None,
+    ) -> None:
+        self._redis = connection
+        self._app = app
+        self.consumer = consumer or default_consumer_name()
+        self._stream = stream
+        self._threads = threads
+        self._claim_idle_ms = claim_idle_ms
+        self._block_ms = block_ms
+        self._on_handled = on_handled
+        self._slots = threading.BoundedSemaphore(threads)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Join the group and start reading in a background thread."""
+        self._ensure_group()
+        self._stop.clear()
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="slack-inbox")
+        self._thread = threading.Thread(target=self.run, name="slack-inbox-reader", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        """Stop reading and wait for the deliveries in hand to finish."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        with contextlib.suppress(RedisError):
+            self._redis.delete(HEARTBEAT_PREFIX + self.consumer)
+
+    def run(self) -> None:
+        """Read until stopped: own leftovers first, then new deliveries, reclaiming dead runners' ones."""
+        self._ensure_group()
+        self._beat()
+        self._submit_all(self._read("0"))
+        last_beat = last_claim = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self._submit_all(self._read(">", block=True))
+                now = time.monotonic()
+                if now - last_beat >= HEARTBEAT_SECONDS:
+                    self._beat()
+                    last_beat = now
+                if now - last_claim >= self._claim_idle_ms / 2000:
+                    self._submit_all(self._claim_abandoned())
+                    last_claim = now
+            except RedisError as error:
+                log.warning("the Slack inbox is unreachable (%s); trying again", error)
+                self._stop.wait(1.0)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _ensure_group(self) -> None:
+        try:
+            self._redis.xgroup_create(self._stream, RUNNER_GROUP, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    def _read(self, start: str, *, block: bool = False) -> list[Delivery]:
+        answer: Any = self._redis.xreadgroup(
+            RUNNER_GROUP,
+            self.consumer,
+            {self._stream: start},
+            count=self._threads,
+            block=self._block_ms if block else None,
+        )
+        deliveries: list[Delivery] = []
+        for _stream, entries in answer or []:
+            deliveries.extend(
+                delivery_from_fields(entry_id, fields) for entry_id, fields in entries if fields
+            )
+        return deliveries
+
+    def _claim_abandoned(self) -> list[Delivery]:
+        answer: Any = self._redis.xautoclaim(
+            self._stream, RUNNER_GROUP, self.consumer, min_idle_time=self._claim_idle_ms, count=100
+        )
+        entries = answer[1] if len(answer) > 1 else []
+        return [delivery_from_fields(entry_id, fields) for entry_id, fields in entries if fields]
+
+    def _beat(self) -> None:
+        self._redis.set(HEARTBEAT_PREFIX + self.consumer, "1", ex=HEARTBEAT_SECONDS * 3)
+
+    # -- handling ----------------------------------------------------------------------------------
+
+    def _submit_all(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self._slots.acquire()
+            assert self._pool is not None, "start() makes the pool"
+            self._pool.submit(self._handle_and_release, delivery)
+
+    def _handle_and_release(self, delivery: Delivery) -> None:
+        try:
+            self.handle(delivery)
+        except Exception:  # the reader must go on whatever one delivery does
+            log.exception("Slack delivery %s could not be handled", delivery.id)
+        finally:
+            self._slots.release()
+
+    def handle(self, delivery: Delivery) -> int:
+        """Run one delivery through the app, trying a failed one again; the final status."""
+        status = 500
+        for attempt in range(1, ATTEMPTS + 1):
+            request = BoltRequest(
+                body=delivery.body,
+                headers=dict(delivery.headers),
+                context={DELIVERY_CONTEXT_KEY: delivery.id},
+            )
+            answer = self._app.dispatch(request)
+            status = answer.status
+            if status < 500:
+                break
+            log.warning("Slack delivery %s failed (attempt %d of %d)", delivery.id, attempt, ATTEMPTS)
+            self._stop.wait(0.2 * attempt)
+        else:
+            log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
+        self._done(delivery)
+        if self._on_handled is not None:
+            self._on_handled(delivery, status)
+        return status
+
+    def _done(self, delivery: Delivery) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.xack(self._stream, RUNNER_GROUP, delivery.id)
+        pipe.xdel(self._stream, delivery.id)
+        pipe.execute()

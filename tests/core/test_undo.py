@@ -1,0 +1,81 @@
+"""Which command undoes a finished operation, decided from the command and the result its job reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.core import commands as c
+from bot.core.grammar import parse
+from bot.core.undo import Undo, command_text, undo_of, undo_text
+
+CHANGED: dict[str, Any] = {"changed": True}
+
+
+@pytest.mark.parametrize(
+    ("typed", "result", "undo"),
+    [
+        ("cordon node-3", CHANGED, "uncordon node-3"),
+        ("drain node-3 --force", {"drained": True, "undo": "uncordon node-3"}, "uncordon node-3"),
+        ("maintain node-3", {"drained": True, "maintenance": "started"}, "unmaintain node-3"),
+        (
+            "scale web 5 -n shop",
+            {"changed": True, "replicas": 5, "plan": {"current": 2}},
+            "scale web 2 -n shop",
+        ),
+        ("image web nginx:1.27", {"changed": True, "rollout": "complete"}, "rollback web"),
+        ("pause web --cluster prod", CHANGED, "resume web --cluster prod"),
+        ("rollback web --to-revision 2", {"changed": True, "revision": 2}, "rollback web"),
+        ("kubectl cordon node/node-3", CHANGED, "uncordon node-3"),
+    ],
+)
+def test_each_operation_with_an_inverse_offers_it(typed: str, result: dict[str, Any], undo: str) -> None:
+    """cordon/drain → uncordon, maintain → unmaintain, scale → the previous count, image/rollback → rollback, pause → resume."""
+    assert undo_text(typed, result=result) == undo
+
+
+@pytest.mark.parametrize(
+    ("typed", "result"),
+    [
+        ("cordon node-3", {"changed": False}),
+        ("cordon node-3 --dry-run", CHANGED),
+        ("drain node-3", {"dry_run": True}),
+        ("scale web 5", {"changed": True}),
+        ("scale web 5", {"changed": False, "plan": {"current": 5}}),
+        ("image web nginx:1.27", {"changed": True, "rollout": "paused"}),
+        ("restart web", CHANGED),
+        ("rollback web", {"changed": False, "skipped": True}),
+        ("uncordon node-3", CHANGED),
+        ("nodes", {}),
+        ("this is not a command", {}),
+    ],
+)
+def test_nothing_is_offered_when_nothing_changed_or_there_is_no_inverse(
+    typed: str, result: dict[str, Any]
+) -> None:
+    """A no-op, a dry run, an unknown previous count, a paused rollout or an operation without an inverse."""
+    assert undo_text(typed, result=result) is None
+
+
+@pytest.mark.parametrize(
+    "undo",
+    [
+        c.Uncordon(node="node-3"),
+        c.Unmaintain(node="node-3", cluster="prod"),
+        c.Scale(deployment="web", namespace="shop", replicas=0),
+        c.Rollback(deployment="web", to_revision=3),
+        c.Resume(deployment="web", namespace="shop", cluster="prod"),
+    ],
+)
+def test_the_undo_text_reads_back_as_the_same_command(undo: Undo) -> None:
+    """What the button runs is parsed like typed text, so it must mean exactly the undo command."""
+    assert parse(command_text(undo)) == undo
+
+
+def test_a_scale_undo_keeps_the_namespace_and_cluster_of_the_original() -> None:
+    """The undo acts where the operation did."""
+    command = parse("scale web 5 -n shop --cluster prod")
+    assert undo_of(command, result={"changed": True, "plan": {"current": 1}}) == c.Scale(
+        deployment="web", namespace="shop", cluster="prod", replicas=1
+    )

@@ -1,0 +1,144 @@
+"""``chatops bot`` as it runs for real: an HTTP front and a runner process, the runner killed at will.
+
+Drill: mentions keep arriving while the runner is killed (SIGKILL) in the middle of them. Slack was
+told 200 for every one; every one must be answered in its thread exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.slack.conftest import ALICE
+from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.slack.observe import wait_until
+from tests.slack.signed import SECRET, SlackSender
+from tests.support.ports import free_port
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+CHATOPS = Path(sys.executable).parent / "chatops"
+
+
+def runners_of(pid: int) -> list[int]:
+    """The pids of ``pid``'s runner processes: its children started by multiprocessing's spawn."""
+    return [
+        child for child in children_of(pid) if b"spawn_main" in _read_bytes(Path(f"/proc/{child}/cmdline"))
+    ]
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def gone(pid: int, *, parent: int) -> bool:
+    """``pid`` is no longer a runner of ``parent``."""
+    return pid not in runners_of(parent)
+
+
+def status_of(url: str) -> int:
+    """The HTTP status ``url`` answers with (0 when nothing answers)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+@pytest.fixture(name="bot_process")
+def fixture_bot_process(
+    redis_url: str, fake_slack: FakeSlack
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """The real ``chatops bot`` on free ports against the fake Slack and the test's Redis; its base URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_slack.url,
+        "REDIS_URL": redis_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "RUNNER_PORT": str(free_port()),
+    }
+    for name in ("SLACK_APP_TOKEN", "CHATOPS_POLICY"):
+        env.pop(name, None)
+    process = subprocess.Popen([str(CHATOPS), "bot"], env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: status_of(base + "/readyz") == 200, timeout=60, what="the bot to be ready")
+        yield process, base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
+    bot_process: tuple[subprocess.Popen[bytes], str], fake_slack: FakeSlack
+) -> None:
+    """30 mentions, the runner SIGKILLed after the 10th and the 20th: 30 answers, one per thread."""
+    process, base = bot_process
+    sender = SlackSender(base + "/slack/events", response_url=fake_slack.response_url)
+    stamps: list[str] = []
+    kills = 0
+    for number in range(30):
+        ts = sender.new_ts()
+        event = sender.message_event(
+            f"<@{BOT_USER}> cordon node-{number % 3 + 1} --dry-run", user=ALICE, ts=ts, kind="app_mention"
+        )
+        status, _ = sender.send_event(event)
+        assert status == 200
+        stamps.append(ts)
+        if number in (9, 19):
+            wait_until(lambda: len(runners_of(process.pid)) == 1, timeout=60, what="a runner")
+            [runner] = runners_of(process.pid)
+            os.kill(runner, signal.SIGKILL)
+            wait_until(partial(gone, runner, parent=process.pid), what="the runner to die")
+            kills += 1
+    assert kills == 2
+
+    def answered() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in fake_slack.calls("chat.postMessage"):
+            thread = str(call.body.get("thread_ts") or "")
+            if thread in stamps:
+                counts[thread] = counts.get(thread, 0) + 1
+        return counts
+
+    wait_until(lambda: len(answered()) == len(stamps), timeout=90, what="every mention to be answered")
+    time.sleep(1.0)  # anything answered twice would show by now
+    counts = answered()
+    lost = [ts for ts in stamps if ts not in counts]
+    repeated = [ts for ts, count in counts.items() if count > 1]
+    assert (lost, repeated) == ([], [])
+    assert process.poll() is None

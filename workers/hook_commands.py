@@ -1,0 +1,155 @@
+"""Running an operator's upgrade hook command: no shell, a time limit, and a readable failure.
+
+The command is an argv template (from :mod:`workers.hook_settings`). Each argument may hold
+placeholders, replaced by the values of this call; unknown ``{…}`` text is left as written:
+
+``{node}``, ``{version}``, ``{component}``, ``{pod}``, ``{template}``, ``{action}``
+
+The same values are in the command's environment as ``CHATOPS_HOOK_ACTION``, ``CHATOPS_NODE``,
+``CHATOPS_VERSION``, ``CHATOPS_COMPONENT``, ``CHATOPS_POD`` and ``CHATOPS_TEMPLATE_NODE`` (only those
+that apply), on top of the worker's own environment. Nothing is run through a shell unless the operator
+wrote one (``sh -c '…'``). Output goes to temporary files, so a chatty or backgrounded child cannot
+block the worker; the command runs in its own process group, which is killed as a whole on timeout.
+A failure, a timeout or a command that cannot start is a :class:`~workers.errors.JobError` whose
+message names the action, the target and the program (never its arguments or environment), with the
+tail of its output, where values of secret-looking environment variables are masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+from bot.core.messages import upgrades as wording
+from workers.errors import JobError
+
+PLACEHOLDER = re.compile(r"\{(node|version|component|pod|template|action)\}")
+
+ENV_NAMES: Mapping[str, str] = {
+    "action": "CHATOPS_HOOK_ACTION",
+    "node": "CHATOPS_NODE",
+    "version": "CHATOPS_VERSION",
+    "component": "CHATOPS_COMPONENT",
+    "pod": "CHATOPS_POD",
+    "template": "CHATOPS_TEMPLATE_NODE",
+}
+
+TAIL_LINES = 15
+TAIL_CHARS = 1500
+"""How much of the end of a failed command's output the error shows."""
+
+READ_BYTES = 64 * 1024
+"""How much of the end of an output file is read back (its tail is all that is shown)."""
+
+KILL_GRACE_SECONDS = 5.0
+"""After SIGTERM on timeout, how long the process group gets before SIGKILL."""
+
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|AUTH", re.IGNORECASE)
+MIN_SECRET_LENGTH = 6
+"""Shorter values are not masked (they would mask ordinary words)."""
+
+
+def expand(template: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    """``template`` with each known placeholder replaced by its value (unknown or absent ones stay)."""
+    return [PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), part) for part in template]
+
+
+def masked(text: str, environ: Mapping[str, str]) -> str:
+    """``text`` with the values of secret-looking environment variables replaced by ``[masked]``."""
+    secrets = sorted(
+        (v for k, v in environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH),
+        key=len,
+        reverse=True,
+    )
+    for secret in secrets:
+        text = text.replace(secret, "[masked]")
+    return text
+
+
+def tail(output: str) -> str:
+    """The last lines of ``output`` (at most :data:`TAIL_LINES` lines and :data:`TAIL_CHARS` characters)."""
+    lines = output.rstrip().splitlines()[-TAIL_LINES:]
+    text = "\n".join(lines)
+    return text[-TAIL_CHARS:]
+
+
+def run_hook(
+    template: Sequence[str],
+    *,
+    values: Mapping[str, str],
+    where: str,
+    timeout: float,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Run the command for one action on ``where`` (a node, ``component@node``) to its successful end.
+
+    ``values`` are the placeholder values (``action`` among them). Raises :class:`JobError` when the
+    command cannot start, exits non-zero or outlives ``timeout`` seconds.
+    """
+    base = dict(os.environ if environ is None else environ)
+    env = {**base, **{ENV_NAMES[key]: value for key, value in values.items() if key in ENV_NAMES}}
+    argv = expand(template, values)
+    action = values.get("action", "hook")
+    program = Path(argv[0]).name if argv else "?"
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, start_new_session=True
+            )
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise JobError(
+                wording.hook_not_started(action, where=where, program=program, reason=reason)
+            ) from None
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop_group(process)
+            raise JobError(
+                wording.hook_timed_out(
+                    action,
+                    where=where,
+                    program=program,
+                    seconds=timeout,
+                    tail=masked(_tail_of(out, err), base),
+                )
+            ) from None
+        if code != 0:
+            raise JobError(
+                wording.hook_failed(
+                    action, where=where, program=program, status=code, tail=masked(_tail_of(out, err), base)
+                )
+            )
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the command's process group, then SIGKILL it if it does not end in time."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=KILL_GRACE_SECONDS)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _read_end(stream: IO[bytes]) -> str:
+    """The last :data:`READ_BYTES` bytes a command wrote to ``stream``, decoded leniently."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(max(0, size - READ_BYTES))
+    return stream.read().decode("utf-8", errors="replace")
+
+
+def _tail_of(out: IO[bytes], err: IO[bytes]) -> str:
+    """The end of stderr, or of stdout when the command wrote nothing to stderr."""
+    return tail(_read_end(err)) or tail(_read_end(out))
+
+
+__all__ = ["ENV_NAMES", "PLACEHOLDER", "expand", "masked", "run_hook", "tail"]

@@ -1,0 +1,105 @@
+"""Where the workers report what their jobs did, for metrics: a port with a silent default.
+
+The job envelope (:mod:`workers.runtime`) reports each job's end and the Kubernetes calls
+(:mod:`workers.kube`) report the API's errors to :func:`current`. Nothing is counted until
+``chatops worker --metrics-port`` installs :class:`workers.metrics.PrometheusJobObserver` (before
+it forks work horses, which inherit it); test runners leave the silent one in place.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import enum
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from redis import Redis
+
+MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+class JobOutcome(enum.StrEnum):
+    """How a job ended, as counted."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    """A :class:`~workers.errors.JobError`: the job said why."""
+    CANCELLED = "cancelled"
+    CRASHED = "crashed"
+    """Anything else escaped the job (a bug or an unexpected answer)."""
+
+
+class JobObserver(Protocol):
+    """Receives what jobs did."""
+
+    def job_finished(self, *, operation: str, outcome: JobOutcome, seconds: float) -> None:
+        """A job of ``operation`` (its function's name) ended after ``seconds``."""
+
+    def api_error(self, *, status: str) -> None:
+        """A Kubernetes API call failed with HTTP ``status`` (``connection`` when no answer came)."""
+
+
+class SilentObserver:
+    """Drops every report (the default)."""
+
+    def job_finished(self, *, operation: str, outcome: JobOutcome, seconds: float) -> None:
+        """Drop the report."""
+
+    def api_error(self, *, status: str) -> None:
+        """Drop the report."""
+
+
+@dataclasses.dataclass
+class _Installed:
+    observer: JobObserver = dataclasses.field(default_factory=SilentObserver)
+
+
+_installed = _Installed()
+
+
+def install(observer: JobObserver) -> None:
+    """Send this process's (and its future work horses') reports to ``observer``."""
+    _installed.observer = observer
+
+
+def current() -> JobObserver:
+    """The observer reports go to."""
+    return _installed.observer
+
+
+def serve_metrics(*, port: int, connection: Redis, queues: Sequence[str], directory: str = "") -> Path:
+    """Count this worker's jobs (its horses' too) and serve them at ``/metrics`` on ``port``.
+
+    The values go to files in ``directory`` (emptied first), or in a temporary directory removed at
+    exit when none is given. Returns the directory used. Must run before anything imports
+    prometheus_client in this process: it picks its multiprocess mode once, at import.
+    """
+    path = Path(directory) if directory else _temporary_directory()
+    path.mkdir(parents=True, exist_ok=True)
+    if "prometheus_client" in sys.modules and os.environ.get(MULTIPROC_DIR_VARIABLE) != str(path):
+        raise RuntimeError(f"prometheus_client was imported before {MULTIPROC_DIR_VARIABLE} was set")
+    os.environ[MULTIPROC_DIR_VARIABLE] = str(path)
+    from workers import metrics  # only now that the variable is set (see above)
+
+    metrics.clear_directory(path)
+    install(metrics.PrometheusJobObserver())
+    metrics.serve(port=port, connection=connection, queues=queues)
+    return path
+
+
+def _temporary_directory() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="chatops-worker-metrics-"))
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:  # never from a forked horse that ran exit handlers
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
+    return path

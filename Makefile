@@ -43,7 +43,7 @@ bench: $(STAMP) system-deps
 ## anything, per family (see README, "Figures"). They also run in `make test`.
 DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py \
 	tests/slack/test_security.py tests/slack/test_commands.py tests/slack/test_cards.py \
-	tests/core/test_grammar_properties.py
+	tests/core/test_grammar_properties.py tests/slack/test_bot_process.py tests/slack/test_reply_ledger.py
 reliability: $(STAMP) system-deps
 	$(BIN)/pytest -v -p no:cacheprovider --drill-summary $(DRILLS) $(PYTEST_ARGS)
 

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 ROLES = ("all", "front", "runner")
 
+RUNNER_NICENESS = 10
+"""The runner child yields the CPU to its front: answering Slack within 3 s is the urgent part, and the
+runner's work waits safely in the inbox. (Split into pods, each half has its own CPU anyway.)"""
+
 
 def run_bot(settings: Settings, *, role: str = "all") -> int:
     """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid."""
@@ -87,10 +91,12 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
 def run_runner_process(settings: Settings, consumer: str) -> None:
     """The runner child of ``chatops bot`` (role all): its entry point in the new process.
 
-    It stops (as on SIGTERM) if its parent dies, rather than run on unsupervised beside a new bot.
+    It stops (as on SIGTERM) if its parent dies, rather than run on unsupervised beside a new bot, and
+    runs at a lower priority than the front (:data:`RUNNER_NICENESS`).
     """
     configure_json_logging()
     follow_parent(os.getppid())
+    os.nice(RUNNER_NICENESS)
     connection = redis_url.connect(str(settings.redis_url))
     _run_runner(settings, connection=connection, socket_mode=False, host="127.0.0.1", consumer=consumer)
 

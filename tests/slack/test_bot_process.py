@@ -23,6 +23,7 @@ from tests.slack.conftest import ALICE
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
 from tests.slack.signed import SECRET, SlackSender
+from tests.support.drills import Family, Tally
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -104,7 +105,7 @@ def fixture_bot_process(
 
 
 def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
-    bot_process: tuple[subprocess.Popen[bytes], str], fake_slack: FakeSlack
+    bot_process: tuple[subprocess.Popen[bytes], str], fake_slack: FakeSlack, drill: Tally
 ) -> None:
     """30 mentions, the runner SIGKILLed after the 10th and the 20th: 30 answers, one per thread."""
     process, base = bot_process
@@ -140,5 +141,8 @@ def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
     counts = answered()
     lost = [ts for ts in stamps if ts not in counts]
     repeated = [ts for ts, count in counts.items() if count > 1]
+    drill.tried(Family.RUNNER_KILL, kills)
+    drill.lost(Family.RUNNER_KILL, len(lost))
+    drill.duplicated(Family.RUNNER_KILL, len(repeated))
     assert (lost, repeated) == ([], [])
     assert process.poll() is None

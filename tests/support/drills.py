@@ -25,6 +25,7 @@ class Family(enum.StrEnum):
 
     DRAIN_KILL = "worker SIGKILL at a random point of a drain"
     UPGRADE_KILL = "worker SIGKILL at a random point of an upgrade"
+    RUNNER_KILL = "Slack runner SIGKILL while mentions arrive"
     REDIS_RESTART = "Redis restarts with work pending"
     DUPLICATE_DELIVERY = "duplicate Slack deliveries and re-submissions"
     CONCURRENT_APPROVALS = "concurrent approvals"

@@ -225,6 +225,7 @@ def request_text(request: ApprovalRequest) -> str:
         approvers=request.approvers,
         count=request.count,
         expires_at=request.expires_at,
+        cluster=request.cluster,
     )
 
 

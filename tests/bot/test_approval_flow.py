@@ -74,6 +74,14 @@ def request_drain(engine: Engine) -> str:
     return reply.approval.job_id
 
 
+def test_the_request_says_which_cluster_it_would_change(engine: Engine) -> None:
+    """Approvers see the cluster in the ask itself: `--cluster` or the default, never left out."""
+    [default] = say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS)
+    [named] = say(engine, "drain node-2 --cluster prod-eu", user=ALICE, ts="1.5")
+    assert "drain node/node-2 on cluster `default` needs 1 approval" in default.text
+    assert "drain node/node-2 on cluster `prod-eu` needs 1 approval" in named.text
+
+
 def test_the_requester_cannot_approve_their_own_request(engine: Engine, connection: Redis) -> None:
     """Alice's own approve is refused, only to her, and the drain stays parked."""
     job_id = request_drain(engine)

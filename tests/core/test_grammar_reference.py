@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.core.grammar import parse
+from bot.core.messages.conversation import help_text
 from bot.core.reference import CommandReference, command_reference, reference_for
 from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
@@ -79,3 +80,11 @@ def test_help_topics_select_a_command_or_a_group(topic: str, names: tuple[str, .
 def test_usage_lines_contain_no_slack_markup() -> None:
     """Usage lines never use angle brackets, which Slack would read as markup."""
     assert not any("<" in entry.usage or ">" in entry.usage for entry in command_reference())
+
+
+def test_help_on_one_command_shows_its_example_in_plain_text_too() -> None:
+    """`help drain` in the console (and any plain-text chat) gives the same example as Slack's blocks."""
+    [drain] = [entry for entry in command_reference() if entry.name == "drain"]
+    text = help_text(allowed=["drain"], topic="drain")
+    assert f"For example: `{drain.example}`" in text
+    assert parse(drain.example).name == "drain"

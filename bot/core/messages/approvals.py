@@ -39,11 +39,12 @@ def request_posted(
     approvers: Sequence[str],
     count: int,
     expires_at: float,
+    cluster: str,
 ) -> str:
-    """The ask, posted in the thread of the request."""
+    """The ask, posted in the thread of the request; it names the cluster, so nobody approves blind."""
     who = ", ".join(code(approver) for approver in approvers)
     return (
-        f"{escape(description)} needs {approvals_word(count)} from {who} "
+        f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who} "
         f"(requested by {mention(requester)}, request {code(approval_id)}). "
         f"Reply `approve` or `deny REASON` in this thread before {_utc(expires_at)}."
     )

@@ -61,12 +61,14 @@ def help_text(*, allowed: Sequence[str], topic: str | None, cluster: str | None 
     heading = "Commands you may run here" + ("" if cluster is None else f" (on cluster {code(cluster)})")
     lines = [heading + ":", "```"]
     lines += [f"{entry.usage.ljust(width)}  {entry.summary}" for entry in entries]
-    lines += ["```", usage.common_options(), "`help CMD` shows one command in detail."]
+    lines += ["```", usage.common_options(), "`help CMD` shows one command in detail, with an example."]
     return "\n".join(lines)
 
 
 def _help_entry(entry: CommandReference, *, allowed: bool) -> str:
     lines = [f"`{entry.usage}`", entry.summary]
+    if entry.example:
+        lines.append(f"For example: `{entry.example}`")
     if entry.aliases:
         lines.append("Also written: " + ", ".join(f"`{alias}`" for alias in entry.aliases))
     if not allowed:

@@ -72,7 +72,11 @@ def test_the_remote_workers_overlay_renders_only_workers_for_its_own_cluster(
     components = {obj["metadata"].get("labels", {}).get("app.kubernetes.io/component") for obj in objects}
     assert "bot" not in components
     assert not any(obj["kind"] == "StatefulSet" for obj in objects)
-    [config] = [obj for obj in objects if obj["kind"] == "ConfigMap"]
+    [config] = [
+        obj
+        for obj in objects
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith("chatops-worker-config-")
+    ]
     assert config["data"]["CHATOPS_CLUSTER"] == "edge-1"
     [redis] = [
         obj for obj in objects if obj["kind"] == "Secret" and obj["metadata"]["name"] == "chatops-redis"

@@ -4,7 +4,8 @@
 to one request URL). The front checks the signature (wrong, or older than five minutes: 401 and
 nothing is stored), answers Slack's one-off checks (``url_verification``, ``ssl_check``) itself,
 stores everything else in the inbox and answers an empty 200, which is a valid acknowledgement of
-every kind of request. It does no other work, so acknowledgements stay fast however busy the
+every kind of request (or 503 when the inbox is full: no runner has worked for a long while, and
+Slack tries again later). It does no other work, so acknowledgements stay fast however busy the
 runners are. ``GET /healthz`` answers 200 while Redis answers; ``GET /readyz`` also wants a live
 runner; ``GET /metrics`` serves Prometheus text (the front's, plus ``extra_metrics`` when given:
 the runner's, read from its own port).
@@ -13,6 +14,7 @@ the runner's, read from its own port).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -25,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.slack.inbox import Inbox
+from bot.slack.inbox import Inbox, InboxFull
 from bot.slack.metrics import FrontMetrics
 
 EVENTS_PATH = "/slack/events"
+log = logging.getLogger(__name__)
+
 MAX_BODY_BYTES = 1_000_000
 """Slack's payloads are a few kilobytes; anything this big did not come from Slack."""
 
@@ -94,7 +98,11 @@ def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[
     check = _slack_check(body, content_type=headers.get("content-type", ""))
     if check is not None:
         return check
-    inbox.put(body, headers)
+    try:
+        inbox.put(body, headers)
+    except InboxFull:
+        log.error("the Slack inbox is full (%d waiting): is any runner working?", inbox.max_waiting)
+        return PlainTextResponse("busy, try again later", status_code=503)
     return Response(b"", status_code=200)
 
 

@@ -24,6 +24,12 @@ HEARTBEAT_PREFIX = "chatops:slack:runner:"
 HEARTBEAT_SECONDS = 15
 """A runner refreshes its heartbeat key this often; the key lives three times as long."""
 
+MAX_WAITING = 10_000
+"""Deliveries the inbox holds before the front turns new ones away (503: Slack tries again later).
+
+Reached only when no runner has been working for a long while; it keeps a runner outage from
+growing Redis without bound. ``chatops_slack_inbox_depth`` shows it coming."""
+
 KEPT_HEADERS = (
     "content-type",
     "x-slack-request-timestamp",
@@ -44,15 +50,24 @@ class Delivery:
     received_at: float
 
 
+class InboxFull(Exception):
+    """The inbox holds :data:`MAX_WAITING` deliveries already."""
+
+
 class Inbox:
     """Append deliveries to the inbox stream; how many wait there."""
 
-    def __init__(self, connection: Redis, *, stream: str = INBOX_STREAM) -> None:
+    def __init__(
+        self, connection: Redis, *, stream: str = INBOX_STREAM, max_waiting: int = MAX_WAITING
+    ) -> None:
         self._redis = connection
         self.stream = stream
+        self.max_waiting = max_waiting
 
     def put(self, body: bytes, headers: Mapping[str, str]) -> str:
-        """Store one verified request; its stream id."""
+        """Store one verified request; its stream id. :class:`InboxFull` when it holds too many."""
+        if self.depth() >= self.max_waiting:
+            raise InboxFull(self.stream)
         kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
         entry_id = self._redis.xadd(
             self.stream,

@@ -18,14 +18,15 @@ from redis import Redis
 
 from bot.core.jobs import job_id_for
 from bot.slack.assembly import SlackBot
-from bot.slack.front import EVENTS_PATH
+from bot.slack.front import EVENTS_PATH, build_front
 from bot.slack.inbox import INBOX_STREAM, RUNNER_GROUP, Inbox
 from bot.slack.inbox_runner import InboxRunner
+from bot.slack.metrics import FrontMetrics
 from bot.slack.server import ServerThread
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
-from tests.slack.signed import SlackSender, post
+from tests.slack.signed import SECRET, SlackSender, post
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
@@ -154,3 +155,15 @@ def test_readiness_needs_a_live_runner(front_only: tuple[SlackBot, SlackSender])
     finally:
         bot.runner.stop()
     assert status_of("/readyz") == 503
+
+
+def test_a_full_inbox_turns_deliveries_away_with_503_and_keeps_what_it_holds(
+    fake_slack: FakeSlack, connection: Redis
+) -> None:
+    """No runner for a long while: past its limit the front answers 503 (Slack retries) and stores nothing more."""
+    front = build_front(signing_secret=SECRET, inbox=Inbox(connection, max_waiting=2), metrics=FrontMetrics())
+    with ServerThread(front, port=free_port()) as server:
+        sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
+        statuses = [sender.send_event(mention(sender, f"cordon node-{n}")[1])[0] for n in (1, 2, 3)]
+    assert statuses == [200, 200, 503]
+    assert Inbox(connection).depth() == 2

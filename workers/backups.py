@@ -31,6 +31,7 @@ import yaml
 from bot.core.messages import backups as wording
 from workers import backup_store, cluster, etcd
 from workers.errors import JobError, NotFound
+from workers.hook_commands import run_hook
 from workers.kube import list_all, read
 from workers.report import Reporter
 from workers.runtime import job
@@ -140,12 +141,35 @@ def etcd_restore(*, reporter: Reporter, snapshot: str, dry_run: bool = False) ->
         return {"snapshot": path.name, "data_dir": str(data_dir), "dry_run": True}
     restored = etcd.restore_snapshot(settings, path, data_dir=data_dir, name=member, token=token)
     reporter.progress(wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token))
-    reporter.warning(
-        wording.restore_next_steps(
-            data_dir=str(data_dir), member=member, initial_cluster=restored.initial_cluster, token=token
-        )
+    next_steps = wording.restore_next_steps(
+        data_dir=str(data_dir), member=member, initial_cluster=restored.initial_cluster, token=token
     )
+    hook = "not configured"
+    if settings.restore_command:
+        reporter.progress(wording.restore_hook_started(member=member))
+        try:
+            run_hook(
+                settings.restore_command,
+                values={
+                    "action": "etcd-restore",
+                    "data_dir": str(data_dir),
+                    "member": member,
+                    "token": token,
+                    "initial_cluster": restored.initial_cluster,
+                    "snapshot": path.name,
+                },
+                where=member,
+                timeout=settings.restore_timeout,
+            )
+        except JobError:
+            reporter.warning(wording.restore_hook_left_steps(next_steps))
+            raise
+        reporter.progress(wording.restore_hook_done(member=member))
+        hook = "done"
+    else:
+        reporter.warning(next_steps)
     return {
+        "restore_hook": hook,
         "snapshot": path.name,
         "data_dir": str(restored.data_dir),
         "name": restored.name,

@@ -76,7 +76,11 @@ def main(
         return 2
     kubeconfig = env.get("KUBECONFIG", "").strip()
     cluster.configure(kubeconfig=Path(kubeconfig) if kubeconfig else None)
-    etcd.configure(etcd.EtcdSettings.from_env(env))
+    try:
+        etcd.configure(etcd.EtcdSettings.from_env(env))
+    except etcd.EtcdSettingsError as error:
+        print(f"chatops worker: {error}", file=sys.stderr)
+        return 2
     cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
     configure_json_logging()
     try:

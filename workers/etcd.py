@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import threading
@@ -34,6 +35,9 @@ DIAL_TIMEOUT = "5s"
 
 GRACE_SECONDS = 15.0
 """Extra time a tool gets past its own timeout before the worker stops it."""
+
+DEFAULT_RESTORE_HOOK_SECONDS = 1800.0
+"""How long the restore hook (stopping API servers, swapping etcd's data directory, restarting) may take."""
 
 DEFAULT_PEER_URL = "http://127.0.0.1:2380"
 """The peer URL a restored single member advertises when none is configured (etcd's default)."""
@@ -60,11 +64,15 @@ class EtcdSettings:
     etcdctl: str = "etcdctl"
     etcdutl: str = "etcdutl"
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    restore_command: tuple[str, ...] = ()
+    """``CHATOPS_ETCD_RESTORE_COMMAND``: run after a restore to do the remaining steps (argv, split like a shell)."""
+    restore_timeout: float = DEFAULT_RESTORE_HOOK_SECONDS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> EtcdSettings:
         """Read ``CHATOPS_ETCD_ENDPOINT``, ``_CACERT``, ``_CERT``, ``_KEY``, ``_PEER_URL``, ``_ETCDCTL``,
-        ``_ETCDUTL``, ``_TIMEOUT`` (seconds) and ``CHATOPS_BACKUP_DIR`` (unset, blank or invalid: the defaults)."""
+        ``_ETCDUTL``, ``_TIMEOUT`` (seconds), ``_RESTORE_COMMAND``, ``_RESTORE_TIMEOUT`` and
+        ``CHATOPS_BACKUP_DIR`` (unset, blank or invalid: the defaults)."""
 
         def value(name: str) -> str:
             return environ.get(name, "").strip()
@@ -82,6 +90,8 @@ class EtcdSettings:
             etcdctl=value("CHATOPS_ETCDCTL") or cls.etcdctl,
             etcdutl=value("CHATOPS_ETCDUTL") or cls.etcdutl,
             timeout=_seconds(value("CHATOPS_ETCD_TIMEOUT")) or DEFAULT_TIMEOUT_SECONDS,
+            restore_command=_command(value("CHATOPS_ETCD_RESTORE_COMMAND")),
+            restore_timeout=_seconds(value("CHATOPS_ETCD_RESTORE_TIMEOUT")) or DEFAULT_RESTORE_HOOK_SECONDS,
         )
 
     @property
@@ -93,6 +103,19 @@ class EtcdSettings:
     def restore_dir(self) -> Path:
         """Under which restored data directories are created."""
         return self.backup_dir / "restores"
+
+
+class EtcdSettingsError(ValueError):
+    """An etcd setting the worker cannot use; the message names the variable."""
+
+
+def _command(text: str) -> tuple[str, ...]:
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise EtcdSettingsError(
+            f"CHATOPS_ETCD_RESTORE_COMMAND is not a valid command line ({error})"
+        ) from None
 
 
 def _seconds(text: str) -> float | None:

@@ -1,13 +1,14 @@
-"""Running an operator's upgrade hook command: no shell, a time limit, and a readable failure.
+"""Running an operator's hook command (upgrades, etcd restore): no shell, a time limit, a readable failure.
 
 The command is an argv template (from :mod:`workers.hook_settings`). Each argument may hold
 placeholders, replaced by the values of this call; unknown ``{…}`` text is left as written:
 
-``{node}``, ``{version}``, ``{component}``, ``{pod}``, ``{template}``, ``{action}``
+``{node}``, ``{version}``, ``{component}``, ``{pod}``, ``{template}``, ``{action}`` (upgrades);
+``{data_dir}``, ``{member}``, ``{token}``, ``{initial_cluster}``, ``{snapshot}`` (etcd restore)
 
-The same values are in the command's environment as ``CHATOPS_HOOK_ACTION``, ``CHATOPS_NODE``,
-``CHATOPS_VERSION``, ``CHATOPS_COMPONENT``, ``CHATOPS_POD`` and ``CHATOPS_TEMPLATE_NODE`` (only those
-that apply), on top of the worker's own environment. Nothing is run through a shell unless the operator
+The same values are in the command's environment (:data:`ENV_NAMES`: ``CHATOPS_HOOK_ACTION``,
+``CHATOPS_NODE``, …, ``CHATOPS_ETCD_DATA_DIR``, …; only those that apply), on top of the worker's own
+environment. Nothing is run through a shell unless the operator
 wrote one (``sh -c '…'``). Output goes to temporary files, so a chatty or backgrounded child cannot
 block the worker; the command runs in its own process group, which is killed as a whole on timeout.
 A failure, a timeout or a command that cannot start is a :class:`~workers.errors.JobError` whose
@@ -30,7 +31,9 @@ from typing import IO
 from bot.core.messages import upgrades as wording
 from workers.errors import JobError
 
-PLACEHOLDER = re.compile(r"\{(node|version|component|pod|template|action)\}")
+PLACEHOLDER = re.compile(
+    r"\{(node|version|component|pod|template|action|data_dir|member|token|initial_cluster|snapshot)\}"
+)
 
 ENV_NAMES: Mapping[str, str] = {
     "action": "CHATOPS_HOOK_ACTION",
@@ -39,6 +42,11 @@ ENV_NAMES: Mapping[str, str] = {
     "component": "CHATOPS_COMPONENT",
     "pod": "CHATOPS_POD",
     "template": "CHATOPS_TEMPLATE_NODE",
+    "data_dir": "CHATOPS_ETCD_DATA_DIR",
+    "member": "CHATOPS_ETCD_MEMBER",
+    "token": "CHATOPS_ETCD_TOKEN",
+    "initial_cluster": "CHATOPS_ETCD_INITIAL_CLUSTER",
+    "snapshot": "CHATOPS_ETCD_SNAPSHOT",
 }
 
 TAIL_LINES = 15

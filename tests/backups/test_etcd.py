@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,6 +222,8 @@ def test_settings_are_read_from_the_environment_once() -> None:
             "CHATOPS_ETCD_KEY": "/etc/kubernetes/pki/apiserver-etcd-client.key",
             "CHATOPS_BACKUP_DIR": "/var/backups/chatops",
             "CHATOPS_ETCD_TIMEOUT": "not a number",
+            "CHATOPS_ETCD_RESTORE_COMMAND": "/usr/local/bin/swap-etcd --dir '{data_dir}' --name {member}",
+            "CHATOPS_ETCD_RESTORE_TIMEOUT": "600",
         }
     )
 
@@ -228,4 +231,76 @@ def test_settings_are_read_from_the_environment_once() -> None:
     assert settings.cacert == Path("/etc/kubernetes/pki/etcd/ca.crt")
     assert settings.snapshot_dir == Path("/var/backups/chatops/etcd")
     assert settings.timeout == etcd.DEFAULT_TIMEOUT_SECONDS
+    assert settings.restore_command == (
+        "/usr/local/bin/swap-etcd",
+        "--dir",
+        "{data_dir}",
+        "--name",
+        "{member}",
+    )
+    assert settings.restore_timeout == 600.0
     assert etcd.EtcdSettings.from_env({}) == etcd.EtcdSettings()
+
+
+HOOK_SCRIPT = """
+import json, os, sys
+record = {"argv": sys.argv[1:], "env": {k: v for k, v in os.environ.items() if k.startswith("CHATOPS_ETCD_")}}
+open(os.environ["HOOK_RECORD"], "w").write(json.dumps(record))
+if os.environ.get("HOOK_FAIL"):
+    print("kube-apiserver on cp-1 is still running", file=sys.stderr)
+    sys.exit(4)
+"""
+
+
+def restore_hook(tmp_path: Path) -> tuple[str, ...]:
+    """A restore hook command: a script recording what it was given (and failing when told to)."""
+    script = tmp_path / "restore-hook.py"
+    script.write_text(HOOK_SCRIPT)
+    return (sys.executable, str(script), "--data-dir={data_dir}", "--name={member}")
+
+
+def test_a_configured_restore_hook_does_the_remaining_steps_with_the_restored_member(
+    member: RunningEtcd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CHATOPS_ETCD_RESTORE_COMMAND runs after the restore with the directory, member and token; no steps are left."""
+    monkeypatch.setenv("HOOK_RECORD", str(tmp_path / "hook.json"))
+    etcd.configure(
+        settings_for(member, tmp_path, restore_command=restore_hook(tmp_path), restore_timeout=30.0)
+    )
+    name = run_job("etcd_snapshot", job_id="job-snap9").result["snapshot"]
+
+    restored = run_job("etcd_restore", job_id="job-rest9", snapshot=name)
+
+    assert restored.succeeded, restored.failure
+    assert restored.result["restore_hook"] == "done"
+    record = json.loads((tmp_path / "hook.json").read_text())
+    assert record["argv"] == [f"--data-dir={restored.result['data_dir']}", "--name=restore-job-rest9"]
+    assert record["env"]["CHATOPS_ETCD_TOKEN"] == restored.result["initial_cluster_token"]
+    assert record["env"]["CHATOPS_ETCD_INITIAL_CLUSTER"] == restored.result["initial_cluster"]
+    assert not any("Stop every kube-apiserver" in text for text in restored.texts(EventKind.WARNING))
+    assert any("restore hook finished" in text for text in restored.texts(EventKind.PROGRESS))
+
+
+def test_a_failing_restore_hook_fails_the_job_with_its_output_and_leaves_the_steps_to_a_person(
+    member: RunningEtcd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 4: the job fails naming the status and the hook's last words; the manual steps are posted."""
+    monkeypatch.setenv("HOOK_RECORD", str(tmp_path / "hook.json"))
+    monkeypatch.setenv("HOOK_FAIL", "1")
+    etcd.configure(
+        settings_for(member, tmp_path, restore_command=restore_hook(tmp_path), restore_timeout=30.0)
+    )
+    name = run_job("etcd_snapshot", job_id="job-snap10").result["snapshot"]
+
+    outcome = run_job("etcd_restore", job_id="job-rest10", snapshot=name)
+
+    assert not outcome.succeeded
+    assert "exited with status 4" in outcome.failure
+    assert "kube-apiserver on cp-1 is still running" in outcome.failure
+    assert any("Stop every kube-apiserver" in text for text in outcome.texts(EventKind.WARNING))
+
+
+def test_a_restore_command_that_is_not_a_command_line_is_refused_naming_the_setting() -> None:
+    """An unbalanced quote stops the worker at start with the variable's name, not at the first restore."""
+    with pytest.raises(etcd.EtcdSettingsError, match="CHATOPS_ETCD_RESTORE_COMMAND"):
+        etcd.EtcdSettings.from_env({"CHATOPS_ETCD_RESTORE_COMMAND": "swap-etcd --dir '{data_dir}"})

@@ -400,3 +400,24 @@ def schedule_entry_invalid(index: int, problem: str) -> str:
 def schedule_name_repeated(name: str) -> str:
     """Two schedule entries share a name (slots and retention are per name)."""
     return f"Two schedule entries are called {code(name)}; each needs its own name."
+
+
+def restore_hook_started(*, member: str) -> str:
+    """The configured restore hook is running the remaining steps."""
+    return (
+        f"Running the configured restore hook for member {code(member)}: it stops the API servers, points "
+        "etcd at the restored directory and restarts them in order."
+    )
+
+
+def restore_hook_done(*, member: str) -> str:
+    """The restore hook finished."""
+    return f"The restore hook finished: etcd runs member {code(member)} from the restored directory."
+
+
+def restore_hook_left_steps(next_steps: str) -> str:
+    """The restore hook failed: the data directory is restored, the rest is for a person now."""
+    return (
+        "The restore hook failed (see below); the snapshot is restored, but these steps are left:\n"
+        + next_steps
+    )

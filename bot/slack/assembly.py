@@ -21,14 +21,17 @@ from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
 from bot.core.conversation import Engine
+from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
 from bot.observability import PrometheusObserver
 from bot.settings import Settings
+from bot.slack import payloads
 from bot.slack.api_errors import SlackApiErrorCounter
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
 from bot.slack.approval_posts import ApprovalPosts
@@ -172,13 +175,37 @@ def build_bot(
             healthy=redis_answers(connection),
             extra_metrics=lambda: generate_latest(metrics.registry),
         ),
-        runner=InboxRunner(connection, app, consumer=runner_name, on_handled=handled),
+        runner=InboxRunner(
+            connection,
+            app,
+            consumer=runner_name,
+            on_handled=handled,
+            on_dropped=lambda delivery: tell_dropped(client, delivery),
+        ),
         cards=cards,
         expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
         client=client,
         metrics=metrics,
         home_push=home_push,
     )
+
+
+def tell_dropped(client: WebClient, delivery: Delivery) -> None:
+    """Tell the sender of a delivery the runner gave up on, only them, in its thread when it has one."""
+    origin = payloads.origin_of(delivery.body, content_type=delivery.headers.get("content-type", ""))
+    if origin is None:
+        return
+    try:
+        client.chat_postEphemeral(
+            channel=origin.channel,
+            user=origin.user,
+            text=messages.delivery_failed(reference=delivery.id),
+            thread_ts=origin.thread_ts,
+        )
+    except SlackApiError as error:
+        log.info(
+            "could not tell %s about delivery %s: %s", origin.user, delivery.id, error.response.get("error")
+        )
 
 
 def redis_answers(connection: Redis) -> Callable[[], bool]:

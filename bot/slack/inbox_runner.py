@@ -9,7 +9,8 @@ and every so often it takes over deliveries another runner claimed and left unfi
 message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
 
 A listener that fails is tried again (its claim on the message is released when it fails), up to
-:data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it.
+:data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it, and
+``on_dropped`` is told, to let the person who sent it know (never a traceback).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class InboxRunner:
         claim_idle_ms: int = CLAIM_IDLE_MS,
         block_ms: int = 1000,
         on_handled: Handled | None = None,
+        on_dropped: Callable[[Delivery], None] | None = None,
     ) -> None:
         self._redis = connection
         self._app = app
@@ -82,6 +84,7 @@ class InboxRunner:
         self._claim_idle_ms = claim_idle_ms
         self._block_ms = block_ms
         self._on_handled = on_handled
+        self._on_dropped = on_dropped
         self._slots = threading.BoundedSemaphore(threads)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -194,6 +197,8 @@ class InboxRunner:
             self._stop.wait(0.2 * attempt)
         else:
             log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
+            if self._on_dropped is not None:
+                self._on_dropped(delivery)
         self._done(delivery)
         if self._on_handled is not None:
             self._on_handled(delivery, status)

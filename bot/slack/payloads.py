@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from bot.core.text import normalize
 
@@ -179,3 +181,36 @@ def pinned_message(event: Mapping[str, Any]) -> tuple[str, str, str] | None:
     if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(user, str)):
         return None
     return channel, ts, user
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Who sent a delivery and where, to tell them when it could not be handled."""
+
+    user: str
+    channel: str
+    thread_ts: str | None = None
+
+
+def origin_of(body: str, *, content_type: str) -> Origin | None:
+    """The person and channel of a raw delivery (event, slash command or click); None when it has none."""
+    try:
+        if content_type.startswith("application/json"):
+            event = json.loads(body).get("event") or {}
+            user, channel = event.get("user"), event.get("channel")
+            thread = event.get("thread_ts") or event.get("ts")
+        else:
+            form = {key: values[0] for key, values in parse_qs(body).items() if values}
+            if "payload" in form:
+                payload = json.loads(form["payload"])
+                user = (payload.get("user") or {}).get("id")
+                channel = (payload.get("channel") or {}).get("id")
+                message = payload.get("message") or {}
+                thread = message.get("thread_ts") or message.get("ts")
+            else:
+                user, channel, thread = form.get("user_id"), form.get("channel_id"), None
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(user, str) or not isinstance(channel, str) or not user or not channel:
+        return None
+    return Origin(user=user, channel=channel, thread_ts=thread if isinstance(thread, str) else None)

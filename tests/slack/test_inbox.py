@@ -15,18 +15,26 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.core.jobs import job_id_for
-from bot.slack.assembly import SlackBot
+from bot.approval_store import ApprovalStore
+from bot.core.conversation import Engine
+from bot.core.jobs import JobSpec, Submission, job_id_for
+from bot.core.messages import slack as slack_messages
+from bot.core.policy_file import demo_policy
+from bot.dispatch import RQDispatcher
+from bot.settings import Secret, Settings
+from bot.slack.assembly import SlackBot, build_bot
 from bot.slack.front import EVENTS_PATH, build_front
-from bot.slack.inbox import INBOX_STREAM, RUNNER_GROUP, Inbox
+from bot.slack.inbox import INBOX_STREAM, RUNNER_GROUP, Inbox, delivery_from_fields
 from bot.slack.inbox_runner import InboxRunner
 from bot.slack.metrics import FrontMetrics
 from bot.slack.server import ServerThread
+from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
-from tests.slack.signed import SECRET, SlackSender, post
+from tests.slack.signed import SECRET, SlackSender, event_body, post
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
@@ -167,3 +175,46 @@ def test_a_full_inbox_turns_deliveries_away_with_503_and_keeps_what_it_holds(
         statuses = [sender.send_event(mention(sender, f"cordon node-{n}")[1])[0] for n in (1, 2, 3)]
     assert statuses == [200, 200, 503]
     assert Inbox(connection).depth() == 2
+
+
+class UnreachableQueue(RQDispatcher):
+    """The job queue as it behaves while Redis refuses connections: every submit fails."""
+
+    def submit(self, spec: JobSpec) -> Submission:
+        """Fail like redis-py does when the server is gone."""
+        raise RedisConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+
+def test_a_delivery_that_keeps_failing_is_dropped_after_its_retries_and_its_sender_is_told(
+    fake_slack: FakeSlack, connection: Redis
+) -> None:
+    """Three failed runs: the inbox lets it go, and only Alice hears, in her thread, with a reference."""
+    engine = Engine(
+        policy=demo_policy(),
+        jobs=UnreachableQueue(connection),
+        approvals=ApprovalStore(connection),
+        timeline=TimelineStore(connection),
+        default_cluster="default",
+    )
+    settings = Settings(
+        slack_bot_token=Secret("xoxb-test-token"),
+        slack_signing_secret=Secret(SECRET),
+        slack_api_url=fake_slack.url,
+    )
+    bot = build_bot(settings, connection=connection, engine=engine)
+    sender = SlackSender("http://unused", response_url=fake_slack.response_url)
+    ts, event = mention(sender, "cordon node-1")
+    Inbox(connection).put(event_body(event, event_id="Ev1"), {"content-type": "application/json"})
+    connection.xgroup_create(INBOX_STREAM, RUNNER_GROUP, id="0")
+    entries: Any = connection.xreadgroup(RUNNER_GROUP, "runner", {INBOX_STREAM: ">"})
+    [(entry_id, fields)] = entries[0][1]
+    delivery = delivery_from_fields(entry_id, fields)
+
+    assert bot.runner.handle(delivery) == 500
+
+    [told] = fake_slack.calls("chat.postEphemeral")
+    assert (told.body["user"], told.body["channel"], told.body["thread_ts"]) == (ALICE, "C_OPS", ts)
+    assert told.text == slack_messages.delivery_failed(reference=delivery.id)
+    assert "Traceback" not in told.text and "Error 111" not in told.text
+    assert Inbox(connection).depth() == 0
+    assert fake_slack.calls("chat.postMessage") == []

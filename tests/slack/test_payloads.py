@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
+from bot.slack import payloads
 from bot.slack.payloads import Route, answer_word, incoming_from_action, incoming_from_event, route_event
 
 BOT = "UBOT"
@@ -88,3 +91,44 @@ def test_a_click_outside_any_thread_answers_nothing() -> None:
     """Buttons on a top-level message have no request thread to answer."""
     body = {"user": {"id": "U_BOB"}, "container": {"channel_id": "C1", "message_ts": "2.0"}, "actions": [{}]}
     assert incoming_from_action(body, word="deny") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        (
+            json.dumps({"event": {"user": "U1", "channel": "C1", "ts": "1.1", "thread_ts": "0.9"}}),
+            "application/json",
+            payloads.Origin(user="U1", channel="C1", thread_ts="0.9"),
+        ),
+        (
+            json.dumps({"event": {"user": "U1", "channel": "C1", "ts": "1.1"}}),
+            "application/json",
+            payloads.Origin(user="U1", channel="C1", thread_ts="1.1"),
+        ),
+        (
+            urlencode({"command": "/ops", "user_id": "U2", "channel_id": "C2", "text": "cordon node-1"}),
+            "application/x-www-form-urlencoded",
+            payloads.Origin(user="U2", channel="C2"),
+        ),
+        (
+            urlencode(
+                {
+                    "payload": json.dumps(
+                        {"user": {"id": "U3"}, "channel": {"id": "C3"}, "message": {"ts": "2.2"}}
+                    )
+                }
+            ),
+            "application/x-www-form-urlencoded",
+            payloads.Origin(user="U3", channel="C3", thread_ts="2.2"),
+        ),
+        (json.dumps({"event": {"type": "app_home_opened"}}), "application/json", None),
+        ("not json", "application/json", None),
+    ],
+    ids=["thread reply", "mention", "slash command", "button click", "no person", "garbage"],
+)
+def test_the_sender_of_any_delivery_is_found_to_tell_them_it_failed(
+    body: str, content_type: str, expected: payloads.Origin | None
+) -> None:
+    """Events, slash commands and clicks name who sent them and where; anything else names nobody."""
+    assert payloads.origin_of(body, content_type=content_type) == expected

@@ -406,3 +406,11 @@ def approval_progress(*, have: int, need: int, approvers: Sequence[str]) -> str:
     who = ", ".join(f"<@{escape(user)}>" for user in approvers)
     noun = "approval" if need == 1 else "approvals"
     return f":ballot_box_with_check: {have} of {need} {noun}: {who}"
+
+
+def delivery_failed(*, reference: str) -> str:
+    """Told (only) to the person whose message the bot could not handle, after its retries."""
+    return (
+        f"Sorry, something went wrong on our side with this message and nothing was done. Please try again; "
+        f"if it keeps failing, tell the bot's operators (reference {code(reference)})."
+    )

@@ -14,6 +14,7 @@ from bot.approval_store import ApprovalStore
 from bot.core import approvals
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
+from tests.support.clocks import ManualClock
 from tests.support.drills import Family, Tally
 from tests.support.redis_server import RedisServer
 
@@ -27,16 +28,6 @@ POLICY = Policy(
 T0 = 1_800_000_000.0
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(name="redis")
 def fixture_redis(redis_url: str) -> Iterator[Redis]:
     """A client of the emptied test database."""
@@ -46,9 +37,9 @@ def fixture_redis(redis_url: str) -> Iterator[Redis]:
 
 
 @pytest.fixture(name="clock")
-def fixture_clock() -> Clock:
+def fixture_clock() -> ManualClock:
     """A hand-moved clock starting at T0."""
-    return Clock()
+    return ManualClock(T0)
 
 
 def opened(
@@ -71,7 +62,7 @@ def opened(
     )
 
 
-def test_a_created_request_is_found_by_id_and_by_its_thread(redis: Redis, clock: Clock) -> None:
+def test_a_created_request_is_found_by_id_and_by_its_thread(redis: Redis, clock: ManualClock) -> None:
     """A typed approve in the thread finds the request there."""
     store = ApprovalStore(redis, clock=clock)
     request = opened(store)
@@ -80,7 +71,7 @@ def test_a_created_request_is_found_by_id_and_by_its_thread(redis: Redis, clock:
     assert store.pending_in_thread(channel="C1", thread_ts="999.9") == []
 
 
-def test_pending_lists_only_open_requests_soonest_to_expire_first(redis: Redis, clock: Clock) -> None:
+def test_pending_lists_only_open_requests_soonest_to_expire_first(redis: Redis, clock: ManualClock) -> None:
     """Decided requests leave the list; the rest are ordered by their deadline."""
     store = ApprovalStore(redis, clock=clock)
     first = opened(store, approval_id="apr-1", thread="100.1")
@@ -92,7 +83,7 @@ def test_pending_lists_only_open_requests_soonest_to_expire_first(redis: Redis, 
     assert [request.approval_id for request in store.pending()] == [first.approval_id, second.approval_id]
 
 
-def test_creating_the_same_request_again_keeps_the_first(redis: Redis, clock: Clock) -> None:
+def test_creating_the_same_request_again_keeps_the_first(redis: Redis, clock: ManualClock) -> None:
     """A redelivered message does not reset the votes already given."""
     store = ApprovalStore(redis, clock=clock)
     opened(store)
@@ -101,7 +92,9 @@ def test_creating_the_same_request_again_keeps_the_first(redis: Redis, clock: Cl
     assert again.approved_by == (APPROVERS[0],)
 
 
-def test_self_approval_and_outsiders_are_refused_and_nothing_is_stored(redis: Redis, clock: Clock) -> None:
+def test_self_approval_and_outsiders_are_refused_and_nothing_is_stored(
+    redis: Redis, clock: ManualClock
+) -> None:
     """Refused answers leave the stored request untouched."""
     store = ApprovalStore(redis, clock=clock)
     request = opened(store)
@@ -112,7 +105,7 @@ def test_self_approval_and_outsiders_are_refused_and_nothing_is_stored(redis: Re
     assert store.get("apr-1") == request
 
 
-def test_two_of_three_needs_two_different_people_in_redis(redis: Redis, clock: Clock) -> None:
+def test_two_of_three_needs_two_different_people_in_redis(redis: Redis, clock: ManualClock) -> None:
     """The same approver twice counts once; a second person decides."""
     store = ApprovalStore(redis, clock=clock)
     opened(store)
@@ -132,7 +125,7 @@ def test_two_of_three_needs_two_different_people_in_redis(redis: Redis, clock: C
     assert store.pending_in_thread(channel="C1", thread_ts="100.1") == []
 
 
-def test_a_request_past_its_deadline_expires_and_stays_expired(redis: Redis, clock: Clock) -> None:
+def test_a_request_past_its_deadline_expires_and_stays_expired(redis: Redis, clock: ManualClock) -> None:
     """The sweeper expires due requests once; later approvals change nothing."""
     store = ApprovalStore(redis, clock=clock)
     opened(store, approval_id="apr-1")
@@ -148,7 +141,7 @@ def test_a_request_past_its_deadline_expires_and_stays_expired(redis: Redis, clo
     assert in_time is not None and in_time.outcome is Outcome.RECORDED
 
 
-def test_deny_with_a_reason_decides_at_once(redis: Redis, clock: Clock) -> None:
+def test_deny_with_a_reason_decides_at_once(redis: Redis, clock: ManualClock) -> None:
     """One deny ends a 2-of-N request and the reason is stored."""
     store = ApprovalStore(redis, clock=clock)
     opened(store)
@@ -163,7 +156,7 @@ def test_deny_with_a_reason_decides_at_once(redis: Redis, clock: Clock) -> None:
     )
 
 
-def test_cancel_is_for_the_requester_only(redis: Redis, clock: Clock) -> None:
+def test_cancel_is_for_the_requester_only(redis: Redis, clock: ManualClock) -> None:
     """Others are refused; the requester withdraws the request."""
     store = ApprovalStore(redis, clock=clock)
     opened(store)
@@ -175,7 +168,7 @@ def test_cancel_is_for_the_requester_only(redis: Redis, clock: Clock) -> None:
     assert stored is not None and stored.state is ApprovalState.CANCELLED
 
 
-def test_an_approval_is_voided_in_redis_when_the_target_moved(redis: Redis, clock: Clock) -> None:
+def test_an_approval_is_voided_in_redis_when_the_target_moved(redis: Redis, clock: ManualClock) -> None:
     """The job's check before acting voids a stale approval for good."""
     store = ApprovalStore(redis, clock=clock)
     opened(store, count=1)
@@ -186,7 +179,7 @@ def test_an_approval_is_voided_in_redis_when_the_target_moved(redis: Redis, cloc
     assert stored is not None and stored.state is ApprovalState.VOIDED
 
 
-def test_unknown_requests_give_no_answer(redis: Redis, clock: Clock) -> None:
+def test_unknown_requests_give_no_answer(redis: Redis, clock: ManualClock) -> None:
     """Answers to a request nobody opened return None for the caller to explain."""
     store = ApprovalStore(redis, clock=clock)
     assert store.approve("apr-none", policy=POLICY, user=APPROVERS[0]) is None

@@ -17,19 +17,10 @@ from bot.core.messages import approvals as approval_messages
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
+from tests.support.clocks import ManualClock
 
 ALICE, BOB, CAROL, DAVE = "U_ALICE", "U_BOB", "U_CAROL", "U_DAVE"
 REQUEST_TS = "1700000000.000100"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(name="connection")
@@ -40,13 +31,13 @@ def fixture_connection() -> Redis:
 
 
 @pytest.fixture(name="clock")
-def fixture_clock() -> Clock:
+def fixture_clock() -> ManualClock:
     """The approvals' clock."""
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture(name="engine")
-def fixture_engine(connection: Redis, clock: Clock) -> Engine:
+def fixture_engine(connection: Redis, clock: ManualClock) -> Engine:
     """The engine under the demo policy (drain needs 1 approval from leads: bob or carol)."""
     return Engine(
         policy=demo_policy(),
@@ -138,7 +129,7 @@ def test_the_requester_can_cancel_a_pending_request(engine: Engine, connection: 
 
 
 def test_an_expired_request_drops_its_job_and_tells_its_thread(
-    engine: Engine, connection: Redis, clock: Clock
+    engine: Engine, connection: Redis, clock: ManualClock
 ) -> None:
     """After the 15 minutes of the demo policy, the request expires and a late approval is refused."""
     job_id = request_drain(engine)

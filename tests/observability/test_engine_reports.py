@@ -16,6 +16,7 @@ from bot.core.policy_file import demo_policy
 from bot.observability import PrometheusObserver
 from bot.wiring import build_engine
 from tests.observability.scrape import collect, value
+from tests.support.clocks import ManualClock
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
 REQUEST_TS = "1700000000.000100"
@@ -54,16 +55,6 @@ class RecordingObserver:
         self.decisions.append(Decision(outcome, seconds))
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(name="connection")
 def fixture_connection() -> Redis:
     """An in-memory Redis with Lua."""
@@ -72,9 +63,9 @@ def fixture_connection() -> Redis:
 
 
 @pytest.fixture(name="clock")
-def fixture_clock() -> Clock:
+def fixture_clock() -> ManualClock:
     """The approvals' clock."""
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture(name="observer")
@@ -84,7 +75,7 @@ def fixture_observer() -> RecordingObserver:
 
 
 @pytest.fixture(name="engine")
-def fixture_engine(connection: Redis, clock: Clock, observer: RecordingObserver) -> Engine:
+def fixture_engine(connection: Redis, clock: ManualClock, observer: RecordingObserver) -> Engine:
     """The engine under the demo policy (cordon is free for operators, drain needs a lead's approval)."""
     return build_engine(
         policy=demo_policy(), connection=connection, cluster="default", clock=clock, observer=observer
@@ -126,7 +117,7 @@ def test_queued_denied_unparsed_and_answered_commands_are_reported_by_verb(
 
 
 def test_an_approved_request_is_reported_with_the_time_it_waited(
-    engine: Engine, observer: RecordingObserver, clock: Clock
+    engine: Engine, observer: RecordingObserver, clock: ManualClock
 ) -> None:
     """drain asks for approval; Bob approves 90 seconds later: one decision, approved, after 90 s."""
     say(engine, "drain node-2", ts=REQUEST_TS)
@@ -147,7 +138,7 @@ def test_a_refused_self_approval_decides_nothing(engine: Engine, observer: Recor
 
 
 def test_denied_and_expired_requests_are_reported_with_their_outcome(
-    engine: Engine, observer: RecordingObserver, clock: Clock
+    engine: Engine, observer: RecordingObserver, clock: ManualClock
 ) -> None:
     """Bob denies one drain after a minute; another expires past the demo policy's 15 minutes."""
     say(engine, "drain node-2", ts=REQUEST_TS)
@@ -198,7 +189,9 @@ def test_incident_log_lines_carry_the_incident_id(engine: Engine, caplog: pytest
     assert str(about[0]["incident_id"]) in str(about[0]["message"])
 
 
-def test_the_prometheus_observer_counts_what_the_engine_reports(connection: Redis, clock: Clock) -> None:
+def test_the_prometheus_observer_counts_what_the_engine_reports(
+    connection: Redis, clock: ManualClock
+) -> None:
     """Scraped: commands by verb, outcome and cluster; approvals by outcome, with their wait."""
     observer = PrometheusObserver()
     engine = build_engine(

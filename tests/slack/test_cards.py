@@ -16,21 +16,12 @@ from bot.slack.cards import INTERVAL_GROWTH, CardRenderer
 from bot.slack.server import ServerThread
 from tests.slack.conftest import MakeBot, RunningBot
 from tests.slack.fake_slack import Call, FakeSlack
+from tests.support.clocks import ManualClock
 from tests.support.drills import Family, Tally
 from tests.support.ports import free_port
 
 JOB, CHANNEL, THREAD = "job-0123456789", "C_OPS", "1700000000.000100"
 CARD_METHODS = ("chat.postMessage", "chat.update")
-
-
-class ManualClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class ListSource:
@@ -69,7 +60,7 @@ def card_calls(fake_slack: FakeSlack) -> list[Call]:
 
 def test_the_first_event_posts_the_card_in_the_requests_thread(fake_slack: FakeSlack) -> None:
     """started: one chat.postMessage with blocks, in the thread of the request."""
-    cards, source = renderer(fake_slack, ManualClock())
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
     source.events.append(event(EventKind.STARTED, "`job-0123456789` started: cordon node/node-3."))
     cards.step(block_ms=None)
     [post] = fake_slack.calls("chat.postMessage")
@@ -80,7 +71,7 @@ def test_the_first_event_posts_the_card_in_the_requests_thread(fake_slack: FakeS
 
 def test_a_job_no_chat_message_started_has_no_card(fake_slack: FakeSlack) -> None:
     """A scheduled backup's events (no channel) make no Slack call: they belong on the timeline only."""
-    cards, source = renderer(fake_slack, ManualClock())
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
     source.events.extend(
         [
             event(EventKind.STARTED, "started: etcd snapshot", channel=""),
@@ -96,7 +87,7 @@ def test_two_hundred_progress_events_are_coalesced_into_a_few_updates_ending_in_
     fake_slack: FakeSlack,
 ) -> None:
     """A 20-second drain reporting 200 pods: under 10 calls in all, the last update showing success."""
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     cards, source = renderer(fake_slack, clock)
     source.events.append(event(EventKind.STARTED, "started"))
     for pod in range(1, 201):
@@ -120,7 +111,7 @@ def test_two_hundred_progress_events_are_coalesced_into_a_few_updates_ending_in_
 
 def test_updates_of_one_card_get_further_apart_as_the_job_goes_on(fake_slack: FakeSlack) -> None:
     """With a 1 s interval and steady progress, the card waits 1 s, then each gap is half as long again."""
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     cards, source = renderer(fake_slack, clock, interval=1.0)
     sent_at: list[float] = []
     for step in range(100):
@@ -139,7 +130,7 @@ def test_updates_of_one_card_get_further_apart_as_the_job_goes_on(fake_slack: Fa
 
 def test_warnings_and_plans_are_posted_in_the_thread_as_they_come(fake_slack: FakeSlack) -> None:
     """Step details people must read are thread replies, not only the card's latest line."""
-    cards, source = renderer(fake_slack, ManualClock())
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
     source.events += [
         event(EventKind.STARTED, "started"),
         event(EventKind.PLAN, "will evict 3 pods"),
@@ -154,7 +145,7 @@ def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(
     fake_slack: FakeSlack, drill: Tally
 ) -> None:
     """Slack answers 429 to the next 6 calls: the card, the last state and the result all arrive after it."""
-    clock = ManualClock()
+    clock = ManualClock(1000.0)
     cards, source = renderer(fake_slack, clock)
     source.events.append(event(EventKind.STARTED, "started"))
     cards.step(block_ms=None)
@@ -173,7 +164,7 @@ def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(
 
 def test_a_card_slack_refuses_for_good_is_dropped_without_blocking_others(fake_slack: FakeSlack) -> None:
     """A card for a channel that no longer exists is given up; another job's card still goes out."""
-    cards, source = renderer(fake_slack, ManualClock())
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
     source.events += [
         event(EventKind.STARTED, "started", job_id="job-gone", channel="C_GONE1"),
         event(EventKind.STARTED, "started"),

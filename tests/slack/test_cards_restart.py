@@ -13,7 +13,8 @@ from bot.slack.card_store import CardStore
 from bot.slack.cards import CardRenderer
 from tests.slack.conftest import MakeBot
 from tests.slack.fake_slack import Call, FakeSlack
-from tests.slack.test_cards import JOB, ListSource, ManualClock, event, publish
+from tests.slack.test_cards import JOB, ListSource, event, publish
+from tests.support.clocks import ManualClock
 
 pytestmark = pytest.mark.redis
 
@@ -43,7 +44,7 @@ def stored_renderer(
         source=source,
         interval=3.0,
         retry_seconds=1.0,
-        clock=ManualClock(),
+        clock=ManualClock(1000.0),
         store=CardStore(connection),
     )
     return renderer, source

@@ -19,6 +19,7 @@ from bot.wiring import build_engine
 from tests.slack.fake_slack import BOT_USER, FakeSlack, person
 from tests.slack.observe import settled, wait_until
 from tests.slack.signed import SECRET, SlackSender
+from tests.support.clocks import ManualClock
 from tests.support.ports import free_port
 
 POLICY = """
@@ -26,16 +27,6 @@ rules:
   - commands: [cordon, uncordon]
     allow: [S_ONCALL]
 """
-
-
-class ManualClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(name="groups_slack")
@@ -47,7 +38,7 @@ def fixture_groups_slack() -> Iterator[FakeSlack]:
 
 def test_members_are_looked_up_once_per_group_until_the_cache_expires(groups_slack: FakeSlack) -> None:
     """Two questions in a row cost one usergroups.users.list; after the TTL Slack is asked again."""
-    clock = ManualClock()
+    clock = ManualClock(0.0)
     client = build_web_client(token="xoxb-test", base_url=groups_slack.url)
     resolver = UserGroupResolver(client, ["S_ONCALL"], ttl_seconds=60, clock=clock)
     assert resolver.groups_of("U_BOB") == frozenset({"S_ONCALL"})

@@ -113,8 +113,8 @@ def _is_ssl_check(body: bytes, *, content_type: str) -> bool:
 
 
 def _slack_check(body: bytes, *, content_type: str) -> Response | None:
-    """Slack's URL verification (echo the challenge), or None for real work."""
-    if content_type.startswith("application/json"):
+    """Slack's URL verification (echo the challenge), or None for real work (not parsed here: Bolt will)."""
+    if content_type.startswith("application/json") and b"url_verification" in body:
         try:
             payload = json.loads(body)
         except ValueError:

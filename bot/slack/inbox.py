@@ -20,9 +20,10 @@ from redis import Redis
 
 INBOX_STREAM = "chatops:slack:inbox"
 RUNNER_GROUP = "chatops-slack-runners"
-HEARTBEAT_PREFIX = "chatops:slack:runner:"
+HEARTBEATS = "chatops:slack:runners"
+"""A sorted set: each runner's name, scored with the time of its last heartbeat."""
 HEARTBEAT_SECONDS = 15
-"""A runner refreshes its heartbeat key this often; the key lives three times as long."""
+"""A runner beats this often; one silent for three beats counts as gone."""
 
 MAX_WAITING = 10_000
 """Deliveries the inbox holds before the front turns new ones away (503: Slack tries again later).
@@ -65,14 +66,18 @@ class Inbox:
         self.max_waiting = max_waiting
 
     def put(self, body: bytes, headers: Mapping[str, str]) -> str:
-        """Store one verified request; its stream id. :class:`InboxFull` when it holds too many."""
-        if self.depth() >= self.max_waiting:
-            raise InboxFull(self.stream)
+        """Store one verified request; its stream id. :class:`InboxFull` when it holds too many.
+
+        One round trip: the length is read with the append, and an append past the limit is taken back.
+        """
         kept = {name: headers[name] for name in KEPT_HEADERS if name in headers}
-        entry_id = self._redis.xadd(
-            self.stream,
-            {"body": body, "headers": json.dumps(kept), "received_at": repr(time.time())},
-        )
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.xlen(self.stream)
+        pipe.xadd(self.stream, {"body": body, "headers": json.dumps(kept), "received_at": repr(time.time())})
+        waiting, entry_id = pipe.execute()
+        if int(waiting) >= self.max_waiting:
+            self._redis.xdel(self.stream, entry_id)
+            raise InboxFull(self.stream)
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     def depth(self) -> int:
@@ -80,8 +85,8 @@ class Inbox:
         return int(self._redis.xlen(self.stream))
 
     def runners_alive(self) -> int:
-        """How many runners have beaten their heartbeat recently."""
-        return sum(1 for _ in self._redis.scan_iter(match=HEARTBEAT_PREFIX + "*", count=100))
+        """How many runners have beaten their heartbeat within the last three beats."""
+        return int(self._redis.zcount(HEARTBEATS, time.time() - 3 * HEARTBEAT_SECONDS, "+inf"))
 
 
 def delivery_from_fields(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> Delivery:

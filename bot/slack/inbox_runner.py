@@ -29,8 +29,8 @@ from redis.exceptions import RedisError, ResponseError
 from slack_bolt import App, BoltRequest
 
 from bot.slack.inbox import (
-    HEARTBEAT_PREFIX,
     HEARTBEAT_SECONDS,
+    HEARTBEATS,
     INBOX_STREAM,
     RUNNER_GROUP,
     Delivery,
@@ -86,6 +86,8 @@ class InboxRunner:
         self._on_handled = on_handled
         self._on_dropped = on_dropped
         self._slots = threading.BoundedSemaphore(threads)
+        self._in_hand: set[str] = set()
+        self._in_hand_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -108,13 +110,13 @@ class InboxRunner:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         with contextlib.suppress(RedisError):
-            self._redis.delete(HEARTBEAT_PREFIX + self.consumer)
+            self._redis.zrem(HEARTBEATS, self.consumer)
 
     def run(self) -> None:
         """Read until stopped: own leftovers first, then new deliveries, reclaiming dead runners' ones."""
         self._ensure_group()
         self._beat()
-        self._submit_all(self._read("0"))
+        self._submit_leftovers()
         last_beat = last_claim = time.monotonic()
         while not self._stop.is_set():
             try:
@@ -129,6 +131,16 @@ class InboxRunner:
             except RedisError as error:
                 log.warning("the Slack inbox is unreachable (%s); trying again", error)
                 self._stop.wait(1.0)
+
+    def _submit_leftovers(self) -> None:
+        """What this runner's name had claimed and not finished (a predecessor's), all of it."""
+        after = "0"
+        while not self._stop.is_set():
+            leftovers = self._read(after)
+            if not leftovers:
+                return
+            self._submit_all(leftovers)
+            after = leftovers[-1].id
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -162,12 +174,20 @@ class InboxRunner:
         return [delivery_from_fields(entry_id, fields) for entry_id, fields in entries if fields]
 
     def _beat(self) -> None:
-        self._redis.set(HEARTBEAT_PREFIX + self.consumer, "1", ex=HEARTBEAT_SECONDS * 3)
+        now = time.time()
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zadd(HEARTBEATS, {self.consumer: now})
+        pipe.zremrangebyscore(HEARTBEATS, "-inf", now - 3 * HEARTBEAT_SECONDS)
+        pipe.execute()
 
     # -- handling ----------------------------------------------------------------------------------
 
     def _submit_all(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
+            with self._in_hand_lock:
+                if delivery.id in self._in_hand:  # a slow one this runner reclaimed from itself
+                    continue
+                self._in_hand.add(delivery.id)
             self._slots.acquire()
             assert self._pool is not None, "start() makes the pool"
             self._pool.submit(self._handle_and_release, delivery)
@@ -178,6 +198,8 @@ class InboxRunner:
         except Exception:  # the reader must go on whatever one delivery does
             log.exception("Slack delivery %s could not be handled", delivery.id)
         finally:
+            with self._in_hand_lock:
+                self._in_hand.discard(delivery.id)
             self._slots.release()
 
     def handle(self, delivery: Delivery) -> int:

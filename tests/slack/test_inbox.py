@@ -218,3 +218,27 @@ def test_a_delivery_that_keeps_failing_is_dropped_after_its_retries_and_its_send
     assert "Traceback" not in told.text and "Error 111" not in told.text
     assert Inbox(connection).depth() == 0
     assert fake_slack.calls("chat.postMessage") == []
+
+
+def test_a_runner_restarted_under_its_name_finishes_everything_its_predecessor_held(
+    front_only: tuple[SlackBot, SlackSender], fake_slack: FakeSlack, connection: Redis
+) -> None:
+    """Five deliveries held by `pod-a` when it died, more than one read takes: the new `pod-a` runs all five."""
+    bot, sender = front_only
+    stamps = []
+    for node in range(5):
+        ts, event = mention(sender, f"cordon node-{node % 3 + 1}")
+        sender.send_event(event)
+        stamps.append(ts)
+    connection.xgroup_create(INBOX_STREAM, RUNNER_GROUP, id="0", mkstream=True)
+    connection.xreadgroup(RUNNER_GROUP, "pod-a", {INBOX_STREAM: ">"}, count=10)
+    successor = InboxRunner(
+        connection, bot.app, consumer="pod-a", threads=2, claim_idle_ms=600_000, block_ms=100
+    )
+    successor.start()
+    try:
+        wait_until(lambda: Inbox(connection).depth() == 0, what="every held delivery to be done")
+    finally:
+        successor.stop()
+    answered = [c.body.get("thread_ts") for c in fake_slack.calls("chat.postMessage")]
+    assert sorted(str(ts) for ts in answered if ts in stamps) == sorted(stamps)

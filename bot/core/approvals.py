@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.messages import approvals as messages
+from bot.core.names import APPROVAL_PREFIX
 from bot.core.policy import ApprovalRequirement, Policy, is_approver
 
 
@@ -181,7 +182,7 @@ class Answer:
 
 def approval_id_for(*, job_id: str) -> str:
     """The id of the approval request for a job: one request per job, stable across redeliveries."""
-    return "apr-" + job_id.removeprefix("job-")
+    return APPROVAL_PREFIX + job_id.removeprefix("job-")
 
 
 def new_request(

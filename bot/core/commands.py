@@ -414,17 +414,25 @@ class Timeline(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Approve(Command):
-    """``approve`` (in an approval thread): approve the request."""
+    """``approve [APPROVAL]`` (in an approval thread): approve the request.
+
+    ``approval_id`` names the request; it is required where the thread holds several pending ones.
+    """
 
     name: ClassVar[str] = "approve"
+    approval_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Deny(Command):
-    """``deny [REASON]`` (in an approval thread): refuse the request; ``reason`` is chat-safe text."""
+    """``deny [APPROVAL] [REASON]`` (in an approval thread): refuse the request.
+
+    ``reason`` is chat-safe text; ``approval_id`` names the request as for :class:`Approve`.
+    """
 
     name: ClassVar[str] = "deny"
     reason: str | None = None
+    approval_id: str | None = None
 
 
 COMMAND_TYPES: tuple[type[Command], ...] = (

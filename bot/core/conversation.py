@@ -72,6 +72,8 @@ class Message:
     """Set when the message is a reply in a thread."""
     user_groups: frozenset[str] = frozenset()
     """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
+    approval_id: str | None = None
+    """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,10 +347,23 @@ class Engine:
         thread = message.thread_ts or message.ts
         if message.thread_ts is None:
             return [Reply(approval_messages.answer_in_thread(), thread, ephemeral=True)]
-        pending = self._approvals.pending_in_thread(channel=message.channel, thread_ts=message.thread_ts)
-        if not pending:
-            return [Reply(approval_messages.no_pending_request(), thread, ephemeral=True)]
-        approval_id = pending[0].approval_id
+        named = message.approval_id or command.approval_id
+        if named is not None:
+            request = self._approvals.get(named)
+            if request is None or (request.channel, request.thread_ts) != (
+                message.channel,
+                message.thread_ts,
+            ):
+                return [Reply(approval_messages.no_such_request(approval_id=named), thread, ephemeral=True)]
+            approval_id = named
+        else:
+            pending = self._approvals.pending_in_thread(channel=message.channel, thread_ts=message.thread_ts)
+            if not pending:
+                return [Reply(approval_messages.no_pending_request(), thread, ephemeral=True)]
+            if len(pending) > 1:
+                ids = sorted(request.approval_id for request in pending)
+                return [Reply(approval_messages.name_the_request(approval_ids=ids), thread, ephemeral=True)]
+            approval_id = pending[0].approval_id
         if isinstance(command, commands.Approve):
             answer = self._approvals.approve(
                 approval_id, policy=self.policy, user=message.user, user_groups=message.user_groups

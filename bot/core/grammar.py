@@ -38,7 +38,7 @@ from bot.core import commands as c
 from bot.core.durations import parse_duration
 from bot.core.errors import UsageError
 from bot.core.messages import usage as messages
-from bot.core.names import NameKind, is_valid_name
+from bot.core.names import APPROVAL_PREFIX, NameKind, is_valid_name
 from bot.core.text import escape_for_chat, normalize
 from bot.core.vocabulary import COMMAND_NAMES
 
@@ -631,8 +631,21 @@ def _build_note(arguments: _Arguments) -> c.Command:
     return c.Note(text=_safe_text(arguments) or "")
 
 
+def _build_approve(arguments: _Arguments) -> c.Command:
+    arguments.at_most(1)
+    raw = arguments.optional(0)
+    return c.Approve(approval_id=None if raw is None else arguments.name(NameKind.APPROVAL, raw))
+
+
 def _build_deny(arguments: _Arguments) -> c.Command:
-    return c.Deny(reason=_safe_text(arguments))
+    """``deny [APPROVAL] [REASON]``: a first word that starts with ``apr-`` names the request."""
+    text = arguments.text
+    approval_id = None
+    if text is not None and text.startswith(APPROVAL_PREFIX):
+        first, _, rest = text.partition(" ")
+        approval_id = arguments.name(NameKind.APPROVAL, first)
+        arguments.text = rest.strip() or None
+    return c.Deny(reason=_safe_text(arguments), approval_id=approval_id)
 
 
 _EXPORT = _Option("--export", takes_value=True)
@@ -688,7 +701,7 @@ _SYNTAXES: tuple[_Syntax, ...] = (
     _Syntax("incident close", _no_arguments(c.IncidentClose)),
     _Syntax("note", _build_note, text="TEXT"),
     _Syntax("timeline", _build_timeline, (_EXPORT,)),
-    _Syntax("approve", _no_arguments(c.Approve)),
+    _Syntax("approve", _build_approve),
     _Syntax("deny", _build_deny, text="REASON", text_required=False),
 )
 _BY_NAME = {syntax.name: syntax for syntax in _SYNTAXES}

@@ -8,7 +8,8 @@ handed to a job. The rules follow Kubernetes' own validation:
 - deployment, namespace and container names are DNS-1123 labels: lowercase alphanumerics and ``-``,
   at most 63;
 - image references follow the OCI distribution grammar: ``[registry[:port]/]path[:tag][@digest]``;
-- job and incident ids are ours: ``[A-Za-z0-9_-]``, at most 64;
+- job and incident ids are ours: ``[A-Za-z0-9_-]``, at most 64; approval ids are such ids that start
+  with ``apr-``;
 - cluster names are keys of our settings: letters, digits, ``.``, ``_`` and ``-``, starting with a
   letter or digit, at most 63;
 - etcd snapshot names are file names: letters, digits, ``.``, ``_`` and ``-``, starting with a letter
@@ -54,6 +55,7 @@ class NameKind(StrEnum):
     INCIDENT = "incident"
     CLUSTER = "cluster"
     SNAPSHOT = "snapshot"
+    APPROVAL = "approval"
 
 
 def is_dns1123_label(value: str) -> bool:
@@ -80,6 +82,14 @@ def is_our_id(value: str) -> bool:
     return len(value) <= MAX_OUR_ID and _OUR_ID.fullmatch(value) is not None
 
 
+APPROVAL_PREFIX = "apr-"
+
+
+def is_approval_id(value: str) -> bool:
+    """Whether ``value`` can be an approval id: one of our ids that starts with ``apr-``."""
+    return value.startswith(APPROVAL_PREFIX) and len(value) > len(APPROVAL_PREFIX) and is_our_id(value)
+
+
 def is_valid_name(kind: NameKind, value: str) -> bool:
     """Whether ``value`` is acceptable as a name of ``kind``."""
     match kind:
@@ -91,6 +101,8 @@ def is_valid_name(kind: NameKind, value: str) -> bool:
             return is_image_reference(value)
         case NameKind.JOB | NameKind.INCIDENT:
             return is_our_id(value)
+        case NameKind.APPROVAL:
+            return is_approval_id(value)
         case NameKind.CLUSTER:
             return len(value) <= MAX_LABEL and _CLUSTER.fullmatch(value) is not None
         case NameKind.SNAPSHOT:

@@ -222,6 +222,7 @@ class SlackListeners:
                 text=incoming.text,
                 thread_ts=incoming.thread_ts,
                 user_groups=groups,
+                approval_id=incoming.approval_id,
             )
             replies = self._engine.handle(message)
             for index, reply in enumerate(replies):

@@ -47,6 +47,8 @@ class Incoming:
     text: str
     thread_ts: str | None = None
     team: str | None = None
+    approval_id: str | None = None
+    """On an Approve/Deny click, the request the clicked buttons belong to (the button's value)."""
 
 
 def is_from_bot(event: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
@@ -122,11 +124,12 @@ def incoming_from_action(
 ) -> Incoming | None:
     """The typed answer an Approve/Deny click stands for, in the thread the clicked message is in.
 
-    The thread comes from the message Slack says was clicked (``container``); the request it answers
-    is then looked up server-side, never taken from the button's value. A click on the App Home tab
-    (a ``view`` container) has no thread: ``find_place`` looks the request named by the button's value
-    up in the store and gives its channel and thread, where the answer is then checked exactly like a
-    typed one. None when there is nothing to answer.
+    The thread comes from the message Slack says was clicked (``container``) and the request from the
+    button's value: the click answers that request alone, and only if the store has it in that very
+    channel and thread (a value naming another thread's request answers nothing), never whichever
+    request is newest in the thread. A click on the App Home tab (a ``view`` container) has no
+    thread: ``find_place`` looks the request up in the store and gives its channel and thread, where
+    the answer is then checked exactly like a typed one. None when there is nothing to answer.
     """
     container = body.get("container") or {}
     message = body.get("message") or {}
@@ -140,6 +143,7 @@ def incoming_from_action(
     if not channel or not thread_ts or not user:
         return None
     ts = str(actions[0].get("action_ts") or container.get("message_ts") or "")
+    value = str(actions[0].get("value") or "").strip()
     return Incoming(
         route=Route.ANSWER,
         user=str(user),
@@ -148,6 +152,7 @@ def incoming_from_action(
         text=word,
         thread_ts=str(thread_ts),
         team=(body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id"),
+        approval_id=value or None,
     )
 
 

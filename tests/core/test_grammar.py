@@ -76,6 +76,13 @@ VERBS = [
     pytest.param("approve", c.Approve(), id="approve"),
     pytest.param("deny", c.Deny(), id="deny"),
     pytest.param("deny not during peak", c.Deny(reason="not during peak"), id="deny-reason"),
+    pytest.param("approve apr-1a2b3c", c.Approve(approval_id="apr-1a2b3c"), id="approve-named"),
+    pytest.param("deny apr-1a2b3c", c.Deny(approval_id="apr-1a2b3c"), id="deny-named"),
+    pytest.param(
+        "deny apr-1a2b3c not during peak",
+        c.Deny(approval_id="apr-1a2b3c", reason="not during peak"),
+        id="deny-named-with-reason",
+    ),
 ]
 
 KUBECTL_SPELLINGS = [

@@ -79,7 +79,12 @@ WRONG_ARGUMENTS = [
     ),
     pytest.param("nodes all", usage(messages.unexpected_arguments(["all"]), "nodes"), id="extra-argument"),
     pytest.param(
-        "approve it now", usage(messages.unexpected_arguments(["it", "now"]), "approve"), id="extra-words"
+        "approve job-1",
+        usage(messages.invalid_name(NameKind.APPROVAL, "job-1"), "approve"),
+        id="not-an-approval",
+    ),
+    pytest.param(
+        "approve apr-1 now", usage(messages.unexpected_arguments(["now"]), "approve"), id="extra-words"
     ),
     pytest.param(
         "scale web 3 4", usage(messages.unexpected_arguments(["4"]), "scale"), id="extra-after-replicas"

@@ -22,6 +22,7 @@ EXAMPLE_VALUES = {
     "VERSION": "v1.32.1",
     "SNAPSHOT": "snap-1",
     "JOB": "job-1",
+    "APPROVAL": "apr-1a2b3c4d5e",
     "TITLE": "checkout errors",
     "TEXT": "drained by hand",
     "REASON": "not now",

@@ -132,6 +132,16 @@ def no_pending_request() -> str:
     return "There is no request waiting for approval in this thread."
 
 
+def name_the_request(*, approval_ids: Sequence[str]) -> str:
+    """A typed answer in a thread where several requests wait: which one is meant must be said."""
+    listed = ", ".join(code(approval_id) for approval_id in approval_ids)
+    example = approval_ids[0]
+    return (
+        f"{len(approval_ids)} requests wait for approval in this thread ({listed}); say which one, "
+        f"for example `approve {example}` or `deny {example} REASON`, or use the buttons on its message."
+    )
+
+
 def no_such_request(*, approval_id: str) -> str:
     """An answer to a request nobody knows (or one forgotten after its retention)."""
     return f"There is no approval request {code(approval_id)}."

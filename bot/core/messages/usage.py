@@ -53,8 +53,8 @@ _USAGE: dict[str, str] = {
     "incident close": "incident close",
     "note": "note TEXT",
     "timeline": "timeline [INCIDENT] [--export md|json]",
-    "approve": "approve",
-    "deny": "deny [REASON]",
+    "approve": "approve [APPROVAL]",
+    "deny": "deny [APPROVAL] [REASON]",
 }
 
 _SUMMARY: dict[str, str] = {
@@ -94,8 +94,8 @@ _SUMMARY: dict[str, str] = {
     "incident close": "Close the open incident.",
     "note": "Add a note to the timeline.",
     "timeline": "Show a timeline, or export it as Markdown or JSON.",
-    "approve": "Approve the request (reply in its thread).",
-    "deny": "Refuse the request, optionally saying why (reply in its thread).",
+    "approve": "Approve the request (reply in its thread; name it when the thread holds several).",
+    "deny": "Refuse the request, optionally saying why (reply in its thread; name it when the thread holds several).",
 }
 
 _EXAMPLE: dict[str, str] = {
@@ -189,6 +189,7 @@ _NAME_RULES: dict[NameKind, str] = {
     NameKind.IMAGE: "an image looks like `nginx:1.27` or `registry.example.com/team/web:v2`, all lowercase",
     NameKind.JOB: "job ids are letters, digits, `_` and `-`, at most 64; `jobs` lists them",
     NameKind.INCIDENT: "incident ids are letters, digits, `_` and `-`, at most 64",
+    NameKind.APPROVAL: "approval ids start with `apr-` (the request names its id)",
     NameKind.CLUSTER: (
         "cluster names are letters, digits, `.`, `_` and `-`, start with a letter or digit, "
         "and have at most 63 characters"

@@ -1,14 +1,15 @@
 """HTTP mode's front: answer Slack at once, keep the delivery in the inbox, serve health and metrics.
 
 ``POST /slack/events`` takes events, slash commands and interactivity alike (Slack posts all three
-to one request URL). The front checks the signature (wrong, or older than five minutes: 401 and
-nothing is stored), answers Slack's one-off checks (``url_verification``, ``ssl_check``) itself,
-stores everything else in the inbox and answers an empty 200, which is a valid acknowledgement of
-every kind of request (or 503 when the inbox is full: no runner has worked for a long while, and
-Slack tries again later). It does no other work, so acknowledgements stay fast however busy the
-runners are. ``GET /healthz`` answers 200 while Redis answers; ``GET /readyz`` also wants a live
-runner; ``GET /metrics`` serves Prometheus text (the front's, plus ``extra_metrics`` when given:
-the runner's, read from its own port).
+to one request URL). The front checks the signature (wrong, older than five minutes, or with a
+timestamp header missing or not an integer: 401 and nothing is stored), answers Slack's one-off
+checks (``url_verification``, ``ssl_check``) itself, stores everything else in the inbox and
+answers an empty 200, which is a valid acknowledgement of every kind of request (or 503 when the
+inbox is full: no runner has worked for a long while, and Slack tries again later). It does no
+other work, so acknowledgements stay fast however busy the runners are. ``GET /healthz`` answers
+200 while Redis answers; ``GET /readyz`` also wants a live runner; ``GET /metrics`` serves
+Prometheus text (the front's, plus ``extra_metrics`` when given: the runner's, read from its own
+port).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from bot.slack.inbox import Inbox, InboxFull
 from bot.slack.metrics import FrontMetrics
 
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP_DIGITS = 12
+"""Seconds since the epoch fit in 10 digits until the year 2286; more is not Slack."""
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
@@ -89,10 +92,9 @@ def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[
         return PlainTextResponse("too large", status_code=413)
     if _is_ssl_check(body, content_type=headers.get("content-type", "")):
         return Response(b"", status_code=200)  # Slack probing the certificate: nothing to do
-    if not verifier.is_valid(
-        body=body,
-        timestamp=headers.get("x-slack-request-timestamp", ""),
-        signature=headers.get("x-slack-signature", ""),
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    if not _is_timestamp(timestamp) or not verifier.is_valid(
+        body=body, timestamp=timestamp, signature=headers.get("x-slack-signature", "")
     ):
         return PlainTextResponse("invalid request", status_code=401)
     check = _slack_check(body, content_type=headers.get("content-type", ""))
@@ -104,6 +106,15 @@ def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[
         log.error("the Slack inbox is full (%d waiting): is any runner working?", inbox.max_waiting)
         return PlainTextResponse("busy, try again later", status_code=503)
     return Response(b"", status_code=200)
+
+
+def _is_timestamp(header: str) -> bool:
+    """Whether ``header`` is what Slack sends: seconds since the epoch in ASCII digits.
+
+    Anything else (missing, empty, signed, spaced, non-ASCII digits, absurdly long) is refused
+    before the verifier sees it, which would otherwise raise on ``int()`` and answer 500.
+    """
+    return 0 < len(header) <= _TIMESTAMP_DIGITS and header.isascii() and header.isdigit()
 
 
 def _is_ssl_check(body: bytes, *, content_type: str) -> bool:

@@ -16,7 +16,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,8 +40,12 @@ def post(
     timestamp: int | None = None,
     headers: Mapping[str, str] | None = None,
     forged_signature: str | None = None,
+    without: Collection[str] = (),
 ) -> tuple[int, bytes]:
-    """POST ``body`` signed with ``secret`` (or a forged signature); return status and body."""
+    """POST ``body`` signed with ``secret`` (or a forged signature); return status and body.
+
+    ``headers`` replace the computed ones; the headers named in ``without`` are not sent at all.
+    """
     sent_at = int(time.time()) if timestamp is None else timestamp
     all_headers = {
         "content-type": content_type,
@@ -49,6 +53,8 @@ def post(
         "x-slack-signature": forged_signature or signature(body, secret=secret, timestamp=sent_at),
         **(headers or {}),
     }
+    for name in without:
+        del all_headers[name]
     request = urllib.request.Request(url, data=body, headers=all_headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:

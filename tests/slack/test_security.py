@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from redis import Redis
@@ -12,7 +14,7 @@ from bot.core.messages import slack as messages
 from tests.slack.conftest import ALICE, GONE, GUEST, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until
-from tests.slack.signed import event_body, post
+from tests.slack.signed import SECRET, event_body, post, signature
 from tests.support.drills import Family, Tally
 
 pytestmark = pytest.mark.redis
@@ -57,6 +59,59 @@ def test_a_replayed_request_older_than_five_minutes_is_refused_with_401(
     drill.tried(Family.SIGNATURE)
     drill.duplicated(Family.SIGNATURE, int(status == 200) + len(connection.keys("rq:job:*")))
     assert status == 401
+    assert only_start_up_calls(fake_slack)
+    assert connection.keys("rq:job:*") == []
+
+
+class ServerLog(logging.Handler):
+    """What the HTTP server logged (uvicorn logs an app's unhandled exception with its traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(name="server_log")
+def fixture_server_log(running: RunningBot) -> Iterator[ServerLog]:
+    """Records what uvicorn logs while the test runs (its loggers do not propagate to pytest's)."""
+    handler = ServerLog()
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [None, "", "yesterday", "1e9", "-60", "12.5", "\u00b2\u00b3", "9" * 5000],
+    ids=["missing", "empty", "word", "exponent", "negative", "decimal", "superscript-digits", "5000-digits"],
+)
+def test_a_missing_or_non_integer_timestamp_is_refused_with_401_and_no_traceback(
+    running: RunningBot,
+    fake_slack: FakeSlack,
+    connection: Redis,
+    server_log: ServerLog,
+    timestamp: str | None,
+) -> None:
+    """A timestamp header that is absent or not plain digits is an invalid request: 401, nothing logged."""
+    event = running.slack.message_event(
+        f"<@{BOT_USER}> cordon node-3", user=ALICE, ts=running.slack.new_ts(), kind="app_mention"
+    )
+    body = event_body(event, event_id="EvNoTimestamp")
+    signed_now = signature(body, secret=SECRET, timestamp=int(time.time()))
+    status, _ = post(
+        running.slack.events_url,
+        body,
+        content_type="application/json",
+        forged_signature=signed_now,
+        headers={} if timestamp is None else {"x-slack-request-timestamp": timestamp},
+        without=["x-slack-request-timestamp"] if timestamp is None else [],
+    )
+    assert status == 401
+    assert [record for record in server_log.records if record.exc_info] == []
     assert only_start_up_calls(fake_slack)
     assert connection.keys("rq:job:*") == []
 

@@ -24,6 +24,7 @@ from benchmarks.rss import mib, peak_rss, settled_rss
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import SECRET, SlackSender
+from tests.support.policies import DEMO_POLICY_FILE
 from tests.support.ports import free_port
 from tests.support.redis_server import running_redis
 
@@ -94,9 +95,9 @@ def figures(argv: list[str] | None = None) -> list[Row]:
             "REDIS_URL": redis.url,
             "HOST": "127.0.0.1",
             "PORT": str(ours_port),
+            "CHATOPS_POLICY": str(DEMO_POLICY_FILE),
         }
         env.pop("SLACK_APP_TOKEN", None)
-        env.pop("CHATOPS_POLICY", None)
         ours = subprocess.Popen(
             [str(CHATOPS), "bot"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

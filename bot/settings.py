@@ -47,7 +47,8 @@ class Settings:
     """``KUBECONFIG``: the cluster the workers act on. None means the in-process simulator (console only)."""
 
     policy_path: Path | None = None
-    """``CHATOPS_POLICY``: the policy YAML file. None means the built-in demo policy (console only)."""
+    """``CHATOPS_POLICY``: the policy YAML file. None: the console uses the built-in demo policy, and
+    ``chatops bot`` refuses to start."""
 
     cluster: str = DEFAULT_CLUSTER
     """``CHATOPS_CLUSTER``: the cluster name commands go to when they do not say ``--cluster``."""

@@ -28,11 +28,12 @@ from starlette.routing import Route
 
 from bot import redis_url
 from bot.core.logs import configure_json_logging
+from bot.core.messages import policy as policy_messages
 from bot.core.messages import slack as messages
 from bot.core.policy import Policy
-from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
+from bot.core.policy_file import PolicyError, load_policy_file
 from bot.observability import PrometheusObserver
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.assembly import build_bot, redis_answers
 from bot.slack.front import build_front
 from bot.slack.inbox import Inbox
@@ -52,7 +53,11 @@ runner's work waits safely in the inbox. (Split into pods, each half has its own
 
 
 def run_bot(settings: Settings, *, role: str = "all") -> int:
-    """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid."""
+    """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid.
+
+    There is no default policy: without ``CHATOPS_POLICY`` the bot (every role but the front, which
+    never reads it) refuses to start rather than run the demo's rules in a real workspace.
+    """
     problem = missing_setting(settings, role=role)
     if problem is not None:
         print(problem, file=sys.stderr)
@@ -60,7 +65,7 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
     if role != "front":
         try:
             load_policy(settings)
-        except PolicyError as error:
+        except (PolicyError, SettingsError) as error:
             print(str(error), file=sys.stderr)
             return 2
     configure_json_logging()
@@ -111,7 +116,7 @@ def _run_runner(
 ) -> int:
     try:
         policy = load_policy(settings)
-    except PolicyError as error:
+    except (PolicyError, SettingsError) as error:
         print(str(error), file=sys.stderr)
         return 2
     observer = PrometheusObserver()
@@ -149,8 +154,10 @@ def follow_parent(parent: int) -> None:
 
 
 def load_policy(settings: Settings) -> Policy:
-    """The policy file named by ``CHATOPS_POLICY``, or the built-in demo policy."""
-    return load_policy_file(settings.policy_path) if settings.policy_path else demo_policy()
+    """The policy file named by ``CHATOPS_POLICY``; :class:`SettingsError` when it is not set."""
+    if settings.policy_path is None:
+        raise SettingsError(policy_messages.policy_not_set())
+    return load_policy_file(settings.policy_path)
 
 
 def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starlette:
@@ -192,4 +199,6 @@ def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
         )
     if settings.redis_url is None:
         return messages.missing_setting(name="REDIS_URL", purpose="to share the job queue with the workers")
+    if settings.policy_path is None and (role != "front" or settings.slack_app_token):
+        return policy_messages.policy_not_set()
     return None

@@ -24,6 +24,7 @@ from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.drills import Family, Tally
+from tests.support.policies import DEMO_POLICY_FILE
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -91,9 +92,9 @@ def fixture_bot_process(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "RUNNER_PORT": str(free_port()),
+        "CHATOPS_POLICY": str(DEMO_POLICY_FILE),
     }
-    for name in ("SLACK_APP_TOKEN", "CHATOPS_POLICY"):
-        env.pop(name, None)
+    env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen([str(CHATOPS), "bot"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -191,3 +191,11 @@ def policy_invalid(*, source: str, problems: Sequence[str]) -> str:
     noun = "problem" if len(problems) == 1 else "problems"
     lines = "\n".join(f"  {line}" for line in problems)
     return f"The policy in {source} cannot be used ({len(problems)} {noun}):\n{lines}"
+
+
+def policy_not_set() -> str:
+    """``chatops bot`` started without ``CHATOPS_POLICY``: it does not fall back to the demo policy."""
+    return (
+        "chatops bot: CHATOPS_POLICY is not set; it must name the policy file saying who may run what "
+        "and who approves (the demo's is bot/policies/demo.yaml: the bot never falls back to it)."
+    )

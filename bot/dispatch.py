@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import cast
+from typing import Any, cast
 
 from redis import Redis
 from rq import Queue
@@ -17,7 +17,15 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import JobSpec, JobSummary, Submission, cancel_flag_key, queue_name
+from bot.core.jobs import (
+    JobOrigin,
+    JobSpec,
+    JobSummary,
+    Submission,
+    cancel_flag_key,
+    command_for_function,
+    queue_name,
+)
 
 REMEMBER_SECONDS = 86_400
 """How long finished and failed jobs (and so their de-duplication) are kept."""
@@ -122,6 +130,26 @@ class RQDispatcher:
         if status == JobStatus.STARTED:
             self._connection.set(cancel_flag_key(job_id), 1, ex=REMEMBER_SECONDS)
         return str(status.value if status else "unknown")
+
+    def origin(self, job_id: str) -> JobOrigin | None:
+        """Who asked for ``job_id``, on which cluster, to do what (from its request); None if unknown."""
+        job = self._fetch(job_id)
+        if job is None:
+            return None
+        kwargs = job.kwargs if isinstance(job.kwargs, dict) else {}
+        stored = kwargs.get("request")
+        request: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        cluster = str(request.get("cluster") or job.meta.get("cluster") or "")
+        if not cluster and job.origin.startswith(queue_name("")):
+            cluster = job.origin.removeprefix(queue_name(""))
+        namespace = kwargs.get("namespace")
+        return JobOrigin(
+            job_id=job_id,
+            requester=str(request.get("user") or job.meta.get("user") or ""),
+            cluster=cluster,
+            command=command_for_function(job.func_name or ""),
+            namespace=namespace if isinstance(namespace, str) else None,
+        )
 
     def recent(self, cluster: str, *, limit: int = 10) -> list[JobSummary]:
         """The latest jobs of ``cluster``: running, queued, then finished and failed, newest first."""

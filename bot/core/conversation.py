@@ -33,14 +33,22 @@ from bot.core.approvals import (
 from bot.core.errors import UsageError
 from bot.core.grammar import parse
 from bot.core.jobevents import JobEvent, RequestContext
-from bot.core.jobs import JobSpec, job_id_for, job_spec, plan_job_id
+from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import conversation as messages
 from bot.core.messages import jobs as job_messages
 from bot.core.messages import pages as page_messages
 from bot.core.messages import timeline as timeline_messages
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
-from bot.core.policy import Decision, Policy, allowed_commands, channel_cluster, decide
+from bot.core.policy import (
+    Decision,
+    Policy,
+    allowed_commands,
+    channel_cluster,
+    decide,
+    gating_requirement,
+    may_cancel,
+)
 from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.reference import HelpSheet, help_sheet
 from bot.core.text import escape_for_chat
@@ -150,6 +158,9 @@ class Engine:
             self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
             return [Reply(str(error), thread, ephemeral=True)]
         cluster = self._cluster_for(channel=message.channel, named=command.cluster)
+        origin = self._jobs.origin(command.job) if isinstance(command, commands.Cancel) else None
+        if origin is not None and origin.cluster:
+            cluster = origin.cluster  # a job is cancelled under the rules of the cluster it acts on
         if isinstance(command, commands.Help):
             self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
             return [self._help(message, cluster=cluster, topic=command.topic, thread=thread)]
@@ -166,6 +177,8 @@ class Engine:
             namespace=namespace,
             cluster=cluster,
         )
+        if origin is not None and decision.allowed:
+            decision = self._cancel_decision(message, origin, decision=decision)
         if not decision.allowed:
             self._record_command(message, command, cluster=cluster, decision=decision)
             self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
@@ -285,6 +298,28 @@ class Engine:
         if command.dry_run:
             text = job_messages.dry_run_only(description=spec.description) + " " + text
         return Reply(text, thread, job_id=spec.job_id)
+
+    def _cancel_decision(self, message: Message, origin: JobOrigin, *, decision: Decision) -> Decision:
+        """``decision`` when the author may stop the job (its requester, or an approver of its rule)."""
+        if may_cancel(
+            self.policy,
+            user=message.user,
+            user_groups=message.user_groups,
+            requester=origin.requester,
+            command=origin.command,
+            namespace=origin.namespace,
+            cluster=origin.cluster,
+        ):
+            return decision
+        gate = None
+        if origin.command is not None:
+            gate = gating_requirement(
+                self.policy, command=origin.command, namespace=origin.namespace, cluster=origin.cluster
+            )
+        reason = messages.cancel_not_allowed(
+            job_id=origin.job_id, requester=origin.requester, approvers=gate.approvers if gate else ()
+        )
+        return Decision(allowed=False, rule=None, reason=reason)
 
     def _cancel(self, message: Message, job_id: str, *, thread: str) -> Reply:
         approval = self._approvals.get(approval_id_for(job_id=job_id))

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.jobevents import RequestContext
+from bot.core.vocabulary import COMMAND_NAMES
 
 JOBS_MODULE = "workers.jobs"
 """Where every job function lives; a command ``upgrade plan`` runs ``workers.jobs.upgrade_plan``."""
@@ -47,6 +48,26 @@ class JobSummary:
     status: str
     enqueued_at: dt.datetime | None
     user: str
+
+
+@dataclasses.dataclass(frozen=True)
+class JobOrigin:
+    """Who asked for a job and what it does: what ``cancel`` needs to decide who may stop it."""
+
+    job_id: str
+    requester: str
+    """The user id of the person who asked (``schedule:NAME`` for a scheduled job)."""
+    cluster: str
+    """The cluster the job acts on (its queue's)."""
+    command: str | None
+    """The policy's name of what it runs (``drain``), or None for a function no command runs."""
+    namespace: str | None
+    """The namespace of a deployment command; None for cluster-scoped work."""
+
+
+def command_for_function(path: str) -> str | None:
+    """The command whose job function is ``path`` (the inverse of :func:`function_path`), or None."""
+    return next((name for name in COMMAND_NAMES if function_path(name) == path), None)
 
 
 def job_id_for(*, channel: str, message_ts: str) -> str:

@@ -26,6 +26,9 @@ Semantics, in the order :func:`decide` applies them:
   with the rule's ``approval`` requirement if it has one; otherwise it is denied by that rule, and
   later rules are not consulted.
 * **Deny by default.** When no rule matches, the command is denied.
+* **Cancelling.** ``cancel JOB`` is decided on the job's cluster, not the channel's, and stops a job
+  only for the person who asked for it or an approver of the rule that gates what it does
+  (:func:`may_cancel`).
 
 People are named by immutable Slack ids, never by display names. An ``allow`` or ``approvers`` entry
 is ``"*"`` (anyone), a group name from ``groups``, a user id (``U…``/``W…``), or a Slack user-group id
@@ -225,6 +228,40 @@ def is_approver(
 ) -> bool:
     """Whether ``user`` is one of the people ``requirement`` names (self-approval is checked elsewhere)."""
     return _any_principal_matches(policy, requirement.approvers, user=user, user_groups=user_groups)
+
+
+def gating_requirement(
+    policy: Policy, *, command: str, namespace: str | None, cluster: str
+) -> ApprovalRequirement | None:
+    """The approval asked by the rule that decides ``command`` on ``cluster``, if that rule asks one."""
+    for rule in policy.rules:
+        if _rule_matches(rule, command=command, namespace=namespace, cluster=cluster):
+            return rule.approval
+    return None
+
+
+def may_cancel(
+    policy: Policy,
+    *,
+    user: str,
+    user_groups: frozenset[str] = frozenset(),
+    requester: str,
+    command: str | None,
+    namespace: str | None,
+    cluster: str,
+) -> bool:
+    """Whether ``user`` may stop a job that ``requester`` asked for, running ``command`` on ``cluster``.
+
+    The requester may; so may the approvers of the rule that gates ``command`` on the job's own
+    ``cluster`` (whoever may approve such work may also stop it). A job that no approval gates, or
+    whose command is not known (``None``), can be stopped by its requester only.
+    """
+    if user == requester:
+        return True
+    if command is None:
+        return False
+    requirement = gating_requirement(policy, command=command, namespace=namespace, cluster=cluster)
+    return requirement is not None and is_approver(policy, requirement, user=user, user_groups=user_groups)
 
 
 def approver_user_ids(policy: Policy, requirement: ApprovalRequirement) -> frozenset[str]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
-from bot.core.jobs import JobSpec, JobSummary, Submission
+from bot.core.jobs import JobOrigin, JobSpec, JobSummary, Submission
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
 
@@ -34,6 +34,9 @@ class JobPort(Protocol):
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a job; return its status before cancelling, or None if there is no such job."""
+
+    def origin(self, job_id: str) -> JobOrigin | None:
+        """Who asked for a job, on which cluster, to do what; None if there is no such job."""
 
     def recent(self, cluster: str, *, limit: int = 10) -> Sequence[JobSummary]:
         """The latest jobs of ``cluster``, newest first."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.jobs import JobSummary
 from bot.core.messages import usage
+from bot.core.messages.approvals import mention
 from bot.core.reference import CommandReference, command_reference, reference_for
 from bot.core.text_safety import code, escape
 
@@ -34,6 +35,15 @@ def cancel_result(*, job_id: str, status: str) -> str:
     if status == "started":
         return f"Asked {code(job_id)} to stop: it stops before its next step and says what it finished."
     return f"{code(job_id)} has already ended ({status}); there is nothing to cancel."
+
+
+def cancel_not_allowed(*, job_id: str, requester: str, approvers: Sequence[str]) -> str:
+    """``cancel`` by someone who neither asked for the job nor approves what it does."""
+    asked = f"Only {mention(requester)}, who asked for {code(job_id)}"
+    if not approvers:
+        return f"{asked}, may cancel it. Ask them, or wait for it to finish."
+    named = ", ".join(code(approver) for approver in approvers)
+    return f"{asked}, or one of its approvers ({named}) may cancel it. Ask one of them."
 
 
 def approval_not_available(*, command: str, approvers: Sequence[str], count: int) -> str:

@@ -89,7 +89,7 @@ _SUMMARY: dict[str, str] = {
     "etcd snapshot": "Take an etcd snapshot.",
     "etcd status": "Check an etcd snapshot.",
     "etcd restore": "Restore etcd from a snapshot.",
-    "cancel": "Cancel a queued or running job.",
+    "cancel": "Cancel a queued or running job: your own, or one whose kind of work you may approve.",
     "incident open": "Open an incident; what happens next goes on its timeline.",
     "incident close": "Close the open incident.",
     "note": "Add a note to the timeline.",

@@ -246,8 +246,37 @@ class Engine:
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
 
-    def pin(self, *, user: str, channel: str, message_ts: str, text: str) -> None:
-        """Put a chat message on the timeline as a note, at the time it was written (a :pushpin:)."""
+    def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
+        """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.
+
+        In a channel the policy does not accept commands in, no one may (the reaction is ignored).
+        """
+        decision = decide(
+            self.policy,
+            user=user,
+            user_groups=user_groups,
+            command="note",
+            channel=channel,
+            namespace=None,
+            cluster=self._cluster_for(channel=channel, named=None),
+        )
+        return decision.allowed
+
+    def pin(
+        self,
+        *,
+        user: str,
+        channel: str,
+        message_ts: str,
+        text: str,
+        user_groups: frozenset[str] = frozenset(),
+    ) -> bool:
+        """Put a chat message on the timeline as a note, at the time it was written (a :pushpin:).
+
+        Only when :meth:`may_pin` allows it; False (and nothing recorded) otherwise.
+        """
+        if not self.may_pin(user=user, user_groups=user_groups, channel=channel):
+            return False
         message = Message(user=user, channel=channel, ts=message_ts, text=text)
         self._record(
             message,
@@ -257,6 +286,7 @@ class Engine:
             at=message_time(message),
             details={"pinned_by": user},
         )
+        return True
 
     def record_job_events(self, events: Iterable[JobEvent]) -> None:
         """Put what workers reported on the timeline (idempotent: an event is recorded once)."""

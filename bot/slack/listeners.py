@@ -158,11 +158,19 @@ class SlackListeners:
         return None if request is None else (request.channel, request.thread_ts)
 
     def on_reaction(self, event: Mapping[str, Any], client: WebClient) -> None:
-        """A :pushpin: on a message puts it on the timeline as a note, at the time it was written."""
+        """A :pushpin: on a message puts it on the timeline as a note, at the time it was written.
+
+        Only for someone the policy's ``note`` rule allows, in a channel it accepts commands in;
+        any other reaction is ignored before the message is even read.
+        """
         pinned = payloads.pinned_message(event)
         if pinned is None:
             return
         channel, ts, user = pinned
+        groups = self._groups.groups_of(user) if self._groups is not None else frozenset()
+        if not self._engine.may_pin(user=user, user_groups=groups, channel=channel):
+            log.info("a pushpin by %s in %s is not a note: the policy does not allow it", user, channel)
+            return
         try:
             found = client.conversations_replies(channel=channel, ts=ts, latest=ts, inclusive=True, limit=1)
         except SlackApiError as error:
@@ -171,7 +179,11 @@ class SlackListeners:
         messages_found = [m for m in found.get("messages") or [] if m.get("ts") == ts]
         if messages_found:
             self._engine.pin(
-                user=user, channel=channel, message_ts=ts, text=str(messages_found[0].get("text", ""))
+                user=user,
+                channel=channel,
+                message_ts=ts,
+                text=str(messages_found[0].get("text", "")),
+                user_groups=groups,
             )
 
     def on_home_opened(self, event: Mapping[str, Any], client: WebClient) -> None:

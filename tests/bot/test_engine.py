@@ -15,6 +15,8 @@ from bot.core.conversation import IMPLEMENTED, Engine, Message
 from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
+from bot.core.timeline import EntryKind
+from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_engine
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
@@ -169,3 +171,11 @@ def test_a_command_that_is_understood_but_not_built_says_so(connection: Redis) -
     [answer] = engine.handle(message("etcd snapshot"))
     assert answer.text == job_messages.not_available_yet(command="etcd snapshot")
     assert queued_jobs(connection) == []
+
+
+def test_a_pin_is_a_note_only_for_someone_the_note_rule_allows(engine: Engine, connection: Redis) -> None:
+    """Engine.pin applies the note rule itself: Dave's pin is refused and records nothing; Alice's is a note."""
+    assert not engine.pin(user=DAVE, channel="C_OPS", message_ts="1600000000.000100", text="by dave")
+    assert engine.pin(user=ALICE, channel="C_OPS", message_ts="1600000000.000200", text="by alice")
+    entries = [chained.entry for chained in TimelineStore(connection).entries(channel_stream("C_OPS"))]
+    assert [entry.summary for entry in entries if entry.kind is EntryKind.NOTE] == ["by alice"]

@@ -16,6 +16,7 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine
+from bot.core.policy import Policy
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
@@ -72,9 +73,17 @@ def fixture_approval_clock() -> ApprovalClock:
 MakeBot = Callable[..., SlackBot]
 
 
+@pytest.fixture(name="policy")
+def fixture_policy() -> Policy:
+    """The policy of the app under test: the demo's (a test module may override this fixture)."""
+    return demo_policy()
+
+
 @pytest.fixture(name="make_bot")
-def fixture_make_bot(fake_slack: FakeSlack, connection: Redis, approval_clock: ApprovalClock) -> MakeBot:
-    """Build the real app against the fake Slack, under the demo policy; options go to build_bot.
+def fixture_make_bot(
+    fake_slack: FakeSlack, connection: Redis, approval_clock: ApprovalClock, policy: Policy
+) -> MakeBot:
+    """Build the real app against the fake Slack, under ``policy``; options go to build_bot.
 
     The engine is ``bot.wiring.build_engine``'s, but with its approval store on ``approval_clock``.
     """
@@ -87,7 +96,7 @@ def fixture_make_bot(fake_slack: FakeSlack, connection: Redis, approval_clock: A
             slack_api_url=fake_slack.url,
         )
         engine = Engine(
-            policy=demo_policy(),
+            policy=policy,
             jobs=RQDispatcher(connection),
             approvals=ApprovalStore(connection, clock=approval_clock),
             timeline=TimelineStore(connection),

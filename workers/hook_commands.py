@@ -13,7 +13,9 @@ wrote one (``sh -c '…'``). Output goes to temporary files, so a chatty or back
 block the worker; the command runs in its own process group, which is killed as a whole on timeout.
 A failure, a timeout or a command that cannot start is a :class:`~workers.errors.JobError` whose
 message names the action, the target and the program (never its arguments or environment), with the
-tail of its output, where values of secret-looking environment variables are masked.
+tail of its output, where values of secret-looking environment variables are masked, and so are the
+passwords of URLs (``scheme://user:password@…``): those written in the output, and those of URLs in the
+environment wherever they show (``REDIS_URL``'s password printed on its own, or decoded).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
+from urllib.parse import unquote
 
 from bot.core.messages import upgrades as wording
 from workers.errors import JobError
@@ -63,6 +66,9 @@ SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?
 MIN_SECRET_LENGTH = 6
 """Shorter values are not masked (they would mask ordinary words)."""
 
+URL_CREDENTIALS = re.compile(r"(?P<before>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)(?P<password>[^@/?#\s]+)@")
+"""The ``user:password@`` of a URL (the user may be empty: ``redis://:password@host``)."""
+
 
 def expand(template: Sequence[str], values: Mapping[str, str]) -> list[str]:
     """``template`` with each known placeholder replaced by its value (unknown or absent ones stay)."""
@@ -70,13 +76,18 @@ def expand(template: Sequence[str], values: Mapping[str, str]) -> list[str]:
 
 
 def masked(text: str, environ: Mapping[str, str]) -> str:
-    """``text`` with the values of secret-looking environment variables replaced by ``[masked]``."""
-    secrets = sorted(
-        (v for k, v in environ.items() if SECRET_NAME.search(k) and len(v) >= MIN_SECRET_LENGTH),
-        key=len,
-        reverse=True,
-    )
-    for secret in secrets:
+    """``text`` with secrets replaced by ``[masked]``.
+
+    Secrets are the values of secret-looking environment variables, the password of every URL in
+    ``text``, and the passwords of the URLs in ``environ`` (as written and percent-decoded), whatever
+    the variable is called: ``REDIS_URL`` is not a secret-looking name, its password is a secret.
+    """
+    candidates = {value for name, value in environ.items() if SECRET_NAME.search(name)}
+    for value in environ.values():
+        for found in URL_CREDENTIALS.finditer(value):
+            candidates |= {found["password"], unquote(found["password"])}
+    text = URL_CREDENTIALS.sub(lambda found: f"{found['before']}[masked]@", text)
+    for secret in sorted((c for c in candidates if len(c) >= MIN_SECRET_LENGTH), key=len, reverse=True):
         text = text.replace(secret, "[masked]")
     return text
 

@@ -174,3 +174,33 @@ def test_an_unusable_setting_is_a_job_error_naming_the_variable(variable: str, v
         HookSettings.from_env({variable: value})
 
     assert f"`{variable}`" in str(raised.value)
+
+
+def test_passwords_in_urls_are_masked_in_the_output_shown(tmp_path: Path) -> None:
+    """REDIS_URL's password is masked wherever it shows (in the URL, alone, decoded), as is any URL's."""
+    body = (
+        "import os, sys\n"
+        "print('connecting to', os.environ['REDIS_URL'], file=sys.stderr)\n"
+        "print('auth with', os.environ['REDIS_URL'].split(':')[2].split('@')[0], file=sys.stderr)\n"
+        "print('decoded p@ss-w0rd-9 refused', file=sys.stderr)\n"
+        "print('also tried postgres://app:db-pass-77@db:5432/app', file=sys.stderr)\n"
+        "sys.exit(1)\n"
+    )
+    argv = _script(tmp_path, "leak_url.py", body)
+
+    with pytest.raises(JobError) as raised:
+        run_hook(
+            argv,
+            values={"action": "retire-node", "node": "node-3"},
+            where="node-3",
+            timeout=30,
+            environ={"REDIS_URL": "redis://:p%40ss-w0rd-9@redis:6379/0", "PATH": "/usr/bin:/bin"},
+        )
+
+    message = str(raised.value)
+    for secret in ("p%40ss-w0rd-9", "p@ss-w0rd-9", "db-pass-77"):
+        assert secret not in message
+    assert "connecting to redis://:[masked]@redis:6379/0" in message
+    assert "auth with [masked]" in message
+    assert "decoded [masked] refused" in message
+    assert "postgres://app:[masked]@db:5432/app" in message

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench reliability deps system-deps clean
+.PHONY: demo test lint typecheck unit bench reliability deps system-deps clean control-plane test-cluster
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/chatops console $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot workers kubesim tests benchmarks
-	$(BIN)/ruff format --check bot workers kubesim tests benchmarks
+	$(BIN)/ruff check bot workers kubesim controlplane tests benchmarks
+	$(BIN)/ruff format --check bot workers kubesim controlplane tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -34,6 +34,15 @@ unit: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test: $(STAMP) system-deps lint typecheck unit
+
+## The real control plane (kube-apiserver, kube-controller-manager, kube-scheduler, KWOK) built from the
+## pinned Go modules in controlplane/go into ~/.cache/chatops (reused while the pins and Go stay the same).
+control-plane: $(STAMP)
+	$(BIN)/python -m controlplane.build
+
+## The trust suite on the real control plane (the same tests run on kubesim in `make test`).
+test-cluster: $(STAMP) system-deps control-plane
+	$(BIN)/pytest -q -p no:cacheprovider --bed control-plane tests/beds $(PYTEST_ARGS)
 
 ## Speed and memory, each figure against a peer measured in the same run (see README, "Figures").
 bench: $(STAMP) system-deps

@@ -5,11 +5,12 @@
     chatops console [--script FILE] [--as USER]   chat with the bot in a terminal (the demo)
     chatops worker  [--cluster NAME] [--burst]    run a forking RQ worker for a cluster's queue
     chatops sim     [--port P] [--scenario FILE]  serve the Kubernetes API simulator
+    chatops control-plane [--port P] [--scenario FILE]  run a real control plane (KWOK nodes)
     chatops bot [--role all|front|runner]         run the Slack app (HTTP front + runner process)
 
 This module is a composition root: it is where settings are read from the environment and the
-pieces are put together, so it may import the workers and the simulator, which nothing else in
-the bot does.
+pieces are put together, so it may import the workers, the simulator and the control plane, which
+nothing else in the bot does.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("worker", help="run a forking RQ worker for a cluster's queue", add_help=False)
     commands.add_parser("sim", help="serve the Kubernetes API simulator", add_help=False)
+    commands.add_parser(
+        "control-plane", help="run a real Kubernetes control plane with simulated nodes", add_help=False
+    )
     slack_bot = commands.add_parser("bot", help="run the Slack app")
     slack_bot.add_argument(
         "--role",
@@ -81,6 +85,10 @@ def _main(arguments: list[str]) -> int:
         from kubesim.cli import main as sim_main
 
         return sim_main(arguments[1:])
+    if arguments and arguments[0] == "control-plane":
+        from controlplane.cli import main as control_plane_main
+
+        return control_plane_main(arguments[1:])
     args = build_parser().parse_args(arguments)
     try:
         settings = Settings.from_env(os.environ)

@@ -10,7 +10,7 @@ from redis import Redis
 
 from tests.support.redis_server import RedisServer, running_redis
 
-pytest_plugins = ["tests.support.drills"]
+pytest_plugins = ["tests.support.drills", "tests.support.beds"]
 """The drill tally (``drill`` fixture, ``--drill-summary``)."""
 
 

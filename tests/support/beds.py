@@ -1,0 +1,119 @@
+"""The two test beds behind one fixture parameter: kubesim, and a real control plane built from the
+Kubernetes Go modules with KWOK's kubelets (controlplane/).
+
+A test that takes the ``bed`` fixture runs once per selected bed, against a fresh cluster loaded with
+the default scenario, and sees it only through the API, as the workers and kubectl do::
+
+    def test_cordon(bed: Bed) -> None: ...
+
+``pytest --bed kubesim`` (the default, what ``make test`` runs), ``--bed control-plane`` (what
+``make test-cluster`` runs) or ``--bed both``. Tests marked ``control_plane`` (of the control plane
+itself) run only when the control plane is among the beds. On the control plane the workers' kubeconfig is deploy/'s
+chatops-worker ServiceAccount, so the real RBAC authorizer judges every call they make.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kubernetes import client, config
+
+from controlplane.build import Binaries, ensure_built
+from controlplane.cluster import ControlPlane
+from kubesim.testing import running_simulator
+from tests.workers.harness import settled
+
+OPTION = "--bed"
+KUBESIM = "kubesim"
+CONTROL_PLANE = "control-plane"
+CHOICES = {KUBESIM: (KUBESIM,), CONTROL_PLANE: (CONTROL_PLANE,), "both": (KUBESIM, CONTROL_PLANE)}
+MARKER = "control_plane"
+KUBESIM_SPEED = 20.0
+"""kubesim's simulated seconds per real second (the real control plane runs in real time)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Bed:
+    """One running cluster as a test sees it."""
+
+    name: str
+    admin_kubeconfig: Path
+    worker_kubeconfig: Path
+    audit_log: Path | None
+    """The API server's audit log (the real control plane only)."""
+
+    @property
+    def api_client(self) -> client.ApiClient:
+        api_client: client.ApiClient = config.new_client_from_config(config_file=str(self.admin_kubeconfig))
+        return api_client
+
+    @property
+    def core(self) -> client.CoreV1Api:
+        return client.CoreV1Api(self.api_client)
+
+    @property
+    def apps(self) -> client.AppsV1Api:
+        return client.AppsV1Api(self.api_client)
+
+    @property
+    def policy(self) -> client.PolicyV1Api:
+        return client.PolicyV1Api(self.api_client)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION,
+        choices=sorted(CHOICES),
+        default=KUBESIM,
+        help="test bed(s) for the tests that take the `bed` fixture (default kubesim)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}: runs only when --bed names the real control plane")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of the control plane itself are deselected (counted, not skipped) when no run asks for it."""
+    if CONTROL_PLANE in CHOICES[config.getoption(OPTION)]:
+        return
+    kept = [item for item in items if item.get_closest_marker(MARKER) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "bed" in metafunc.fixturenames:
+        names = CHOICES[metafunc.config.getoption(OPTION)]
+        metafunc.parametrize("bed", names, indirect=True, ids=names)
+
+
+@pytest.fixture(scope="session", name="control_plane_binaries")
+def fixture_control_plane_binaries() -> Binaries:
+    """kube-apiserver, kube-controller-manager, kube-scheduler and KWOK, built once (or reused)."""
+    return ensure_built()
+
+
+@pytest.fixture(name="bed")
+def fixture_bed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bed]:
+    """A fresh cluster with the default scenario, settled, on the bed this run of the test is for."""
+    if request.param == KUBESIM:
+        with running_simulator(speed=KUBESIM_SPEED) as simulator:
+            kubeconfig = settled(simulator).write_kubeconfig(tmp_path / "kubesim.kubeconfig")
+            yield Bed(KUBESIM, kubeconfig, kubeconfig, audit_log=None)
+        return
+    plane = ControlPlane(request.getfixturevalue("control_plane_binaries"))
+    plane.start()
+    try:
+        yield Bed(
+            CONTROL_PLANE,
+            plane.write_kubeconfig(tmp_path / "admin.kubeconfig"),
+            plane.worker_kubeconfig(tmp_path / "worker.kubeconfig"),
+            audit_log=plane.audit_log,
+        )
+    finally:
+        plane.stop()

@@ -122,7 +122,7 @@ def forbidden(message: str, *, details: dict[str, Any] | None = None) -> ApiErro
 def too_many_requests(
     message: str, causes: list[dict[str, str]] | None = None, retry_after: int | None = None
 ) -> ApiError:
-    """429 TooManyRequests, optionally with causes (e.g. type DisruptionBudget) and Retry-After seconds."""
+    """429 TooManyRequests, optionally with causes (e.g. reason DisruptionBudget: a StatusCause's Type is "reason" on the wire) and Retry-After seconds."""
     details: dict[str, Any] | None = {"causes": causes} if causes else None
     return ApiError(429, "TooManyRequests", message, details=details, retry_after=retry_after)
 

@@ -86,7 +86,7 @@ def _check_and_decrement(store: Store, pdb: Obj, *, pod_name: str, dry_run: bool
         status = obj.setdefault("status", {})
         if int(status.get("observedGeneration") or 0) < int(meta(obj).get("generation", 1)):
             cause = {
-                "type": "DisruptionBudget",
+                "reason": "DisruptionBudget",
                 "message": f"The disruption budget {pdb_name} is still being processed by the server.",
             }
             raise too_many_requests(VIOLATION, [cause], retry_after=10)
@@ -104,7 +104,7 @@ def _check_and_decrement(store: Store, pdb: Obj, *, pod_name: str, dry_run: bool
                 f"The disruption budget {pdb_name} needs {desired} healthy pods and has {current} currently"
             )
             raise too_many_requests(
-                VIOLATION, [{"type": "DisruptionBudget", "message": message}], retry_after=0
+                VIOLATION, [{"reason": "DisruptionBudget", "message": message}], retry_after=0
             )
         status["disruptionsAllowed"] = allowed - 1
         if allowed - 1 == 0:

@@ -254,5 +254,7 @@ class Evictions:
 
 
 def _namespace_terminating(status: Mapping[str, Any]) -> bool:
+    """A 403 of the NamespaceLifecycle admission plugin: the pod goes with its namespace, so wait (as
+    kubectl drain does). On the wire a StatusCause's type is ``reason`` (Go's field is ``Type``)."""
     causes = (status.get("details") or {}).get("causes") or []
-    return any(cause.get("type") == "NamespaceTerminating" for cause in causes)
+    return any(cause.get("reason") == "NamespaceTerminating" for cause in causes)

@@ -99,7 +99,7 @@ def test_evictions_succeed_until_the_disruption_budget_is_spent(api: client.ApiC
         core.create_namespaced_pod_eviction(web[1], "default", eviction(web[1]))
     status = status_of(caught.value)
     assert (caught.value.status, status["reason"]) == (429, "TooManyRequests")
-    assert status["details"]["causes"][0]["type"] == "DisruptionBudget"
+    assert status["details"]["causes"][0]["reason"] == "DisruptionBudget"
 
 
 def test_watch_streams_current_pods_and_stops_at_the_timeout(api: client.ApiClient) -> None:

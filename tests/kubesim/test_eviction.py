@@ -73,7 +73,7 @@ def test_the_second_eviction_is_refused_with_429_and_the_budget_cause(cluster: C
     assert status["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
     assert status["details"]["causes"] == [
         {
-            "type": "DisruptionBudget",
+            "reason": "DisruptionBudget",
             "message": "The disruption budget web-pdb needs 2 healthy pods and has 3 currently",
         }
     ]

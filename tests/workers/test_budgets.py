@@ -48,7 +48,7 @@ def test_the_429_cause_names_the_blocking_budget_and_its_numbers() -> None:
         "details": {
             "causes": [
                 {
-                    "type": "DisruptionBudget",
+                    "reason": "DisruptionBudget",
                     "message": "The disruption budget web-pdb needs 2 healthy pods and has 2 currently",
                 }
             ]

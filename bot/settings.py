@@ -16,6 +16,9 @@ from bot import redis_url as redis_urls
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
 
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+"""Slack's payloads are a few kilobytes; a body this big did not come from Slack."""
+
 
 class SettingsError(ValueError):
     """A setting has a value the program cannot use; the message names the variable."""
@@ -74,6 +77,9 @@ class Settings:
     runner_port: int = 3001
     """``RUNNER_PORT``: where the bot's runner (the process doing the work) serves its metrics; ``PORT`` + 1."""
 
+    slack_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """``SLACK_MAX_BODY_BYTES``: the largest request body the HTTP front reads; bigger ones get 413."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -88,6 +94,9 @@ class Settings:
 
         port = _port(text("PORT") or "3000", name="PORT")
         runner_port = _port(text("RUNNER_PORT") or str(port + 1), name="RUNNER_PORT")
+        max_body = text("SLACK_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
+        if not max_body.isascii() or not max_body.isdigit() or int(max_body) == 0:
+            raise SettingsError(f"SLACK_MAX_BODY_BYTES must be a number of bytes above 0, not {max_body!r}")
         cluster = text("CHATOPS_CLUSTER") or DEFAULT_CLUSTER
         if not _is_cluster_name(cluster):
             raise SettingsError(
@@ -111,6 +120,7 @@ class Settings:
             host=text("HOST") or "0.0.0.0",
             port=port,
             runner_port=runner_port,
+            slack_max_body_bytes=int(max_body),
         )
 
 

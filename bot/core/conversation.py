@@ -55,6 +55,7 @@ from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
     EntryKind,
+    Scope,
     approval_answer_entry,
     approval_request_entry,
     export_json,
@@ -616,18 +617,12 @@ class Engine:
         return Reply(timeline_messages.note_added(incident_id=incident_id), thread)
 
     def _show_timeline(self, message: Message, command: commands.Timeline, *, thread: str) -> list[Reply]:
-        scope = self._timeline.scope(channel=message.channel, incident_id=command.incident)
-        if scope is None:
-            return [
-                Reply(
-                    timeline_messages.no_such_incident(incident_id=command.incident or ""),
-                    thread,
-                    ephemeral=True,
-                )
-            ]
         if command.export is None:
             cursor = PageCursor(kind=PageKind.TIMELINE, incident=command.incident)
             return [self._read_timeline(cursor, channel=message.channel, thread=thread)]
+        scope = self._timeline_scope(channel=message.channel, incident_id=command.incident, thread=thread)
+        if isinstance(scope, Reply):
+            return [scope]
         export = self._timeline.export(scope)
         fmt = command.export.value
         content = export_markdown(export) if fmt == "md" else export_json(export)
@@ -637,12 +632,26 @@ class Engine:
         )
         return [Reply(text, thread, file=Attachment(filename=name, content=content))]
 
-    def _read_timeline(self, cursor: PageCursor, *, channel: str, thread: str) -> Reply:
-        scope = self._timeline.scope(channel=channel, incident_id=cursor.incident)
+    def _timeline_scope(self, *, channel: str, incident_id: str | None, thread: str) -> Scope | Reply:
+        """The timeline ``timeline [INCIDENT]`` means in ``channel``, or the ephemeral reply refusing it.
+
+        An incident's timeline belongs to the channel it was opened in: asked for anywhere else, it
+        is refused without a word of what it holds.
+        """
+        scope = self._timeline.scope(channel=channel, incident_id=incident_id)
         if scope is None:
-            return Reply(
-                timeline_messages.no_such_incident(incident_id=cursor.incident or ""), thread, ephemeral=True
-            )
+            text = timeline_messages.no_such_incident(incident_id=incident_id or "")
+            return Reply(text, thread, ephemeral=True)
+        if scope.incident is not None and scope.incident.channel != channel:
+            log.info("timeline of %s refused in %s: not its channel", scope.incident.incident_id, channel)
+            text = timeline_messages.incident_elsewhere(incident_id=scope.incident.incident_id)
+            return Reply(text, thread, ephemeral=True)
+        return scope
+
+    def _read_timeline(self, cursor: PageCursor, *, channel: str, thread: str) -> Reply:
+        scope = self._timeline_scope(channel=channel, incident_id=cursor.incident, thread=thread)
+        if isinstance(scope, Reply):
+            return scope
         read = self._timeline.page(scope.stream, count=cursor.offset + PAGE_SIZE)
         page = timeline_page(
             read.entries, scope=scope.label, cursor=cursor, has_older=read.older_before is not None

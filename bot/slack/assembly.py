@@ -174,6 +174,7 @@ def build_bot(
             metrics=FrontMetrics(),
             healthy=redis_answers(connection),
             extra_metrics=lambda: generate_latest(metrics.registry),
+            max_body_bytes=settings.slack_max_body_bytes,
         ),
         runner=InboxRunner(
             connection,

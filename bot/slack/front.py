@@ -1,8 +1,11 @@
 """HTTP mode's front: answer Slack at once, keep the delivery in the inbox, serve health and metrics.
 
 ``POST /slack/events`` takes events, slash commands and interactivity alike (Slack posts all three
-to one request URL). The front checks the signature (wrong, older than five minutes, or with a
-timestamp header missing or not an integer: 401 and nothing is stored), answers Slack's one-off
+to one request URL). A body over ``SLACK_MAX_BODY_BYTES`` is refused with 413 before the rest is
+read (at once when its ``Content-Length`` says so, else as soon as the stream passes the limit), so
+no request can make the front hold more than that. The front checks the signature (wrong, older
+than five minutes, or with a timestamp header missing or not an integer: 401 and nothing is
+stored), answers Slack's one-off
 checks (``url_verification``, ``ssl_check``) itself, stores everything else in the inbox and
 answers an empty 200, which is a valid acknowledgement of every kind of request (or 503 when the
 inbox is full: no runner has worked for a long while, and Slack tries again later). It does no
@@ -28,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.settings import DEFAULT_MAX_BODY_BYTES
 from bot.slack.inbox import Inbox, InboxFull
 from bot.slack.metrics import FrontMetrics
 
@@ -35,9 +39,6 @@ EVENTS_PATH = "/slack/events"
 _TIMESTAMP_DIGITS = 12
 """Seconds since the epoch fit in 10 digits until the year 2286; more is not Slack."""
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1_000_000
-"""Slack's payloads are a few kilobytes; anything this big did not come from Slack."""
 
 
 def build_front(
@@ -47,14 +48,18 @@ def build_front(
     metrics: FrontMetrics,
     healthy: Callable[[], bool] | None = None,
     extra_metrics: Callable[[], bytes] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Starlette:
     """The ASGI app of HTTP mode; ``healthy`` decides what ``/healthz`` says (default: always fine)."""
     verifier = SignatureVerifier(signing_secret)
 
     async def events(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
-        response = await run_in_threadpool(_take, verifier, inbox, body, dict(request.headers))
+        body = await read_capped(request, limit=max_body_bytes)
+        if body is None:
+            response: Response = PlainTextResponse("too large", status_code=413)
+        else:
+            response = await run_in_threadpool(_take, verifier, inbox, body, dict(request.headers))
         metrics.request_seconds.observe(time.perf_counter() - started)
         metrics.requests.labels(status=str(response.status_code)).inc()
         return response
@@ -86,10 +91,28 @@ def build_front(
     )
 
 
+async def read_capped(request: Request, *, limit: int) -> bytes | None:
+    """The request's body, or None as soon as it is known to be over ``limit`` bytes.
+
+    A ``Content-Length`` over the limit is refused before a byte is read; a body without one
+    (chunked) is read as it comes and dropped once past the limit, so the front never holds more
+    than ``limit`` bytes of a request whatever it announces or sends.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[str, str]) -> Response:
     """Verify, answer Slack's checks, store the rest; the HTTP answer."""
-    if len(body) > MAX_BODY_BYTES:
-        return PlainTextResponse("too large", status_code=413)
     if _is_ssl_check(body, content_type=headers.get("content-type", "")):
         return Response(b"", status_code=200)  # Slack probing the certificate: nothing to do
     timestamp = headers.get("x-slack-request-timestamp", "")

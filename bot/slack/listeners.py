@@ -17,7 +17,8 @@ first, so Slack always hears back within its 3 seconds; the engine itself only e
 message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
 go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.replies.ReplyPoster`,
 which turns approval requests into messages with buttons and edits them once decided. A delivery
-already seen (same channel and ``ts``) is dropped. Opening the bot's Home tab (``app_home_opened``
+already seen (same channel and ``ts``) is dropped, and so is a copy of a slash command already run
+(same ``trigger_id``, or the same signed body without one). Opening the bot's Home tab (``app_home_opened``
 with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every other ``message``
 event is acknowledged by a no-op listener registered last, so Slack never gets a 404 and retries.
 """
@@ -28,7 +29,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -112,19 +113,41 @@ class SlackListeners:
         incoming = payloads.incoming_from_event(event, route=route, team=context.get("team_id"))
         self.handle(incoming, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
 
-    def on_command(self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any) -> None:
-        """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there."""
+    def on_command(
+        self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any, request: BoltRequest
+    ) -> None:
+        """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there.
+
+        Once per typing of the command: a copy of a request already claimed is dropped silently
+        (:meth:`~bot.slack.dedupe.Deduplicator.claim_slash`), and the same delivery run again goes on in the
+        thread of the request it posted.
+        """
         ack()
-        request = messages.slash_request(
-            user=str(body["user_id"]), command=str(body.get("command") or ""), text=payloads.slash_text(body)
-        )
-        try:
-            root = client.chat_postMessage(channel=body["channel_id"], text=request, unfurl_links=False)
-        except SlackApiError as error:
-            log.info("slash command in %s: cannot post (%s)", body["channel_id"], error.response.get("error"))
-            respond(text=messages.slash_cannot_post(), response_type="ephemeral")
+        delivery = request.context.get(DELIVERY_CONTEXT_KEY)
+        key = payloads.slash_delivery_key(body, raw_body=request.raw_body)
+        claim = self._dedupe.claim_slash(key, owner=delivery)
+        if claim is None:
+            self._count(Route.COMMAND.value, "duplicate")
             return
-        self.handle(payloads.slash_incoming(body, root_ts=str(root["ts"])), client=client, react=False)
+        root_ts = claim.root_ts
+        if root_ts is None:
+            text = messages.slash_request(
+                user=str(body["user_id"]),
+                command=str(body.get("command") or ""),
+                text=payloads.slash_text(body),
+            )
+            try:
+                root = client.chat_postMessage(channel=body["channel_id"], text=text, unfurl_links=False)
+            except SlackApiError as error:
+                log.info(
+                    "slash command in %s: cannot post (%s)", body["channel_id"], error.response.get("error")
+                )
+                respond(text=messages.slash_cannot_post(), response_type="ephemeral")
+                return
+            root_ts = str(root["ts"])
+            self._dedupe.slash_posted(claim, root_ts=root_ts)
+        incoming = payloads.slash_incoming(body, root_ts=root_ts)
+        self.handle(incoming, client=client, react=False, delivery=delivery)
 
     def on_answer_click(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: WebClient

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -159,6 +160,17 @@ def incoming_from_action(
 def slash_text(body: Mapping[str, Any]) -> str:
     """What followed the slash command, as typed."""
     return str(body.get("text") or "").strip()
+
+
+def slash_delivery_key(body: Mapping[str, Any], *, raw_body: str) -> str:
+    """What names one typing of a slash command: its ``trigger_id``, else the signed body (a digest).
+
+    Slack makes a new ``trigger_id`` each time a command is typed and sends the same one with every
+    copy of that request; the digest keeps the key short whatever was sent.
+    """
+    trigger = str(body.get("trigger_id") or "")
+    source = f"trigger:{body.get('team_id') or ''}:{trigger}" if trigger else f"body:{raw_body}"
+    return hashlib.sha256(source.encode()).hexdigest()
 
 
 def slash_incoming(body: Mapping[str, Any], *, root_ts: str) -> Incoming:

@@ -78,6 +78,7 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         metrics=FrontMetrics(),
         healthy=redis_answers(connection),
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
+        max_body_bytes=settings.slack_max_body_bytes,
     )
     runner = RunnerProcess(settings) if role == "all" else None
     if runner is not None:

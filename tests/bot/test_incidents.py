@@ -10,6 +10,8 @@ from redis import Redis
 
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.jobevents import EventKind, JobEvent
+from bot.core.messages import timeline as timeline_messages
+from bot.core.pages import PAGE_SIZE, PageCursor, PageKind
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
 
@@ -89,3 +91,54 @@ def test_an_unknown_incident_is_a_clear_error(engine: Engine) -> None:
     [reply] = say(engine, "timeline inc-99", ts="1.1", user=DAVE)
     assert reply.ephemeral
     assert "inc-99" in reply.text
+
+
+SECRET_NOTE = "the db password is in vault path kv/checkout"
+
+
+def incident_with_a_note(engine: Engine) -> None:
+    """inc-1, opened and noted in C_OPS, then closed."""
+    say(engine, "incident open checkout errors", ts="1700000000.000001")
+    say(engine, f"note {SECRET_NOTE}", ts="1700000060.000001")
+    say(engine, "incident close", ts="1700000120.000001")
+
+
+def asked_elsewhere(engine: Engine, text: str, *, channel: str) -> Reply:
+    """``text`` typed by Dave (who may read timelines) in ``channel``; its one reply."""
+    [reply] = engine.handle(Message(user=DAVE, channel=channel, ts="1700000180.000001", text=text))
+    return reply
+
+
+@pytest.mark.parametrize(
+    "text", ["timeline inc-1 --export md", "timeline inc-1 --export json", "timeline inc-1"]
+)
+@pytest.mark.parametrize("channel", ["C_OTHER", "D_DAVE"], ids=["another channel", "a DM"])
+def test_an_incident_timeline_is_refused_outside_its_channel_revealing_nothing(
+    engine: Engine, text: str, channel: str
+) -> None:
+    """Shown or exported from anywhere but the channel it was opened in: a refusal, no entry, no title."""
+    incident_with_a_note(engine)
+    reply = asked_elsewhere(engine, text, channel=channel)
+    assert reply.ephemeral
+    assert (reply.file, reply.view) == (None, None)
+    assert reply.text == timeline_messages.incident_elsewhere(incident_id="inc-1")
+    for secret in (SECRET_NOTE, "checkout errors", "C_OPS", ALICE):
+        assert secret not in reply.text
+
+
+def test_turning_a_page_of_an_incident_timeline_from_another_channel_is_refused(engine: Engine) -> None:
+    """An Older click carrying inc-1's cursor, in another channel: the same refusal, no page."""
+    incident_with_a_note(engine)
+    cursor = PageCursor(kind=PageKind.TIMELINE, incident="inc-1", offset=PAGE_SIZE)
+    reply = engine.read(cursor, user=DAVE, user_groups=frozenset(), channel="C_OTHER")
+    assert reply.ephemeral
+    assert reply.view is None
+    assert reply.text == timeline_messages.incident_elsewhere(incident_id="inc-1")
+
+
+def test_an_incident_timeline_is_still_read_in_its_own_channel(engine: Engine) -> None:
+    """In C_OPS, where inc-1 was opened, the same command shows it."""
+    incident_with_a_note(engine)
+    reply = asked_elsewhere(engine, "timeline inc-1", channel="C_OPS")
+    assert not reply.ephemeral
+    assert SECRET_NOTE in reply.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -85,16 +85,19 @@ def fixture_make_bot(
 ) -> MakeBot:
     """Build the real app against the fake Slack, under ``policy``; options go to build_bot.
 
-    The engine is ``bot.wiring.build_engine``'s, but with its approval store on ``approval_clock``.
+    ``settings`` changes fields of the test's :class:`Settings`.
+
+        The engine is ``bot.wiring.build_engine``'s, but with its approval store on ``approval_clock``.
     """
 
-    def make(**options: Any) -> SlackBot:
-        settings = Settings(
+    def make(*, settings: Mapping[str, Any] | None = None, **options: Any) -> SlackBot:
+        base = Settings(
             redis_url="unused: the connection is passed in",
             slack_bot_token=Secret("xoxb-test-token"),
             slack_signing_secret=Secret(SECRET),
             slack_api_url=fake_slack.url,
         )
+        configured = dataclasses.replace(base, **(settings or {}))
         engine = Engine(
             policy=policy,
             jobs=RQDispatcher(connection),
@@ -102,7 +105,7 @@ def fixture_make_bot(
             timeline=TimelineStore(connection),
             default_cluster="default",
         )
-        return build_bot(settings, connection=connection, engine=engine, **options)
+        return build_bot(configured, connection=connection, engine=engine, **options)
 
     return make
 

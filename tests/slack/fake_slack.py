@@ -17,6 +17,8 @@ be checked. Like Slack:
 - ``views.publish`` keeps the view published for each user in :attr:`FakeSlack.home_views`;
 - while a rate-limit storm is on (:meth:`FakeSlack.rate_limit`), calls get HTTP 429 with
   ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``;
+- a failure armed with :meth:`FakeSlack.fail` answers the next matching calls of one method with
+  ``{"ok": false, "error": ...}`` (what Slack says when it has a bad moment);
 - any other path (a slash command's ``response_url``) answers ``ok``.
 """
 
@@ -117,6 +119,16 @@ class SharedFile:
         return (self.content or b"").decode()
 
 
+@dataclasses.dataclass
+class _Failure:
+    """An armed failure: the next ``left`` calls of ``method`` matching ``where`` get ``error``."""
+
+    method: str
+    left: int
+    error: str
+    where: Callable[[Mapping[str, Any]], bool]
+
+
 class FakeSlack:
     """The fake Web API server; use as a context manager."""
 
@@ -141,6 +153,7 @@ class FakeSlack:
         self._epoch = int(time.time())
         self._storm_left = 0
         self._storm_retry_after = 1
+        self._failures: list[_Failure] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -178,6 +191,18 @@ class FakeSlack:
         with self._lock:
             self._storm_left = calls
             self._storm_retry_after = retry_after
+
+    def fail(
+        self,
+        method: str,
+        *,
+        calls: int = 1,
+        error: str = "internal_error",
+        where: Callable[[Mapping[str, Any]], bool] = lambda _body: True,
+    ) -> None:
+        """Answer the next ``calls`` calls of ``method`` whose body matches ``where`` with ``error``."""
+        with self._lock:
+            self._failures.append(_Failure(method=method, left=calls, error=error, where=where))
 
     def calls(self, method: str | None = None) -> list[Call]:
         """The calls received so far, oldest first; or only the calls of ``method`` that Slack accepted."""
@@ -219,6 +244,10 @@ class FakeSlack:
                 self._storm_left -= 1
                 retry_after = str(self._storm_retry_after)
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
+            for failure in self._failures:
+                if failure.method == method and failure.left > 0 and failure.where(body):
+                    failure.left -= 1
+                    return 200, {"ok": False, "error": failure.error}, {}
         if method == "auth.test":
             answer = {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "opsbot"}
             answer |= {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}

@@ -88,6 +88,11 @@ class SlackSender:
         self._ids = itertools.count(1)
         self._epoch = int(time.time()) - 100
 
+    @staticmethod
+    def sent_at() -> int:
+        """The request timestamp of a request sent now (to send the very same request again)."""
+        return int(time.time())
+
     def new_ts(self) -> str:
         """A fresh message ts."""
         return f"{self._epoch}.{next(self._ids):06d}"
@@ -134,6 +139,10 @@ class SlackSender:
 
     def slash(self, text: str, *, user: str, channel: str | None = None) -> tuple[int, bytes]:
         """Invoke ``/ops text``."""
+        return self.send_slash(self.slash_body(text, user=user, channel=channel))
+
+    def slash_body(self, text: str, *, user: str, channel: str | None = None, trigger: bool = True) -> bytes:
+        """The form Slack posts for ``/ops text`` (with a fresh ``trigger_id`` unless ``trigger`` is False)."""
         form = {
             "token": "legacy",
             "team_id": TEAM,
@@ -142,10 +151,15 @@ class SlackSender:
             "command": "/ops",
             "text": text,
             "response_url": self.response_url,
-            "trigger_id": f"1.2.{next(self._ids)}",
         }
+        if trigger:
+            form["trigger_id"] = f"1.2.{next(self._ids)}"
+        return urlencode(form).encode()
+
+    def send_slash(self, body: bytes, *, timestamp: int | None = None) -> tuple[int, bytes]:
+        """Deliver a slash command's form, signed as sent at ``timestamp`` (now by default)."""
         return post(
-            self.events_url, urlencode(form).encode(), content_type="application/x-www-form-urlencoded"
+            self.events_url, body, content_type="application/x-www-form-urlencoded", timestamp=timestamp
         )
 
     def click(

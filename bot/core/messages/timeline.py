@@ -67,6 +67,14 @@ def no_such_incident(*, incident_id: str) -> str:
     return f"There is no incident {code(incident_id)}."
 
 
+def incident_elsewhere(*, incident_id: str) -> str:
+    """``timeline INCIDENT`` (shown, exported or paged) outside the channel the incident belongs to."""
+    return (
+        f"Incident {code(incident_id)} belongs to another channel: "
+        "its timeline can be read only in the channel it was opened in."
+    )
+
+
 def note_added(*, incident_id: str | None) -> str:
     """``note TEXT`` (or a pin) went on the timeline."""
     where = f"incident {code(incident_id)}" if incident_id else "this channel's timeline"

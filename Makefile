@@ -42,7 +42,7 @@ control-plane: $(STAMP)
 
 ## The trust suite on the real control plane (the same tests run on kubesim in `make test`).
 test-cluster: $(STAMP) system-deps control-plane
-	$(BIN)/pytest -q -p no:cacheprovider --bed control-plane tests/beds $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider --bed control-plane tests/beds tests/fidelity $(PYTEST_ARGS)
 
 ## Speed and memory, each figure against a peer measured in the same run (see README, "Figures").
 bench: $(STAMP) system-deps

@@ -1,0 +1,1 @@
+"""The differential fidelity suite: the same requests to kubesim and to the real control plane."""

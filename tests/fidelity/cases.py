@@ -1,0 +1,342 @@
+"""The requests of the fidelity suite, by area. Each case sends the same requests to a server (setting
+the scene first where it needs one) and returns the answer to compare, with the paths whose values
+must agree. The list follows what the workers and kubectl's maintenance commands send, plus the
+error cases an operator meets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tests.fidelity.wire import Answer, Wire
+
+DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
+PODS = "/api/v1/namespaces/default/pods"
+PDB = "/apis/policy/v1/namespaces/default/poddisruptionbudgets/web-pdb"
+MERGE = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC = "application/strategic-merge-patch+json"
+APPLY = "application/apply-patch+yaml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    area: str
+    name: str
+    run: Callable[[Wire], Answer]
+    values: tuple[str, ...] = ()
+
+
+def _get(path: str) -> Callable[[Wire], Answer]:
+    return lambda wire: wire.request("GET", path)
+
+
+def _resources(path: str, names: tuple[str, ...]) -> Callable[[Wire], Answer]:
+    """A discovery document reduced to the verbs of the named resources."""
+
+    def run(wire: Wire) -> Answer:
+        answer = wire.request("GET", path)
+        listed = {r["name"]: sorted(r.get("verbs") or []) for r in (answer.body or {}).get("resources", [])}
+        return Answer(answer.status, answer.content_type, {name: listed.get(name) for name in names})
+
+    return run
+
+
+def _web_pod_on(wire: Wire, node: str) -> str:
+    listed = wire.request("GET", f"{PODS}?labelSelector=app%3Dweb&fieldSelector=spec.nodeName%3D{node}").body
+    return str(listed["items"][0]["metadata"]["name"])
+
+
+def _budget_observed(wire: Wire) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        budget = wire.request("GET", PDB).body
+        if (budget.get("status") or {}).get("observedGeneration", 0) >= budget["metadata"].get(
+            "generation", 0
+        ):
+            return
+        time.sleep(0.1)
+
+
+def _blocked_eviction(wire: Wire) -> Answer:
+    wire.request("PATCH", PDB, {"spec": {"minAvailable": 3}}, content_type=MERGE)
+    _budget_observed(wire)
+    pod = _web_pod_on(wire, "node-1")
+    eviction = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": pod, "namespace": "default"},
+    }
+    answer = wire.request("POST", f"{PODS}/{pod}/eviction", eviction)
+    wire.request("PATCH", PDB, {"spec": {"minAvailable": 2}}, content_type=MERGE)
+    _budget_observed(wire)
+    return answer
+
+
+def _evict_missing(wire: Wire) -> Answer:
+    eviction = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": "nope", "namespace": "default"},
+    }
+    return wire.request("POST", f"{PODS}/nope/eviction", eviction)
+
+
+def _post(path: str, body: Mapping[str, Any]) -> Callable[[Wire], Answer]:
+    """A create that should be refused; what a server accepted anyway is deleted again."""
+
+    def run(wire: Wire) -> Answer:
+        answer = wire.request("POST", path, dict(body))
+        if answer.status == 201:
+            wire.request("DELETE", f"{path}/{body['metadata']['name']}")
+        return answer
+
+    return run
+
+
+def _invalid_replicas(wire: Wire) -> Answer:
+    answer = wire.request("PATCH", f"{DEPLOYMENTS}/web", {"spec": {"replicas": -1}}, content_type=MERGE)
+    if answer.status == 200:
+        wire.request("PATCH", f"{DEPLOYMENTS}/web", {"spec": {"replicas": 3}}, content_type=MERGE)
+    return answer
+
+
+def _patch(path: str, body: Any, content_type: str) -> Callable[[Wire], Answer]:
+    return lambda wire: wire.request("PATCH", path, body, content_type=content_type)
+
+
+def _events(answer: Answer) -> Answer:
+    """A watch stream as its event types (and an error's code and reason)."""
+    text = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
+    events = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        event = json.loads(line)
+        obj = event.get("object") or {}
+        events.append(
+            f"{event['type']} {obj.get('code', '')} {obj.get('reason', '')}".strip()
+            if event["type"] == "ERROR"
+            else event["type"]
+        )
+    return Answer(answer.status, answer.content_type, events)
+
+
+def _watch_from_the_start(wire: Wire) -> Answer:
+    return _events(
+        wire.request(
+            "GET", "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=2"
+        )
+    )
+
+
+def _watch_new_object(wire: Wire) -> Answer:
+    listed = wire.request("GET", "/api/v1/namespaces/default/configmaps").body
+    version = listed["metadata"]["resourceVersion"]
+    wire.request(
+        "POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": "watched"}, "data": {"a": "1"}}
+    )
+    return _events(
+        wire.request(
+            "GET", f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={version}&timeoutSeconds=2"
+        )
+    )
+
+
+def _two_pages(wire: Wire) -> Answer:
+    first = wire.request("GET", "/api/v1/pods?limit=4").body
+    token = (first.get("metadata") or {}).get("continue", "")
+    second = wire.request("GET", f"/api/v1/pods?limit=4&continue={token}").body if token else {}
+    summary = {
+        "first": len(first.get("items") or []),
+        "continues": bool(token),
+        "remainingItemCount": (first.get("metadata") or {}).get("remainingItemCount"),
+        "second": len(second.get("items") or []),
+    }
+    return Answer(200, "application/json", summary)
+
+
+def _dry_run_then_read(wire: Wire) -> Answer:
+    planned = wire.request(
+        "PATCH", f"{DEPLOYMENTS}/web?dryRun=All", {"spec": {"replicas": 5}}, content_type=MERGE
+    )
+    stored = wire.request("GET", f"{DEPLOYMENTS}/web").body
+    return Answer(
+        planned.status, planned.content_type, {"planned": planned.body, "stored": stored["spec"]["replicas"]}
+    )
+
+
+def _apply(manager: str, value: str, *, force: bool = False) -> Callable[[Wire], Answer]:
+    document = json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"}, "data": {"owner": value}}
+    )
+    query = f"?fieldManager={manager}" + ("&force=true" if force else "")
+    return lambda wire: wire.request(
+        "PATCH", f"/api/v1/namespaces/default/configmaps/applied{query}", document, content_type=APPLY
+    )
+
+
+def _apply_without_manager(wire: Wire) -> Answer:
+    document = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nameless"}})
+    return wire.request(
+        "PATCH", "/api/v1/namespaces/default/configmaps/nameless", document, content_type=APPLY
+    )
+
+
+NO_CONTAINERS = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "empty"}, "spec": {"containers": []}}
+BUSYBOX = [{"name": "main", "image": "busybox:1.36"}]
+MISMATCHED = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "mismatched"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "one"}},
+        "template": {"metadata": {"labels": {"app": "two"}}, "spec": {"containers": BUSYBOX}},
+    },
+}
+BAD_LABEL = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "labelled", "labels": {"bad label": "x"}},
+}
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "discovery",
+        "core/v1 verbs",
+        _resources(
+            "/api/v1",
+            (
+                "pods",
+                "pods/eviction",
+                "pods/log",
+                "nodes",
+                "namespaces",
+                "events",
+                "configmaps",
+                "secrets",
+                "serviceaccounts",
+            ),
+        ),
+    ),
+    Case(
+        "discovery",
+        "apps/v1 verbs",
+        _resources(
+            "/apis/apps/v1",
+            (
+                "deployments",
+                "deployments/scale",
+                "replicasets",
+                "daemonsets",
+                "statefulsets",
+                "controllerrevisions",
+            ),
+        ),
+    ),
+    Case(
+        "discovery",
+        "policy/v1 verbs",
+        _resources("/apis/policy/v1", ("poddisruptionbudgets", "poddisruptionbudgets/status")),
+    ),
+    Case("discovery", "events.k8s.io/v1 served", _get("/apis/events.k8s.io/v1")),
+    Case("discovery", "coordination.k8s.io/v1 served", _get("/apis/coordination.k8s.io/v1")),
+    Case(
+        "reads",
+        "a node",
+        _get("/api/v1/nodes/node-1"),
+        ("spec.unschedulable", "status.nodeInfo.kubeletVersion"),
+    ),
+    Case(
+        "reads",
+        "a Deployment",
+        _get(f"{DEPLOYMENTS}/web"),
+        ("spec.replicas", "spec.strategy", "status.replicas"),
+    ),
+    Case(
+        "reads",
+        "a PodDisruptionBudget",
+        _get(PDB),
+        ("status.desiredHealthy", "status.currentHealthy", "status.disruptionsAllowed"),
+    ),
+    Case("reads", "the default ServiceAccount", _get("/api/v1/namespaces/default/serviceaccounts/default")),
+    Case("paging", "limit and continue", _two_pages, ("first", "continues", "remainingItemCount", "second")),
+    Case(
+        "reads", "node Leases", _get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1")
+    ),
+    Case(
+        "reads",
+        "ControllerRevisions of a DaemonSet",
+        _get("/apis/apps/v1/namespaces/kube-system/controllerrevisions"),
+    ),
+    Case(
+        "errors",
+        "409 on an existing namespace",
+        _post(
+            "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
+        ),
+    ),
+    Case(
+        "errors",
+        "404 on a namespace that does not exist",
+        _post(
+            "/api/v1/namespaces/nowhere/configmaps",
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+        ),
+    ),
+    Case("eviction", "429 from a budget", _blocked_eviction),
+    Case("eviction", "404 for a missing pod", _evict_missing),
+    Case(
+        "dry run",
+        "a dry-run scale",
+        _dry_run_then_read,
+        ("planned.spec.replicas", "planned.metadata.generation", "stored"),
+    ),
+    Case(
+        "patch",
+        "JSON patch",
+        _patch(f"{DEPLOYMENTS}/api", [{"op": "replace", "path": "/spec/replicas", "value": 3}], JSON_PATCH),
+        ("spec.replicas",),
+    ),
+    Case(
+        "patch",
+        "JSON patch with a failing test",
+        _patch(f"{DEPLOYMENTS}/api", [{"op": "test", "path": "/spec/replicas", "value": 99}], JSON_PATCH),
+    ),
+    Case(
+        "patch",
+        "merge patch",
+        _patch(f"{DEPLOYMENTS}/api", {"metadata": {"annotations": {"fidelity": "yes"}}}, MERGE),
+        ("metadata.annotations",),
+    ),
+    Case(
+        "patch",
+        "strategic merge of a container",
+        _patch(
+            f"{DEPLOYMENTS}/api",
+            {
+                "spec": {
+                    "template": {
+                        "spec": {"containers": [{"name": "api", "image": "ghcr.io/example/api:2.4.2"}]}
+                    }
+                }
+            },
+            STRATEGIC,
+        ),
+        ("spec.template.spec.containers",),
+    ),
+    Case("apply", "server-side apply creates", _apply("fidelity-a", "a"), ("data",)),
+    Case("apply", "a second manager conflicts", _apply("fidelity-b", "b")),
+    Case("apply", "forced, it takes the field", _apply("fidelity-b", "b", force=True), ("data",)),
+    Case("apply", "an apply without a field manager", _apply_without_manager),
+    Case("watch", "from a compacted resourceVersion", _watch_from_the_start),
+    Case("watch", "an object created after the list", _watch_new_object),
+    Case("errors", "404 on a missing pod", _get(f"{PODS}/nope")),
+    Case("errors", "422 on replicas -1", _invalid_replicas),
+    Case("errors", "422 on a pod without containers", _post(PODS, NO_CONTAINERS)),
+    Case("errors", "422 on a selector that does not match", _post(DEPLOYMENTS, MISMATCHED)),
+    Case("errors", "422 on an invalid label key", _post("/api/v1/namespaces/default/configmaps", BAD_LABEL)),
+)

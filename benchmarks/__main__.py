@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import drain, kubesim_scale, slack_ack, slack_drain, timeline
+from benchmarks import drain, drain_real, kubesim_scale, slack_ack, slack_drain, timeline
 from benchmarks.stats import Row, figures_table, machine
 
 Benchmark = Callable[[list[str] | None], list[Row]]
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "kubesim": kubesim_scale.figures,
     "timeline": timeline.figures,
     "drain": drain.figures,
+    "drain-real": drain_real.figures,
     "slack": slack_ack.figures,
     "slack-drain": slack_drain.figures,
 }
@@ -31,6 +32,7 @@ QUICK: dict[str, list[str]] = {
     "kubesim": ["--nodes", "500", "--repeat", "50"],
     "timeline": ["--entries", "20000"],
     "drain": ["--replicas", "50", "--repeat", "1", "--cordon-repeat", "10"],
+    "drain-real": ["--replicas", "30", "--repeat", "1"],
     "slack": ["--events", "100", "--rounds", "1"],
     "slack-drain": ["--replicas", "50", "--repeat", "1"],
 }

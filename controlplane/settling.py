@@ -75,6 +75,8 @@ CHECKS: tuple[tuple[str, str, Callable[[Obj], bool]], ...] = (
 
 NODE_CONDITION_TAINTS = "node.kubernetes.io/"
 """The prefix of the taints the node controller puts on nodes that are not (yet) Ready."""
+CORDONED = "node.kubernetes.io/unschedulable"
+"""The one taint of that prefix a scenario may mean: it marks a node the scenario starts cordoned."""
 
 
 def nodes_ready(api: dynamic.DynamicClient, names: list[str], *, seconds: float = SETTLE_SECONDS) -> None:
@@ -86,7 +88,9 @@ def nodes_ready(api: dynamic.DynamicClient, names: list[str], *, seconds: float 
         for name in names:
             node = nodes.get(name=name).to_dict()
             taints = (node.get("spec") or {}).get("taints") or []
-            if not _node_ready(node) or any(t["key"].startswith(NODE_CONDITION_TAINTS) for t in taints):
+            if not _node_ready(node) or any(
+                t["key"].startswith(NODE_CONDITION_TAINTS) and t["key"] != CORDONED for t in taints
+            ):
                 pending.append(name)
         return pending
 

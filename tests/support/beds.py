@@ -19,10 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes import client, config
+from kubernetes import client, config, dynamic
 
 from controlplane.build import Binaries, ensure_built
 from controlplane.cluster import ControlPlane
+from controlplane.settling import settled as wait_settled
 from kubesim.testing import running_simulator
 from tests.workers.harness import settled
 
@@ -98,15 +99,27 @@ def fixture_control_plane_binaries() -> Binaries:
     return ensure_built()
 
 
+@pytest.fixture(name="bed_scenario")
+def fixture_bed_scenario() -> str | Path:
+    """The scenario every bed of a test starts from; a test module overrides it with its own fixture."""
+    return "default"
+
+
 @pytest.fixture(name="bed")
-def fixture_bed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bed]:
-    """A fresh cluster with the default scenario, settled, on the bed this run of the test is for."""
+def fixture_bed(request: pytest.FixtureRequest, tmp_path: Path, bed_scenario: str | Path) -> Iterator[Bed]:
+    """A fresh cluster with the scenario, settled, on the bed this run of the test is for."""
     if request.param == KUBESIM:
-        with running_simulator(speed=KUBESIM_SPEED) as simulator:
-            kubeconfig = settled(simulator).write_kubeconfig(tmp_path / "kubesim.kubeconfig")
+        with running_simulator(scenario=bed_scenario, speed=KUBESIM_SPEED) as simulator:
+            kubeconfig = simulator.write_kubeconfig(tmp_path / "kubesim.kubeconfig")
+            if bed_scenario == "default":
+                settled(simulator)
+            else:
+                wait_settled(
+                    dynamic.DynamicClient(config.new_client_from_config(config_file=str(kubeconfig)))
+                )
             yield Bed(KUBESIM, kubeconfig, kubeconfig, audit_log=None)
         return
-    plane = ControlPlane(request.getfixturevalue("control_plane_binaries"))
+    plane = ControlPlane(request.getfixturevalue("control_plane_binaries"), scenario=bed_scenario)
     plane.start()
     try:
         yield Bed(

@@ -17,9 +17,9 @@ def jobs_list(jobs: Sequence[JobSummary], *, cluster: str) -> str:
         return f"No jobs on cluster {code(cluster)} in the last day."
     lines = [f"Latest jobs on cluster {code(cluster)}:"]
     for job in jobs:
-        when = job.enqueued_at.strftime("%H:%M:%S") if job.enqueued_at else "--:--:--"
-        who = f" by <@{job.user}>" if job.user.isalnum() and job.user[:1] in {"U", "W"} else ""
-        lines.append(f"• {when} {code(job.job_id)} {job.status}: {escape(job.description)}{who}")
+        asked = f", asked by {mention(job.user)}" if job.user else ""
+        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at else ""
+        lines.append(f"• {code(job.job_id)} {job.status}: {escape(job.description)}{asked}{when}")
     return "\n".join(lines)
 
 

@@ -132,7 +132,10 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 )
                 reporter.emit(EventKind.FAILED, messages.crashed(job_id=job_id), **{CRASHED_DETAIL: True})
                 raise
-            reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)
+            if kwargs.get("dry_run"):
+                reporter.emit(EventKind.PLANNED, messages.planned(job_id=job_id), **result)
+            else:
+                reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)
             return result
 
         @functools.wraps(fn)

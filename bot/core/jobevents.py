@@ -26,13 +26,15 @@ class EventKind(enum.StrEnum):
     WARNING = "warning"
     PLAN = "plan"
     SUCCEEDED = "succeeded"
+    PLANNED = "planned"
+    """The end of a dry run: the plan was shown and nothing changed (never called a success)."""
     FAILED = "failed"
     CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
         """True for the kinds after which nothing more is said about the job."""
-        return self in {EventKind.SUCCEEDED, EventKind.FAILED, EventKind.CANCELLED}
+        return self in {EventKind.SUCCEEDED, EventKind.PLANNED, EventKind.FAILED, EventKind.CANCELLED}
 
 
 @dataclasses.dataclass(frozen=True)

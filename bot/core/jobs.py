@@ -49,6 +49,7 @@ class JobState(enum.StrEnum):
     AWAITING_APPROVAL = "waiting for approval"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    PLANNED = "planned"
     FAILED = "failed"
     CANCELLED = "cancelled"
     CRASHED = "crashed"

@@ -12,7 +12,7 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from bot.core.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
 from bot.core.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
 from bot.core.messages import jobs as messages
 from bot.core.undo import REQUEST_TEXT_DETAIL
@@ -61,6 +61,8 @@ class Reporter:
         """
         if kind.is_final and self.request.text:
             details = {REQUEST_TEXT_DETAIL: self.request.text, **details}
+        if self.request.lookup:
+            details = {LOOKUP_DETAIL: True, **details}
         event = JobEvent(
             job_id=self.request.job_id,
             kind=kind,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import JobEvent
+from bot.core.jobevents import JobEvent, LookupAnswer, is_lookup
 from bot.core.messages import console as messages
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
@@ -40,6 +40,8 @@ class ConsoleSession:
     channel: str = CONSOLE_CHANNEL
     echo: bool = True
     threads: dict[str, int] = dataclasses.field(default_factory=dict)
+    _answers: dict[str, LookupAnswer] = dataclasses.field(default_factory=dict)
+    """Lookups still running, by job id: what their one message says so far."""
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -130,6 +132,8 @@ class ConsoleSession:
 
     def _show_reply(self, reply: Reply) -> None:
         number = self._thread_number(reply.thread_ts)
+        if reply.quiet:
+            return  # a lookup: its answer, printed as the job gives it, is the one message
         prefix = f"  [#{number}] bot"
         if reply.ephemeral:
             prefix += messages.only_you(self.user_name)
@@ -138,6 +142,14 @@ class ConsoleSession:
             self._print_block(f"  [#{number}] {reply.file.filename}: ", reply.file.content)
 
     def _show_event(self, event: JobEvent) -> None:
+        if is_lookup(event):
+            # One message, as in Slack (where it is edited as it streams): printed once the job ends.
+            answer = self._answers.setdefault(event.job_id, LookupAnswer())
+            answer.take(event)
+            if event.kind.is_final:
+                del self._answers[event.job_id]
+                self._print_block(f"  [#{self._thread_number(event.thread_ts)}] bot: ", answer.text)
+            return
         number = self._thread_number(event.thread_ts)
         self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
 

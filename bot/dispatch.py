@@ -18,17 +18,17 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.jobs import (
+    REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,
     JobSummary,
     Submission,
     cancel_flag_key,
     command_for_function,
+    job_state,
+    outcome_key,
     queue_name,
 )
-
-REMEMBER_SECONDS = 86_400
-"""How long finished and failed jobs (and so their de-duplication) are kept."""
 
 
 class RQDispatcher:
@@ -163,21 +163,24 @@ class RQDispatcher:
         ids += list(reversed(queue.finished_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.failed_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.canceled_job_registry.get_job_ids(cleanup=False)))
+        ids = list(dict.fromkeys(ids))  # a job moving between registries may be read in two
         summaries: list[JobSummary] = []
-        for job in Job.fetch_many(ids, connection=self._connection, serializer=JSONSerializer):
-            if job is None:
-                continue
+        jobs = [
+            job for job in Job.fetch_many(ids, connection=self._connection, serializer=JSONSerializer) if job
+        ]
+        outcomes = cast(
+            "list[bytes | None]", self._connection.mget([outcome_key(job.id) for job in jobs]) if jobs else []
+        )
+        for job, outcome in zip(jobs, outcomes, strict=True):
             status = job.get_status(refresh=False)
-            if status == JobStatus.CREATED:
-                status_text = "awaiting approval"
-            else:
-                status_text = status.value if status else "unknown"
             summaries.append(
                 JobSummary(
                     job_id=job.id,
                     description=job.description or job.func_name or job.id,
-                    status=status_text,
-                    enqueued_at=job.enqueued_at,
+                    status=job_state(
+                        status.value if status else None, outcome=outcome.decode() if outcome else None
+                    ),
+                    enqueued_at=job.enqueued_at or job.created_at,
                     user=str(job.meta.get("user", "")),
                 )
             )

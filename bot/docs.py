@@ -24,15 +24,23 @@ def render_command_reference() -> str:
         "",
         usage.common_options(),
         "",
-        "| command | what it does | also written | changes the cluster |",
-        "|---|---|---|---|",
     ]
-    for entry in command_reference():
-        aliases = "<br>".join(f"`{alias}`" for alias in entry.aliases) or ""
-        changes = "no" if entry.read_only else "yes"
-        cells = [f"`{entry.usage}`", entry.summary, aliases, changes]
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    for area in usage.AREAS:
+        lines += [
+            f"## {area}",
+            "",
+            "| command | what it does | example | also written | changes the cluster |",
+        ]
+        lines.append("|---|---|---|---|---|")
+        for entry in command_reference():
+            if entry.area != area:
+                continue
+            aliases = "<br>".join(f"`{alias}`" for alias in entry.aliases) or ""
+            changes = "no" if entry.read_only else "yes"
+            cells = [f"`{entry.usage}`", entry.summary, f"`{entry.example}`", aliases, changes]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def main() -> int:

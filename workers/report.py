@@ -12,8 +12,8 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.jobs import cancel_flag_key
+from bot.core.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
+from bot.core.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
 from bot.core.messages import jobs as messages
 from bot.core.undo import REQUEST_TEXT_DETAIL
 from workers.errors import StalePlan
@@ -21,6 +21,16 @@ from workers.plans import stale_keys
 
 STREAM_MAX_LENGTH = 100_000
 """Approximate cap on the events stream; the incident timeline keeps the permanent record."""
+
+
+CRASHED_DETAIL = "crashed"
+"""Set (true) on the final event of a job that stopped on an unexpected error or with its worker."""
+
+
+def _outcome(kind: EventKind, details: Mapping[str, Any]) -> str:
+    if details.get(CRASHED_DETAIL) or details.get("worker_died"):
+        return JobState.CRASHED.value
+    return JobState(kind.value).value
 
 
 class Reporter:
@@ -51,6 +61,8 @@ class Reporter:
         """
         if kind.is_final and self.request.text:
             details = {REQUEST_TEXT_DETAIL: self.request.text, **details}
+        if self.request.lookup:
+            details = {LOOKUP_DETAIL: True, **details}
         event = JobEvent(
             job_id=self.request.job_id,
             kind=kind,
@@ -63,7 +75,12 @@ class Reporter:
             cluster=self.request.cluster,
         )
         fields: dict[Any, Any] = dict(event.to_fields())
-        self._connection.xadd(EVENTS_STREAM, fields, maxlen=STREAM_MAX_LENGTH, approximate=True)
+        with self._connection.pipeline() as pipe:
+            if kind.is_final:
+                # Written with the event, so `jobs` never lags behind what the thread was told.
+                pipe.set(outcome_key(self.request.job_id), _outcome(kind, details), ex=REMEMBER_SECONDS)
+            pipe.xadd(EVENTS_STREAM, fields, maxlen=STREAM_MAX_LENGTH, approximate=True)
+            pipe.execute()
 
     def progress(self, text: str, **details: Any) -> None:
         """Say what the job is doing now."""

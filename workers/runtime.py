@@ -27,7 +27,7 @@ from bot.core.messages import jobs as messages
 from workers import observing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
-from workers.report import Reporter
+from workers.report import CRASHED_DETAIL, Reporter
 
 log = logging.getLogger("chatops.workers")
 
@@ -130,9 +130,12 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                         "user": reporter.request.user,
                     },
                 )
-                reporter.emit(EventKind.FAILED, messages.crashed(job_id=job_id))
+                reporter.emit(EventKind.FAILED, messages.crashed(job_id=job_id), **{CRASHED_DETAIL: True})
                 raise
-            reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)
+            if kwargs.get("dry_run"):
+                reporter.emit(EventKind.PLANNED, messages.planned(job_id=job_id), **result)
+            else:
+                reporter.emit(EventKind.SUCCEEDED, messages.succeeded(job_id=job_id), **result)
             return result
 
         @functools.wraps(fn)

@@ -63,7 +63,7 @@ from bot.core.timeline import (
     job_event_entry,
     render_page,
 )
-from bot.core.vocabulary import COMMAND_NAMES
+from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
 
@@ -111,6 +111,9 @@ class Reply:
     view: ReadingPage | HelpSheet | None = None
     """The same answer as structured data (a page of ``timeline``/``jobs``, the ``help`` sheet), for
     surfaces that draw it; ``text`` stays the plain form (the console's, and Slack's fallback)."""
+    quiet: bool = False
+    """Not shown: the job of a lookup, whose answer is the only message the person sees (``text``
+    stays for the record)."""
 
 
 ANSWERED_BY_THE_ENGINE: frozenset[str] = frozenset(
@@ -123,6 +126,11 @@ IMPLEMENTED: frozenset[str] = frozenset(COMMAND_NAMES) - ANSWERED_BY_THE_ENGINE
 
 An engine built with fewer answers the rest with "not available yet"; ``tests/test_job_registry.py``
 keeps this in step with the job functions that exist."""
+
+
+LOOKUPS: frozenset[str] = READ_ONLY_COMMANDS - ANSWERED_BY_THE_ENGINE
+"""Read-only commands a worker answers (``nodes``, ``status``, ``backup list``, ``upgrade plan``…): the
+person sees one message, the answer, with no queued, started or succeeded lines around it."""
 
 
 class Engine:
@@ -296,7 +304,9 @@ class Engine:
 
     # Jobs
 
-    def _request_context(self, message: Message, *, cluster: str, thread: str) -> RequestContext:
+    def _request_context(
+        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+    ) -> RequestContext:
         return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
@@ -304,6 +314,7 @@ class Engine:
             thread_ts=thread,
             cluster=cluster,
             text=message.text,
+            lookup=lookup,
         )
 
     def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
@@ -315,20 +326,22 @@ class Engine:
         )
 
     def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
-        spec = self._spec(command, self._request_context(message, cluster=cluster, thread=thread))
+        lookup = command.name in LOOKUPS
+        request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
+        spec = self._spec(command, request)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"
         self._observe_command(
             message, verb=command.name, outcome=outcome, cluster=cluster, job_id=spec.job_id
         )
         if submission.duplicate:
-            return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id)
+            return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
         if command.dry_run:
             text = job_messages.dry_run_only(description=spec.description) + " " + text
-        return Reply(text, thread, job_id=spec.job_id)
+        return Reply(text, thread, job_id=spec.job_id, quiet=lookup)
 
     def _cancel_decision(self, message: Message, origin: JobOrigin, *, decision: Decision) -> Decision:
         """``decision`` when the author may stop the job (its requester, or an approver of its rule)."""

@@ -16,6 +16,9 @@ from typing import Any
 EVENTS_STREAM = "chatops:job-events"
 """The Redis stream every job event goes to."""
 
+LOOKUP_DETAIL = "lookup"
+"""Set (true) on every event of a lookup: the person sees one message, the answer, and nothing around it."""
+
 
 class EventKind(enum.StrEnum):
     """Where a job is in its life, as people see it."""
@@ -26,13 +29,15 @@ class EventKind(enum.StrEnum):
     WARNING = "warning"
     PLAN = "plan"
     SUCCEEDED = "succeeded"
+    PLANNED = "planned"
+    """The end of a dry run: the plan was shown and nothing changed (never called a success)."""
     FAILED = "failed"
     CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
         """True for the kinds after which nothing more is said about the job."""
-        return self in {EventKind.SUCCEEDED, EventKind.FAILED, EventKind.CANCELLED}
+        return self in {EventKind.SUCCEEDED, EventKind.PLANNED, EventKind.FAILED, EventKind.CANCELLED}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,16 +50,20 @@ class RequestContext:
     thread_ts: str
     cluster: str
     text: str = ""
+    lookup: bool = False
+    """A lookup (``nodes``, ``status``…): its events say so (:data:`LOOKUP_DETAIL`), and adapters show the
+    answer as one message, without the start and success lines around it."""
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         """The JSON-safe form passed to the job function."""
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RequestContext:
         """Rebuild the context a job received; unknown keys are ignored."""
-        names = {field.name for field in dataclasses.fields(cls)}
-        return cls(**{key: str(value) for key, value in data.items() if key in names})
+        names = {field.name for field in dataclasses.fields(cls)} - {"lookup"}
+        fields = {key: str(value) for key, value in data.items() if key in names}
+        return cls(**fields, lookup=data.get("lookup") is True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,3 +109,46 @@ class JobEvent:
             user=fields.get("user", ""),
             cluster=fields.get("cluster", ""),
         )
+
+
+_UNSAID_BY_LOOKUPS = frozenset({EventKind.QUEUED, EventKind.STARTED, EventKind.SUCCEEDED, EventKind.PLANNED})
+"""What a lookup's thread never shows: its answer is the one message (a failure still says so)."""
+
+
+def is_lookup(event: JobEvent) -> bool:
+    """Whether ``event`` is of a lookup's job (:data:`LOOKUP_DETAIL`)."""
+    return event.details.get(LOOKUP_DETAIL) is True
+
+
+def shown_in_thread(event: JobEvent) -> bool:
+    """Whether a thread shows ``event``: every event of a job, but a lookup's start and success."""
+    return not (is_lookup(event) and event.kind in _UNSAID_BY_LOOKUPS)
+
+
+_NOTE_KINDS = frozenset({EventKind.PLAN, EventKind.WARNING})
+
+
+@dataclasses.dataclass
+class LookupAnswer:
+    """A lookup's one message as its events arrive: its plans and warnings, then the latest thing it said."""
+
+    notes: list[str] = dataclasses.field(default_factory=list)
+    latest: str = ""
+
+    def take(self, event: JobEvent) -> bool:
+        """Take ``event`` in; True when the message changed."""
+        if not shown_in_thread(event):
+            if event.kind.is_final and not self.text:
+                self.latest = event.text  # a lookup that found nothing to say: its last word
+                return True
+            return False
+        if event.kind in _NOTE_KINDS:
+            self.notes.append(event.text)
+        else:
+            self.latest = event.text
+        return True
+
+    @property
+    def text(self) -> str:
+        """The message."""
+        return "\n\n".join([*self.notes, self.latest] if self.latest else self.notes)

@@ -23,6 +23,9 @@ JOBS_MODULE = "workers.jobs"
 DEFAULT_TIMEOUT_SECONDS = 1800
 """How long a job may run before the worker stops it (drains of big nodes take minutes)."""
 
+REMEMBER_SECONDS = 86_400
+"""How long finished and failed jobs (and so their de-duplication and outcome) are kept."""
+
 LONG_JOB_TIMEOUTS = {"upgrade nodes": 12 * 3600, "upgrade control-plane": 2 * 3600}
 """Jobs that walk a whole cluster: each node's hook alone may take the default. A worker stopped
 mid-way (deploy, SIGTERM) leaves checkpoints, and the same command resumes where it stopped."""
@@ -39,13 +42,59 @@ class Submission:
     """Jobs ahead of this one in its queue, when known."""
 
 
+class JobState(enum.StrEnum):
+    """Where a job is, as ``jobs`` says it: the words people read, not RQ's."""
+
+    QUEUED = "queued"
+    AWAITING_APPROVAL = "waiting for approval"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PLANNED = "planned"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    CRASHED = "crashed"
+    UNKNOWN = "unknown"
+
+
+_STATE_OF_RQ_STATUS = {
+    "created": JobState.AWAITING_APPROVAL,
+    "queued": JobState.QUEUED,
+    "deferred": JobState.QUEUED,
+    "scheduled": JobState.QUEUED,
+    "started": JobState.RUNNING,
+    "finished": JobState.SUCCEEDED,
+    "failed": JobState.FAILED,
+    "canceled": JobState.CANCELLED,
+    "stopped": JobState.CANCELLED,
+}
+
+
+def job_state(rq_status: str | None, *, outcome: str | None) -> JobState:
+    """A job's state from RQ's status and the outcome its last event recorded (:func:`outcome_key`).
+
+    The outcome wins: it is written with the final event the thread shows, while RQ's own bookkeeping
+    (finished, failed) comes a moment later, and RQ calls a cancelled or crashed job just "failed".
+    """
+    if outcome:
+        try:
+            return JobState(outcome)
+        except ValueError:
+            pass
+    return _STATE_OF_RQ_STATUS.get(rq_status or "", JobState.UNKNOWN)
+
+
+def outcome_key(job_id: str) -> str:
+    """The Redis key holding a finished job's :class:`JobState`, written with its final event."""
+    return f"chatops:outcome:{job_id}"
+
+
 @dataclasses.dataclass(frozen=True)
 class JobSummary:
     """A job as ``jobs`` lists it."""
 
     job_id: str
     description: str
-    status: str
+    status: JobState
     enqueued_at: dt.datetime | None
     user: str
 

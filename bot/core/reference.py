@@ -29,6 +29,18 @@ class CommandReference:
     """kubectl-style spellings that are accepted too."""
     read_only: bool
     """Whether it changes nothing in the cluster."""
+    area: str
+    """Where ``help`` lists it, one of :data:`bot.core.messages.usage.AREAS`."""
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The usage line's words, each bracketed group whole: ``("drain", "NODE", "[--force]", ...)``."""
+        return usage_parts(self.usage)
+
+    @property
+    def short_usage(self) -> str:
+        """The usage without its optional ``[--option]`` groups, as the ``help`` list shows it."""
+        return " ".join(part for part in self.parts if not part.startswith("[-"))
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,21 @@ def reference_for(topic: str) -> tuple[CommandReference, ...]:
     return tuple(_reference(name) for name in COMMAND_NAMES if name.split()[0] == topic and " " in name)
 
 
+def usage_parts(usage: str) -> tuple[str, ...]:
+    """``usage`` split at the spaces outside brackets."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for char in usage:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == " " and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return (*parts, current) if current else tuple(parts)
+
+
 def _reference(name: str) -> CommandReference:
     return CommandReference(
         name=name,
@@ -77,4 +104,5 @@ def _reference(name: str) -> CommandReference:
         example=messages.example(name),
         aliases=messages.aliases(name),
         read_only=name in READ_ONLY_COMMANDS,
+        area=messages.area(name),
     )

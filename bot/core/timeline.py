@@ -56,6 +56,8 @@ class EntryKind(enum.StrEnum):
     JOB_PROGRESS = "job_progress"
     JOB_WARNING = "job_warning"
     JOB_SUCCEEDED = "job_succeeded"
+    JOB_PLANNED = "job_planned"
+    """A dry run ended: its plan was shown, nothing changed."""
     JOB_FAILED = "job_failed"
     JOB_CANCELLED = "job_cancelled"
     ERROR = "error"
@@ -66,7 +68,12 @@ class EntryKind(enum.StrEnum):
     @property
     def is_job_result(self) -> bool:
         """Whether the entry ends an operation."""
-        return self in {EntryKind.JOB_SUCCEEDED, EntryKind.JOB_FAILED, EntryKind.JOB_CANCELLED}
+        return self in {
+            EntryKind.JOB_SUCCEEDED,
+            EntryKind.JOB_PLANNED,
+            EntryKind.JOB_FAILED,
+            EntryKind.JOB_CANCELLED,
+        }
 
     @property
     def label(self) -> str:
@@ -199,6 +206,7 @@ _JOB_EVENT_KINDS = {
     EventKind.WARNING: EntryKind.JOB_WARNING,
     EventKind.PLAN: EntryKind.PLAN,
     EventKind.SUCCEEDED: EntryKind.JOB_SUCCEEDED,
+    EventKind.PLANNED: EntryKind.JOB_PLANNED,
     EventKind.FAILED: EntryKind.JOB_FAILED,
     EventKind.CANCELLED: EntryKind.JOB_CANCELLED,
 }

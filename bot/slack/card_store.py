@@ -22,7 +22,7 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EventKind
+from bot.core.jobevents import EventKind, LookupAnswer
 
 KEY_PREFIX = "chatops:slack:card:"
 OPEN_KEY = "chatops:slack:cards:open"
@@ -56,6 +56,15 @@ class StoredCard:
     """Thread replies still to post, oldest first."""
     undo: str | None = None
     """The command the card's Undo button runs, when the finished operation has one."""
+    lookup: bool = False
+    """A lookup's answer: a plain message holding what the job found, edited as it streams (no card)."""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    """A lookup's plans and warnings, shown above its latest progress."""
+
+    @property
+    def answer(self) -> str:
+        """What a lookup's message shows: its notes, then the latest thing it said."""
+        return LookupAnswer(notes=list(self.notes), latest=self.text).text
 
     @property
     def done(self) -> bool:
@@ -75,6 +84,7 @@ class StoredCard:
         fields = {key: value for key, value in data.items() if key in names}
         fields["kind"] = EventKind(fields["kind"])
         fields["details"] = [str(text) for text in fields.get("details") or []]
+        fields["notes"] = [str(text) for text in fields.get("notes") or []]
         return cls(**fields)
 
 

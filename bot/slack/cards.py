@@ -38,7 +38,7 @@ from typing import Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.jobevents import EventKind, JobEvent
+from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
 from bot.core.undo import REQUEST_TEXT_DETAIL, undo_text
 from bot.slack.blocks import job_card_fallback
 from bot.slack.card_store import CardStore, StoredCard
@@ -158,6 +158,11 @@ class CardRenderer:
             return
         if state.sent and event.at < state.at:
             return  # a redelivered event older than what Slack already shows
+        if is_lookup(event):
+            self._apply_lookup(event, state)
+            card.seen_at = self._clock()
+            self._changed[event.job_id] = state
+            return
         state.kind, state.text, state.at, state.sent = event.kind, event.text, event.at, False
         card.seen_at = self._clock()
         if event.kind in _DETAIL_KINDS:
@@ -167,6 +172,16 @@ class CardRenderer:
             state.result = event.text
             state.undo = _undo_of(event)
         self._changed[event.job_id] = state
+
+    @staticmethod
+    def _apply_lookup(event: JobEvent, state: StoredCard) -> None:
+        """A lookup's event into its one message: the answer, or why there is none."""
+        if not state.lookup:
+            state.lookup, state.text = True, ""
+        answer = LookupAnswer(notes=state.notes, latest=state.text)
+        if answer.take(event):
+            state.text, state.kind, state.at, state.sent = answer.latest, event.kind, event.at, False
+        state.final = state.final or event.kind.is_final
 
     def flush(self) -> None:
         """Send what is due: new cards, thread replies, coalesced updates, final results.
@@ -231,6 +246,8 @@ class CardRenderer:
         state = card.state
         told = False
         try:
+            if state.lookup:
+                return self._flush_answer(card, now=now)
             if state.ts is None:
                 state.ts = self._post_card(state)
                 state.sent, told = True, True
@@ -262,6 +279,31 @@ class CardRenderer:
         if told:
             state.sent_at = time.time()
         return told
+
+    def _flush_answer(self, card: _Card, *, now: float) -> bool:
+        """Post a lookup's answer, or edit it once it changed (paced like a card); True when Slack was told."""
+        state = card.state
+        if state.sent or not state.answer:
+            state.sent = state.sent or state.final
+            return False
+        if state.ts is None:
+            self._count("chat.postMessage")
+            answer = self._client.chat_postMessage(
+                channel=state.channel,
+                thread_ts=state.thread_ts or None,
+                text=state.answer,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            state.ts = str(answer["ts"])
+        elif state.final or now - card.last_sent >= card.gap:
+            self._count("chat.update")
+            self._client.chat_update(channel=state.channel, ts=state.ts, text=state.answer)
+            card.gap = min(card.gap * INTERVAL_GROWTH, self._max_interval)
+        else:
+            return False
+        state.sent, card.last_sent, state.sent_at = True, now, time.time()
+        return True
 
     def _put_off(self, card: _Card, *, now: float) -> None:
         card.retry_at = now + self._retry_seconds

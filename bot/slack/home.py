@@ -30,7 +30,7 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobs import JobSummary
+from bot.core.jobs import JobState, JobSummary
 from bot.core.messages import slack as messages
 from bot.core.policy import Policy, allowed_commands, is_approver
 from bot.core.ports import JobPort
@@ -39,8 +39,8 @@ from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain,
 from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.slack.usergroups import UserGroupResolver
 
-ACTIVE_STATUSES = {"started": "running", "queued": "queued"}
-"""RQ statuses shown on the tab, and how they read there."""
+ACTIVE_STATES = frozenset({JobState.RUNNING, JobState.QUEUED})
+"""The job states the tab lists."""
 LIST_LIMIT = 20
 """Most requests or jobs listed; the rest are counted."""
 JOBS_LOOKED_AT = 100
@@ -89,7 +89,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
                 messages.home_job_line(
                     job_id=job.job_id,
                     description=job.description,
-                    status=ACTIVE_STATUSES.get(job.status, job.status),
+                    status=job.status,
                     user=job.user,
                 )
                 for job in content.jobs
@@ -216,7 +216,7 @@ class HomePublisher:
         jobs = [
             job
             for job in self._jobs.recent(self._cluster, limit=JOBS_LOOKED_AT)
-            if job.status in ACTIVE_STATUSES
+            if job.status in ACTIVE_STATES
         ]
         return HomeContent(
             approvals=awaiting(self._pending(), policy=self._policy, user=user, user_groups=groups),

@@ -275,7 +275,12 @@ class SlackListeners:
     def _post_once(
         self, client: WebClient, incoming: Incoming, reply: Reply, *, delivery: str | None, index: int
     ) -> None:
-        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`)."""
+        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`).
+
+        A quiet reply (a lookup's job) is not posted: the answer, posted by the job cards, is the one message.
+        """
+        if reply.quiet:
+            return
         if delivery is None or self._ledger is None:
             self._post_reply(client, incoming, reply)
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.messages import conversation, usage
 from bot.core.messages import pages as messages
 from bot.core.pages import PageCursor, ReadingPage
 from bot.core.reference import HelpSheet
@@ -72,21 +73,22 @@ def _page_button(action_id: str, label: str, cursor: PageCursor | None) -> Block
 
 
 def help_blocks(sheet: HelpSheet) -> list[Block]:
-    """The ``help`` sheet: each command the person may run with what it does and an example."""
+    """The ``help`` sheet: the commands the person may run by area, or one topic in detail.
+
+    The sections hold the very text of the plain reply (:func:`bot.core.messages.conversation.help_text`),
+    one per area or per command, so Slack and the console read the same.
+    """
     shown = sheet.shown
     if not shown:
         return [section(messages.help_nothing())]
-    entries = [
-        messages.help_entry(
-            usage=entry.usage,
-            summary=entry.summary,
-            example=entry.example,
-            allowed=sheet.topic is None or entry.name in sheet.allowed,
-        )
-        for entry in shown
-    ]
-    title = messages.help_title() if sheet.topic is None else messages.help_topic_title(topic=sheet.topic)
-    blocks: list[Block] = [header(title)]
+    if sheet.topic is None:
+        areas = [conversation.help_area(area, shown) for area in usage.AREAS]
+        blocks: list[Block] = [header(messages.help_title())]
+        blocks += [section(area) for area in areas if area]
+        blocks.append(context(conversation.help_footer()))
+        return blocks
+    entries = [conversation.help_entry(entry, allowed=entry.name in sheet.allowed) for entry in shown]
+    blocks = [header(messages.help_topic_title(topic=sheet.topic))]
     blocks += packed_sections(entries, most=MAX_BLOCKS - 2)
     blocks.append(context(messages.help_hint()))
     return blocks

@@ -51,6 +51,36 @@ def test_a_cordon_typed_in_the_console_cordons_the_simulated_node(tmp_path: Path
 
 
 @pytest.mark.slow
+def test_a_dry_run_in_the_console_reads_as_a_plan_never_as_a_success(tmp_path: Path) -> None:
+    """`cordon node-3 --dry-run` and the plan of a drain awaiting approval: planned, nothing changed, no success."""
+    result = run_console("cordon node-3 --dry-run\ndrain node-2\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r"^  \[#1\] planned: `job-\w+` planned: the plan is above; nothing was changed\.$",
+        result.stdout,
+        re.M,
+    )
+    assert re.search(r"^  \[#2\] planned: `job-\w+-plan` planned: ", result.stdout, re.M)
+    assert "succeeded" not in result.stdout
+
+
+@pytest.mark.slow
+def test_a_lookup_in_the_console_is_one_message_as_in_slack(tmp_path: Path) -> None:
+    """`nodes`, `history web`, `upgrade plan`, `jobs`: each thread shows one message, the answer; a failed
+    lookup shows one too, the failure."""
+    result = run_console("nodes\nhistory web\nupgrade plan\njobs\nstatus nosuch\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = re.findall(r"^  \[#(\d+)\] (\w+)", result.stdout, flags=re.MULTILINE)
+    assert [number for number, _ in said] == ["1", "2", "3", "4", "5"], result.stdout
+    assert [kind for _, kind in said] == ["bot", "bot", "bot", "bot", "bot"]
+    assert (
+        "[#3] bot: *Upgrade plan* " in result.stdout and "Before the control plane can go to" in result.stdout
+    )
+    assert "[#5] bot: `job-" in result.stdout and "failed: There is no deployment `nosuch`" in result.stdout
+    assert "Queued `job-" not in result.stdout
+
+
+@pytest.mark.slow
 def test_piped_lines_are_read_like_a_script(tmp_path: Path) -> None:
     """With stdin piped, the console reads the lines, prints the conversation and exits 0."""
     result = run_console("nodes\n", tmp_path, stdin=True)

@@ -131,6 +131,31 @@ def test_deployment_commands_get_the_policys_default_namespace(connection: Redis
     assert job.kwargs["deployment"] == "web"
 
 
+def test_every_line_of_help_fits_80_columns(engine: Engine) -> None:
+    """Bob may run everything: his help is a short list by area, no line over 80 characters, no code block."""
+    [reply] = engine.handle(message("help", user=BOB))
+    lines = reply.text.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert "```" not in reply.text
+    assert [line.split(":*")[0] for line in lines if line.startswith("*")] == [
+        "*Looking",
+        "*Nodes",
+        "*Deployments",
+        "*Upgrades",
+        "*Backups",
+        "*Jobs and incidents",
+    ]
+
+
+def test_help_drain_shows_its_usage_and_an_example(engine: Engine) -> None:
+    """`help drain`: what it does, how to write it with every option, and a command to copy."""
+    [reply] = engine.handle(message("help drain", user=BOB))
+    assert "Usage: `drain NODE [--force] [--delete-emptydir-data]" in reply.text
+    assert "`[--timeout DURATION]`" in reply.text
+    assert "Example: `drain node-1 --delete-emptydir-data --timeout 10m`" in reply.text
+    assert max(len(line) for line in reply.text.splitlines()) <= 80
+
+
 def test_help_lists_only_what_the_person_may_run(engine: Engine) -> None:
     """Dave sees read-only commands in help, not cordon."""
     [reply] = engine.handle(message("help", user=DAVE))

@@ -87,5 +87,5 @@ def test_help_on_one_command_shows_its_example_in_plain_text_too() -> None:
     """`help drain` in the console (and any plain-text chat) gives the same example as Slack's blocks."""
     [drain] = [entry for entry in command_reference() if entry.name == "drain"]
     text = help_text(allowed=["drain"], topic="drain")
-    assert f"For example: `{drain.example}`" in text
+    assert f"Example: `{drain.example}`" in text
     assert parse(drain.example).name == "drain"

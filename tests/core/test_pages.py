@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.jobs import JobSummary
+from bot.core.jobs import JobState, JobSummary
 from bot.core.pages import PageCursor, PageKind, jobs_page, timeline_page
 from bot.core.timeline import ChainedEntry, ChainHead, Entry, EntryKind, link
 
@@ -59,7 +59,11 @@ def test_jobs_pages_know_of_older_jobs_from_one_extra_read() -> None:
     at = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
     jobs = [
         JobSummary(
-            job_id=f"job-{n}", description="cordon node/n1", status="queued", enqueued_at=at, user="U_BOB"
+            job_id=f"job-{n}",
+            description="cordon node/n1",
+            status=JobState.QUEUED,
+            enqueued_at=at,
+            user="U_BOB",
         )
         for n in range(11)
     ]

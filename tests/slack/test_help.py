@@ -7,6 +7,8 @@ import json
 import pytest
 
 from bot.core.grammar import parse
+from bot.core.messages.conversation import HELP_WIDTH, help_text
+from bot.core.messages.usage import AREAS
 from bot.core.policy import allowed_commands
 from bot.core.policy_file import demo_policy
 from bot.core.reference import command_reference, help_sheet
@@ -20,7 +22,7 @@ from tests.slack.fake_slack import BOT_USER, FakeSlack
 def test_a_viewers_help_lists_only_what_they_may_run_each_with_an_example(
     running: RunningBot, fake_slack: FakeSlack
 ) -> None:
-    """Dave sees the read-only commands with their examples, and no drain."""
+    """Dave sees the read-only commands by area, and no drain."""
     ts = running.slack.new_ts()
     running.slack.send_event(
         running.slack.message_event(f"<@{BOT_USER}> help", user=DAVE, ts=ts, kind="app_mention")
@@ -30,8 +32,9 @@ def test_a_viewers_help_lists_only_what_they_may_run_each_with_an_example(
     allowed = set(allowed_commands(demo_policy(), user=DAVE, channel="C_OPS", cluster="default"))
     assert answer.text  # the plain list stays as the notification text
     for entry in command_reference():
-        assert (f"`{entry.example}`" in shown) == (entry.name in allowed), entry.name
+        assert (f"`{entry.short_usage}`" in shown) == (entry.name in allowed), entry.name
     assert "drain" not in allowed
+    assert all(len(line) <= HELP_WIDTH for line in answer.text.splitlines())
 
 
 def test_every_example_runs_as_the_command_it_illustrates() -> None:
@@ -41,13 +44,35 @@ def test_every_example_runs_as_the_command_it_illustrates() -> None:
 
 
 def test_help_for_someone_allowed_everything_stays_within_slacks_limits() -> None:
-    """All commands: at most 50 blocks, every section under 3000 characters, every example shown."""
+    """All commands: at most 50 blocks, sections under 3000 characters of lines of at most 80, every command shown."""
     names = [entry.name for entry in command_reference()]
     blocks = help_blocks(help_sheet(allowed=names, topic=None))
     sections = [block["text"]["text"] for block in blocks if block["type"] == "section"]
     assert len(blocks) <= MAX_BLOCKS
     assert all(len(text) <= SECTION_LIMIT for text in sections)
-    assert all(any(entry.example in text for text in sections) for entry in command_reference())
+    assert all(len(line) <= HELP_WIDTH for text in sections for line in text.splitlines())
+    assert all(any(f"`{entry.short_usage}`" in text for text in sections) for entry in command_reference())
+
+
+def test_help_is_grouped_by_area_one_section_each() -> None:
+    """One section per area, in order, each opening with the area's name."""
+    names = [entry.name for entry in command_reference()]
+    blocks = help_blocks(help_sheet(allowed=names, topic=None))
+    sections = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    assert [text.split(":*")[0].strip("*") for text in sections] == list(AREAS)
+
+
+def test_help_on_a_command_shows_its_usage_and_an_example_as_the_console_does() -> None:
+    """``help drain`` in Slack: the usage, an example, the same text as the plain reply."""
+    allowed = [entry.name for entry in command_reference()]
+    [section] = [
+        block
+        for block in help_blocks(help_sheet(allowed=allowed, topic="drain"))
+        if block["type"] == "section"
+    ]
+    assert "Usage: `drain NODE" in section["text"]["text"]
+    assert "Example: `drain node-1 --delete-emptydir-data --timeout 10m`" in section["text"]["text"]
+    assert section["text"]["text"] == help_text(allowed=allowed, topic="drain")
 
 
 def test_help_on_a_topic_shows_it_even_when_not_allowed_and_says_so() -> None:

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobs import JobSummary, job_id_for
+from bot.core.jobs import JobState, JobSummary, job_id_for
 from bot.core.messages import slack as messages
 from bot.core.policy import ApprovalRequirement, allowed_commands
 from bot.core.policy_file import demo_policy, load_policy
@@ -220,7 +220,11 @@ def test_long_lists_are_cut_and_every_block_stays_within_slacks_limits() -> None
         approvals=[request(approval_id=f"apr_{n}") for n in range(150)],
         jobs=[
             JobSummary(
-                job_id=f"job-{n}", description="cordon node/n1", status="queued", enqueued_at=None, user=ALICE
+                job_id=f"job-{n}",
+                description="cordon node/n1",
+                status=JobState.QUEUED,
+                enqueued_at=None,
+                user=ALICE,
             )
             for n in range(150)
         ],

@@ -8,6 +8,7 @@ import pytest
 from redis import Redis
 
 from bot.core.jobevents import EventKind
+from bot.core.messages import jobs as job_messages
 from bot.core.messages import operations as wording
 from kubesim.faults import RequestFault
 from kubesim.server import Simulator
@@ -111,3 +112,12 @@ def test_dry_runs_of_deployment_commands_change_nothing(
     assert [e.kind for e in outcome.events].count(EventKind.PLAN) == 1
     after = sim.store.get("deployments", "default", "web")
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+
+def test_a_dry_run_ends_planned_and_never_says_it_succeeded(runner: JobRunner) -> None:
+    """A plan is not an operation: its last word is a plan's, and RQ still records it finished."""
+    outcome = runner.run("cordon", node="node-3", dry_run=True)
+    assert outcome.final.kind == EventKind.PLANNED
+    assert outcome.final.text == job_messages.planned(job_id=outcome.job_id)
+    assert not [text for text in outcome.texts() if "succeeded" in text]
+    assert outcome.status == "finished"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.core.jobs import JobSummary
@@ -17,9 +18,9 @@ def jobs_list(jobs: Sequence[JobSummary], *, cluster: str) -> str:
         return f"No jobs on cluster {code(cluster)} in the last day."
     lines = [f"Latest jobs on cluster {code(cluster)}:"]
     for job in jobs:
-        when = job.enqueued_at.strftime("%H:%M:%S") if job.enqueued_at else "--:--:--"
-        who = f" by <@{job.user}>" if job.user.isalnum() and job.user[:1] in {"U", "W"} else ""
-        lines.append(f"• {when} {code(job.job_id)} {job.status}: {escape(job.description)}{who}")
+        asked = f", asked by {mention(job.user)}" if job.user else ""
+        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at else ""
+        lines.append(f"• {code(job.job_id)} {job.status}: {escape(job.description)}{asked}{when}")
     return "\n".join(lines)
 
 
@@ -55,35 +56,79 @@ def approval_not_available(*, command: str, approvers: Sequence[str], count: int
     )
 
 
-def help_text(*, allowed: Sequence[str], topic: str | None, cluster: str | None = None) -> str:
-    """``help``: the commands this person may run; ``help CMD``: one command (or group) in detail.
+HELP_WIDTH = 80
+"""The widest line of ``help``: it reads on a laptop-width Slack window and in a terminal."""
 
-    ``cluster`` is where commands typed here go without ``--cluster``; plain ``help`` names it.
+_WORD = re.compile(r"`[^`]*`\S*|\S+")
+"""A word of a reply to wrap, a code span (with what sticks to it, like a comma) counting as one."""
+
+
+def fill(words: Sequence[str], *, width: int = HELP_WIDTH, indent: str = "  ", sep: str = " ") -> list[str]:
+    """``words`` in lines of at most ``width`` characters (a longer word stands alone), later ones indented."""
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        candidate = f"{line}{sep}{word}" if line else (indent if lines else "") + word
+        if line and len(candidate) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
+def wrap(text: str, *, width: int = HELP_WIDTH, indent: str = "") -> list[str]:
+    """Prose in lines of at most ``width`` characters, never breaking inside a code span."""
+    return fill(_WORD.findall(text), width=width, indent=indent)
+
+
+def help_text(*, allowed: Sequence[str], topic: str | None, cluster: str | None = None) -> str:
+    """``help``: the commands this person may run, by area; ``help CMD``: one command (or group) in detail.
+
+    ``cluster`` is where commands typed here go without ``--cluster``; plain ``help`` names it. Every
+    line fits :data:`HELP_WIDTH` columns.
     """
     if topic is not None:
-        return "\n\n".join(
-            _help_entry(entry, allowed=entry.name in allowed) for entry in reference_for(topic)
-        )
+        return "\n\n".join(help_entry(entry, allowed=entry.name in allowed) for entry in reference_for(topic))
     entries = [entry for entry in command_reference() if entry.name in allowed]
     if not entries:
         return "You may not run any command here. Ask an admin to add you to the policy."
-    width = max(len(entry.usage) for entry in entries)
     heading = "Commands you may run here" + ("" if cluster is None else f" (on cluster {code(cluster)})")
-    lines = [heading + ":", "```"]
-    lines += [f"{entry.usage.ljust(width)}  {entry.summary}" for entry in entries]
-    lines += ["```", usage.common_options(), "`help CMD` shows one command in detail, with an example."]
+    areas = [help_area(area, entries) for area in usage.AREAS]
+    return "\n".join([heading + ":", *(area for area in areas if area), help_footer()])
+
+
+def help_area(area: str, entries: Sequence[CommandReference]) -> str:
+    """One area of ``help``: its name, then the short usage of each of ``entries`` in it ("" if none)."""
+    shown = [f"`{entry.short_usage}`" for entry in entries if entry.area == area]
+    if not shown:
+        return ""
+    return "\n".join(fill([f"*{area}:*", *(name + "," for name in shown[:-1]), shown[-1]]))
+
+
+def help_footer() -> str:
+    """The foot of ``help``: the options every command takes, and how to see one in detail."""
+    lines = wrap(usage.common_options())
+    lines += wrap("`help CMD` shows a command's usage, its options and an example.")
     return "\n".join(lines)
 
 
-def _help_entry(entry: CommandReference, *, allowed: bool) -> str:
-    lines = [f"`{entry.usage}`", entry.summary]
+def help_entry(entry: CommandReference, *, allowed: bool) -> str:
+    """``help CMD``: what the command does, its usage, an example, its kubectl spellings."""
+    lines = wrap(f"*{entry.name}*: {entry.summary}")
+    lines += fill(["Usage:", *(f"`{part}`" for part in _usage_lines(entry))], sep=" ")
     if entry.example:
-        lines.append(f"For example: `{entry.example}`")
+        lines += wrap(f"Example: `{entry.example}`")
     if entry.aliases:
-        lines.append("Also written: " + ", ".join(f"`{alias}`" for alias in entry.aliases))
+        lines += wrap("Also written: " + ", ".join(f"`{alias}`" for alias in entry.aliases))
     if not allowed:
         lines.append("You may not run it here under the current policy.")
     return "\n".join(lines)
+
+
+def _usage_lines(entry: CommandReference) -> list[str]:
+    """The usage line cut between its words into pieces that fit a line each once quoted."""
+    return [line.strip() for line in fill(entry.parts, width=HELP_WIDTH - len("Usage: ``"), indent="")]
 
 
 def unparsed(text: str) -> str:

@@ -28,6 +28,11 @@ def succeeded(*, job_id: str) -> str:
     return f"{code(job_id)} succeeded."
 
 
+def planned(*, job_id: str) -> str:
+    """A dry run ended: the plan above is all it did."""
+    return f"{code(job_id)} planned: the plan is above; nothing was changed."
+
+
 def failed(*, job_id: str, reason: str) -> str:
     """The job stopped with an error people can act on."""
     return f"{code(job_id)} failed: {reason}"

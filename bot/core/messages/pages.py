@@ -58,12 +58,6 @@ def help_topic_title(*, topic: str) -> str:
     return f"help {topic}"
 
 
-def help_entry(*, usage: str, summary: str, example: str, allowed: bool = True) -> str:
-    """One command on the ``help`` sheet: how to write it, what it does, and an example."""
-    text = f"*`{usage}`*\n{summary}\nExample: `{example}`"
-    return text if allowed else text + "\nYou may not run it here under the current policy."
-
-
 def help_hint() -> str:
     """Small print under the ``help`` sheet."""
     return "Mention the bot, DM it, or use `/ops`. `help CMD` shows one command in detail."

@@ -19,6 +19,7 @@ _CARD_STATES = {
     EventKind.WARNING: ":warning: Running, with a warning",
     EventKind.PLAN: ":clipboard: Planned",
     EventKind.SUCCEEDED: ":white_check_mark: Succeeded",
+    EventKind.PLANNED: ":clipboard: Planned, nothing changed",
     EventKind.FAILED: ":x: Failed",
     EventKind.CANCELLED: ":no_entry_sign: Cancelled",
 }

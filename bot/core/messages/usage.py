@@ -136,6 +136,33 @@ _EXAMPLE: dict[str, str] = {
     "deny": "deny not during the sale",
 }
 
+AREAS: tuple[str, ...] = ("Looking", "Nodes", "Deployments", "Upgrades", "Backups", "Jobs and incidents")
+"""The areas ``help`` groups commands by, in the order it shows them."""
+
+_AREA: dict[str, str] = {
+    **dict.fromkeys(("help", "nodes", "status", "history", "jobs"), "Looking"),
+    **dict.fromkeys(("cordon", "uncordon", "drain", "maintain", "unmaintain"), "Nodes"),
+    **dict.fromkeys(("rollback", "restart", "scale", "image", "strategy", "pause", "resume"), "Deployments"),
+    **dict.fromkeys(("upgrade plan", "upgrade control-plane", "upgrade nodes"), "Upgrades"),
+    **dict.fromkeys(
+        (
+            "backup config",
+            "backup secrets",
+            "backup list",
+            "backup show",
+            "backup restore",
+            "etcd snapshot",
+            "etcd status",
+            "etcd restore",
+        ),
+        "Backups",
+    ),
+    **dict.fromkeys(
+        ("cancel", "incident open", "incident close", "note", "timeline", "approve", "deny"),
+        "Jobs and incidents",
+    ),
+}
+
 _ALIASES: dict[str, tuple[str, ...]] = {
     "nodes": ("get nodes",),
     "status": ("rollout status deployment/DEPLOY",),
@@ -214,6 +241,11 @@ def summary(command: str) -> str:
 def example(command: str) -> str:
     """A complete, runnable ``command`` with realistic values, as ``help`` shows it."""
     return _EXAMPLE[command]
+
+
+def area(command: str) -> str:
+    """The area of :data:`AREAS` that ``help`` lists ``command`` under."""
+    return _AREA[command]
 
 
 def aliases(command: str) -> tuple[str, ...]:

@@ -40,7 +40,8 @@ from bot.slack.inbox import Inbox
 from bot.slack.metrics import FrontMetrics, SlackMetrics
 from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
-from bot.wiring import build_engine
+from bot.web.app import configured_page_routes
+from bot.wiring import build_engine, page_links
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         healthy=redis_answers(connection),
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
+        pages=configured_page_routes(page_links(settings, connection=connection), connection=connection),
     )
     runner = RunnerProcess(settings) if role == "all" else None
     if runner is not None:
@@ -121,7 +123,13 @@ def _run_runner(
         print(str(error), file=sys.stderr)
         return 2
     observer = PrometheusObserver()
-    engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster, observer=observer)
+    engine = build_engine(
+        policy=policy,
+        connection=connection,
+        cluster=settings.cluster,
+        observer=observer,
+        links=page_links(settings, connection=connection),
+    )
     bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
         bot.start_background(inbox=not socket_mode)

@@ -21,6 +21,7 @@ from bot.slack.front import EVENTS_PATH
 from bot.slack.server import ServerThread
 from bot.timeline_store import TimelineStore
 from bot.wiring import page_links
+from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.ports import free_port
@@ -33,9 +34,13 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+/incidents/[A-Za-z0-9_.-]+")
 class PageBot:
     """The served app, a sender playing Slack, and the fake Slack it answers through."""
 
-    server: ServerThread
-    slack: SlackSender
+    running: RunningBot
     fake: FakeSlack
+
+    @property
+    def slack(self) -> SlackSender:
+        """The sender playing Slack."""
+        return self.running.slack
 
     def say(self, text: str, *, user: str) -> str:
         """Mention the bot with ``text`` in C_OPS; the ts of the message."""
@@ -79,11 +84,8 @@ def page_bot(fake_slack: FakeSlack, connection: Redis) -> Iterator[PageBot]:
     with ServerThread(bot.asgi, port=port) as server:
         bot.start_background()
         try:
-            yield PageBot(
-                server=server,
-                slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
-                fake=fake_slack,
-            )
+            sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
+            yield PageBot(running=RunningBot(bot=bot, server=server, slack=sender), fake=fake_slack)
         finally:
             bot.stop_background()
 

@@ -18,7 +18,7 @@ from redis import Redis
 
 from bot.core.page_links import LinkClaim, sign_token
 from bot.timeline_store import TimelineStore
-from tests.slack.conftest import ALICE, BOB
+from tests.slack.conftest import ALICE, BOB, CAROL
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.page_bot import PAGE_KEY, PageBot, page_bot
 
@@ -106,7 +106,7 @@ def test_the_page_renders_updates_live_and_refuses_bad_links(
     pages.say("note rolled the canary back", user=BOB)
     wait_until(lambda: any("rolled the canary back" in text for text in texts(browser, "li.entry")))
     assert browser.current_url == url  # updated in place, not navigated
-    screenshot = Path(os.environ.get("CHATOPS_PAGE_SCREENSHOT") or tmp_path / "incident.png")
+    screenshot = tmp_path / "incident.png"
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 0
 
     pages.say("incident close", user=ALICE)
@@ -125,3 +125,54 @@ def test_the_page_renders_updates_live_and_refuses_bad_links(
     pages.fake.wait_for("chat.postEphemeral", count=before + 1)
     browser.get(url)
     assert texts(browser, "h1") == ["Not found."]
+
+
+@pytest.fixture(name="sim")
+def fixture_sim(tmp_path: Path) -> Iterator[Any]:
+    """The default kubesim scenario, settled, with this process's workers pointed at it."""
+    from kubesim.server import Simulator
+    from workers import cluster
+
+    with Simulator(speed=10) as simulator:
+        simulator.start()
+        simulator.controllers.settle(timeout=30)
+        cluster.configure(kubeconfig=simulator.write_kubeconfig(tmp_path / "kubeconfig"))
+        yield simulator
+
+
+def test_an_approved_drain_a_rollback_and_a_note_show_on_the_page(
+    browser: Any, pages: PageBot, connection: Redis, sim: Any, tmp_path: Path
+) -> None:
+    """Open, drain with approval, rollback with approval, note: the operations and approvals, live."""
+    from tests.slack.test_approvals import answer, ask
+    from tests.slack.test_undo import work
+
+    pages.say("incident open node-2 is flapping", user=ALICE)
+    wait_until(lambda: TimelineStore(connection).open_incident_in("C_OPS"))
+    url = pages.ask_for_link(user=ALICE)
+    browser.get(url)
+    drain = ask(pages.running, pages.fake, "drain node-2 --force --delete-emptydir-data")
+    work(connection)  # the plan
+    answer(pages.running, drain, "approve", user=BOB)
+    rollback = ask(pages.running, pages.fake, "rollback web")
+    answer(pages.running, rollback, "approve", user=CAROL)
+    pages.say("note node-2 drained, web rolled back", user=BOB)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        any(line.startswith(f"{job_id} ") and "job " in line for line in texts(browser, "details summary"))
+        for job_id in (drain.job_id, rollback.job_id)
+    ):
+        work(connection)
+        time.sleep(0.2)
+    operations = texts(browser, "details summary")
+    for job_id in (drain.job_id, rollback.job_id):
+        assert any(line.startswith(f"{job_id} ") and "job succeeded" in line for line in operations), (
+            operations
+        )
+    approvals = " ".join(texts(browser, "section"))
+    assert "approved by @U_BOB" in approvals and "approved by @U_CAROL" in approvals
+    assert wait_until(lambda: texts(browser, "#chain"))[0].startswith("Hash chain verified")
+    assert any("web rolled back" in text for text in texts(browser, "li.entry"))
+    browser.execute_script("document.querySelectorAll('details').forEach((d) => { d.open = true; });")
+    screenshot = Path(os.environ.get("CHATOPS_PAGE_SCREENSHOT") or tmp_path / "operations.png")
+    assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 0

@@ -48,6 +48,7 @@ from bot.slack.inbox import Delivery, Inbox
 from bot.slack.inbox_runner import InboxRunner
 from bot.slack.listeners import SlackListeners
 from bot.slack.metrics import FrontMetrics, SlackMetrics
+from bot.slack.names import SlackNames
 from bot.slack.people import AccountCheck
 from bot.slack.recording import RecordingSource
 from bot.slack.replies import ReplyPoster
@@ -177,7 +178,9 @@ def build_bot(
             healthy=redis_answers(connection),
             extra_metrics=lambda: generate_latest(metrics.registry),
             max_body_bytes=settings.slack_max_body_bytes,
-            pages=configured_page_routes(page_links(settings, connection=connection), connection=connection),
+            pages=configured_page_routes(
+                page_links(settings, connection=connection), connection=connection, names=SlackNames(client)
+            ),
         ),
         runner=InboxRunner(
             connection,

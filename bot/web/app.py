@@ -62,14 +62,18 @@ def page_routes(
             return None
         return timeline.export(scope)
 
-    async def page(request: Request) -> Response:
-        export = await run_in_threadpool(load, request.path_params["token"])
+    def render(token: str, *, base: str, nonce: str) -> str | None:
+        export = load(token)
         if export is None:
-            return not_found()
+            return None
+        return render_incident(export, now=clock(), names=names, base=base, nonce=nonce)
+
+    async def page(request: Request) -> Response:
         nonce = secrets.token_urlsafe(16)
-        html = render_incident(
-            export, now=clock(), names=names, base=request.url.path.rstrip("/"), nonce=nonce
-        )
+        base = request.url.path.rstrip("/")
+        html = await run_in_threadpool(render, request.path_params["token"], base=base, nonce=nonce)
+        if html is None:
+            return not_found()
         policy = (
             "default-src 'none'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; "
             f"form-action 'none'; frame-ancestors 'none'; script-src 'nonce-{nonce}'"
@@ -147,6 +151,10 @@ def not_found() -> Response:
     return HTMLResponse(html, status_code=404, headers=_HEADERS)
 
 
-def configured_page_routes(links: PageLinks | None, *, connection: Redis) -> list[BaseRoute]:
+def configured_page_routes(
+    links: PageLinks | None, *, connection: Redis, names: Names = same_name
+) -> list[BaseRoute]:
     """The page's routes on ``connection`` when links are configured (``CHATOPS_PAGE_KEY``), else none."""
-    return [] if links is None else page_routes(links=links, timeline=TimelineStore(connection))
+    if links is None:
+        return []
+    return page_routes(links=links, timeline=TimelineStore(connection), names=names)

@@ -45,6 +45,7 @@ def test_the_link_opens_the_page_of_the_incident(pages: PageBot, connection: Red
     html = body.decode()
     assert "checkout is down" in html and "rolled back the canary" in html
     assert "Hash chain verified" in html
+    assert "@u_alice · note" in html  # people by the name users.info gives, not by id
     assert PAGE_KEY not in html and "xoxb-" not in html
     assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
 

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 
 deps: $(STAMP)
 
-## Debian's redis-server for the integration tests (installed only when missing).
+## Debian's redis-server, and chromium for the incident page's browser test (installed only when missing).
 system-deps:
 	@bash .ci/system-deps.sh
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the system packages the tests need: Debian's redis-server, and openssl for test certificates.
+# Installs the system packages the tests need: Debian's redis-server, openssl for test certificates, and
+# Debian's chromium with its chromedriver for the incident page's browser test (never a downloaded browser).
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

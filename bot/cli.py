@@ -2,7 +2,7 @@
 
 ::
 
-    chatops console [--script FILE] [--as USER]   chat with the bot in a terminal (the demo)
+    chatops console [--script FILE] [--as USER] [--pages]  chat with the bot in a terminal (the demo)
     chatops worker  [--cluster NAME] [--burst]    run a forking RQ worker for a cluster's queue
     chatops sim     [--port P] [--scenario FILE]  serve the Kubernetes API simulator
     chatops control-plane [--port P] [--scenario FILE]  run a real control plane (KWOK nodes)
@@ -17,22 +17,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from redis import Redis
+
 from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession
 from bot.core.messages import console as console_messages
+from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
-from bot.settings import Settings, SettingsError
-from bot.wiring import build_engine
+from bot.settings import Secret, Settings, SettingsError
+from bot.wiring import build_engine, page_links
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="user", default="alice", help="who is typing (default: alice)")
     console.add_argument(
         "--no-worker", action="store_true", help="do not run a worker in this process (use REDIS_URL workers)"
+    )
+    console.add_argument(
+        "--pages", action="store_true", help="serve incident pages on 127.0.0.1:PORT for `timeline --link`"
     )
     commands.add_parser("worker", help="run a forking RQ worker for a cluster's queue", add_help=False)
     commands.add_parser("sim", help="serve the Kubernetes API simulator", add_help=False)
@@ -96,7 +104,9 @@ def _main(arguments: list[str]) -> int:
         print(f"chatops: {error}", file=sys.stderr)
         return 2
     if args.command == "console":
-        return run_console(settings, script=args.script, user=args.user, embedded_worker=not args.no_worker)
+        return run_console(
+            settings, script=args.script, user=args.user, embedded_worker=not args.no_worker, pages=args.pages
+        )
     from bot.slack.run import run_bot
 
     return run_bot(settings, role=args.role)
@@ -115,8 +125,13 @@ def run_console(
     embedded_worker: bool = True,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    pages: bool = False,
 ) -> int:
-    """Run the console chat; exit status 0, or 1 if a line crashed, 2 for bad settings."""
+    """Run the console chat; exit status 0, or 1 if a line crashed, 2 for bad settings.
+
+    With ``pages``, incident pages are served on 127.0.0.1:``PORT`` while the console runs, signed
+    with ``CHATOPS_PAGE_KEY`` or, without one, a key of this session only.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     try:
@@ -128,12 +143,15 @@ def run_console(
         print(f"chatops console: no such script file: {script}", file=sys.stderr)
         return 2
     connection = embedded_redis() if settings.redis_url is None else redis_url.connect(settings.redis_url)
-    with cluster_for_console(settings) as (kubeconfig, cluster_source):
+    with (
+        cluster_for_console(settings) as (kubeconfig, cluster_source),
+        console_pages(settings, connection=connection, on=pages, out=stdout) as links,
+    ):
         from workers import cluster as worker_cluster
 
         worker_cluster.configure(kubeconfig=kubeconfig)
         session = ConsoleSession(
-            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster),
+            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster, links=links),
             feed=EventFeed(connection),
             out=stdout,
             worker=(
@@ -166,6 +184,28 @@ def run_console(
                 ok = session.handle_line(input(f"{session.user_name}> ")) and ok
         print(file=stdout)
         return 0 if ok else 1
+
+
+@contextlib.contextmanager
+def console_pages(
+    settings: Settings, *, connection: Redis, on: bool, out: TextIO
+) -> Iterator[PageLinks | None]:
+    """Serve incident pages on 127.0.0.1:``PORT`` while the console runs (when ``on``); their links."""
+    if not on:
+        yield None
+        return
+    from starlette.applications import Starlette
+
+    from bot.slack.server import ServerThread
+    from bot.web.app import configured_page_routes
+
+    url = settings.page_url or f"http://127.0.0.1:{settings.port}"
+    key = settings.page_key or Secret(secrets.token_hex(32))
+    links = page_links(dataclasses.replace(settings, page_key=key, page_url=url), connection=connection)
+    app = Starlette(routes=configured_page_routes(links, connection=connection))
+    with ServerThread(app, host="127.0.0.1", port=settings.port):
+        print(console_messages.pages_served(url=url), file=out)
+        yield links
 
 
 @contextlib.contextmanager

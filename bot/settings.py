@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot import redis_url as redis_urls
+from bot.core.page_links import DEFAULT_LINK_SECONDS
 
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
@@ -80,6 +81,15 @@ class Settings:
     slack_max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """``SLACK_MAX_BODY_BYTES``: the largest request body the HTTP front reads; bigger ones get 413."""
 
+    page_key: Secret = Secret("")
+    """``CHATOPS_PAGE_KEY``: signs links to incident pages (HMAC-SHA256); unset, ``timeline --link`` is off."""
+
+    page_url: str | None = None
+    """``CHATOPS_PAGE_URL``: where browsers reach the bot's HTTP side, as ``https://chatops.example.com``."""
+
+    page_link_seconds: int = DEFAULT_LINK_SECONDS
+    """``CHATOPS_PAGE_LINK_HOURS`` (in hours): how long a page link works; a week by default."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -108,6 +118,9 @@ class Settings:
                 redis_urls.check(redis_url)
             except redis_urls.RedisUrlError as error:
                 raise SettingsError(f"REDIS_URL {error}") from None
+        hours = text("CHATOPS_PAGE_LINK_HOURS") or str(DEFAULT_LINK_SECONDS // 3600)
+        if not hours.isascii() or not hours.isdigit() or int(hours) == 0:
+            raise SettingsError(f"CHATOPS_PAGE_LINK_HOURS must be a number of hours above 0, not {hours!r}")
         return cls(
             redis_url=redis_url,
             kubeconfig=path("KUBECONFIG"),
@@ -121,6 +134,9 @@ class Settings:
             port=port,
             runner_port=runner_port,
             slack_max_body_bytes=int(max_body),
+            page_key=Secret(text("CHATOPS_PAGE_KEY") or ""),
+            page_url=text("CHATOPS_PAGE_URL"),
+            page_link_seconds=int(hours) * 3600,
         )
 
 

@@ -12,9 +12,12 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
+from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.ports import Observer
 from bot.dispatch import RQDispatcher
+from bot.page_link_store import RedisLinkGenerations
+from bot.settings import Settings
 from bot.timeline_store import TimelineStore
 
 
@@ -26,6 +29,7 @@ def build_engine(
     implemented: frozenset[str] = IMPLEMENTED,
     clock: Callable[[], float] = time.time,
     observer: Observer | None = None,
+    links: PageLinks | None = None,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
@@ -40,4 +44,17 @@ def build_engine(
         default_cluster=cluster,
         implemented=implemented,
         observer=observer,
+        links=links,
+    )
+
+
+def page_links(settings: Settings, *, connection: Redis) -> PageLinks | None:
+    """Links to incident pages as the settings configure them; None without ``CHATOPS_PAGE_KEY``."""
+    if not settings.page_key:
+        return None
+    return PageLinks(
+        key=settings.page_key.value.encode(),
+        base_url=settings.page_url or f"http://localhost:{settings.port}",
+        generations=RedisLinkGenerations(connection),
+        seconds=settings.page_link_seconds,
     )

@@ -401,11 +401,17 @@ class Note(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Timeline(Command):
-    """``timeline [INCIDENT]``: show or export a timeline; ``incident=None``: the current one."""
+    """``timeline [INCIDENT]``: show or export a timeline; ``incident=None``: the current one.
+
+    ``link`` asks for an expiring link to the incident's web page; ``revoke_links`` stops every link
+    to it given so far.
+    """
 
     name: ClassVar[str] = "timeline"
     incident: str | None = None
     export: ExportFormat | None = None
+    link: bool = False
+    revoke_links: bool = False
 
     @property
     def target(self) -> str:

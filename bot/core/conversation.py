@@ -39,6 +39,7 @@ from bot.core.messages import conversation as messages
 from bot.core.messages import jobs as job_messages
 from bot.core.messages import pages as page_messages
 from bot.core.messages import timeline as timeline_messages
+from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.policy import (
     Decision,
@@ -146,8 +147,10 @@ class Engine:
         default_cluster: str,
         implemented: frozenset[str] = IMPLEMENTED,
         observer: Observer | None = None,
+        links: PageLinks | None = None,
     ) -> None:
         self.policy = policy
+        self._links = links
         self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
         self._approvals = approvals
@@ -630,6 +633,8 @@ class Engine:
         return Reply(timeline_messages.note_added(incident_id=incident_id), thread)
 
     def _show_timeline(self, message: Message, command: commands.Timeline, *, thread: str) -> list[Reply]:
+        if command.link or command.revoke_links:
+            return [self._page_link(message, command, thread=thread)]
         if command.export is None:
             cursor = PageCursor(kind=PageKind.TIMELINE, incident=command.incident)
             return [self._read_timeline(cursor, channel=message.channel, thread=thread)]
@@ -644,6 +649,27 @@ class Engine:
             scope=scope.label, count=len(export.entries), verified=export.report.ok, fmt=fmt
         )
         return [Reply(text, thread, file=Attachment(filename=name, content=content))]
+
+    def _page_link(self, message: Message, command: commands.Timeline, *, thread: str) -> Reply:
+        """``timeline --link`` and ``--revoke-links``: answered to the asker alone (a link is a key)."""
+        if self._links is None:
+            return Reply(timeline_messages.page_links_off(), thread, ephemeral=True)
+        scope = self._timeline_scope(channel=message.channel, incident_id=command.incident, thread=thread)
+        if isinstance(scope, Reply):
+            return scope
+        if scope.incident is None:
+            return Reply(timeline_messages.page_links_need_incident(), thread, ephemeral=True)
+        incident_id = scope.incident.incident_id
+        if command.revoke_links:
+            self._links.generations.revoke(incident_id)
+            log.info("page links of %s revoked by %s", incident_id, message.user)
+            return Reply(
+                timeline_messages.page_links_revoked(incident_id=incident_id), thread, ephemeral=True
+            )
+        url, expires_at = self._links.url(incident_id, now=self._approvals.now())
+        log.info("page link of %s given to %s", incident_id, message.user)
+        text = timeline_messages.page_link(incident_id=incident_id, url=url, expires_at=expires_at)
+        return Reply(text, thread, ephemeral=True)
 
     def _timeline_scope(self, *, channel: str, incident_id: str | None, thread: str) -> Scope | Reply:
         """The timeline ``timeline [INCIDENT]`` means in ``channel``, or the ephemeral reply refusing it.

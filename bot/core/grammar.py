@@ -650,6 +650,8 @@ def _build_deny(arguments: _Arguments) -> c.Command:
 
 _EXPORT = _Option("--export", takes_value=True)
 _EXPORT_FORMATS = {"md": "md", "markdown": "md", "json": "json"}
+_LINK = _Option("--link", takes_value=False)
+_REVOKE_LINKS = _Option("--revoke-links", takes_value=False)
 
 
 def _build_timeline(arguments: _Arguments) -> c.Command:
@@ -660,7 +662,12 @@ def _build_timeline(arguments: _Arguments) -> c.Command:
     export = None
     if raw_export is not None:
         export = c.ExportFormat(arguments.choice("`--export`", raw_export, _EXPORT_FORMATS))
-    return c.Timeline(incident=incident, export=export)
+    link, revoke = arguments.switch(_LINK), arguments.switch(_REVOKE_LINKS)
+    if export is not None and (link or revoke):
+        arguments.fail(messages.conflicting("`--export`", "`--revoke-links`" if revoke else "`--link`"))
+    if link and revoke:
+        arguments.fail(messages.conflicting("`--link`", "`--revoke-links`"))
+    return c.Timeline(incident=incident, export=export, link=link, revoke_links=revoke)
 
 
 _SYNTAXES: tuple[_Syntax, ...] = (
@@ -700,7 +707,7 @@ _SYNTAXES: tuple[_Syntax, ...] = (
     _Syntax("incident open", _build_incident_open, text="TITLE"),
     _Syntax("incident close", _no_arguments(c.IncidentClose)),
     _Syntax("note", _build_note, text="TEXT"),
-    _Syntax("timeline", _build_timeline, (_EXPORT,)),
+    _Syntax("timeline", _build_timeline, (_EXPORT, _LINK, _REVOKE_LINKS)),
     _Syntax("approve", _build_approve),
     _Syntax("deny", _build_deny, text="REASON", text_required=False),
 )

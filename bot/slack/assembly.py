@@ -48,11 +48,14 @@ from bot.slack.inbox import Delivery, Inbox
 from bot.slack.inbox_runner import InboxRunner
 from bot.slack.listeners import SlackListeners
 from bot.slack.metrics import FrontMetrics, SlackMetrics
+from bot.slack.names import SlackNames
 from bot.slack.people import AccountCheck
 from bot.slack.recording import RecordingSource
 from bot.slack.replies import ReplyPoster
 from bot.slack.reply_ledger import ReplyLedger
 from bot.slack.usergroups import UserGroupResolver
+from bot.web.app import configured_page_routes
+from bot.wiring import page_links
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +178,9 @@ def build_bot(
             healthy=redis_answers(connection),
             extra_metrics=lambda: generate_latest(metrics.registry),
             max_body_bytes=settings.slack_max_body_bytes,
+            pages=configured_page_routes(
+                page_links(settings, connection=connection), connection=connection, names=SlackNames(client)
+            ),
         ),
         runner=InboxRunner(
             connection,

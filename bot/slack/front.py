@@ -9,7 +9,8 @@ stored), answers Slack's one-off
 checks (``url_verification``, ``ssl_check``) itself, stores everything else in the inbox and
 answers an empty 200, which is a valid acknowledgement of every kind of request (or 503 when the
 inbox is full: no runner has worked for a long while, and Slack tries again later). It does no
-other work, so acknowledgements stay fast however busy the runners are. ``GET /healthz`` answers
+other work, so acknowledgements stay fast however busy the runners are. The incident page's routes
+(``/incidents/…``), when given, are served beside these. ``GET /healthz`` answers
 200 while Redis answers; ``GET /readyz`` also wants a live runner; ``GET /metrics`` serves
 Prometheus text (the front's, plus ``extra_metrics`` when given: the runner's, read from its own
 port).
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import parse_qs
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -29,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.settings import DEFAULT_MAX_BODY_BYTES
 from bot.slack.inbox import Inbox, InboxFull
@@ -49,8 +50,12 @@ def build_front(
     healthy: Callable[[], bool] | None = None,
     extra_metrics: Callable[[], bytes] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    pages: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The ASGI app of HTTP mode; ``healthy`` decides what ``/healthz`` says (default: always fine)."""
+    """The ASGI app of HTTP mode; ``healthy`` decides what ``/healthz`` says (default: always fine).
+
+    ``pages`` are the incident page's routes (:mod:`bot.web.app`), served beside Slack's.
+    """
     verifier = SignatureVerifier(signing_secret)
 
     async def events(request: Request) -> Response:
@@ -87,6 +92,7 @@ def build_front(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
+            *pages,
         ]
     )
 

@@ -34,13 +34,17 @@ from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, load_policy_file
 from bot.observability import PrometheusObserver
 from bot.settings import Settings, SettingsError
+from bot.slack.app import build_web_client
 from bot.slack.assembly import build_bot, redis_answers
 from bot.slack.front import build_front
 from bot.slack.inbox import Inbox
 from bot.slack.metrics import FrontMetrics, SlackMetrics
+from bot.slack.names import SlackNames
 from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
-from bot.wiring import build_engine
+from bot.web.app import configured_page_routes
+from bot.web.view import Names, same_name
+from bot.wiring import build_engine, page_links
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,9 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         healthy=redis_answers(connection),
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
+        pages=configured_page_routes(
+            page_links(settings, connection=connection), connection=connection, names=page_names(settings)
+        ),
     )
     runner = RunnerProcess(settings) if role == "all" else None
     if runner is not None:
@@ -121,7 +128,13 @@ def _run_runner(
         print(str(error), file=sys.stderr)
         return 2
     observer = PrometheusObserver()
-    engine = build_engine(policy=policy, connection=connection, cluster=settings.cluster, observer=observer)
+    engine = build_engine(
+        policy=policy,
+        connection=connection,
+        cluster=settings.cluster,
+        observer=observer,
+        links=page_links(settings, connection=connection),
+    )
     bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
         bot.start_background(inbox=not socket_mode)
@@ -141,6 +154,13 @@ def _run_runner(
     finally:
         bot.stop_background(inbox=not socket_mode)
     return 0
+
+
+def page_names(settings: Settings) -> Names:
+    """How the front's incident pages name people: from Slack when it has the bot token, else by id."""
+    if not settings.slack_bot_token:
+        return same_name
+    return SlackNames(build_web_client(token=settings.slack_bot_token.value, base_url=settings.slack_api_url))
 
 
 def follow_parent(parent: int) -> None:

@@ -219,6 +219,8 @@ OPTIONS = [
         id="timeline-export-md",
     ),
     pytest.param("timeline --export=json", c.Timeline(export=c.ExportFormat.JSON), id="timeline-export-json"),
+    pytest.param("timeline INC-7 --link", c.Timeline(incident="INC-7", link=True), id="timeline-link"),
+    pytest.param("timeline --revoke-links", c.Timeline(revoke_links=True), id="timeline-revoke-links"),
     pytest.param(
         "scale web 3 -n shop --cluster prod-eu --dry-run",
         c.Scale(deployment="web", replicas=3, namespace="shop", cluster="prod-eu", dry_run=True),

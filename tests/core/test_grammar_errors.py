@@ -105,6 +105,16 @@ WRONG_ARGUMENTS = [
         id="namespace-twice",
     ),
     pytest.param(
+        "timeline --link --export md",
+        usage(messages.conflicting("`--export`", "`--link`"), "timeline"),
+        id="timeline-link-and-export",
+    ),
+    pytest.param(
+        "timeline --link --revoke-links",
+        usage(messages.conflicting("`--link`", "`--revoke-links`"), "timeline"),
+        id="timeline-link-and-revoke",
+    ),
+    pytest.param(
         "help nothing", usage(messages.unknown_help_topic("nothing", suggestions=[]), "help"), id="help"
     ),
 ]

@@ -34,8 +34,12 @@ EXAMPLE_VALUES = {
 
 
 def example(usage: str) -> str:
-    """A concrete command from a usage line: optional parts kept, first choices taken, placeholders filled."""
-    text = re.sub(r"(\S+?)\|\S+", r"\1", usage.replace("[", "").replace("]", ""))
+    """A concrete command from a usage line: optional parts kept, first choices taken, placeholders filled.
+
+    Choices are ``a|b`` within a word, or `` | `` between whole options (``--export md|json | --link``).
+    """
+    text = re.sub(r"(?: \| \S+)+", "", usage.replace("[", "").replace("]", ""))
+    text = re.sub(r"(\S+?)\|\S+", r"\1", text)
     return re.sub(r"\b[A-Z]+\b", lambda word: EXAMPLE_VALUES.get(word.group(), word.group()), text)
 
 

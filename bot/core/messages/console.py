@@ -67,3 +67,8 @@ def internal_error(error: BaseException) -> str:
         f"chatops: internal error ({type(error).__name__}: {error}). "
         "Run again with CHATOPS_DEBUG=1 to see the traceback, and please report it."
     )
+
+
+def pages_served(*, url: str) -> str:
+    """Printed when the console serves incident pages (``--pages``)."""
+    return f"Incident pages are served on {url}: `timeline INCIDENT --link` gives a link to one."

@@ -265,3 +265,59 @@ def page_entry(*, kind: str, summary: str, job_id: str) -> str:
     """What one timeline entry says on a structured page (time and actor are shown apart)."""
     job = f" {code(job_id)}" if job_id else ""
     return f"{kind}{job}: {escape(summary)}"
+
+
+# Links to an incident's web page.
+
+
+def page_link(*, incident_id: str, url: str, expires_at: float) -> str:
+    """``timeline --link``: the link, only for the person who asked."""
+    return (
+        f"The page of incident {code(incident_id)}, readable by anyone holding this link until "
+        f"{utc(expires_at)}: {url}\n`timeline {incident_id} --revoke-links` stops every link given so far."
+    )
+
+
+def page_links_revoked(*, incident_id: str) -> str:
+    """``timeline --revoke-links``: every link given so far stopped working."""
+    return f"Every link to the page of incident {code(incident_id)} given so far has stopped working."
+
+
+def page_links_off() -> str:
+    """``timeline --link`` on a bot without a page key."""
+    return (
+        "Web pages of incidents are not set up here: the bot needs `CHATOPS_PAGE_KEY` and `CHATOPS_PAGE_URL`."
+    )
+
+
+def page_links_need_incident() -> str:
+    """``timeline --link`` outside an incident."""
+    return "Only incidents have a web page: name one (`timeline INC --link`), or ask in the channel of an open one."
+
+
+# The web page.
+
+
+def web_not_found() -> str:
+    """The page's answer to a missing, bad, expired or revoked link (it never says which)."""
+    return "Not found."
+
+
+def web_title(*, incident_id: str, title: str) -> str:
+    """The page title."""
+    return f"Incident {incident_id}: {title}"
+
+
+def web_state(*, is_open: bool) -> str:
+    """The incident's state in one word."""
+    return "open" if is_open else "closed"
+
+
+def web_duration(*, seconds: float, is_open: bool) -> str:
+    """How long the incident ran (or has run so far)."""
+    return f"{duration(seconds)} so far" if is_open else duration(seconds)
+
+
+def web_live() -> str:
+    """Said while the page follows the open incident."""
+    return "Live: this page updates itself while the incident is open."

@@ -52,7 +52,7 @@ _USAGE: dict[str, str] = {
     "incident open": "incident open TITLE",
     "incident close": "incident close",
     "note": "note TEXT",
-    "timeline": "timeline [INCIDENT] [--export md|json]",
+    "timeline": "timeline [INCIDENT] [--export md|json | --link | --revoke-links]",
     "approve": "approve [APPROVAL]",
     "deny": "deny [APPROVAL] [REASON]",
 }
@@ -93,7 +93,7 @@ _SUMMARY: dict[str, str] = {
     "incident open": "Open an incident; what happens next goes on its timeline.",
     "incident close": "Close the open incident.",
     "note": "Add a note to the timeline.",
-    "timeline": "Show a timeline, or export it as Markdown or JSON.",
+    "timeline": "Show a timeline, export it as Markdown or JSON, or share an incident's web page by an expiring link (`--revoke-links` stops every link given so far).",
     "approve": "Approve the request (reply in its thread; name it when the thread holds several).",
     "deny": "Refuse the request, optionally saying why (reply in its thread; name it when the thread holds several).",
 }

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import http.client
 import json
+import ssl
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import urllib3
 import yaml
 
 
@@ -36,14 +38,18 @@ class Wire:
         if user.get("token"):
             self._headers["Authorization"] = f"Bearer {user['token']}"
         self._files = tempfile.TemporaryDirectory(prefix="wire-")
-        options: dict[str, Any] = {}
-        if "certificate-authority-data" in cluster:
-            options["ca_certs"] = self._write("ca.crt", cluster["certificate-authority-data"])
-            options["cert_reqs"] = "CERT_REQUIRED"
-        if "client-certificate-data" in user:
-            options["cert_file"] = self._write("client.crt", user["client-certificate-data"])
-            options["key_file"] = self._write("client.key", user["client-key-data"])
-        self._pool = urllib3.PoolManager(**options)
+        self._context: ssl.SSLContext | None = None
+        if self.server.startswith("https://"):
+            self._context = ssl.create_default_context()
+            if "certificate-authority-data" in cluster:
+                self._context.load_verify_locations(
+                    self._write("ca.crt", cluster["certificate-authority-data"])
+                )
+            if "client-certificate-data" in user:
+                self._context.load_cert_chain(
+                    self._write("client.crt", user["client-certificate-data"]),
+                    self._write("client.key", user["client-key-data"]),
+                )
 
     def _write(self, name: str, data: str) -> str:
         path = Path(self._files.name) / name
@@ -59,17 +65,27 @@ class Wire:
         if body is not None:
             payload = body if isinstance(body, str) else json.dumps(body)
             headers["Content-Type"] = content_type
-        response = self._pool.request(method, self.server + path, body=payload, headers=headers, timeout=30.0)
-        kind = response.headers.get("Content-Type", "")
-        text = response.data.decode()
+        address = urllib.parse.urlsplit(self.server)
+        connection: http.client.HTTPConnection
+        if self._context is not None:
+            connection = http.client.HTTPSConnection(address.netloc, timeout=30.0, context=self._context)
+        else:
+            connection = http.client.HTTPConnection(address.netloc, timeout=30.0)
+        try:
+            connection.request(method, path, body=payload, headers=headers)
+            response = connection.getresponse()
+            kind = response.getheader("Content-Type", "") or ""
+            text = response.read().decode()
+            status = response.status
+        finally:
+            connection.close()
         decoded: Any = text
         if "json" in kind:
             try:
                 decoded = json.loads(text)
             except ValueError:
                 decoded = text
-        return Answer(response.status, kind.split(";")[0], decoded)
+        return Answer(status, kind.split(";")[0], decoded)
 
     def close(self) -> None:
-        self._pool.clear()
         self._files.cleanup()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,16 +45,18 @@ STAGES_FILE = "kwok-stages.yaml"
 VERSION_PACKAGES = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
 
 
-def kubernetes_version(go: str) -> str:
+def kubernetes_version() -> str:
     """The k8s.io/kubernetes release our module pins (``v1.37.2``): what the API server reports."""
-    return _run(
-        [go, "list", "-m", "-f", "{{.Version}}", "k8s.io/kubernetes"], cwd=MODULES / "kubernetes"
-    ).strip()
+    go_mod = MODULES / "kubernetes" / "go.mod"
+    found = re.search(r"^\s*(?:require\s+)?k8s\.io/kubernetes\s+(v\S+)", go_mod.read_text(), re.MULTILINE)
+    if found is None:
+        raise BuildError(f"{go_mod} does not require k8s.io/kubernetes")
+    return found.group(1)
 
 
-def _version_flags(go: str) -> list[str]:
+def _version_flags() -> list[str]:
     """The -ldflags Kubernetes' own build sets, so /version names the release (not v0.0.0-master)."""
-    version = kubernetes_version(go)
+    version = kubernetes_version()
     major, minor = version.lstrip("v").split(".")[:2]
     values = {"gitVersion": version, "gitMajor": major, "gitMinor": minor, "gitTreeState": "clean"}
     flags = [f"-X {package}.{name}={value}" for package in VERSION_PACKAGES for name, value in values.items()]
@@ -126,7 +129,7 @@ def ensure_built(*, log: bool = True) -> Binaries:
                 f"building {', '.join(p.rsplit('/', 1)[-1] for p in packages)} (Go module {module})...",
                 flush=True,
             )
-        flags = _version_flags(go) if module == "kubernetes" else []
+        flags = _version_flags() if module == "kubernetes" else []
         _run([go, "build", "-trimpath", *flags, "-o", f"{staging}{os.sep}", *packages], cwd=MODULES / module)
     kwok_source = Path(
         _run([go, "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/kwok"], cwd=MODULES / "kwok").strip()

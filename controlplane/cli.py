@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from controlplane.build import BuildError, ensure_built, go_command, kubernetes_version
+from controlplane.build import BuildError, ensure_built, kubernetes_version
 from controlplane.cluster import ControlPlane
 from controlplane.processes import StartError
 from controlplane.settling import NotSettled
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         binaries = ensure_built()
-        built = kubernetes_version(go_command())
+        built = kubernetes_version()
     except BuildError as error:
         print(f"chatops control-plane: {error}", file=sys.stderr)
         return 1

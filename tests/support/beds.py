@@ -105,11 +105,21 @@ def fixture_bed_scenario() -> str | Path:
     return "default"
 
 
+@pytest.fixture(name="bed_server_version")
+def fixture_bed_server_version() -> str:
+    """The version kubesim reports (the real control plane reports the one it is built from)."""
+    return "v1.31.4"
+
+
 @pytest.fixture(name="bed")
-def fixture_bed(request: pytest.FixtureRequest, tmp_path: Path, bed_scenario: str | Path) -> Iterator[Bed]:
+def fixture_bed(
+    request: pytest.FixtureRequest, tmp_path: Path, bed_scenario: str | Path, bed_server_version: str
+) -> Iterator[Bed]:
     """A fresh cluster with the scenario, settled, on the bed this run of the test is for."""
     if request.param == KUBESIM:
-        with running_simulator(scenario=bed_scenario, speed=KUBESIM_SPEED) as simulator:
+        with running_simulator(
+            scenario=bed_scenario, server_version=bed_server_version, speed=KUBESIM_SPEED
+        ) as simulator:
             kubeconfig = simulator.write_kubeconfig(tmp_path / "kubesim.kubeconfig")
             if bed_scenario == "default":
                 settled(simulator)

@@ -42,6 +42,8 @@ class Process:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 env={**os.environ, **(env or {})},
+                # Only prctl runs between fork and exec, which is safe with threads about.
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
             )
 
     @property
@@ -79,7 +81,7 @@ def _die_with_parent() -> None:
     """In the child, before exec: be killed when the process that started us dies, even by SIGKILL,
     so a killed test run or a crashed `chatops control-plane` leaves no API server behind."""
     if _libc is not None:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 def wait_until(

@@ -6,15 +6,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from controlplane.build import Binaries
 from kubesim.testing import kubectl_path
+from tests.workers.harness import wait_for
 
 pytestmark = pytest.mark.control_plane
 
@@ -92,6 +95,21 @@ def test_sigterm_stops_every_part(started: tuple[subprocess.Popen[str], Path]) -
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
     assert kubectl(kubeconfig, "get", "--raw", "/readyz", "--request-timeout=2s").returncode != 0
+
+
+def test_a_killed_command_leaves_nothing_running(started: tuple[subprocess.Popen[str], Path]) -> None:
+    """SIGKILL (no clean-up possible): its etcd, API server, controllers and KWOK die with it."""
+    process, kubeconfig = started
+    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    port = int(server.rsplit(":", 1)[1])
+    process.kill()
+    process.wait(timeout=10)
+    wait_for(lambda: not listening(port), what="the API server to die with its parent", seconds=10)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_a_version_it_is_not_built_from_is_refused(control_plane_binaries: Binaries) -> None:

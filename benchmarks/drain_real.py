@@ -22,9 +22,8 @@ from pathlib import Path
 
 from kubernetes import client, config
 
-from benchmarks.drain import BUSY_NODE, DEPLOYMENT, NAMESPACE, _request, busy_node_scenario
+from benchmarks.drain import BUSY_NODE, DEPLOYMENT, NAMESPACE, busy_node_scenario, timed_drain_job
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
-from bot.core.jobs import queue_name
 from controlplane.build import Binaries, ensure_built
 from controlplane.cluster import ControlPlane
 from kubesim.testing import kubectl_path
@@ -59,24 +58,7 @@ def _left_on_node(plane: ControlPlane, workdir: Path) -> int:
 
 def drain_with_our_worker(plane: ControlPlane, workdir: Path) -> float:
     """Seconds for our drain job with the worker's ServiceAccount token."""
-    import fakeredis
-    from rq import Queue, SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from workers import cluster
-
-    cluster.configure(kubeconfig=plane.worker_kubeconfig(workdir / "worker"))
-    connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-    queue = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer)
-    start = time.perf_counter()
-    job = queue.enqueue_call(
-        "workers.jobs.drain",
-        kwargs={"node": BUSY_NODE, "request": _request("job-bench")},
-        job_id="job-bench",
-        timeout=1800,
-    )
-    SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True)
-    seconds = time.perf_counter() - start
+    seconds, job = timed_drain_job(plane.worker_kubeconfig(workdir / "worker"))
     if job.get_status(refresh=True) != "finished" or _left_on_node(plane, workdir):
         raise RuntimeError(f"our drain did not finish: {job.get_status()}, {job.latest_result()}")
     return seconds

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench reliability deps system-deps clean control-plane test-cluster
+.PHONY: demo test lint typecheck unit bench reliability deps system-deps clean control-plane test-cluster screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ system-deps:
 
 demo: $(STAMP)
 	$(BIN)/chatops console $(ARGS)
+
+## The README's picture of the incident page, taken from the demo itself (docs/incident-page.png).
+screenshot: $(STAMP) system-deps
+	$(BIN)/python -m tests.support.demo_page docs/incident-page.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot workers kubesim controlplane tests benchmarks

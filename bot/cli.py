@@ -29,7 +29,7 @@ from typing import TextIO
 from redis import Redis
 
 from bot import redis_url
-from bot.console import DEMO_USERS, ConsoleSession
+from bot.console import DEMO_USERS, ConsoleSession, demo_name
 from bot.core.messages import console as console_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -202,7 +202,7 @@ def console_pages(
     url = settings.page_url or f"http://127.0.0.1:{settings.port}"
     key = settings.page_key or Secret(secrets.token_hex(32))
     links = page_links(dataclasses.replace(settings, page_key=key, page_url=url), connection=connection)
-    app = Starlette(routes=configured_page_routes(links, connection=connection))
+    app = Starlette(routes=configured_page_routes(links, connection=connection, names=demo_name))
     with ServerThread(app, host="127.0.0.1", port=settings.port):
         print(console_messages.pages_served(url=url), file=out)
         yield links

@@ -21,6 +21,13 @@ from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 
 DEMO_USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "dave": "U_DAVE"}
+
+
+def demo_name(user: str) -> str:
+    """The short name of a demo user id (``U_ALICE`` is ``alice``); any other id as it is."""
+    return next((name for name, uid in DEMO_USERS.items() if uid == user), user)
+
+
 """The people of the demo policy, by the names the console accepts after ``/as``."""
 
 CONSOLE_CHANNEL = "C_CONSOLE"
@@ -47,8 +54,7 @@ class ConsoleSession:
     @property
     def user_name(self) -> str:
         """The short name of the current user, for prompts."""
-        names = {uid: name for name, uid in DEMO_USERS.items()}
-        return names.get(self.user, self.user)
+        return demo_name(self.user)
 
     def run(self, lines: Iterable[str]) -> bool:
         """Handle every line; return False if any line crashed (the rest still ran)."""
@@ -169,6 +175,8 @@ class ConsoleSession:
         return f"{int(time.time())}.{next(self._clock):06d}"
 
     def _print_block(self, prefix: str, text: str) -> None:
+        # As a Slack client shows them: the three entities chat text is escaped with, as characters.
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         lines = text.splitlines() or [""]
         self._print(prefix + lines[0])
         indent = " " * len(prefix)

@@ -15,13 +15,14 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from redis import Redis
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from bot.core.messages import incident_page as page_words
 from bot.core.messages import timeline as messages
 from bot.core.page_links import PageLinks
 from bot.core.timeline import TimelineExport, export_json, export_markdown
@@ -33,8 +34,11 @@ EVENTS_SECONDS = 300.0
 """How long one event stream stays open; the browser reconnects by itself (``retry``)."""
 
 _ENVIRONMENT = Environment(
-    loader=PackageLoader("bot.web", "templates"), autoescape=select_autoescape(default=True)
+    loader=PackageLoader("bot.web", "templates"),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
 )
+"""Strict: a name the template uses and the view does not give is an error, never an empty gap."""
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -140,6 +144,7 @@ def render_incident(export: TimelineExport, *, now: float, names: Names, base: s
         view=view,
         heading=messages.web_title(incident_id=view.incident_id, title=view.title),
         live=messages.web_live(),
+        words=page_words.WORDS,
         base=base,
         nonce=nonce,
     )

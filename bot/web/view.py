@@ -11,6 +11,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 
+from bot.core.messages import incident_page as page_words
 from bot.core.messages import timeline as messages
 from bot.core.timeline import Entry, EntryKind, Operation, TimelineExport, in_time_order, operations
 
@@ -80,6 +81,11 @@ class JobRow:
     offset_pct: float
     width_pct: float
 
+    @property
+    def chart_label(self) -> str:
+        """What the job's bar says to a screen reader."""
+        return page_words.chart_label(started=self.started, ended=self.ended or self.result)
+
 
 @dataclasses.dataclass(frozen=True)
 class ApprovalRow:
@@ -94,6 +100,18 @@ class ApprovalRow:
     decided_by: str
     decided_at: str
     waited: str
+
+    @property
+    def line(self) -> str:
+        """The sentence under the request: who asked, and who decided after how long."""
+        return page_words.approval_line(
+            requested_by=self.requested_by,
+            requested_at=self.requested_at,
+            state=self.state,
+            decided_by=self.decided_by,
+            decided_at=self.decided_at,
+            waited=self.waited,
+        )
 
 
 @dataclasses.dataclass(frozen=True)

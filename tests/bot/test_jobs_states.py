@@ -98,7 +98,7 @@ def test_a_job_is_queued_then_succeeded_with_who_asked_and_when(
     job_id, _ = say(engine, "cordon node-3")
     queued = line_of(engine, job_id)
     assert " queued: cordon node/node-3" in queued
-    assert "`U_ALICE`" in queued and time.strftime("%H:%M", time.gmtime()) in queued
+    assert "<@U_ALICE>" in queued and time.strftime("%H:%M", time.gmtime()) in queued
     seen: list[str] = []
     work(connection, watch=lambda job: seen.append(line_of(engine, job.id)))
     assert [" succeeded: " in line for line in seen] == [True]

@@ -1,13 +1,12 @@
 """The incident page in a real browser: Debian's headless Chromium, driven by Selenium, on the real app.
 
-Chromium comes from the ``chromium`` and ``chromium-driver`` Debian packages (``.ci/system-deps.sh``);
-no browser is ever downloaded. Set ``CHATOPS_PAGE_SCREENSHOT`` to a path to keep the screenshot.
+Chromium comes from the ``chromium`` and ``chromium-driver`` Debian packages (``.ci/system-deps.sh``,
+see ``tests/support/browser.py``); no browser is ever downloaded, and a missing one fails the test. Set ``CHATOPS_PAGE_SCREENSHOT`` to a path to keep the screenshot.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,48 +20,16 @@ from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, CAROL
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.page_bot import PAGE_KEY, PageBot, page_bot
+from tests.support.browser import headless_chromium, texts
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=420,1400",
-)
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver (make system-deps)",
-    ),
-]
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
 @pytest.fixture(name="browser")
-def fixture_browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    """Headless Chromium from /usr/bin, with a throw-away profile; Selenium Manager stays offline."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    monkeypatch.setenv("SE_OFFLINE", "true")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(20)
-    try:
+def fixture_browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Chromium from /usr/bin, with a throw-away profile (missing: an error, not a skip)."""
+    with headless_chromium(tmp_path / "profile") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
 @pytest.fixture(name="pages")
@@ -79,12 +46,6 @@ def wait_until(check: Any, *, timeout: float = 15.0) -> Any:
             return found
         assert time.monotonic() < deadline, "timed out waiting in the browser"
         time.sleep(0.05)
-
-
-def texts(browser: Any, selector: str) -> list[str]:
-    """The text of what ``selector`` finds, read in one go (the live page swaps its content at any time)."""
-    script = "return Array.from(document.querySelectorAll(arguments[0]), (e) => e.textContent.trim());"
-    return [str(text) for text in browser.execute_script(script, selector)]
 
 
 def test_the_page_renders_updates_live_and_refuses_bad_links(

@@ -49,7 +49,9 @@ def test_a_decision_is_recorded_with_who_decided() -> None:
     entry = approval_answer_entry(answer, actor="U0BOB", at=T0 + 2)
     assert entry is not None
     assert entry.kind is EntryKind.APPROVAL_DECIDED
-    assert entry.summary == "drain node/n1 approved by U0BOB"
+    assert (
+        entry.summary == "drain node/n1 approved by <@U0BOB>"
+    )  # a mention: Slack and the page show the name
     assert entry.details["approved_by"] == ["U0BOB"]
 
 

@@ -136,3 +136,16 @@ def test_an_open_incident_gets_the_live_script_and_a_closed_one_none() -> None:
     )
     assert '<script nonce="n0nce">' in html and "EventSource" in html
     assert "10m 00s so far" in html
+
+
+def test_the_template_holds_markup_only_every_word_comes_from_the_messages() -> None:
+    """Headings, labels and sentences live in bot/core/messages/incident_page.py, none in the HTML."""
+    from pathlib import Path
+
+    import bot.web
+
+    template = (Path(bot.web.__file__).parent / "templates" / "incident.html").read_text()
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", template, flags=re.S)
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]*>", " ", text, flags=re.S)
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    assert words == [], words

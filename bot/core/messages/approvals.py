@@ -10,7 +10,8 @@ from bot.core.text_safety import code, escape
 
 def mention(user: str) -> str:
     """A Slack mention for a user id (``U…``/``W…``); any other name is shown as code, never pinged."""
-    if len(user) > 1 and user[0] in "UW" and user[1:].isalnum() and user[1:].isupper():
+    rest = user[1:]
+    if rest and user[0] in "UW" and rest.replace("_", "").isalnum() and rest.isupper():
         return f"<@{user}>"
     return code(user)
 

@@ -97,7 +97,8 @@ def nodes_summary(rows: Sequence[tuple[str, str, str, str, int]], *, total: int,
     header = ("NAME", "STATUS", "ROLES", "VERSION", "PODS")
     cells = [header, *[(n, s, r, v, str(p)) for n, s, r, v, p in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+    # Padded first, escaped after: ``<none>`` stays four columns wide once Slack shows ``&lt;`` as ``<``.
+    lines = ["  ".join(escape(cell.ljust(widths[i])) for i, cell in enumerate(row)).rstrip() for row in cells]
     more = f"\n…and {total - shown} more (of {total} nodes)." if total > shown else ""
     return "```\n" + "\n".join(lines) + "\n```" + more
 

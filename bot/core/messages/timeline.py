@@ -99,12 +99,12 @@ def approval_requested_summary(*, description: str, count: int, approvers: Seque
 
 def approval_answer_summary(*, outcome: str, user: str, description: str, have: int, need: int) -> str:
     """Timeline entry: an answer to an approval request, counted or refused (``outcome`` names which)."""
-    return f"{user} answered the approval of {description}: {outcome} ({have} of {need})"
+    return f"{mention(user)} answered the approval of {description}: {outcome} ({have} of {need})"
 
 
 def approval_decided_summary(*, state: str, description: str, by: str | None, reason: str | None) -> str:
     """Timeline entry: the request left ``pending`` (or an approval was voided)."""
-    who = f" by {by}" if by else ""
+    who = f" by {mention(by)}" if by else ""
     why = f": {reason}" if reason else ""
     return f"{description} {state}{who}{why}"
 

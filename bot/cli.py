@@ -3,6 +3,7 @@
 ::
 
     chatops console [--script FILE] [--as USER] [--pages]  chat with the bot in a terminal (the demo)
+    chatops impersonation-role                             the worker's ClusterRole to act as the policy's people
     chatops worker  [--cluster NAME] [--burst]    run a forking RQ worker for a cluster's queue
     chatops sim     [--port P] [--scenario FILE]  serve the Kubernetes API simulator
     chatops control-plane [--port P] [--scenario FILE]  run a real control plane (KWOK nodes)
@@ -26,10 +27,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import yaml
 from redis import Redis
 
 from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession, demo_name
+from bot.core.identities import impersonation_rules
 from bot.core.messages import console as console_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -57,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("sim", help="serve the Kubernetes API simulator", add_help=False)
     commands.add_parser(
         "control-plane", help="run a real Kubernetes control plane with simulated nodes", add_help=False
+    )
+    commands.add_parser(
+        "impersonation-role",
+        help="print the worker's ClusterRole for acting as the policy's people (CHATOPS_POLICY)",
     )
     slack_bot = commands.add_parser("bot", help="run the Slack app")
     slack_bot.add_argument(
@@ -103,6 +110,8 @@ def _main(arguments: list[str]) -> int:
     except SettingsError as error:
         print(f"chatops: {error}", file=sys.stderr)
         return 2
+    if args.command == "impersonation-role":
+        return print_impersonation_role(settings)
     if args.command == "console":
         return run_console(
             settings, script=args.script, user=args.user, embedded_worker=not args.no_worker, pages=args.pages
@@ -110,6 +119,23 @@ def _main(arguments: list[str]) -> int:
     from bot.slack.run import run_bot
 
     return run_bot(settings, role=args.role)
+
+
+def print_impersonation_role(settings: Settings, *, out: TextIO | None = None) -> int:
+    """Print the ClusterRole (YAML) that lets workers impersonate exactly the policy's people."""
+    try:
+        policy = load_policy(settings)
+    except PolicyError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "chatops-worker-impersonate", "labels": {"app.kubernetes.io/name": "chatops"}},
+        "rules": impersonation_rules(policy.identities),
+    }
+    print(yaml.safe_dump(role, sort_keys=False), end="", file=out or sys.stdout)
+    return 0
 
 
 def load_policy(settings: Settings) -> Policy:

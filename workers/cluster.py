@@ -19,6 +19,8 @@ from kubernetes import client, config
 # (about 0.6 s), and the worker imports this module before forking, so no work-horse pays for it.
 from kubernetes.client import AppsV1Api, CoreV1Api, PolicyV1Api
 
+from workers.impersonation import ImpersonatingApiClient
+
 
 @dataclasses.dataclass
 class _Connection:
@@ -39,17 +41,23 @@ def configure(*, kubeconfig: Path | None) -> None:
 
 
 def api_client() -> Any:
-    """The process's ``kubernetes.client.ApiClient``, created on first use after a fork."""
+    """The process's ``kubernetes.client.ApiClient``, created on first use after a fork.
+
+    It acts as the worker's own credentials, or as the job's requester inside
+    :func:`workers.impersonation.acting_as`.
+    """
     with _connection.lock:
         if _connection.api is None or _connection.pid != os.getpid():
+            configuration = client.Configuration()
             if _connection.kubeconfig is not None:
-                api = config.new_client_from_config(
-                    config_file=str(_connection.kubeconfig), persist_config=False
+                config.load_kube_config(
+                    config_file=str(_connection.kubeconfig),
+                    client_configuration=configuration,
+                    persist_config=False,
                 )
             else:
-                configuration = client.Configuration()
                 config.load_incluster_config(client_configuration=configuration)
-                api = client.ApiClient(configuration)
+            api = ImpersonatingApiClient(configuration)
             _connection.api, _connection.pid = api, os.getpid()
         return _connection.api
 

@@ -22,9 +22,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from bot.core.identities import KubeIdentity
 from bot.core.jobevents import EventKind, RequestContext
+from bot.core.messages import access as access_messages
 from bot.core.messages import jobs as messages
-from workers import observing
+from workers import access, impersonation, observing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
 from workers.report import CRASHED_DETAIL, Reporter
@@ -46,6 +48,21 @@ def reporter_for(request: Mapping[str, Any], *, approval: Mapping[str, Any] | No
         return Reporter(job.connection, context)
     versions = approved_witnesses(job.connection, plan_job=str(approval.get("plan_job", "")))
     return Reporter(job.connection, context, approved_witnesses=versions)
+
+
+def acting_identity(
+    act_as: Mapping[str, Any] | None, *, job_id: str, approval: Mapping[str, Any] | None
+) -> KubeIdentity | None:
+    """Who the job acts as on the cluster (None: the worker itself), with why in its extras."""
+    if act_as is None:
+        return None
+    identity = KubeIdentity.from_json(act_as).with_extra(job_id=job_id)
+    if approval is not None:
+        identity = identity.with_extra(
+            approval_id=str(approval.get("approval_id", "")),
+            approvers=[str(user) for user in approval.get("approvers") or ()],
+        )
+    return identity
 
 
 def approved_witnesses(connection: Redis, *, plan_job: str) -> dict[str, str]:
@@ -92,9 +109,14 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
     def decorate(fn: JobFunction) -> JobFunction:
         @functools.wraps(fn)
         def run(
-            *, request: Mapping[str, Any], approval: Mapping[str, Any] | None = None, **kwargs: Any
+            *,
+            request: Mapping[str, Any],
+            approval: Mapping[str, Any] | None = None,
+            act_as: Mapping[str, Any] | None = None,
+            **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
+            identity = acting_identity(act_as, job_id=job_id, approval=approval)
             try:
                 reporter = reporter_for(request, approval=approval)
             except StalePlan as error:
@@ -109,11 +131,22 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 what,
                 extra={"job_id": job_id, "cluster": reporter.request.cluster, "user": reporter.request.user},
             )
-            reporter.emit(
-                EventKind.STARTED, messages.started(job_id=job_id, description=what), description=what
-            )
+            started = messages.started(job_id=job_id, description=what)
+            if identity is None:
+                reporter.emit(EventKind.STARTED, started, description=what)
+            else:
+                as_whom = access_messages.acting_as(user=identity.user, groups=identity.groups)
+                reporter.emit(
+                    EventKind.STARTED,
+                    f"{started} ({as_whom})",
+                    description=what,
+                    acting_as=identity.to_json(),
+                )
             try:
-                result: dict[str, Any] = fn(reporter=reporter, **kwargs)
+                with impersonation.acting_as(identity):
+                    if identity is not None:
+                        access.check(fn.__name__, namespace=kwargs.get("namespace"))
+                    result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))
                 raise

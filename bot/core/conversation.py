@@ -32,8 +32,10 @@ from bot.core.approvals import (
 )
 from bot.core.errors import UsageError
 from bot.core.grammar import parse
+from bot.core.identities import RunAs
 from bot.core.jobevents import JobEvent, RequestContext
 from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
+from bot.core.messages import access as access_messages
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import conversation as messages
 from bot.core.messages import jobs as job_messages
@@ -213,6 +215,14 @@ class Engine:
         if command.name not in self._implemented:
             self._observe_command(message, verb=command.name, outcome="unavailable", cluster=cluster)
             return [Reply(job_messages.not_available_yet(command=command.name), thread)]
+        if (
+            self.policy.identities.mode(cluster) is RunAs.REQUESTER
+            and message.user not in self.policy.identities.people
+        ):
+            self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
+            return [
+                Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
+            ]
         if decision.approval is not None and not command.dry_run:
             return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
         return [self._submit(command, message=message, cluster=cluster, thread=thread)]
@@ -321,12 +331,17 @@ class Engine:
         )
 
     def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
-        return job_spec(
+        spec = job_spec(
             command_name=command.name,
             arguments=arguments_of(command),
             request=request,
             description=describe(command),
         )
+        # Checked before anything is queued (an unmapped requester is refused), so this never raises.
+        identity = self.policy.identities.acting_as(user=request.user, cluster=request.cluster)
+        if identity is None:
+            return spec
+        return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
 
     def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
         lookup = command.name in LOOKUPS

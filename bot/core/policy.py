@@ -44,8 +44,9 @@ the approvals module enforces that, since it knows who asked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.core.identities import Identities
 from bot.core.messages import policy as messages
 from bot.core.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
 
@@ -106,6 +107,8 @@ class Policy:
     default_namespace: str = DEFAULT_NAMESPACE
     channel_clusters: tuple[tuple[str, str], ...] = ()
     """(channel id, cluster name) pairs: the cluster a channel's commands go to without ``--cluster``."""
+    identities: Identities = field(default_factory=Identities)
+    """Whose permissions each cluster's jobs use, and the Kubernetes identity of each person."""
     source: str = "<policy>"
     """Where the policy came from, for messages: a file path or ``<demo>``."""
 

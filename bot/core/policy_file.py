@@ -37,6 +37,7 @@ from pathlib import Path
 import yaml
 
 from bot.core.durations import DurationError, parse_duration
+from bot.core.identities import read_identities
 from bot.core.messages import policy as messages
 from bot.core.names import NameKind, is_valid_name
 from bot.core.policy import (
@@ -54,7 +55,7 @@ from bot.core.policy import (
 )
 from bot.core.vocabulary import COMMAND_NAMES
 
-_TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules")
+_TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
 _RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
 _APPROVAL_KEYS = ("approvers", "count", "ttl")
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -145,7 +146,10 @@ class _Reader:
 
     def policy(self, document: object, *, source: str) -> Policy | None:
         if not isinstance(document, dict):
-            self.report("", messages.wrong_type(expected="a mapping with a 'rules' key", got=_kind(document)))
+            self.report(
+                "",
+                messages.wrong_type(expected="a mapping with a 'rules' key", got=messages.kind_of(document)),
+            )
             return None
         self.check_keys("", document, _TOP_KEYS)
         default_namespace = self.default_namespace(document.get("default_namespace", DEFAULT_NAMESPACE))
@@ -156,12 +160,19 @@ class _Reader:
             self.report("rules", messages.no_rules())
             return None
         rules = self.rules(document["rules"], groups=groups)
+        identities = read_identities(
+            document,
+            report=self.report,
+            is_user_id=is_user_id,
+            is_cluster_name=lambda name: is_valid_name(NameKind.CLUSTER, name),
+        )
         return Policy(
             rules=rules,
             groups=tuple(Group(name=name, members=members) for name, members in groups.items()),
             channels=channels,
             default_namespace=default_namespace,
             channel_clusters=channel_clusters,
+            identities=identities,
             source=source,
         )
 
@@ -178,7 +189,8 @@ class _Reader:
     def default_namespace(self, value: object) -> str:
         if not isinstance(value, str):
             self.report(
-                "default_namespace", messages.wrong_type(expected="a namespace name", got=_kind(value))
+                "default_namespace",
+                messages.wrong_type(expected="a namespace name", got=messages.kind_of(value)),
             )
             return DEFAULT_NAMESPACE
         if not _NAMESPACE.fullmatch(value):
@@ -198,7 +210,9 @@ class _Reader:
         if not isinstance(value, dict):
             self.report(
                 "channel_clusters",
-                messages.wrong_type(expected="a mapping of channel ids to cluster names", got=_kind(value)),
+                messages.wrong_type(
+                    expected="a mapping of channel ids to cluster names", got=messages.kind_of(value)
+                ),
             )
             return ()
         pairs: list[tuple[str, str]] = []
@@ -209,7 +223,9 @@ class _Reader:
             elif channels is not None and channel not in channels:
                 self.report(path, messages.channel_cluster_not_accepted(channel=channel))
             elif not isinstance(cluster, str):
-                self.report(path, messages.wrong_type(expected="a cluster name", got=_kind(cluster)))
+                self.report(
+                    path, messages.wrong_type(expected="a cluster name", got=messages.kind_of(cluster))
+                )
             elif not is_valid_name(NameKind.CLUSTER, cluster):
                 self.report(path, messages.bad_cluster_name(name=cluster))
             else:
@@ -219,7 +235,8 @@ class _Reader:
     def groups(self, value: object) -> dict[str, frozenset[str]]:
         if not isinstance(value, dict):
             self.report(
-                "groups", messages.wrong_type(expected="a mapping of group names to ids", got=_kind(value))
+                "groups",
+                messages.wrong_type(expected="a mapping of group names to ids", got=messages.kind_of(value)),
             )
             return {}
         names = {str(name) for name in value}
@@ -230,13 +247,17 @@ class _Reader:
                 self.report(path, messages.bad_group_name(name=str(name)))
                 continue
             if not isinstance(members, list):
-                self.report(path, messages.wrong_type(expected="a list of ids", got=_kind(members)))
+                self.report(
+                    path, messages.wrong_type(expected="a list of ids", got=messages.kind_of(members))
+                )
                 continue
             valid: set[str] = set()
             for index, member in enumerate(members):
                 member_path = f"{path}[{index}]"
                 if not isinstance(member, str):
-                    self.report(member_path, messages.wrong_type(expected="an id", got=_kind(member)))
+                    self.report(
+                        member_path, messages.wrong_type(expected="an id", got=messages.kind_of(member))
+                    )
                 elif is_user_id(member) or is_usergroup_id(member):
                     valid.add(member)
                 else:
@@ -248,7 +269,7 @@ class _Reader:
 
     def rules(self, value: object, *, groups: Mapping[str, frozenset[str]]) -> tuple[Rule, ...]:
         if not isinstance(value, list):
-            self.report("rules", messages.wrong_type(expected="a list of rules", got=_kind(value)))
+            self.report("rules", messages.wrong_type(expected="a list of rules", got=messages.kind_of(value)))
             return ()
         if not value:
             self.report("rules", messages.no_rules())
@@ -266,7 +287,10 @@ class _Reader:
     def rule(self, path: str, entry: object, *, groups: Mapping[str, frozenset[str]]) -> Rule | None:
         if not isinstance(entry, dict):
             self.report(
-                path, messages.wrong_type(expected="a rule with 'commands' and 'allow'", got=_kind(entry))
+                path,
+                messages.wrong_type(
+                    expected="a rule with 'commands' and 'allow'", got=messages.kind_of(entry)
+                ),
             )
             return None
         self.check_keys(path, entry, _RULE_KEYS)
@@ -338,7 +362,9 @@ class _Reader:
         self, path: str, value: object, *, groups: Mapping[str, frozenset[str]]
     ) -> ApprovalRequirement | None:
         if not isinstance(value, dict):
-            self.report(path, messages.wrong_type(expected="a mapping with 'approvers'", got=_kind(value)))
+            self.report(
+                path, messages.wrong_type(expected="a mapping with 'approvers'", got=messages.kind_of(value))
+            )
             return None
         self.check_keys(path, value, _APPROVAL_KEYS)
         approvers = self.principals(
@@ -355,7 +381,9 @@ class _Reader:
 
     def ttl(self, path: str, value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.report(path, messages.wrong_type(expected="a duration like 15m", got=_kind(value)))
+            self.report(
+                path, messages.wrong_type(expected="a duration like 15m", got=messages.kind_of(value))
+            )
             return DEFAULT_APPROVAL_TTL_SECONDS
         try:
             seconds = parse_duration(str(value))
@@ -395,7 +423,7 @@ class _Reader:
     def string_list(self, path: str, value: object, *, hint: str) -> list[tuple[str, str]]:
         """The (path, text) items of a non-empty list of strings; reports anything else."""
         if not isinstance(value, list):
-            self.report(path, messages.wrong_type(expected="a list", got=_kind(value)))
+            self.report(path, messages.wrong_type(expected="a list", got=messages.kind_of(value)))
             return []
         if not value:
             self.report(path, messages.empty_list(hint=hint))
@@ -405,7 +433,7 @@ class _Reader:
             if isinstance(item, str) and item.strip():
                 items.append((item_path, item.strip()))
             else:
-                self.report(item_path, messages.wrong_type(expected="a name", got=_kind(item)))
+                self.report(item_path, messages.wrong_type(expected="a name", got=messages.kind_of(item)))
         return items
 
     def _line_of(self, path: str) -> int | None:
@@ -444,22 +472,6 @@ def _closest(word: str, candidates: Iterable[str]) -> str | None:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text '{value}'"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def _line_index(node: yaml.Node | None, path: str = "") -> dict[str, int]:

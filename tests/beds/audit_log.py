@@ -33,3 +33,15 @@ def requests_by(audit_log: Path, user: str) -> list[tuple[RequestInfo, int]]:
         )
         requests.append((info, int(event.get("responseStatus", {}).get("code", 0))))
     return requests
+
+
+def impersonated(audit_log: Path, *, impersonator: str) -> list[dict[str, object]]:
+    """The ``impersonatedUser`` of each completed request ``impersonator`` made acting as someone."""
+    found = []
+    for line in audit_log.read_text().splitlines():
+        event = json.loads(line)
+        if event.get("stage") != "ResponseComplete" or event["user"].get("username") != impersonator:
+            continue
+        if "impersonatedUser" in event:
+            found.append({**event["impersonatedUser"], "code": event.get("responseStatus", {}).get("code")})
+    return found

@@ -168,7 +168,15 @@ BAD_POLICIES = [
         "rule",
         messages.unknown_key(
             key="rule",
-            allowed=["default_namespace", "channels", "channel_clusters", "groups", "rules"],
+            allowed=[
+                "default_namespace",
+                "channels",
+                "channel_clusters",
+                "groups",
+                "rules",
+                "clusters",
+                "identities",
+            ],
             suggestion="rules",
         ),
         id="unknown-top-level-key",

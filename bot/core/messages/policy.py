@@ -199,3 +199,35 @@ def policy_not_set() -> str:
         "chatops bot: CHATOPS_POLICY is not set; it must name the policy file saying who may run what "
         "and who approves (the demo's is bot/policies/demo.yaml: the bot never falls back to it)."
     )
+
+
+def bad_run_as(*, value: str) -> str:
+    """A cluster's ``run_as`` that is neither ``bot`` nor ``requester``."""
+    return f"run_as must be 'bot' or 'requester', not {value!r}"
+
+
+def bad_identity_key(*, key: str) -> str:
+    """An ``identities`` entry not keyed by a chat user id."""
+    return f"{key!r} is not a user id (U… or W…): identities are keyed by the chat user's id"
+
+
+def system_identity(*, name: str) -> str:
+    """A mapped identity naming one of the cluster's own (``system:``) users or groups."""
+    return f"{name!r} is a system identity: the bot never acts as the cluster's own users or groups"
+
+
+def kind_of(value: object) -> str:
+    """What a policy value is, in words, for "expected …, got …" problems."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

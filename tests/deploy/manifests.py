@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,28 @@ def render(directory: Path) -> list[Obj]:
 def overlay(name: str) -> Path:
     """The directory of one overlay."""
     return DEPLOY / "overlays" / name
+
+
+def component(name: str) -> Path:
+    """The directory of one opt-in component."""
+    return DEPLOY / "components" / name
+
+
+def render_with(overlay_name: str, *components: str) -> list[Obj]:
+    """An overlay with components added, as an operator's own kustomization listing them renders."""
+    with tempfile.TemporaryDirectory(prefix="kustomization-") as directory:
+        here = Path(directory)
+        (here / "kustomization.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                    "kind": "Kustomization",
+                    "resources": [os.path.relpath(overlay(overlay_name), here)],
+                    "components": [os.path.relpath(component(name), here) for name in components],
+                }
+            )
+        )
+        return render(here)
 
 
 def find(objects: Sequence[Mapping[str, Any]], kind: str, name: str) -> Obj:

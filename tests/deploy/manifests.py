@@ -91,3 +91,8 @@ def containers(objects: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, Obj]
     for workload, spec in pod_specs(objects):
         for container in [*(spec.get("initContainers") or []), *spec["containers"]]:
             yield f"{workload}/{container['name']}", container
+
+
+def config_file(objects: Sequence[Mapping[str, Any]], config_map: str, key: str) -> str:
+    """One file of a rendered (generated) ConfigMap."""
+    return str(find(objects, "ConfigMap", config_map)["data"][key])

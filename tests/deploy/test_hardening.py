@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
-from tests.deploy.manifests import OVERLAYS, Obj, containers, find, pod_specs
+from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find, pod_specs
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
@@ -69,17 +69,26 @@ def test_workers_get_longer_than_the_longest_job_to_finish_on_sigterm(
 
 
 def test_redis_persists_with_aof_on_a_volume_and_never_evicts_keys(rendered: dict[str, list[Obj]]) -> None:
-    """appendonly yes, fsync every second, data on a claim, noeviction (RQ must not lose keys)."""
-    redis = find(rendered["single-cluster"], "StatefulSet", "chatops-redis")
-    arguments = redis["spec"]["template"]["spec"]["containers"][0]["args"]
-    options = dict(zip(arguments[::2], arguments[1::2], strict=True))
-    assert options["--appendonly"] == "yes"
-    assert options["--appendfsync"] == "everysec"
-    assert options["--maxmemory-policy"] == "noeviction"
-    assert options["--requirepass"] == "$(REDIS_PASSWORD)"
+    """appendonly yes, fsync every second, data on a claim, noeviction (RQ must not lose keys), all in the
+    mounted redis.conf, which names the ACL file of the mounted Secret."""
+    objects = rendered["single-cluster"]
+    redis = find(objects, "StatefulSet", "chatops-redis")
+    [container] = redis["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["redis-server", "/etc/redis/config/redis.conf"]
+    assert "args" not in container
+    lines = config_file(objects, "chatops-redis-config", "redis.conf").splitlines()
+    options = dict(line.split(" ", 1) for line in lines if line and not line.startswith("#"))
+    assert options["appendonly"] == "yes"
+    assert options["appendfsync"] == "everysec"
+    assert options["maxmemory-policy"] == "noeviction"
     [claim] = redis["spec"]["volumeClaimTemplates"]
-    mounts = redis["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-    assert {"name": claim["metadata"]["name"], "mountPath": options["--dir"]} in mounts
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert mounts[options["dir"]] == claim["metadata"]["name"]
+    volumes = {v["name"]: v for v in redis["spec"]["template"]["spec"]["volumes"]}
+    acl_directory, _, acl_file = options["aclfile"].rpartition("/")
+    acl = volumes[mounts[acl_directory]]["secret"]
+    assert acl["secretName"] == "chatops-redis-acl"
+    assert [item["path"] for item in acl["items"]] == [acl_file]
 
 
 def test_only_the_bot_and_the_workers_may_reach_redis(rendered: dict[str, list[Obj]]) -> None:

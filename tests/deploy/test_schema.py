@@ -59,7 +59,9 @@ def test_the_single_cluster_overlay_renders_the_bot_its_redis_and_the_workers(
         ("ClusterRole", "chatops-worker"),
         ("ClusterRoleBinding", "chatops-worker"),
         ("Secret", "chatops-slack"),
-        ("Secret", "chatops-redis"),
+        ("Secret", "chatops-redis-acl"),
+        ("Secret", "chatops-redis-bot"),
+        ("Secret", "chatops-redis-worker"),
         ("Secret", "chatops-etcd-client"),
     } <= kinds(rendered["single-cluster"])
 
@@ -78,11 +80,9 @@ def test_the_remote_workers_overlay_renders_only_workers_for_its_own_cluster(
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith("chatops-worker-config-")
     ]
     assert config["data"]["CHATOPS_CLUSTER"] == "edge-1"
-    [redis] = [
-        obj for obj in objects if obj["kind"] == "Secret" and obj["metadata"]["name"] == "chatops-redis"
-    ]
-    assert redis["stringData"]["REDIS_URL"].startswith("rediss://")
-    assert "REDIS_PASSWORD" not in redis["stringData"]
+    secrets = {obj["metadata"]["name"]: obj for obj in objects if obj["kind"] == "Secret"}
+    assert secrets["chatops-redis-worker"]["stringData"]["REDIS_URL"].startswith("rediss://chatops-worker:")
+    assert not {"chatops-redis-acl", "chatops-redis-bot"} & set(secrets)
 
 
 def test_the_socket_mode_component_drops_the_http_service_and_probes(tmp_path: Path) -> None:

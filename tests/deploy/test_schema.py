@@ -39,6 +39,7 @@ KNOWN_KINDS: dict[tuple[str, str], Any] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): client.V1ClusterRole,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): client.V1ClusterRoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): client.V1NetworkPolicy,
+    ("networking.k8s.io/v1", "Ingress"): client.V1Ingress,
 }
 """The kinds deploy/ may use, with the official client's schema model of each."""
 
@@ -46,7 +47,7 @@ KNOWN_KINDS: dict[tuple[str, str], Any] = {
 def test_the_single_cluster_overlay_renders_the_bot_its_redis_and_the_workers(
     rendered: dict[str, list[Obj]],
 ) -> None:
-    """One install: bot, Redis, workers, their RBAC, the Redis NetworkPolicy and the Secret templates."""
+    """One install: bot, Redis, workers, their RBAC, Ingress, NetworkPolicies and the Secret templates."""
     assert {
         ("Deployment", "chatops-bot"),
         ("Service", "chatops-bot"),
@@ -54,6 +55,10 @@ def test_the_single_cluster_overlay_renders_the_bot_its_redis_and_the_workers(
         ("StatefulSet", "chatops-redis"),
         ("Service", "chatops-redis"),
         ("NetworkPolicy", "chatops-redis"),
+        ("NetworkPolicy", "chatops-bot"),
+        ("NetworkPolicy", "chatops-worker"),
+        ("NetworkPolicy", "chatops-default-deny"),
+        ("Ingress", "chatops-bot"),
         ("Deployment", "chatops-worker"),
         ("ServiceAccount", "chatops-worker"),
         ("ClusterRole", "chatops-worker"),

@@ -1,7 +1,7 @@
-"""The rendered workloads run the way the cluster's restricted Pod Security level and our brief ask.
+"""The rendered workloads behave as operations need (their security: test_pod_security.py, test_network.py,
+test_redis_access.py).
 
-Non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, a seccomp
-profile; resources requested and memory bounded; probes where there is something to probe; workers
+Probes where there is something to probe; workers
 given longer than the longest job to finish on SIGTERM; Redis persistent (AOF); Secrets shipped as
 templates without a real value.
 """
@@ -11,37 +11,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
-from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find, pod_specs
-
-
-@pytest.mark.parametrize("name", OVERLAYS)
-def test_every_container_runs_non_root_read_only_without_privilege(
-    name: str, rendered: dict[str, list[Obj]]
-) -> None:
-    """runAsNonRoot, readOnlyRootFilesystem, no privilege escalation, capabilities dropped."""
-    for where, container in containers(rendered[name]):
-        context = container.get("securityContext") or {}
-        assert context.get("runAsNonRoot") is True, where
-        assert context.get("readOnlyRootFilesystem") is True, where
-        assert context.get("allowPrivilegeEscalation") is False, where
-        assert context.get("capabilities", {}).get("drop") == ["ALL"], where
-        assert not context.get("privileged"), where
-    for workload, spec in pod_specs(rendered[name]):
-        pod = spec.get("securityContext") or {}
-        assert pod.get("runAsNonRoot") is True, workload
-        assert pod.get("runAsUser", 0) > 0, workload
-        assert pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", workload
-
-
-@pytest.mark.parametrize("name", OVERLAYS)
-def test_every_container_requests_cpu_and_memory_and_has_a_memory_limit(
-    name: str, rendered: dict[str, list[Obj]]
-) -> None:
-    """The scheduler knows what each needs; none can take the node's memory."""
-    for where, container in containers(rendered[name]):
-        resources = container.get("resources") or {}
-        assert {"cpu", "memory"} <= set(resources.get("requests") or {}), where
-        assert "memory" in (resources.get("limits") or {}), where
+from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find
 
 
 def test_the_bot_and_redis_have_readiness_and_liveness_probes_and_the_worker_a_readiness_probe(

@@ -1,9 +1,10 @@
-"""A real redis-server started from deploy/'s rendered Redis configuration and ACL file, for tests that
-check what the manifests promise (who may connect, with which rights) against Redis itself.
+"""A real redis-server started as deploy/'s rendered StatefulSet starts it (its command, its mounted
+configuration files, its ACL file), for tests that check what the manifests promise against Redis itself.
 
 The rendered Secrets hold placeholders (``REPLACE-ME-bot-password``); each distinct placeholder becomes
-one random password, the same wherever it appears, as an operator fills the templates in. The server
-listens on a free loopback port with its own directory; everything else comes from the manifests.
+one random password, the same wherever it appears, as an operator fills the templates in. The paths the
+files name (data directory, ACL file, TLS certificate files) move into the test's directory, and the
+server listens on a free loopback port; everything else comes from the manifests.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from tests.backups.pki import Pki
 from tests.deploy.manifests import Obj, config_file, find
 from tests.support.ports import free_port
 
 PLACEHOLDER = re.compile(r"REPLACE-ME-[a-z-]+?-password")
-CONFIG_MOUNT = "/etc/redis/config"
+CONFIG_MOUNT = PurePosixPath("/etc/redis/config")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,21 +39,41 @@ class DeployedRedis:
     passwords: Mapping[str, str]
     """Placeholder → the password it stands for."""
     directory: Path
-
-    def fill(self, text: str) -> str:
-        """``text`` with every placeholder replaced by its password."""
-        return PLACEHOLDER.sub(lambda match: self.passwords[match.group(0)], text)
+    ca: Path | None
+    """The CA that signed the server's certificate, when it serves TLS."""
 
     @property
     def probe_password(self) -> str:
         """The password of the ``chatops-probe`` user."""
         return self.passwords["REPLACE-ME-probe-password"]
 
+    def fill(self, text: str) -> str:
+        """``text`` with every placeholder replaced by its password."""
+        return PLACEHOLDER.sub(lambda match: self.passwords[match.group(0)], text)
+
     def url(self, rendered_url: str) -> str:
-        """A rendered ``REDIS_URL`` with its passwords filled in, pointed at this server."""
+        """A rendered ``REDIS_URL`` with its passwords filled in, pointed at this server (and at the
+        test's CA file where it names one)."""
         parts = urlsplit(self.fill(rendered_url))
         userinfo, _, _ = parts.netloc.rpartition("@")
-        return urlunsplit(parts._replace(netloc=f"{userinfo}@127.0.0.1:{self.port}"))
+        query = [
+            (key, str(self.ca) if key == "ssl_ca_certs" and self.ca else value)
+            for key, value in parse_qsl(parts.query)
+        ]
+        return urlunsplit(parts._replace(netloc=f"{userinfo}@127.0.0.1:{self.port}", query=urlencode(query)))
+
+    def client(self, *, username: str, password: str) -> Redis:
+        """A client of this server as one user (TLS verified against its CA when it serves TLS)."""
+        if self.ca is None:
+            return Redis(port=self.port, socket_timeout=2, username=username, password=password)
+        return Redis(
+            port=self.port,
+            socket_timeout=2,
+            username=username,
+            password=password,
+            ssl=True,
+            ssl_ca_certs=str(self.ca),
+        )
 
 
 def secret_value(objects: list[Obj], name: str, key: str) -> str:
@@ -61,27 +83,34 @@ def secret_value(objects: list[Obj], name: str, key: str) -> str:
 
 @contextlib.contextmanager
 def redis_as_deployed(
-    objects: list[Obj], directory: Path, *, extra: tuple[str, ...] = ()
+    objects: list[Obj], directory: Path, *, pki: Pki | None = None
 ) -> Iterator[DeployedRedis]:
-    """redis-server with the rendered ``redis.conf`` and ``users.acl`` (placeholders filled in)."""
+    """redis-server run with the StatefulSet's command, its configuration files and the ACL file
+    (placeholders filled in); ``pki`` provides the certificate files when the configuration names them."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / "data").mkdir(exist_ok=True)
     acl_text = secret_value(objects, "chatops-redis-acl", "users.acl")
     passwords = {placeholder: secrets.token_hex(16) for placeholder in set(PLACEHOLDER.findall(acl_text))}
-    deployed = DeployedRedis(port=free_port(), passwords=passwords, directory=directory)
+    tls = _tls_paths(directory, pki)
+    ca = tls["tls-ca-cert-file"] if pki else None
+    deployed = DeployedRedis(port=free_port(), passwords=passwords, directory=directory, ca=ca)
     (directory / "users.acl").write_text(deployed.fill(acl_text))
-    config = config_file(objects, "chatops-redis-config", "redis.conf")
-    (directory / "redis.conf").write_text(_relocated(config, directory))
-    (directory / "data").mkdir(exist_ok=True)
-    command = [
-        binary, str(directory / "redis.conf"),
-        "--port", str(deployed.port),
-        "--bind", "127.0.0.1",
-        "--daemonize", "no",
-        *extra,
-    ]  # fmt: skip
+    paths = {"dir": directory / "data", "aclfile": directory / "users.acl", **tls}
+    [container] = find(objects, "StatefulSet", "chatops-redis")["spec"]["template"]["spec"]["containers"]
+    command = [binary]
+    for argument in container["command"][1:]:
+        mounted = PurePosixPath(argument)
+        if mounted.parent == CONFIG_MOUNT:
+            local = directory / mounted.name
+            local.write_text(_relocated(config_file(objects, "chatops-redis-config", mounted.name), paths))
+            command.append(str(local))
+        else:
+            command.append(argument)
+    listen = "--tls-port" if pki else "--port"
+    command += [listen, str(deployed.port), "--bind", "127.0.0.1", "--daemonize", "no"]
     with (directory / "redis.log").open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -92,15 +121,19 @@ def redis_as_deployed(
         process.wait(timeout=10)
 
 
-def _relocated(config: str, directory: Path) -> str:
-    """The configuration with its two paths (``dir``, ``aclfile``) moved into the test's directory; Redis
-    applies them as it reads the file, so command-line options cannot move them."""
-    paths = {"dir": directory / "data", "aclfile": directory / "users.acl"}
+def _tls_paths(directory: Path, pki: Pki | None) -> dict[str, Path]:
+    if pki is None:
+        return {}
+    return {"tls-cert-file": pki.server.cert, "tls-key-file": pki.server.key, "tls-ca-cert-file": pki.ca.cert}
+
+
+def _relocated(config: str, paths: Mapping[str, Path]) -> str:
+    """A configuration file with the paths it names moved into the test's directory; Redis applies them
+    as it reads the file, so command-line options cannot move them."""
     lines = []
     for line in config.splitlines():
         directive = line.split(" ", 1)[0]
         lines.append(f"{directive} {paths[directive]}" if directive in paths else line)
-    assert all(any(line.startswith(f"{d} ") for line in config.splitlines()) for d in paths), config
     return "\n".join(lines) + "\n"
 
 
@@ -108,12 +141,7 @@ def _wait_until_up(deployed: DeployedRedis, process: subprocess.Popen[bytes]) ->
     deadline = time.monotonic() + 10
     while True:
         try:
-            Redis(
-                port=deployed.port,
-                username="chatops-probe",
-                password=deployed.probe_password,
-                socket_timeout=1,
-            ).ping()
+            deployed.client(username="chatops-probe", password=deployed.probe_password).ping()
             return
         except RedisConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:

@@ -15,7 +15,7 @@ import yaml
 REPOSITORY = Path(__file__).resolve().parents[2]
 DEPLOY = REPOSITORY / "deploy"
 OVERLAYS = ("single-cluster", "remote-workers")
-COMPONENTS = ("socket-mode", "secret-export", "redis-tls")
+COMPONENTS = ("socket-mode", "secret-export", "redis-tls", "metrics-scraping")
 VARIANTS = (*OVERLAYS, *(f"single-cluster+{name}" for name in COMPONENTS))
 """Each overlay, and the single-cluster one with each opt-in component (``overlay+component``)."""
 

@@ -185,3 +185,15 @@ def test_in_socket_mode_nothing_reaches_the_bot_and_nothing_routes_to_it() -> No
     socket_bot = pod_of(objects, "Deployment", "chatops-bot", ip="10.244.1.2")
     assert not allowed(objects, INGRESS_CONTROLLER, socket_bot, 3000)
     assert allowed(objects, socket_bot, SLACK, 443)
+
+
+def test_the_metrics_scraping_component_admits_the_monitoring_namespace_to_the_metrics_ports_only() -> None:
+    """Prometheus in ``monitoring`` reaches the bot's HTTP port and the workers' metrics; others still do not."""
+    objects = render_with("single-cluster", "metrics-scraping")
+    prometheus = Endpoint(
+        "10.244.8.8", namespace="monitoring", labels={"app.kubernetes.io/name": "prometheus"}
+    )
+    assert allowed(objects, prometheus, bot(objects), "http")
+    assert allowed(objects, prometheus, worker(objects), "metrics")
+    assert not allowed(objects, prometheus, redis(objects), "redis")
+    assert not allowed(objects, APP_POD, worker(objects), "metrics")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -70,11 +71,16 @@ def find(objects: Sequence[Mapping[str, Any]], kind: str, name: str) -> Obj:
         dict(obj)
         for obj in objects
         if obj["kind"] == kind
-        and (obj["metadata"]["name"] == name or obj["metadata"]["name"].startswith(name + "-"))
+        and (obj["metadata"]["name"] == name or _generated_from(obj["metadata"]["name"], name))
     ]
     if len(found) != 1:
         raise AssertionError(f"expected one {kind} {name}, found {len(found)}")
     return found[0]
+
+
+def _generated_from(rendered_name: str, name: str) -> bool:
+    """Whether a rendered name is ``name`` with a generator's hash suffix (``chatops-policy-944hh56t49``)."""
+    return re.fullmatch(re.escape(name) + r"-[a-z0-9]{10}", rendered_name) is not None
 
 
 def kinds(objects: Sequence[Mapping[str, Any]]) -> set[tuple[str, str]]:

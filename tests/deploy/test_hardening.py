@@ -14,17 +14,58 @@ from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
 from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find
 
 
-def test_the_bot_and_redis_have_readiness_and_liveness_probes_and_the_worker_a_readiness_probe(
+def test_redis_has_startup_readiness_and_liveness_probes_and_the_worker_only_a_readiness_probe(
     rendered: dict[str, list[Obj]],
 ) -> None:
-    """Redis also has a startup probe (a large AOF takes a while to load); the worker is never killed by one."""
+    """Redis's startup probe lets a large AOF load; the worker is never killed by a probe (it would kill its job)."""
     probes = dict(containers(rendered["single-cluster"]))
-    for where in ("chatops-bot/bot", "chatops-redis/redis"):
-        assert {"readinessProbe", "livenessProbe"} <= set(probes[where]), where
-    assert "startupProbe" in probes["chatops-redis/redis"]
-    assert probes["chatops-bot/bot"]["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(probes["chatops-redis/redis"])
     assert "readinessProbe" in probes["chatops-worker/worker"]
     assert "livenessProbe" not in probes["chatops-worker/worker"]
+
+
+def test_the_front_and_the_runners_run_as_two_deployments_each_with_its_own_probes(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """Kubernetes supervises both halves (issue 15): ``--role front`` and ``--role runner``, never the
+    all-in-one process; the front is ready with Redis and a live runner (/readyz), a runner with Redis
+    (/healthz on RUNNER_PORT); each is restarted only when it stops serving."""
+    objects = rendered["single-cluster"]
+    config = find(objects, "ConfigMap", "chatops-bot-config")["data"]
+    [front] = find(objects, "Deployment", "chatops-bot")["spec"]["template"]["spec"]["containers"]
+    [runner] = find(objects, "Deployment", "chatops-bot-runner")["spec"]["template"]["spec"]["containers"]
+    assert (front["args"], runner["args"]) == (["bot", "--role", "front"], ["bot", "--role", "runner"])
+    assert [(p["name"], p["containerPort"]) for p in front["ports"]] == [("http", int(config["PORT"]))]
+    assert [(p["name"], p["containerPort"]) for p in runner["ports"]] == [
+        ("metrics", int(config["RUNNER_PORT"]))
+    ]
+    assert front["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert runner["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert (front["livenessProbe"]["tcpSocket"], runner["livenessProbe"]["tcpSocket"]) == (
+        {"port": "http"},
+        {"port": "metrics"},
+    )
+
+
+def test_the_bot_service_routes_to_the_front_alone_and_only_the_runners_read_the_policy(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """A runner pod is never behind Slack's request URL; the policy file is mounted where the runners look."""
+    objects = rendered["single-cluster"]
+    selector = find(objects, "Service", "chatops-bot")["spec"]["selector"]
+    front = find(objects, "Deployment", "chatops-bot")["spec"]["template"]
+    runner = find(objects, "Deployment", "chatops-bot-runner")["spec"]["template"]
+    assert selector.items() <= front["metadata"]["labels"].items()
+    assert not selector.items() <= runner["metadata"]["labels"].items()
+    policy_directory = find(objects, "ConfigMap", "chatops-bot-config")["data"]["CHATOPS_POLICY"].rpartition(
+        "/"
+    )[0]
+    mounts = {
+        name: {m["mountPath"] for m in template["spec"]["containers"][0]["volumeMounts"]}
+        for name, template in (("front", front), ("runner", runner))
+    }
+    assert policy_directory in mounts["runner"]
+    assert policy_directory not in mounts["front"]
 
 
 @pytest.mark.parametrize("name", OVERLAYS)

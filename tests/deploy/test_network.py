@@ -1,7 +1,8 @@
 """Who may talk to whom, as the rendered NetworkPolicies and Ingress decide it (issue 20, point 3; finding 14).
 
-Default deny for every pod of the namespace; the bot takes connections only from the ingress
-controller's namespace and opens them only to DNS, Redis and Slack (public HTTPS); the workers take none
+Default deny for every pod of the namespace; the bot's front takes connections only from the ingress
+controller's namespace, its runners none, and both open them only to DNS, Redis and Slack (public
+HTTPS); the workers take none
 and open them only to DNS, Redis and the API server; Redis takes them only from the bot and the workers
 and opens none. The Ingress routes the Slack endpoint and the incident pages, so /metrics, /readyz and
 /healthz are never reachable from outside the cluster. Each answer comes from evaluating the policies
@@ -40,6 +41,11 @@ def bot(objects: list[Obj]) -> Endpoint:
     return pod_of(objects, "Deployment", "chatops-bot", ip="10.244.1.2")
 
 
+def runner(objects: list[Obj]) -> Endpoint:
+    """A pod of the bot runners' Deployment."""
+    return pod_of(objects, "Deployment", "chatops-bot-runner", ip="10.244.1.5")
+
+
 def worker(objects: list[Obj]) -> Endpoint:
     """A pod of the workers' Deployment."""
     return pod_of(objects, "Deployment", "chatops-worker", ip="10.244.1.3")
@@ -74,15 +80,17 @@ def test_the_bot_takes_connections_only_from_the_ingress_controllers_namespace(
     assert not allowed(objects, INGRESS_CONTROLLER, bot(objects), 3001), "the runner's metrics port"
 
 
+@pytest.mark.parametrize("half", ["front", "runner"])
 def test_the_bot_reaches_dns_redis_and_slack_and_nothing_else_of_the_cluster(
-    rendered: dict[str, list[Obj]],
+    half: str, rendered: dict[str, list[Obj]]
 ) -> None:
     """HTTPS to public addresses (Slack's are not fixed); no pod, node, API server or metadata service."""
     objects = rendered["single-cluster"]
-    assert allowed(objects, bot(objects), KUBE_DNS, 53, "UDP")
-    assert allowed(objects, bot(objects), redis(objects), 6379)
-    assert allowed(objects, bot(objects), SLACK, 443)
-    assert not allowed(objects, bot(objects), SLACK, 80)
+    source = bot(objects) if half == "front" else runner(objects)
+    assert allowed(objects, source, KUBE_DNS, 53, "UDP")
+    assert allowed(objects, source, redis(objects), 6379)
+    assert allowed(objects, source, SLACK, 443)
+    assert not allowed(objects, source, SLACK, 80)
     for destination, port in (
         (APP_POD, 443),
         (worker(objects), 9100),
@@ -90,7 +98,14 @@ def test_the_bot_reaches_dns_redis_and_slack_and_nothing_else_of_the_cluster(
         (METADATA_SERVICE, 443),
         (Endpoint("10.96.0.1"), 443),
     ):
-        assert not allowed(objects, bot(objects), destination, port), destination
+        assert not allowed(objects, source, destination, port), destination
+
+
+def test_nothing_reaches_the_bot_runners(rendered: dict[str, list[Obj]]) -> None:
+    """They read their work from Redis: not the ingress controller, not the front, not any pod."""
+    objects = rendered["single-cluster"]
+    for source in (INGRESS_CONTROLLER, bot(objects), APP_POD, STRAY_POD, INTERNET_CLIENT):
+        assert not allowed(objects, source, runner(objects), "metrics"), source
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
@@ -127,8 +142,8 @@ def test_redis_takes_connections_only_from_the_bot_and_the_workers_and_opens_non
 ) -> None:
     """Queues, approvals, locks and timelines are reachable by the two components that own them."""
     objects = rendered["single-cluster"]
-    assert allowed(objects, bot(objects), redis(objects), "redis")
-    assert allowed(objects, worker(objects), redis(objects), "redis")
+    for client in (bot(objects), runner(objects), worker(objects)):
+        assert allowed(objects, client, redis(objects), "redis"), client
     for source in (INGRESS_CONTROLLER, APP_POD, STRAY_POD, INTERNET_CLIENT):
         assert not allowed(objects, source, redis(objects), "redis"), source
     for destination, port in ((KUBE_DNS, 53), (SLACK, 443), (APP_POD, 6379)):
@@ -179,12 +194,13 @@ def test_no_service_is_reachable_from_outside_the_cluster(name: str, rendered: d
 
 
 def test_in_socket_mode_nothing_reaches_the_bot_and_nothing_routes_to_it() -> None:
-    """No Ingress, and the bot's policy keeps its egress but admits no connection."""
+    """No front and no Ingress; the runner, which holds Slack's socket, still reaches Slack and Redis."""
     objects = render_with("single-cluster", "socket-mode")
     assert not [obj for obj in objects if obj["kind"] == "Ingress"]
-    socket_bot = pod_of(objects, "Deployment", "chatops-bot", ip="10.244.1.2")
-    assert not allowed(objects, INGRESS_CONTROLLER, socket_bot, 3000)
-    assert allowed(objects, socket_bot, SLACK, 443)
+    socket_runner = pod_of(objects, "Deployment", "chatops-bot-runner", ip="10.244.1.5")
+    assert not allowed(objects, INGRESS_CONTROLLER, socket_runner, 3001)
+    assert allowed(objects, socket_runner, SLACK, 443)
+    assert allowed(objects, socket_runner, redis(objects), 6379)
 
 
 def test_the_metrics_scraping_component_admits_the_monitoring_namespace_to_the_metrics_ports_only() -> None:
@@ -195,5 +211,6 @@ def test_the_metrics_scraping_component_admits_the_monitoring_namespace_to_the_m
     )
     assert allowed(objects, prometheus, bot(objects), "http")
     assert allowed(objects, prometheus, worker(objects), "metrics")
+    assert allowed(objects, prometheus, runner(objects), "metrics")
     assert not allowed(objects, prometheus, redis(objects), "redis")
     assert not allowed(objects, APP_POD, worker(objects), "metrics")

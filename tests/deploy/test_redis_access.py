@@ -92,7 +92,11 @@ def test_redis_admits_no_anonymous_client_and_each_component_connects_as_its_own
     assert set(users) == {"default", "chatops-bot", "chatops-worker", "chatops-probe"}
     assert "off" in users["default"] and "nopass" not in users["default"]
     assert all("nopass" not in rules for rules in users.values())
-    for workload, user in (("chatops-bot", "chatops-bot"), ("chatops-worker", "chatops-worker")):
+    for workload, user in (
+        ("chatops-bot", "chatops-bot"),
+        ("chatops-bot-runner", "chatops-bot"),
+        ("chatops-worker", "chatops-worker"),
+    ):
         [container] = find(objects, "Deployment", workload)["spec"]["template"]["spec"]["containers"]
         [reference] = [v["valueFrom"]["secretKeyRef"] for v in container["env"] if v["name"] == "REDIS_URL"]
         url = urlsplit(secret_value(objects, reference["name"], reference["key"]))

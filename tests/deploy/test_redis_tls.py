@@ -24,6 +24,13 @@ from tests.deploy.manifests import Obj, config_file, containers, find, render_wi
 from tests.deploy.redis_as_deployed import redis_as_deployed, secret_value
 
 CLIENTS = (("chatops-bot", "chatops-redis-bot"), ("chatops-worker", "chatops-redis-worker"))
+"""Each ACL user, and the Secret holding its URL."""
+WORKLOADS = (
+    ("chatops-bot", "chatops-redis-bot"),
+    ("chatops-bot-runner", "chatops-redis-bot"),
+    ("chatops-worker", "chatops-redis-worker"),
+)
+"""Each Redis client workload, and the Secret its REDIS_URL comes from."""
 
 
 @pytest.fixture(scope="module", name="with_tls")
@@ -56,7 +63,7 @@ def test_with_the_tls_component_redis_serves_tls_and_nothing_in_plain_text(with_
 def test_with_the_tls_component_every_client_url_asks_for_tls_with_a_mounted_ca(with_tls: list[Obj]) -> None:
     """The bot's and the workers' URLs are rediss:// and their ssl_ca_certs is a file mounted in their pod."""
     by_workload = dict(containers(with_tls))
-    for workload, secret in CLIENTS:
+    for workload, secret in WORKLOADS:
         url = urlsplit(secret_value(with_tls, secret, "REDIS_URL"))
         assert url.scheme == "rediss", workload
         [ca] = parse_qs(url.query)["ssl_ca_certs"]

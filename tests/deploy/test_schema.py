@@ -13,7 +13,6 @@ Validated three ways:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -25,7 +24,7 @@ from kubernetes import client
 
 from kubesim.resources import BY_KIND
 from kubesim.testing import Kubectl, running_simulator
-from tests.deploy.manifests import DEPLOY, OVERLAYS, Obj, kinds, render
+from tests.deploy.manifests import OVERLAYS, Obj, kinds, render_with
 
 KNOWN_KINDS: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): client.V1Namespace,
@@ -50,6 +49,7 @@ def test_the_single_cluster_overlay_renders_the_bot_its_redis_and_the_workers(
     """One install: bot, Redis, workers, their RBAC, Ingress, NetworkPolicies and the Secret templates."""
     assert {
         ("Deployment", "chatops-bot"),
+        ("Deployment", "chatops-bot-runner"),
         ("Service", "chatops-bot"),
         ("ServiceAccount", "chatops-bot"),
         ("StatefulSet", "chatops-redis"),
@@ -90,27 +90,23 @@ def test_the_remote_workers_overlay_renders_only_workers_for_its_own_cluster(
     assert not {"chatops-redis-acl", "chatops-redis-bot"} & set(secrets)
 
 
-def test_the_socket_mode_component_drops_the_http_service_and_probes(tmp_path: Path) -> None:
-    """With the component the bot serves no port, so no Service and no HTTP probe remain."""
-    (tmp_path / "kustomization.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": [os.path.relpath(DEPLOY / "overlays" / "single-cluster", tmp_path)],
-                "components": [os.path.relpath(DEPLOY / "components" / "socket-mode", tmp_path)],
-            }
-        )
+def test_the_socket_mode_component_drops_the_front_and_the_runners_http() -> None:
+    """In Socket Mode the runner holds the connection: no front, Service or Ingress; no port, no HTTP probe."""
+    objects = render_with("single-cluster", "socket-mode")
+    present = kinds(objects)
+    assert (
+        not {("Deployment", "chatops-bot"), ("Service", "chatops-bot"), ("Ingress", "chatops-bot")} & present
     )
-    objects = render(tmp_path)
-    assert ("Service", "chatops-bot") not in kinds(objects)
-    [bot] = [
-        obj for obj in objects if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "chatops-bot"
+    [runner] = [
+        obj
+        for obj in objects
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "chatops-bot-runner"
     ]
-    container = bot["spec"]["template"]["spec"]["containers"][0]
+    container = runner["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["bot", "--role", "runner"]
     assert "ports" not in container
     assert "exec" in container["readinessProbe"]
-    assert _validate(bot) is not None
+    assert _validate(runner) is not None
 
 
 def _validate(obj: Obj) -> Any:

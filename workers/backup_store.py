@@ -5,6 +5,10 @@ The store is the directory ``workers.backups`` writes (``config/`` and ``etcd/``
 ``CHATOPS_BACKUP_DIR``). Each backup has a sidecar record: ``<name>.manifest.json`` beside a
 configuration backup (file SHA-256 and one digest per object), ``<name>.json`` beside an etcd snapshot.
 A backup's time is the UTC stamp in its name, so listing needs no clock and sorts the same everywhere.
+
+Backups may hold Secrets with their data, so everything in the store is written for the worker's user
+alone: files 0600 and directories 0700, whatever the process's umask (:func:`write_private`,
+:func:`private_directory`, :func:`make_private`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +30,33 @@ from workers.errors import JobError, NotFound
 CONFIG = "config"
 ETCD = "etcd"
 
+PRIVATE_FILE_MODE = 0o600
+"""Every file of the store: read and written by the worker's user only."""
+PRIVATE_DIRECTORY_MODE = 0o700
+"""Every directory the store creates."""
+
 _BACKUP_NAME = re.compile(r"(config|etcd)-(\d{8}T\d{6}Z)-[A-Za-z0-9._-]+")
+
+
+def private_directory(path: Path) -> Path:
+    """``path`` created if missing (parents too) and made 0700; returned for chaining."""
+    path.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+    path.chmod(PRIVATE_DIRECTORY_MODE)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as a 0600 file: created with that mode (no moment with a wider one,
+    whatever the umask) and narrowed to it if it already existed."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
+        handle.write(text)
+
+
+def make_private(path: Path) -> None:
+    """Narrow a file another program wrote (``etcdctl snapshot save``) to 0600."""
+    path.chmod(PRIVATE_FILE_MODE)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

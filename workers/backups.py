@@ -89,7 +89,9 @@ def etcd_snapshot(
     if dry_run:
         reporter.emit_plan(wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
         return {"snapshot": name, "dry_run": True}
+    backup_store.private_directory(settings.snapshot_dir)
     path = etcd.save_snapshot(settings, destination=settings.snapshot_dir / name)
+    backup_store.make_private(path)
     reporter.progress(wording.snapshot_saved(name))
     status = etcd.snapshot_status(settings, path)
     checksum = sha256_of(path)
@@ -100,7 +102,7 @@ def etcd_snapshot(
         "saved_at": utc_stamp(),
         "status": status.to_json(),
     }
-    _record_path(path).write_text(json.dumps(record, indent=2) + "\n")
+    backup_store.write_private(_record_path(path), json.dumps(record, indent=2) + "\n")
     reporter.progress(wording.snapshot_status(name, **status.to_json()))
     deleted = apply_retention(reporter, schedule=schedule, keep=keep)
     return {"snapshot": name, "sha256": checksum, "status": status.to_json(), "deleted": deleted}
@@ -417,10 +419,9 @@ def _export(
         reporter.emit_plan(wording.would_back_up_config(scope, counts))
         return {"backup": name, "counts": counts, "dry_run": True}
     text = yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)
-    directory = etcd.settings().backup_dir / "config"
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = backup_store.private_directory(etcd.settings().backup_dir / "config")
     path = directory / name
-    path.write_text(text)
+    backup_store.write_private(path, text)
     manifest = {
         "name": name,
         "job_id": reporter.request.job_id,
@@ -429,8 +430,8 @@ def _export(
         "sha256": sha256_of(path),
         "objects": {_object_key(doc): backup_store.object_digest(doc) for doc in documents},
     }
-    path.with_name(name.removesuffix(".yaml") + ".manifest.json").write_text(
-        json.dumps(manifest, indent=2) + "\n"
+    backup_store.write_private(
+        path.with_name(name.removesuffix(".yaml") + ".manifest.json"), json.dumps(manifest, indent=2) + "\n"
     )
     reporter.progress(wording.config_backed_up(scope, name=name, counts=counts))
     reporter.progress(wording.secrets_exported() if include_secrets else wording.secrets_not_exported())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +81,26 @@ def test_a_snapshot_is_saved_under_the_job_id_and_checked(member: RunningEtcd, t
     assert record["sha256"] == outcome.result["sha256"]
     assert any(text.startswith(f"Snapshot saved at `{name}`") for text in outcome.texts(EventKind.PROGRESS))
     assert not list((tmp_path / "etcd").glob("*.part"))
+
+
+def test_a_snapshot_and_its_record_are_readable_by_the_worker_alone(
+    member: RunningEtcd, tmp_path: Path
+) -> None:
+    """The snapshot holds every Secret of the cluster: 0600, as are its record and 0700 its directory."""
+    etcd.configure(settings_for(member, tmp_path))
+    previous = os.umask(0o022)
+    try:
+        outcome = run_job("etcd_snapshot", job_id="job-snapmodes")
+    finally:
+        os.umask(previous)
+
+    assert outcome.succeeded, outcome.failure
+    snapshot = tmp_path / "etcd" / outcome.result["snapshot"]
+    modes = {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in (snapshot.parent, snapshot)}
+    modes[snapshot.name + ".json"] = oct(
+        stat.S_IMODE((snapshot.parent / (snapshot.name + ".json")).stat().st_mode)
+    )
+    assert modes == {"etcd": "0o700", snapshot.name: "0o600", snapshot.name + ".json": "0o600"}
 
 
 def test_etcd_status_reports_the_same_numbers_as_at_saving(member: RunningEtcd, tmp_path: Path) -> None:

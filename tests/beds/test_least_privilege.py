@@ -1,6 +1,9 @@
 """Least privilege against the real authorizer: every worker operation runs with deploy/'s chatops-worker
 ServiceAccount token on the real control plane, so a permission the code needs and deploy/ lacks is a
-real 403; the audit log then shows each verb and resource used, held against the ClusterRole's rules."""
+real 403; the audit log then shows each verb and resource used, held against the ClusterRole's rules.
+
+The bed starts with deploy/'s base RBAC, where Secret export is not granted; a test that runs
+``backup secrets`` opts in by applying the ``secret-export`` component's objects, as an operator would."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.beds.audit_log import WORKER_USER, requests_by
-from tests.beds.view import runner_for, set_min_available
+from tests.beds.view import kubectl, runner_for, set_min_available
 from tests.deploy import rbac
-from tests.deploy.manifests import find, overlay, render
+from tests.deploy.manifests import Obj, kinds, overlay, render, render_with
 from tests.deploy.operations import OPERATIONS
 from tests.support.beds import Bed
 from workers import etcd
@@ -31,9 +35,30 @@ def fixture_backups(tmp_path: Path) -> Iterator[Path]:
     etcd.configure(etcd.EtcdSettings())
 
 
-def test_every_operation_is_allowed_and_every_grant_is_used(bed: Bed, backups: Path) -> None:
+def opt_in_to_secret_export(bed: Bed, directory: Path) -> list[Obj]:
+    """Apply what the ``secret-export`` component adds to the single-cluster overlay; the rendered result."""
+    with_component = render_with("single-cluster", "secret-export")
+    shipped = kinds(render(overlay("single-cluster")))
+    added = [obj for obj in with_component if (obj["kind"], obj["metadata"]["name"]) not in shipped]
+    assert {obj["kind"] for obj in added} == {"ClusterRole", "ClusterRoleBinding"}
+    (directory / "secret-export.yaml").write_text(yaml.safe_dump_all(added))
+    applied = kubectl(bed, "apply", "-f", str(directory / "secret-export.yaml"))
+    assert applied.returncode == 0, applied.stderr
+    return with_component
+
+
+def test_without_the_opt_in_the_api_server_refuses_a_secret_backup(bed: Bed, backups: Path) -> None:
+    """deploy/ as shipped: ``backup secrets`` fails with the authorizer's 403 and writes no file."""
+    outcome = runner_for(bed).run("backup_secrets", namespace="default")
+    assert outcome.status == "failed"
+    assert "forbidden" in outcome.final.text.lower() and "secrets" in outcome.final.text
+    assert not any(backups.rglob("config-*.yaml"))
+
+
+def test_every_operation_is_allowed_and_every_grant_is_used(bed: Bed, backups: Path, tmp_path: Path) -> None:
     """No 403 in the audit log; each request allowed by the rules; no grant unused but the upgrades'."""
     assert bed.audit_log is not None
+    objects = opt_in_to_secret_export(bed, tmp_path)
     runner = runner_for(bed)
     set_min_available(bed, 3)
     blocked = runner.run("drain", node="node-2", force=True, delete_emptydir_data=True, timeout=2.0)
@@ -45,7 +70,7 @@ def test_every_operation_is_allowed_and_every_grant_is_used(bed: Bed, backups: P
     recorded = requests_by(bed.audit_log, WORKER_USER)
     assert recorded, "the audit log holds no request of the worker"
     assert [str(info) for info, code in recorded if code == 403] == []
-    rules = rbac.rules_of(find(render(overlay("single-cluster")), "ClusterRole", "chatops-worker"))
+    rules = rbac.bound_rules(objects, namespace="chatops", service_account="chatops-worker")
     report = rbac.check(rules, [info for info, _ in recorded])
     assert report.refused == ()
     assert {str(grant) for grant in report.unused} <= UPGRADE_ONLY, [str(g) for g in report.unused]

@@ -8,7 +8,7 @@ import pytest
 
 from kubesim.audit import RequestInfo
 from kubesim.testing import running_simulator
-from tests.deploy.manifests import OVERLAYS, Obj, overlay, render
+from tests.deploy.manifests import OVERLAYS, VARIANTS, Obj, overlay, render, render_with
 from tests.deploy.operations import run_every_operation
 from tests.workers.harness import JobRunner, Outcome, settled
 from workers import cluster, etcd
@@ -20,6 +20,23 @@ SPEED = 20.0
 def fixture_rendered() -> dict[str, list[Obj]]:
     """Each overlay as ``kubectl kustomize`` renders it."""
     return {name: render(overlay(name)) for name in OVERLAYS}
+
+
+@pytest.fixture(scope="session", name="variants")
+def fixture_variants(rendered: dict[str, list[Obj]]) -> dict[str, list[Obj]]:
+    """Every variant of :data:`VARIANTS`, rendered."""
+    found = dict(rendered)
+    for variant in VARIANTS:
+        if variant not in found:
+            base, *components = variant.split("+")
+            found[variant] = render_with(base, *components)
+    return found
+
+
+@pytest.fixture(scope="session", name="with_secret_export")
+def fixture_with_secret_export() -> list[Obj]:
+    """The single-cluster overlay with the opt-in ``secret-export`` component."""
+    return render_with("single-cluster", "secret-export")
 
 
 @pytest.fixture(scope="session", name="audited")

@@ -97,6 +97,25 @@ def rules_of(role: Mapping[str, Any]) -> list[PolicyRule]:
     return [PolicyRule.from_json(rule) for rule in role.get("rules") or []]
 
 
+def bound_rules(
+    objects: Sequence[Mapping[str, Any]], *, namespace: str, service_account: str
+) -> list[PolicyRule]:
+    """Every rule of every ClusterRole a rendered ClusterRoleBinding grants to one ServiceAccount."""
+    roles = {obj["metadata"]["name"]: obj for obj in objects if obj["kind"] == "ClusterRole"}
+    rules: list[PolicyRule] = []
+    for binding in objects:
+        if binding["kind"] != "ClusterRoleBinding":
+            continue
+        if any(
+            subject.get("kind") == "ServiceAccount"
+            and subject.get("name") == service_account
+            and subject.get("namespace") == namespace
+            for subject in binding.get("subjects") or []
+        ):
+            rules.extend(rules_of(roles[binding["roleRef"]["name"]]))
+    return rules
+
+
 def _has(values: Sequence[str], wanted: str) -> bool:
     return ALL in values or wanted in values
 

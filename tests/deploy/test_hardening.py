@@ -1,9 +1,9 @@
-"""The rendered workloads run the way the cluster's restricted Pod Security level and our brief ask.
+"""The rendered workloads behave as operations need (their security: test_pod_security.py, test_network.py,
+test_redis_access.py).
 
-Non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, a seccomp
-profile; resources requested and memory bounded; probes where there is something to probe; workers
-given longer than the longest job to finish on SIGTERM; Redis persistent (AOF) and reachable only
-from the bot and the workers; Secrets shipped as templates without a real value.
+Probes where there is something to probe; workers
+given longer than the longest job to finish on SIGTERM; Redis persistent (AOF); Secrets shipped as
+templates without a real value.
 """
 
 from __future__ import annotations
@@ -11,50 +11,61 @@ from __future__ import annotations
 import pytest
 
 from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
-from tests.deploy.manifests import OVERLAYS, Obj, containers, find, pod_specs
+from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find
 
 
-@pytest.mark.parametrize("name", OVERLAYS)
-def test_every_container_runs_non_root_read_only_without_privilege(
-    name: str, rendered: dict[str, list[Obj]]
-) -> None:
-    """runAsNonRoot, readOnlyRootFilesystem, no privilege escalation, capabilities dropped."""
-    for where, container in containers(rendered[name]):
-        context = container.get("securityContext") or {}
-        assert context.get("runAsNonRoot") is True, where
-        assert context.get("readOnlyRootFilesystem") is True, where
-        assert context.get("allowPrivilegeEscalation") is False, where
-        assert context.get("capabilities", {}).get("drop") == ["ALL"], where
-        assert not context.get("privileged"), where
-    for workload, spec in pod_specs(rendered[name]):
-        pod = spec.get("securityContext") or {}
-        assert pod.get("runAsNonRoot") is True, workload
-        assert pod.get("runAsUser", 0) > 0, workload
-        assert pod.get("seccompProfile", {}).get("type") == "RuntimeDefault", workload
-
-
-@pytest.mark.parametrize("name", OVERLAYS)
-def test_every_container_requests_cpu_and_memory_and_has_a_memory_limit(
-    name: str, rendered: dict[str, list[Obj]]
-) -> None:
-    """The scheduler knows what each needs; none can take the node's memory."""
-    for where, container in containers(rendered[name]):
-        resources = container.get("resources") or {}
-        assert {"cpu", "memory"} <= set(resources.get("requests") or {}), where
-        assert "memory" in (resources.get("limits") or {}), where
-
-
-def test_the_bot_and_redis_have_readiness_and_liveness_probes_and_the_worker_a_readiness_probe(
+def test_redis_has_startup_readiness_and_liveness_probes_and_the_worker_only_a_readiness_probe(
     rendered: dict[str, list[Obj]],
 ) -> None:
-    """Redis also has a startup probe (a large AOF takes a while to load); the worker is never killed by one."""
+    """Redis's startup probe lets a large AOF load; the worker is never killed by a probe (it would kill its job)."""
     probes = dict(containers(rendered["single-cluster"]))
-    for where in ("chatops-bot/bot", "chatops-redis/redis"):
-        assert {"readinessProbe", "livenessProbe"} <= set(probes[where]), where
-    assert "startupProbe" in probes["chatops-redis/redis"]
-    assert probes["chatops-bot/bot"]["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(probes["chatops-redis/redis"])
     assert "readinessProbe" in probes["chatops-worker/worker"]
     assert "livenessProbe" not in probes["chatops-worker/worker"]
+
+
+def test_the_front_and_the_runners_run_as_two_deployments_each_with_its_own_probes(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """Kubernetes supervises both halves (issue 15): ``--role front`` and ``--role runner``, never the
+    all-in-one process; the front is ready with Redis and a live runner (/readyz), a runner with Redis
+    (/healthz on RUNNER_PORT); each is restarted only when it stops serving."""
+    objects = rendered["single-cluster"]
+    config = find(objects, "ConfigMap", "chatops-bot-config")["data"]
+    [front] = find(objects, "Deployment", "chatops-bot")["spec"]["template"]["spec"]["containers"]
+    [runner] = find(objects, "Deployment", "chatops-bot-runner")["spec"]["template"]["spec"]["containers"]
+    assert (front["args"], runner["args"]) == (["bot", "--role", "front"], ["bot", "--role", "runner"])
+    assert [(p["name"], p["containerPort"]) for p in front["ports"]] == [("http", int(config["PORT"]))]
+    assert [(p["name"], p["containerPort"]) for p in runner["ports"]] == [
+        ("metrics", int(config["RUNNER_PORT"]))
+    ]
+    assert front["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert runner["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    assert (front["livenessProbe"]["tcpSocket"], runner["livenessProbe"]["tcpSocket"]) == (
+        {"port": "http"},
+        {"port": "metrics"},
+    )
+
+
+def test_the_bot_service_routes_to_the_front_alone_and_only_the_runners_read_the_policy(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    """A runner pod is never behind Slack's request URL; the policy file is mounted where the runners look."""
+    objects = rendered["single-cluster"]
+    selector = find(objects, "Service", "chatops-bot")["spec"]["selector"]
+    front = find(objects, "Deployment", "chatops-bot")["spec"]["template"]
+    runner = find(objects, "Deployment", "chatops-bot-runner")["spec"]["template"]
+    assert selector.items() <= front["metadata"]["labels"].items()
+    assert not selector.items() <= runner["metadata"]["labels"].items()
+    policy_directory = find(objects, "ConfigMap", "chatops-bot-config")["data"]["CHATOPS_POLICY"].rpartition(
+        "/"
+    )[0]
+    mounts = {
+        name: {m["mountPath"] for m in template["spec"]["containers"][0]["volumeMounts"]}
+        for name, template in (("front", front), ("runner", runner))
+    }
+    assert policy_directory in mounts["runner"]
+    assert policy_directory not in mounts["front"]
 
 
 @pytest.mark.parametrize("name", OVERLAYS)
@@ -69,38 +80,26 @@ def test_workers_get_longer_than_the_longest_job_to_finish_on_sigterm(
 
 
 def test_redis_persists_with_aof_on_a_volume_and_never_evicts_keys(rendered: dict[str, list[Obj]]) -> None:
-    """appendonly yes, fsync every second, data on a claim, noeviction (RQ must not lose keys)."""
-    redis = find(rendered["single-cluster"], "StatefulSet", "chatops-redis")
-    arguments = redis["spec"]["template"]["spec"]["containers"][0]["args"]
-    options = dict(zip(arguments[::2], arguments[1::2], strict=True))
-    assert options["--appendonly"] == "yes"
-    assert options["--appendfsync"] == "everysec"
-    assert options["--maxmemory-policy"] == "noeviction"
-    assert options["--requirepass"] == "$(REDIS_PASSWORD)"
-    [claim] = redis["spec"]["volumeClaimTemplates"]
-    mounts = redis["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-    assert {"name": claim["metadata"]["name"], "mountPath": options["--dir"]} in mounts
-
-
-def test_only_the_bot_and_the_workers_may_reach_redis(rendered: dict[str, list[Obj]]) -> None:
-    """The policy selects the Redis pods, restricts ingress, and admits exactly the bot and worker pods."""
+    """appendonly yes, fsync every second, data on a claim, noeviction (RQ must not lose keys), all in the
+    mounted redis.conf, which names the ACL file of the mounted Secret."""
     objects = rendered["single-cluster"]
-    policy = find(objects, "NetworkPolicy", "chatops-redis")["spec"]
-    redis_labels = find(objects, "StatefulSet", "chatops-redis")["spec"]["template"]["metadata"]["labels"]
-    assert policy["policyTypes"] == ["Ingress"]
-    assert policy["podSelector"]["matchLabels"].items() <= redis_labels.items()
-    [rule] = policy["ingress"]
-    assert rule["ports"] == [{"port": 6379, "protocol": "TCP"}]
-    [source] = rule["from"]
-    assert set(source) == {"podSelector"}
-    admitted = {e["key"]: set(e["values"]) for e in source["podSelector"]["matchExpressions"]}
-    assert admitted == {
-        "app.kubernetes.io/name": {"chatops"},
-        "app.kubernetes.io/component": {"bot", "worker"},
-    }
-    for workload in ("chatops-bot", "chatops-worker"):
-        labels = find(objects, "Deployment", workload)["spec"]["template"]["metadata"]["labels"]
-        assert labels["app.kubernetes.io/component"] in admitted["app.kubernetes.io/component"]
+    redis = find(objects, "StatefulSet", "chatops-redis")
+    [container] = redis["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["redis-server", "/etc/redis/config/redis.conf"]
+    assert "args" not in container
+    lines = config_file(objects, "chatops-redis-config", "redis.conf").splitlines()
+    options = dict(line.split(" ", 1) for line in lines if line and not line.startswith("#"))
+    assert options["appendonly"] == "yes"
+    assert options["appendfsync"] == "everysec"
+    assert options["maxmemory-policy"] == "noeviction"
+    [claim] = redis["spec"]["volumeClaimTemplates"]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert mounts[options["dir"]] == claim["metadata"]["name"]
+    volumes = {v["name"]: v for v in redis["spec"]["template"]["spec"]["volumes"]}
+    acl_directory, _, acl_file = options["aclfile"].rpartition("/")
+    acl = volumes[mounts[acl_directory]]["secret"]
+    assert acl["secretName"] == "chatops-redis-acl"
+    assert [item["path"] for item in acl["items"]] == [acl_file]
 
 
 @pytest.mark.parametrize("name", OVERLAYS)

@@ -3,6 +3,10 @@
 Every operation runs against kubesim, which records each request as the API server's authorizer sees
 it (verb, API group, resource/subresource, namespace); each is then held against the rules of the
 ClusterRole rendered from deploy/, the way RBAC evaluates them.
+
+Secret export is opt-in: the workers' own ClusterRole lists no Secrets, and only the
+``components/secret-export`` component grants it. The operations include a ``backup secrets``, so the
+role is proven complete with that component and short of exactly that one request without it.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ Audited = tuple[list[tuple[str, Outcome]], list[RequestInfo]]
 
 
 def worker_rules(objects: list[Obj]) -> list[rbac.PolicyRule]:
-    """The rules of the workers' ClusterRole as rendered."""
-    return rbac.rules_of(find(objects, "ClusterRole", "chatops-worker"))
+    """Every rule the rendered bindings grant the workers' ServiceAccount."""
+    return rbac.bound_rules(objects, namespace="chatops", service_account="chatops-worker")
 
 
 def test_every_operation_ran_to_its_expected_end(audited: Audited) -> None:
@@ -45,31 +49,62 @@ def test_the_operations_make_requests_of_every_kind_of_verb_they_need(audited: A
     } <= seen
 
 
-def test_the_worker_cluster_role_grants_every_request_of_every_operation(
+def test_with_secret_export_the_workers_are_granted_every_request_of_every_operation(
+    audited: Audited, with_secret_export: list[Obj]
+) -> None:
+    """Nothing the operations asked for would be refused with 403 Forbidden."""
+    _, requests = audited
+    report = rbac.check(worker_rules(with_secret_export), requests)
+    assert report.refused == (), [str(grant) for grant in report.refused]
+
+
+def test_without_secret_export_only_the_secret_backup_is_refused_in_either_overlay(
     audited: Audited, rendered: dict[str, list[Obj]]
 ) -> None:
-    """Nothing the operations asked for would be refused with 403 Forbidden, in either overlay."""
+    """The overlays as shipped grant every request but ``list secrets`` (made by ``backup secrets`` alone)."""
     _, requests = audited
+    secret_reads = {info for info in requests if info.resource == "secrets"}
+    assert secret_reads, "no operation read Secrets: the opt-in is not exercised"
     for objects in rendered.values():
         report = rbac.check(worker_rules(objects), requests)
-        assert report.refused == (), [str(grant) for grant in report.refused]
+        assert [str(grant) for grant in report.refused] == ["list secrets"]
+        assert rbac.check(worker_rules(objects), [i for i in requests if i not in secret_reads]).refused == ()
+
+
+def test_no_role_of_the_overlays_as_shipped_names_secrets(rendered: dict[str, list[Obj]]) -> None:
+    """Not the workers' ClusterRole nor any other: Secrets are listed only with the opt-in component."""
+    for name, objects in rendered.items():
+        for obj in objects:
+            if obj["kind"] in ("Role", "ClusterRole"):
+                for rule in obj.get("rules") or []:
+                    assert not {"secrets", "*"} & set(rule.get("resources") or []), (name, obj["metadata"])
+
+
+def test_the_secret_export_component_adds_only_list_secrets(
+    rendered: dict[str, list[Obj]], with_secret_export: list[Obj]
+) -> None:
+    """The opt-in grants exactly one verb on one resource, and changes nothing else of the workers' rights."""
+    shipped = {str(g) for rule in worker_rules(rendered["single-cluster"]) for g in rule.grants()}
+    opted_in = {str(g) for rule in worker_rules(with_secret_export) for g in rule.grants()}
+    assert opted_in - shipped == {"list secrets"}
+    assert shipped <= opted_in
 
 
 def test_the_worker_cluster_role_grants_nothing_the_operations_do_not_use(
-    audited: Audited, rendered: dict[str, list[Obj]]
+    audited: Audited, with_secret_export: list[Obj]
 ) -> None:
     """Every verb on every resource in the role was used by some operation: no spare privilege."""
     _, requests = audited
-    report = rbac.check(worker_rules(rendered["single-cluster"]), requests)
+    report = rbac.check(worker_rules(with_secret_export), requests)
     assert report.unused == (), [str(grant) for grant in report.unused]
 
 
 def test_the_check_fails_when_any_one_verb_is_removed_from_the_role(
-    audited: Audited, rendered: dict[str, list[Obj]]
+    audited: Audited, with_secret_export: list[Obj]
 ) -> None:
     """Dropping any single verb of any rule makes the operations ask for something refused."""
     _, requests = audited
-    rules = worker_rules(rendered["single-cluster"])
+    rules = worker_rules(with_secret_export)
     for index, rule in enumerate(rules):
         for verb in rule.verbs:
             weaker = [
@@ -82,24 +117,22 @@ def test_the_check_fails_when_any_one_verb_is_removed_from_the_role(
 
 
 def test_removing_eviction_from_the_role_is_reported_as_the_refused_request(
-    audited: Audited, rendered: dict[str, list[Obj]]
+    audited: Audited, with_secret_export: list[Obj]
 ) -> None:
     """Without ``create pods/eviction`` the report names exactly that request."""
     _, requests = audited
-    rules = [
-        rule for rule in worker_rules(rendered["single-cluster"]) if rule.resources != ("pods/eviction",)
-    ]
+    rules = [rule for rule in worker_rules(with_secret_export) if rule.resources != ("pods/eviction",)]
     report = rbac.check(rules, requests)
     assert [str(grant) for grant in report.refused] == ["create pods/eviction"]
 
 
 def test_a_grant_no_operation_uses_is_reported_as_unused(
-    audited: Audited, rendered: dict[str, list[Obj]]
+    audited: Audited, with_secret_export: list[Obj]
 ) -> None:
     """Adding ``delete pods`` (a drain that skips the Eviction API) shows up as spare privilege."""
     _, requests = audited
     rules = [
-        *worker_rules(rendered["single-cluster"]),
+        *worker_rules(with_secret_export),
         rbac.PolicyRule(verbs=("delete",), api_groups=("",), resources=("pods",)),
     ]
     report = rbac.check(rules, requests)

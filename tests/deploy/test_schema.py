@@ -13,7 +13,6 @@ Validated three ways:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -25,7 +24,7 @@ from kubernetes import client
 
 from kubesim.resources import BY_KIND
 from kubesim.testing import Kubectl, running_simulator
-from tests.deploy.manifests import DEPLOY, OVERLAYS, Obj, kinds, render
+from tests.deploy.manifests import OVERLAYS, Obj, kinds, render_with
 
 KNOWN_KINDS: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): client.V1Namespace,
@@ -39,6 +38,7 @@ KNOWN_KINDS: dict[tuple[str, str], Any] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): client.V1ClusterRole,
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): client.V1ClusterRoleBinding,
     ("networking.k8s.io/v1", "NetworkPolicy"): client.V1NetworkPolicy,
+    ("networking.k8s.io/v1", "Ingress"): client.V1Ingress,
 }
 """The kinds deploy/ may use, with the official client's schema model of each."""
 
@@ -46,20 +46,27 @@ KNOWN_KINDS: dict[tuple[str, str], Any] = {
 def test_the_single_cluster_overlay_renders_the_bot_its_redis_and_the_workers(
     rendered: dict[str, list[Obj]],
 ) -> None:
-    """One install: bot, Redis, workers, their RBAC, the Redis NetworkPolicy and the Secret templates."""
+    """One install: bot, Redis, workers, their RBAC, Ingress, NetworkPolicies and the Secret templates."""
     assert {
         ("Deployment", "chatops-bot"),
+        ("Deployment", "chatops-bot-runner"),
         ("Service", "chatops-bot"),
         ("ServiceAccount", "chatops-bot"),
         ("StatefulSet", "chatops-redis"),
         ("Service", "chatops-redis"),
         ("NetworkPolicy", "chatops-redis"),
+        ("NetworkPolicy", "chatops-bot"),
+        ("NetworkPolicy", "chatops-worker"),
+        ("NetworkPolicy", "chatops-default-deny"),
+        ("Ingress", "chatops-bot"),
         ("Deployment", "chatops-worker"),
         ("ServiceAccount", "chatops-worker"),
         ("ClusterRole", "chatops-worker"),
         ("ClusterRoleBinding", "chatops-worker"),
         ("Secret", "chatops-slack"),
-        ("Secret", "chatops-redis"),
+        ("Secret", "chatops-redis-acl"),
+        ("Secret", "chatops-redis-bot"),
+        ("Secret", "chatops-redis-worker"),
         ("Secret", "chatops-etcd-client"),
     } <= kinds(rendered["single-cluster"])
 
@@ -78,34 +85,28 @@ def test_the_remote_workers_overlay_renders_only_workers_for_its_own_cluster(
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"].startswith("chatops-worker-config-")
     ]
     assert config["data"]["CHATOPS_CLUSTER"] == "edge-1"
-    [redis] = [
-        obj for obj in objects if obj["kind"] == "Secret" and obj["metadata"]["name"] == "chatops-redis"
-    ]
-    assert redis["stringData"]["REDIS_URL"].startswith("rediss://")
-    assert "REDIS_PASSWORD" not in redis["stringData"]
+    secrets = {obj["metadata"]["name"]: obj for obj in objects if obj["kind"] == "Secret"}
+    assert secrets["chatops-redis-worker"]["stringData"]["REDIS_URL"].startswith("rediss://chatops-worker:")
+    assert not {"chatops-redis-acl", "chatops-redis-bot"} & set(secrets)
 
 
-def test_the_socket_mode_component_drops_the_http_service_and_probes(tmp_path: Path) -> None:
-    """With the component the bot serves no port, so no Service and no HTTP probe remain."""
-    (tmp_path / "kustomization.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": [os.path.relpath(DEPLOY / "overlays" / "single-cluster", tmp_path)],
-                "components": [os.path.relpath(DEPLOY / "components" / "socket-mode", tmp_path)],
-            }
-        )
+def test_the_socket_mode_component_drops_the_front_and_the_runners_http() -> None:
+    """In Socket Mode the runner holds the connection: no front, Service or Ingress; no port, no HTTP probe."""
+    objects = render_with("single-cluster", "socket-mode")
+    present = kinds(objects)
+    assert (
+        not {("Deployment", "chatops-bot"), ("Service", "chatops-bot"), ("Ingress", "chatops-bot")} & present
     )
-    objects = render(tmp_path)
-    assert ("Service", "chatops-bot") not in kinds(objects)
-    [bot] = [
-        obj for obj in objects if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "chatops-bot"
+    [runner] = [
+        obj
+        for obj in objects
+        if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "chatops-bot-runner"
     ]
-    container = bot["spec"]["template"]["spec"]["containers"][0]
+    container = runner["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["bot", "--role", "runner"]
     assert "ports" not in container
     assert "exec" in container["readinessProbe"]
-    assert _validate(bot) is not None
+    assert _validate(runner) is not None
 
 
 def _validate(obj: Obj) -> Any:

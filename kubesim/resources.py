@@ -3,6 +3,7 @@ the defaults the API server fills into new objects of each type (so clients' req
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,26 @@ def _rt(
     )
 
 
+RBAC = "rbac.authorization.k8s.io"
+RBAC_TYPES = (
+    _rt(RBAC, "roles", "Role"),
+    _rt(RBAC, "rolebindings", "RoleBinding"),
+    _rt(RBAC, "clusterroles", "ClusterRole", namespaced=False),
+    _rt(RBAC, "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
+)
+"""The RBAC objects :mod:`kubesim.rbac` decides impersonated requests by."""
+REVIEW_TYPES = (
+    dataclasses.replace(
+        _rt("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False),
+        verbs=("create",),
+    ),
+    dataclasses.replace(
+        _rt("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", namespaced=False),
+        verbs=("create",),
+    ),
+)
+"""Asked, never stored: answered by :mod:`kubesim.access` for whoever the request acts as."""
+
 RESOURCES: dict[str, ResourceType] = {
     rt.plural: rt
     for rt in (
@@ -81,12 +102,21 @@ RESOURCES: dict[str, ResourceType] = {
         _rt("apps", "daemonsets", "DaemonSet", short=("ds",), sub=("status",)),
         _rt("apps", "statefulsets", "StatefulSet", short=("sts",), sub=("status", "scale")),
         _rt("policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)),
+        *RBAC_TYPES,
+        *REVIEW_TYPES,
     )
 }
 
 BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in RESOURCES.values()}
 
-GROUP_VERSIONS: tuple[str, ...] = ("v1", "apps/v1", "policy/v1")
+GROUP_VERSIONS: tuple[str, ...] = (
+    "v1",
+    "apps/v1",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+    "authorization.k8s.io/v1",
+    "authentication.k8s.io/v1",
+)
 """Every group/version served, core first, in discovery order."""
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kubesim import discovery, errors, protobuf, tables, upgrades
+from kubesim import access, discovery, errors, protobuf, tables, upgrades
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
@@ -154,7 +154,8 @@ class ApiServer:
     def make_app(self) -> web.Application:
         """The aiohttp application (one catch-all route; routing is `handle`)."""
         app = web.Application(
-            middlewares=[self.audit.middleware, self._errors, self._faults], client_max_size=256 * 1024 * 1024
+            middlewares=[self.audit.middleware, self._errors, self._faults, access.middleware(self.store)],
+            client_max_size=256 * 1024 * 1024,
         )
         app[WATCHES] = set()
         app.router.add_route("*", "/{path:.*}", self.handle)

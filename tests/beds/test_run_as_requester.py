@@ -2,23 +2,21 @@
 
 The cluster grants ``alice@example.com`` cordon's permissions (get and patch nodes) and nothing else;
 the worker's ServiceAccount may impersonate exactly the policy's people (``impersonation_rules``).
+Both beds judge the person by the RBAC objects; only the real server also judges the impersonator.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from kubernetes import utils
 
 from bot.core.identities import Identities, KubeIdentity, impersonation_rules
 from tests.beds.audit_log import WORKER_USER, impersonated
-from tests.beds.view import kubectl, runner_for, unschedulable
+from tests.beds.view import runner_for, unschedulable
 from tests.support.beds import Bed
-
-pytestmark = pytest.mark.control_plane
 
 ALICE = KubeIdentity(user="alice@example.com", groups=("node-tenders",))
 MALLORY = KubeIdentity(user="mallory@example.com")
@@ -36,7 +34,7 @@ def binding(name: str, role: str, subject: dict[str, str]) -> dict[str, Any]:
 
 
 @pytest.fixture(name="rbac")
-def fixture_rbac(bed: Bed, tmp_path: Path) -> Bed:
+def fixture_rbac(bed: Bed) -> Bed:
     """alice's group may cordon (get, patch nodes); the worker may impersonate the policy's people."""
     role = "rbac.authorization.k8s.io/v1"
     manifests = [
@@ -63,10 +61,8 @@ def fixture_rbac(bed: Bed, tmp_path: Path) -> Bed:
             {"kind": "ServiceAccount", "name": "chatops-worker", "namespace": "chatops"},
         ),
     ]
-    path = tmp_path / "rbac.json"
-    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": manifests}))
-    applied = kubectl(bed, "apply", "-f", str(path))
-    assert applied.returncode == 0, applied.stderr
+    # Through the client: kubectl apply would want OpenAPI documents kubesim does not serve for RBAC.
+    utils.create_from_dict(bed.api_client, {"apiVersion": "v1", "kind": "List", "items": manifests})
     time.sleep(1)  # RBAC is read from the informer cache: let it see the new bindings
     return bed
 
@@ -74,6 +70,7 @@ def fixture_rbac(bed: Bed, tmp_path: Path) -> Bed:
 def test_a_person_who_may_cordon_cordons_and_the_audit_log_names_them_and_their_approver(
     rbac: Bed,
 ) -> None:
+    """On both beds; the audit log is the real control plane's (kubesim keeps none of impersonation)."""
     runner = runner_for(rbac)
     plan = runner.run("cordon", node="node-3", dry_run=True, act_as=ALICE.to_json())
     assert plan.status == "finished", plan.texts()
@@ -82,7 +79,8 @@ def test_a_person_who_may_cordon_cordons_and_the_audit_log_names_them_and_their_
     assert outcome.status == "finished", outcome.texts()
     assert unschedulable(rbac, "node-3")
     assert "acting as Kubernetes user `alice@example.com`" in outcome.texts()[0]
-    assert rbac.audit_log is not None
+    if rbac.audit_log is None:
+        return
     acted = [
         event for event in impersonated(rbac.audit_log, impersonator=WORKER_USER) if event["code"] == 200
     ]
@@ -110,7 +108,9 @@ def test_a_drain_she_may_not_do_is_refused_before_anything_naming_what_is_missin
     assert not unschedulable(rbac, "node-2")
 
 
+@pytest.mark.control_plane
 def test_the_worker_cannot_act_as_someone_the_policy_does_not_name(rbac: Bed) -> None:
+    """The real server checks the impersonator's own RBAC (kubesim's caller is its admin)."""
     outcome = runner_for(rbac).run("cordon", node="node-1", act_as=MALLORY.to_json())
     assert outcome.status == "failed"
     assert not unschedulable(rbac, "node-1")

@@ -19,6 +19,7 @@ import pytest
 from controlplane.build import Binaries
 from controlplane.cluster import ControlPlane
 from kubesim.testing import running_simulator
+from tests.fidelity.access_cases import ACCESS_CASES
 from tests.fidelity.cases import CASES
 from tests.fidelity.compare import differences
 from tests.fidelity.wire import Wire
@@ -48,7 +49,7 @@ def fixture_found(
             try:
                 yield {
                     (case.area, case.name): differences(case.run(ours), case.run(real), values=case.values)
-                    for case in CASES
+                    for case in (*CASES, *ACCESS_CASES)
                 }
             finally:
                 ours.close()

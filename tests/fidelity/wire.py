@@ -10,6 +10,7 @@ import json
 import ssl
 import tempfile
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +58,16 @@ class Wire:
         return str(path)
 
     def request(
-        self, method: str, path: str, body: Any = None, *, content_type: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
     ) -> Answer:
         """One request; the body is sent as JSON (or as given when it is a string)."""
-        headers = dict(self._headers)
+        headers = {**self._headers, **(headers or {})}
         payload = None
         if body is not None:
             payload = body if isinstance(body, str) else json.dumps(body)

@@ -138,7 +138,7 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 as_whom = access_messages.acting_as(user=identity.user, groups=identity.groups)
                 reporter.emit(
                     EventKind.STARTED,
-                    f"{started} ({as_whom})",
+                    f"{started} {as_whom}",
                     description=what,
                     acting_as=identity.to_json(),
                 )

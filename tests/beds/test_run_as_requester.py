@@ -78,7 +78,7 @@ def test_a_person_who_may_cordon_cordons_and_the_audit_log_names_them_and_their_
     outcome = runner.run("cordon", node="node-3", act_as=ALICE.to_json(), approval=approval)
     assert outcome.status == "finished", outcome.texts()
     assert unschedulable(rbac, "node-3")
-    assert "acting as Kubernetes user `alice@example.com`" in outcome.texts()[0]
+    assert "Acting as Kubernetes user `alice@example.com`" in outcome.texts()[0]
     if rbac.audit_log is None:
         return
     acted = [

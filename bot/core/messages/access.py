@@ -42,4 +42,4 @@ def unmapped(*, user: str, cluster: str) -> str:
 def acting_as(*, user: str, groups: Sequence[str]) -> str:
     """Who a job acted as on the cluster, for its timeline entry."""
     shown = f" (groups {', '.join(code(group) for group in groups)})" if groups else ""
-    return f"acting as Kubernetes user {code(user)}{shown}"
+    return f"Acting as Kubernetes user {code(user)}{shown}."

@@ -30,6 +30,7 @@ from redis import Redis
 
 from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession
+from bot.core.job_signing import session_key
 from bot.core.messages import console as console_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -130,7 +131,9 @@ def run_console(
     """Run the console chat; exit status 0, or 1 if a line crashed, 2 for bad settings.
 
     With ``pages``, incident pages are served on 127.0.0.1:``PORT`` while the console runs, signed
-    with ``CHATOPS_PAGE_KEY`` or, without one, a key of this session only.
+    with ``CHATOPS_PAGE_KEY`` or, without one, a key of this session only. Jobs are signed likewise:
+    with ``CHATOPS_JOB_KEY`` (needed when ``chatops worker`` processes share ``REDIS_URL``) or a key of
+    this session, which the in-process worker checks them by.
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -148,10 +151,14 @@ def run_console(
         console_pages(settings, connection=connection, on=pages, out=stdout) as links,
     ):
         from workers import cluster as worker_cluster
+        from workers.admission import admitted_job_class
 
         worker_cluster.configure(kubeconfig=kubeconfig)
+        job_key = settings.job_key.value.encode() if settings.job_key else session_key()
         session = ConsoleSession(
-            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster, links=links),
+            engine=build_engine(
+                policy=policy, connection=connection, cluster=settings.cluster, links=links, job_key=job_key
+            ),
             feed=EventFeed(connection),
             out=stdout,
             worker=(
@@ -159,6 +166,7 @@ def run_console(
                     connection,
                     cluster=settings.cluster,
                     log_level="DEBUG" if os.environ.get("CHATOPS_DEBUG") else "CRITICAL",
+                    job_class=admitted_job_class(job_key),
                 )
                 if embedded_worker
                 else None

@@ -3,12 +3,17 @@
 The only module of the bot that talks to RQ. Jobs are enqueued by dotted path with the JSON
 serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
 message delivered twice enqueues once for as long as the job is remembered (a day).
+
+Every job is signed with the job key (:mod:`bot.core.job_signing`), and a parked job gets the signed
+release when its approval decides it: workers run nothing else. A dispatcher without a signer (tests
+with a plain RQ worker) enqueues unsigned jobs, which a ``chatops worker`` refuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from redis import Redis
@@ -17,6 +22,7 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from bot.core.job_signing import JobSigner, SignedJob
 from bot.core.jobs import (
     REMEMBER_SECONDS,
     JobOrigin,
@@ -34,8 +40,25 @@ from bot.core.jobs import (
 class RQDispatcher:
     """Enqueues :class:`JobSpec` values and answers questions about jobs, for one Redis."""
 
-    def __init__(self, connection: Redis) -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        *,
+        signer: JobSigner | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._connection = connection
+        self._signer = signer
+        self._clock = clock
+
+    def _signed(self, spec: JobSpec, meta: dict[str, Any]) -> dict[str, Any]:
+        """``meta`` with the signature of ``spec`` added (unchanged without a signer)."""
+        if self._signer is None:
+            return meta
+        job = SignedJob(
+            job_id=spec.job_id, queue=spec.queue, function=spec.function, args=(), kwargs=dict(spec.kwargs)
+        )
+        return {**meta, **self._signer.sign(job, now=self._clock())}
 
     def queue(self, cluster: str) -> Queue:
         """The queue of ``cluster``."""
@@ -54,7 +77,7 @@ class RQDispatcher:
                 timeout=spec.timeout_seconds,
                 result_ttl=REMEMBER_SECONDS,
                 failure_ttl=REMEMBER_SECONDS,
-                meta={"user": spec.kwargs.get("request", {}).get("user", "")},
+                meta=self._signed(spec, {"user": spec.kwargs.get("request", {}).get("user", "")}),
             )
         except DuplicateJobError:
             return Submission(job_id=spec.job_id, duplicate=True)
@@ -76,7 +99,9 @@ class RQDispatcher:
             result_ttl=REMEMBER_SECONDS,
             failure_ttl=REMEMBER_SECONDS,
             ttl=None,
-            meta={"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster},
+            meta=self._signed(
+                spec, {"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster}
+            ),
             status=JobStatus.CREATED,
         )
         job.save()
@@ -91,6 +116,11 @@ class RQDispatcher:
         cluster = str(job.meta.get("cluster", ""))
         if not self._connection.zrem(parked_key(cluster), job_id):
             return None
+        approval = (job.kwargs or {}).get("approval") if isinstance(job.kwargs, dict) else None
+        if self._signer is not None and isinstance(approval, dict):
+            approval_id = str(approval.get("approval_id", ""))
+            job.meta.update(self._signer.release(job_id=job_id, approval_id=approval_id, now=self._clock()))
+            job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves it untyped
         self._connection.persist(job.key)
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=queued.get_position())

@@ -90,6 +90,10 @@ class Settings:
     page_link_seconds: int = DEFAULT_LINK_SECONDS
     """``CHATOPS_PAGE_LINK_HOURS`` (in hours): how long a page link works; a week by default."""
 
+    job_key: Secret = Secret("")
+    """``CHATOPS_JOB_KEY``: signs every job the bot queues (HMAC-SHA256); workers run nothing else. Required
+    by ``chatops bot`` and ``chatops worker``; unset, the console signs with a key of its session only."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -137,6 +141,7 @@ class Settings:
             page_key=Secret(text("CHATOPS_PAGE_KEY") or ""),
             page_url=text("CHATOPS_PAGE_URL"),
             page_link_seconds=int(hours) * 3600,
+            job_key=Secret(text("CHATOPS_JOB_KEY") or ""),
         )
 
 

@@ -12,6 +12,7 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
+from bot.core.job_signing import JobSigner
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.ports import Observer
@@ -30,15 +31,18 @@ def build_engine(
     clock: Callable[[], float] = time.time,
     observer: Observer | None = None,
     links: PageLinks | None = None,
+    job_key: bytes | None = None,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
     ``clock`` drives approval deadlines and timeline times; tests pass one they can move. ``observer``
     counts commands and approval decisions (:class:`bot.observability.PrometheusObserver` in the bot).
+    ``job_key`` signs the jobs queued (``CHATOPS_JOB_KEY``); without one they go unsigned, and only a
+    plain RQ worker (a test's) runs them: every ``chatops worker`` refuses them.
     """
     return Engine(
         policy=policy,
-        jobs=RQDispatcher(connection),
+        jobs=RQDispatcher(connection, signer=JobSigner(job_key) if job_key else None, clock=clock),
         approvals=ApprovalStore(connection, clock=clock),
         timeline=TimelineStore(connection, clock=clock),
         default_cluster=cluster,

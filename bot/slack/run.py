@@ -27,6 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import redis_url
+from bot.core.job_signing import job_key_problem
 from bot.core.logs import configure_json_logging
 from bot.core.messages import policy as policy_messages
 from bot.core.messages import slack as messages
@@ -60,7 +61,8 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
     """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid.
 
     There is no default policy: without ``CHATOPS_POLICY`` the bot (every role but the front, which
-    never reads it) refuses to start rather than run the demo's rules in a real workspace.
+    never reads it) refuses to start rather than run the demo's rules in a real workspace. Nor is there
+    a default job key: without ``CHATOPS_JOB_KEY`` (which signs the jobs it queues) it refuses too.
     """
     problem = missing_setting(settings, role=role)
     if problem is not None:
@@ -134,6 +136,7 @@ def _run_runner(
         cluster=settings.cluster,
         observer=observer,
         links=page_links(settings, connection=connection),
+        job_key=settings.job_key.value.encode(),
     )
     bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
@@ -222,4 +225,6 @@ def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
         return messages.missing_setting(name="REDIS_URL", purpose="to share the job queue with the workers")
     if settings.policy_path is None and (role != "front" or settings.slack_app_token):
         return policy_messages.policy_not_set()
+    if role != "front" or settings.slack_app_token:
+        return job_key_problem(settings.job_key.value, program="chatops bot")
     return None

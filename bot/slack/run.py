@@ -82,7 +82,9 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         signing_secret=settings.slack_signing_secret.value,
         inbox=Inbox(connection),
         metrics=FrontMetrics(),
-        healthy=redis_answers(connection),
+        healthy=both(redis_answers(connection), runner_health(settings.runner_port))
+        if role == "all"
+        else redis_answers(connection),
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
         pages=configured_page_routes(
@@ -148,7 +150,7 @@ def _run_runner(
             run_socket_mode(bot.app, app_token=settings.slack_app_token.value)
         else:
             serve(
-                runner_asgi(bot.metrics, healthy=redis_answers(connection)),
+                runner_asgi(bot.metrics, healthy=both(redis_answers(connection), bot.runner.alive)),
                 host=host or settings.host,
                 port=settings.runner_port,
             )
@@ -185,7 +187,7 @@ def load_policy(settings: Settings) -> Policy:
 
 
 def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starlette:
-    """What the runner serves: its metrics, and a health check (Redis answers)."""
+    """What the runner serves: its metrics, and a health check (Redis answers, its reader is alive)."""
 
     async def prometheus(_request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -197,6 +199,28 @@ def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starle
     return Starlette(
         routes=[Route("/metrics", prometheus, methods=["GET"]), Route("/healthz", healthz, methods=["GET"])]
     )
+
+
+def both(first: Callable[[], bool], second: Callable[[], bool]) -> Callable[[], bool]:
+    """A health check passing when both of two pass."""
+    return lambda: first() and second()
+
+
+def runner_health(port: int) -> Callable[[], bool]:
+    """Whether the local runner's ``/healthz`` passes: its inbox reader completes rounds, Redis answers.
+
+    The front of ``chatops bot`` (role all) answers ``/healthz`` with it, so a liveness probe restarts a
+    bot whose runner reads nothing any more, not only one whose port is closed.
+    """
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    return healthy
 
 
 def runner_metrics(port: int) -> Callable[[], bytes]:

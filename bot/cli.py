@@ -38,7 +38,7 @@ from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Secret, Settings, SettingsError
-from bot.wiring import build_engine, page_links
+from bot.wiring import page_links, production_engine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,8 +156,8 @@ def run_console(
         worker_cluster.configure(kubeconfig=kubeconfig)
         job_key = settings.job_key.value.encode() if settings.job_key else session_key()
         session = ConsoleSession(
-            engine=build_engine(
-                policy=policy, connection=connection, cluster=settings.cluster, links=links, job_key=job_key
+            engine=production_engine(
+                settings, policy=policy, connection=connection, links=links, job_key=job_key
             ),
             feed=EventFeed(connection),
             out=stdout,

@@ -46,10 +46,17 @@ class RQDispatcher:
         *,
         signer: JobSigner | None = None,
         clock: Callable[[], float] = time.time,
+        queued_ttl: int | None = None,
+        result_ttl: int = REMEMBER_SECONDS,
     ) -> None:
+        """``queued_ttl``: a queued job no worker started within this many seconds is dropped (None:
+        never); ``result_ttl``: how long finished and failed jobs are kept (their results, and so
+        their de-duplication and what ``jobs`` lists)."""
         self._connection = connection
         self._signer = signer
         self._clock = clock
+        self._queued_ttl = queued_ttl
+        self._result_ttl = result_ttl
 
     def _signed(self, spec: JobSpec, meta: dict[str, Any]) -> dict[str, Any]:
         """``meta`` with the signature of ``spec`` added (unchanged without a signer)."""
@@ -75,8 +82,9 @@ class RQDispatcher:
                 unique=True,
                 description=spec.description,
                 timeout=spec.timeout_seconds,
-                result_ttl=REMEMBER_SECONDS,
-                failure_ttl=REMEMBER_SECONDS,
+                ttl=self._queued_ttl,
+                result_ttl=self._result_ttl,
+                failure_ttl=self._result_ttl,
                 meta=self._signed(spec, {"user": spec.kwargs.get("request", {}).get("user", "")}),
             )
         except DuplicateJobError:
@@ -96,8 +104,8 @@ class RQDispatcher:
             job_id=spec.job_id,
             description=spec.description,
             timeout=spec.timeout_seconds,
-            result_ttl=REMEMBER_SECONDS,
-            failure_ttl=REMEMBER_SECONDS,
+            result_ttl=self._result_ttl,
+            failure_ttl=self._result_ttl,
             ttl=None,
             meta=self._signed(
                 spec, {"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster}
@@ -122,6 +130,7 @@ class RQDispatcher:
             job.meta.update(self._signer.release(job_id=job_id, approval_id=approval_id, now=self._clock()))
             job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves it untyped
         self._connection.persist(job.key)
+        job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=queued.get_position())
 

@@ -45,7 +45,7 @@ from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
-from bot.wiring import build_engine, page_links
+from bot.wiring import page_links, production_engine
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,10 @@ def _run_runner(
         print(str(error), file=sys.stderr)
         return 2
     observer = PrometheusObserver()
-    engine = build_engine(
+    engine = production_engine(
+        settings,
         policy=policy,
         connection=connection,
-        cluster=settings.cluster,
         observer=observer,
         links=page_links(settings, connection=connection),
         job_key=settings.job_key.value.encode(),

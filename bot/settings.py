@@ -20,6 +20,9 @@ from bot.core.page_links import DEFAULT_LINK_SECONDS
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
 
+DEFAULT_TIMELINE_MAX_ENTRIES = 20_000
+"""About how many entries a timeline keeps: an incident has hundreds; a channel's refusals stay bounded."""
+
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 """Slack's payloads are a few kilobytes; a body this big did not come from Slack."""
 
@@ -108,6 +111,13 @@ class Settings:
     job_result_seconds: int = REMEMBER_SECONDS
     """``CHATOPS_JOB_RESULT_HOURS`` (in hours): how long finished and failed jobs (their results) are kept."""
 
+    timeline_max_entries: int = DEFAULT_TIMELINE_MAX_ENTRIES
+    """``CHATOPS_TIMELINE_MAX_ENTRIES``: about how many entries each timeline (a channel's, an incident's)
+    keeps; older ones are trimmed (and an export says so)."""
+
+    timeline_max_age_seconds: int | None = None
+    """``CHATOPS_TIMELINE_DAYS`` (in days): entries older than this are trimmed; unset keeps them."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -178,6 +188,14 @@ class Settings:
             ),
             job_queued_seconds=_count(environ, "CHATOPS_JOB_QUEUED_HOURS", REMEMBER_SECONDS // 3600) * 3600,
             job_result_seconds=_count(environ, "CHATOPS_JOB_RESULT_HOURS", REMEMBER_SECONDS // 3600) * 3600,
+            timeline_max_entries=_count(
+                environ, "CHATOPS_TIMELINE_MAX_ENTRIES", DEFAULT_TIMELINE_MAX_ENTRIES
+            ),
+            timeline_max_age_seconds=(
+                _count(environ, "CHATOPS_TIMELINE_DAYS", 1) * 86_400
+                if text("CHATOPS_TIMELINE_DAYS")
+                else None
+            ),
         )
 
 

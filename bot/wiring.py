@@ -22,7 +22,7 @@ from bot.dispatch import RQDispatcher
 from bot.page_link_store import RedisLinkGenerations
 from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
-from bot.timeline_store import TimelineStore
+from bot.timeline_store import Retention, TimelineStore
 
 
 def build_engine(
@@ -38,6 +38,7 @@ def build_engine(
     limits: Limits | None = None,
     queued_ttl: int | None = None,
     result_ttl: int = REMEMBER_SECONDS,
+    retention: Retention | None = None,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
@@ -46,7 +47,8 @@ def build_engine(
     ``job_key`` signs the jobs queued (``CHATOPS_JOB_KEY``); without one they go unsigned, and only a
     plain RQ worker (a test's) runs them: every ``chatops worker`` refuses them. ``limits`` are the
     limits on every message (:mod:`bot.core.limits`); None applies none (tests of other things).
-    ``queued_ttl`` and ``result_ttl`` are the jobs' lifetimes in seconds (see :class:`RQDispatcher`).
+    ``queued_ttl`` and ``result_ttl`` are the jobs' lifetimes in seconds (see :class:`RQDispatcher`);
+    ``retention`` how much of each timeline is kept (None: all of it).
     """
     approvals = ApprovalStore(connection, clock=clock)
     gate = None
@@ -70,7 +72,7 @@ def build_engine(
             result_ttl=result_ttl,
         ),
         approvals=approvals,
-        timeline=TimelineStore(connection, clock=clock),
+        timeline=TimelineStore(connection, clock=clock, retention=retention),
         default_cluster=cluster,
         implemented=implemented,
         observer=observer,
@@ -111,4 +113,7 @@ def production_engine(
         limits=settings.limits,
         queued_ttl=settings.job_queued_seconds,
         result_ttl=settings.job_result_seconds,
+        retention=Retention(
+            max_len=settings.timeline_max_entries, max_age_seconds=settings.timeline_max_age_seconds
+        ),
     )

@@ -50,9 +50,20 @@ def fixture_connection(redis_url: str) -> Iterator[Redis]:
     connection.close()
 
 
-def engine_with(connection: Redis, observer: PrometheusObserver | None = None, **limits: object) -> Engine:
+def engine_with(
+    connection: Redis,
+    observer: PrometheusObserver | None = None,
+    *,
+    timeline_max_entries: int = 20_000,
+    **limits: object,
+) -> Engine:
     """The production engine under ``limits`` (the settings' defaults otherwise)."""
-    settings = Settings(limits=Limits(**limits), job_queued_seconds=3600, job_result_seconds=7200)  # type: ignore[arg-type]
+    settings = Settings(
+        limits=Limits(**limits),  # type: ignore[arg-type]
+        job_queued_seconds=3600,
+        job_result_seconds=7200,
+        timeline_max_entries=timeline_max_entries,
+    )
     return production_engine(
         settings,
         policy=load_policy(POLICY),
@@ -174,6 +185,20 @@ def test_queued_jobs_and_their_results_have_lifetimes(connection: Redis) -> None
     assert 0 < connection.ttl(job.key) <= 3600
 
 
+def test_refused_commands_do_not_grow_a_timeline_without_bound(connection: Redis) -> None:
+    """1,000 refused ``drain`` requests leave the channel's timeline near its retention, not at 1,000."""
+    engine = engine_with(
+        connection,
+        timeline_max_entries=100,
+        user_commands_per_minute=5_000,
+        channel_commands_per_minute=5_000,
+    )
+    for _ in range(1_000):
+        [refusal] = say(engine, "drain node-1")
+        assert refusal.ephemeral
+    assert connection.xlen(channel_stream("C_OPS")) <= 200  # MAXLEN ~ trims whole stream nodes
+
+
 def test_every_limit_is_a_setting() -> None:
     """Each limit is read from the environment; a value that is not a positive number is refused."""
     settings = Settings.from_env(
@@ -186,6 +211,8 @@ def test_every_limit_is_a_setting() -> None:
             "CHATOPS_CLUSTERS": "prod, staging",
             "CHATOPS_JOB_QUEUED_HOURS": "2",
             "CHATOPS_JOB_RESULT_HOURS": "48",
+            "CHATOPS_TIMELINE_MAX_ENTRIES": "5000",
+            "CHATOPS_TIMELINE_DAYS": "90",
         }
     )
     assert settings.limits == Limits(
@@ -197,6 +224,8 @@ def test_every_limit_is_a_setting() -> None:
         clusters=frozenset({"prod", "staging"}),
     )
     assert (settings.job_queued_seconds, settings.job_result_seconds) == (7200, 48 * 3600)
+    assert (settings.timeline_max_entries, settings.timeline_max_age_seconds) == (5000, 90 * 86_400)
+    assert Settings.from_env({}).timeline_max_age_seconds is None
     with pytest.raises(SettingsError, match="CHATOPS_USER_COMMANDS_PER_MINUTE"):
         Settings.from_env({"CHATOPS_USER_COMMANDS_PER_MINUTE": "0"})
     with pytest.raises(SettingsError, match="CHATOPS_CLUSTERS"):

@@ -40,7 +40,9 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from benchmarks.job_key import BENCH_ENV, BENCH_SIGNER
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
+from bot.core.job_signing import SignedJob
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.jobs import queue_name
 from kubesim.server import Simulator
@@ -270,7 +272,13 @@ def cordon_latencies(sim: Simulator, workdir: Path, *, repeat: int) -> tuple[Sam
     with _redis_server(workdir) as url:
         connection = Redis.from_url(url)
         queue = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer)
-        env = {**os.environ, "REDIS_URL": url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": "default"}
+        env = {
+            **os.environ,
+            **BENCH_ENV,
+            "REDIS_URL": url,
+            "KUBECONFIG": str(kubeconfig),
+            "CHATOPS_CLUSTER": "default",
+        }
         log = (workdir / "worker.log").open("wb")
         worker = subprocess.Popen(
             [str(Path(sys.executable).parent / "chatops"), "worker"],
@@ -286,10 +294,10 @@ def cordon_latencies(sim: Simulator, workdir: Path, *, repeat: int) -> tuple[Sam
                 mark = connection.xadd(EVENTS_STREAM, {"bench": "mark"})
                 after = mark.decode() if isinstance(mark, bytes) else str(mark)
                 start = time.perf_counter()
+                function, kwargs = f"workers.jobs.{command}", {"node": "node-2", "request": _request(job_id)}
+                signed = SignedJob(job_id, queue.name, function, (), kwargs)
                 queue.enqueue_call(
-                    f"workers.jobs.{command}",
-                    kwargs={"node": "node-2", "request": _request(job_id)},
-                    job_id=job_id,
+                    function, kwargs=kwargs, job_id=job_id, meta=BENCH_SIGNER.sign(signed, now=time.time())
                 )
                 event = _until_final(connection, job_id, after=after)
                 elapsed = time.perf_counter() - start

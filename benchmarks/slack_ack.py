@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.job_key import BENCH_ENV
 from benchmarks.rss import mib, peak_rss, settled_rss
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
 from tests.slack.fake_slack import FakeSlack
@@ -89,6 +90,7 @@ def figures(argv: list[str] | None = None) -> list[Row]:
         ours_port, bare_port = free_port(), free_port()
         env = {
             **os.environ,
+            **BENCH_ENV,
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.url,

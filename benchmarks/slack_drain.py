@@ -34,6 +34,7 @@ from redis import Redis
 from rq import Worker
 
 from benchmarks.drain import BUSY_NODE, busy_cluster, ready_pods
+from benchmarks.job_key import BENCH_ENV, BENCH_JOB_KEY, BENCH_SIGNER
 from benchmarks.rss import mib, peak_rss, settled_rss
 from benchmarks.stats import Row, machine, ratio, table
 from bot.core.jobevents import EVENTS_STREAM, RequestContext
@@ -92,7 +93,9 @@ def bench_bot(fake: FakeSlack, connection: Redis, *, redis_url: str) -> SlackBot
         slack_signing_secret=Secret(SECRET),
         slack_api_url=fake.url,
     )
-    engine = build_engine(policy=demo_policy(), connection=connection, cluster=CLUSTER)
+    engine = build_engine(
+        policy=demo_policy(), connection=connection, cluster=CLUSTER, job_key=BENCH_JOB_KEY.encode()
+    )
     return build_bot(settings, connection=connection, engine=engine)
 
 
@@ -107,7 +110,7 @@ def enqueue_drain(connection: Redis, *, job_id: str) -> None:
         request=request,
         description=f"drain node/{BUSY_NODE}",
     )
-    submission = RQDispatcher(connection).submit(spec)
+    submission = RQDispatcher(connection, signer=BENCH_SIGNER).submit(spec)
     if submission.duplicate:
         raise RuntimeError(f"job {job_id} was already queued")
 
@@ -141,7 +144,13 @@ def wait_until_shown(fake: FakeSlack, bot: SlackBot, *, timeout: float) -> None:
 
 def worker_env(*, redis_url: str, kubeconfig: Path) -> dict[str, str]:
     """The environment of a ``chatops worker`` for the benchmark's cluster."""
-    return {**os.environ, "REDIS_URL": redis_url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": CLUSTER}
+    return {
+        **os.environ,
+        **BENCH_ENV,
+        "REDIS_URL": redis_url,
+        "KUBECONFIG": str(kubeconfig),
+        "CHATOPS_CLUSTER": CLUSTER,
+    }
 
 
 def run_worker(workdir: Path, *, redis_url: str, kubeconfig: Path, timeout: float) -> int:

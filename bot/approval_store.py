@@ -28,6 +28,7 @@ from redis.exceptions import WatchError
 
 from bot.core import approvals
 from bot.core.approvals import Answer, ApprovalRequest
+from bot.core.job_signing import approval_record_key
 from bot.core.policy import Policy
 
 PENDING_KEY = "chatops:approvals:pending"
@@ -39,7 +40,7 @@ DEFAULT_KEEP_DECIDED_SECONDS = 7 * 24 * 3600
 
 def request_key(approval_id: str) -> str:
     """The key holding one request."""
-    return f"chatops:approval:{approval_id}"
+    return approval_record_key(approval_id)
 
 
 def thread_key(*, channel: str, thread_ts: str) -> str:

@@ -33,6 +33,7 @@ from redis import Redis
 from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession, demo_name
 from bot.core.identities import impersonation_rules
+from bot.core.job_signing import session_key
 from bot.core.messages import console as console_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -40,7 +41,7 @@ from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Secret, Settings, SettingsError
-from bot.wiring import build_engine, page_links
+from bot.wiring import page_links, production_engine
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,7 +157,9 @@ def run_console(
     """Run the console chat; exit status 0, or 1 if a line crashed, 2 for bad settings.
 
     With ``pages``, incident pages are served on 127.0.0.1:``PORT`` while the console runs, signed
-    with ``CHATOPS_PAGE_KEY`` or, without one, a key of this session only.
+    with ``CHATOPS_PAGE_KEY`` or, without one, a key of this session only. Jobs are signed likewise:
+    with ``CHATOPS_JOB_KEY`` (needed when ``chatops worker`` processes share ``REDIS_URL``) or a key of
+    this session, which the in-process worker checks them by.
     """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -174,10 +177,14 @@ def run_console(
         console_pages(settings, connection=connection, on=pages, out=stdout) as links,
     ):
         from workers import cluster as worker_cluster
+        from workers.admission import admitted_job_class
 
         worker_cluster.configure(kubeconfig=kubeconfig)
+        job_key = settings.job_key.value.encode() if settings.job_key else session_key()
         session = ConsoleSession(
-            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster, links=links),
+            engine=production_engine(
+                settings, policy=policy, connection=connection, links=links, job_key=job_key
+            ),
             feed=EventFeed(connection),
             out=stdout,
             worker=(
@@ -185,6 +192,7 @@ def run_console(
                     connection,
                     cluster=settings.cluster,
                     log_level="DEBUG" if os.environ.get("CHATOPS_DEBUG") else "CRITICAL",
+                    job_class=admitted_job_class(job_key),
                 )
                 if embedded_worker
                 else None

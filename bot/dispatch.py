@@ -3,12 +3,17 @@
 The only module of the bot that talks to RQ. Jobs are enqueued by dotted path with the JSON
 serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
 message delivered twice enqueues once for as long as the job is remembered (a day).
+
+Every job is signed with the job key (:mod:`bot.core.job_signing`), and a parked job gets the signed
+release when its approval decides it: workers run nothing else. A dispatcher without a signer (tests
+with a plain RQ worker) enqueues unsigned jobs, which a ``chatops worker`` refuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 from redis import Redis
@@ -17,6 +22,7 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from bot.core.job_signing import JobSigner, SignedJob
 from bot.core.jobs import (
     REMEMBER_SECONDS,
     JobOrigin,
@@ -34,8 +40,32 @@ from bot.core.jobs import (
 class RQDispatcher:
     """Enqueues :class:`JobSpec` values and answers questions about jobs, for one Redis."""
 
-    def __init__(self, connection: Redis) -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        *,
+        signer: JobSigner | None = None,
+        clock: Callable[[], float] = time.time,
+        queued_ttl: int | None = None,
+        result_ttl: int = REMEMBER_SECONDS,
+    ) -> None:
+        """``queued_ttl``: a queued job no worker started within this many seconds is dropped (None:
+        never); ``result_ttl``: how long finished and failed jobs are kept (their results, and so
+        their de-duplication and what ``jobs`` lists)."""
         self._connection = connection
+        self._signer = signer
+        self._clock = clock
+        self._queued_ttl = queued_ttl
+        self._result_ttl = result_ttl
+
+    def _signed(self, spec: JobSpec, meta: dict[str, Any]) -> dict[str, Any]:
+        """``meta`` with the signature of ``spec`` added (unchanged without a signer)."""
+        if self._signer is None:
+            return meta
+        job = SignedJob(
+            job_id=spec.job_id, queue=spec.queue, function=spec.function, args=(), kwargs=dict(spec.kwargs)
+        )
+        return {**meta, **self._signer.sign(job, now=self._clock())}
 
     def queue(self, cluster: str) -> Queue:
         """The queue of ``cluster``."""
@@ -52,9 +82,10 @@ class RQDispatcher:
                 unique=True,
                 description=spec.description,
                 timeout=spec.timeout_seconds,
-                result_ttl=REMEMBER_SECONDS,
-                failure_ttl=REMEMBER_SECONDS,
-                meta={"user": spec.kwargs.get("request", {}).get("user", "")},
+                ttl=self._queued_ttl,
+                result_ttl=self._result_ttl,
+                failure_ttl=self._result_ttl,
+                meta=self._signed(spec, {"user": spec.kwargs.get("request", {}).get("user", "")}),
             )
         except DuplicateJobError:
             return Submission(job_id=spec.job_id, duplicate=True)
@@ -73,10 +104,12 @@ class RQDispatcher:
             job_id=spec.job_id,
             description=spec.description,
             timeout=spec.timeout_seconds,
-            result_ttl=REMEMBER_SECONDS,
-            failure_ttl=REMEMBER_SECONDS,
+            result_ttl=self._result_ttl,
+            failure_ttl=self._result_ttl,
             ttl=None,
-            meta={"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster},
+            meta=self._signed(
+                spec, {"user": spec.kwargs.get("request", {}).get("user", ""), "cluster": spec.cluster}
+            ),
             status=JobStatus.CREATED,
         )
         job.save()
@@ -91,7 +124,13 @@ class RQDispatcher:
         cluster = str(job.meta.get("cluster", ""))
         if not self._connection.zrem(parked_key(cluster), job_id):
             return None
+        approval = (job.kwargs or {}).get("approval") if isinstance(job.kwargs, dict) else None
+        if self._signer is not None and isinstance(approval, dict):
+            approval_id = str(approval.get("approval_id", ""))
+            job.meta.update(self._signer.release(job_id=job_id, approval_id=approval_id, now=self._clock()))
+            job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves it untyped
         self._connection.persist(job.key)
+        job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=queued.get_position())
 

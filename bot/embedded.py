@@ -12,6 +12,7 @@ from typing import Any
 import fakeredis
 from redis import Redis
 from rq import SimpleWorker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
@@ -43,10 +44,19 @@ class ThreadWorker(SimpleWorker):
 class EmbeddedWorker:
     """Runs queued jobs of one cluster on a background thread, one burst at a time."""
 
-    def __init__(self, connection: Redis, *, cluster: str, log_level: str = "CRITICAL") -> None:
+    def __init__(
+        self,
+        connection: Redis,
+        *,
+        cluster: str,
+        log_level: str = "CRITICAL",
+        job_class: type[Job] = Job,
+    ) -> None:
         """``log_level`` is RQ's own logging: quiet by default, since every job's outcome, failures
-        included, already reaches the conversation as its events (no traceback in the chat)."""
+        included, already reaches the conversation as its events (no traceback in the chat).
+        ``job_class`` is the one production workers use (``workers.admission``), given by the console."""
         self._connection = connection
+        self._job_class = job_class
         self._cluster = cluster
         self._log_level = log_level
         self._thread: threading.Thread | None = None
@@ -75,6 +85,7 @@ class EmbeddedWorker:
                 [queue_name(self._cluster)],
                 connection=self._connection,
                 serializer=JSONSerializer,
+                job_class=self._job_class,
             )
             worker.work(burst=True, logging_level=self._log_level)
         except Exception as error:  # reported by the console; a worker bug must not kill the chat

@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import ResponseError
 
 from bot.core.jobevents import EVENTS_STREAM, JobEvent
+from bot.stream_groups import ensure_group, recreating
 
 DEFAULT_GROUP = "chatops-bot"
 """The consumer group of the Slack bot's processes."""
@@ -79,18 +79,19 @@ class GroupEventFeed:
         self._consumer = consumer
         self._unacked: list[str] = []
         self._backlog = True
-        try:
-            connection.xgroup_create(EVENTS_STREAM, group, id=start, mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        ensure_group(connection, EVENTS_STREAM, group, start=start)
 
     def read(self, *, block_ms: int | None = None, count: int = 100) -> list[JobEvent]:
         """Acknowledge the previous batch, then return this consumer's unfinished events, then new ones."""
         self.ack()
         if self._backlog:
-            self._connection.xautoclaim(
-                EVENTS_STREAM, self._group, self._consumer, min_idle_time=self._claim_after_ms, count=1000
+            recreating(
+                lambda: self._connection.xautoclaim(
+                    EVENTS_STREAM, self._group, self._consumer, min_idle_time=self._claim_after_ms, count=1000
+                ),
+                redis=self._connection,
+                stream=EVENTS_STREAM,
+                group=self._group,
             )
             events = self._read("0", count=count, block_ms=None)
             if events:
@@ -105,8 +106,13 @@ class GroupEventFeed:
             self._unacked = []
 
     def _read(self, start: str, *, count: int, block_ms: int | None) -> list[JobEvent]:
-        answer: Any = self._connection.xreadgroup(
-            self._group, self._consumer, {EVENTS_STREAM: start}, count=count, block=block_ms
+        answer: Any = recreating(
+            lambda: self._connection.xreadgroup(
+                self._group, self._consumer, {EVENTS_STREAM: start}, count=count, block=block_ms
+            ),
+            redis=self._connection,
+            stream=EVENTS_STREAM,
+            group=self._group,
         )
         events: list[JobEvent] = []
         for _stream, entries in answer or []:

@@ -45,6 +45,13 @@ class PrometheusObserver(Collector):
             registry=self.registry,
             buckets=APPROVAL_BUCKETS,
         )
+        self.limited_messages = Counter(
+            "chatops_limited",
+            "Messages refused by a limit (message_length, arguments, user_rate, channel_rate, cluster, "
+            "pending_approvals).",
+            ["limit"],
+            registry=self.registry,
+        )
         self.slack_api_errors = Counter(
             "chatops_slack_api_errors",
             "Slack Web API calls that Slack refused, by method and Slack's error code.",
@@ -64,6 +71,10 @@ class PrometheusObserver(Collector):
         """Count one decided approval request and how long it waited."""
         self.approvals.labels(outcome=outcome).inc()
         self.approval_seconds.labels(outcome=outcome).observe(seconds)
+
+    def limited(self, *, limit: str) -> None:
+        """Count one message refused by ``limit``."""
+        self.limited_messages.labels(limit=limit).inc()
 
     def slack_api_error(self, *, method: str, error: str) -> None:
         """Count one Slack Web API call that failed (``error`` is Slack's code, e.g. ``channel_not_found``)."""

@@ -12,10 +12,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot import redis_url as redis_urls
+from bot.core import limits as limit_defaults
+from bot.core.jobs import REMEMBER_SECONDS
+from bot.core.limits import Limits
 from bot.core.page_links import DEFAULT_LINK_SECONDS
 
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
+
+DEFAULT_TIMELINE_MAX_ENTRIES = 20_000
+"""About how many entries a timeline keeps: an incident has hundreds; a channel's refusals stay bounded."""
 
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 """Slack's payloads are a few kilobytes; a body this big did not come from Slack."""
@@ -90,6 +96,28 @@ class Settings:
     page_link_seconds: int = DEFAULT_LINK_SECONDS
     """``CHATOPS_PAGE_LINK_HOURS`` (in hours): how long a page link works; a week by default."""
 
+    job_key: Secret = Secret("")
+    """``CHATOPS_JOB_KEY``: signs every job the bot queues (HMAC-SHA256); workers run nothing else. Required
+    by ``chatops bot`` and ``chatops worker``; unset, the console signs with a key of its session only."""
+
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    """The limits on every message: ``CHATOPS_MAX_MESSAGE_CHARS``, ``CHATOPS_MAX_ARGUMENTS``,
+    ``CHATOPS_USER_COMMANDS_PER_MINUTE``, ``CHATOPS_CHANNEL_COMMANDS_PER_MINUTE``,
+    ``CHATOPS_MAX_PENDING_APPROVALS`` and ``CHATOPS_CLUSTERS`` (see :class:`bot.core.limits.Limits`)."""
+
+    job_queued_seconds: int = REMEMBER_SECONDS
+    """``CHATOPS_JOB_QUEUED_HOURS`` (in hours): a queued job no worker started within this is dropped."""
+
+    job_result_seconds: int = REMEMBER_SECONDS
+    """``CHATOPS_JOB_RESULT_HOURS`` (in hours): how long finished and failed jobs (their results) are kept."""
+
+    timeline_max_entries: int = DEFAULT_TIMELINE_MAX_ENTRIES
+    """``CHATOPS_TIMELINE_MAX_ENTRIES``: about how many entries each timeline (a channel's, an incident's)
+    keeps; older ones are trimmed (and an export says so)."""
+
+    timeline_max_age_seconds: int | None = None
+    """``CHATOPS_TIMELINE_DAYS`` (in days): entries older than this are trimmed; unset keeps them."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read the settings from ``environ``; raise :class:`SettingsError` naming any bad variable."""
@@ -137,7 +165,57 @@ class Settings:
             page_key=Secret(text("CHATOPS_PAGE_KEY") or ""),
             page_url=text("CHATOPS_PAGE_URL"),
             page_link_seconds=int(hours) * 3600,
+            job_key=Secret(text("CHATOPS_JOB_KEY") or ""),
+            limits=Limits(
+                max_message_chars=_count(
+                    environ, "CHATOPS_MAX_MESSAGE_CHARS", limit_defaults.DEFAULT_MAX_MESSAGE_CHARS
+                ),
+                max_arguments=_count(environ, "CHATOPS_MAX_ARGUMENTS", limit_defaults.DEFAULT_MAX_ARGUMENTS),
+                user_commands_per_minute=_count(
+                    environ,
+                    "CHATOPS_USER_COMMANDS_PER_MINUTE",
+                    limit_defaults.DEFAULT_USER_COMMANDS_PER_MINUTE,
+                ),
+                channel_commands_per_minute=_count(
+                    environ,
+                    "CHATOPS_CHANNEL_COMMANDS_PER_MINUTE",
+                    limit_defaults.DEFAULT_CHANNEL_COMMANDS_PER_MINUTE,
+                ),
+                max_pending_approvals=_count(
+                    environ, "CHATOPS_MAX_PENDING_APPROVALS", limit_defaults.DEFAULT_MAX_PENDING_APPROVALS
+                ),
+                clusters=frozenset(_clusters(text("CHATOPS_CLUSTERS") or "")),
+            ),
+            job_queued_seconds=_count(environ, "CHATOPS_JOB_QUEUED_HOURS", REMEMBER_SECONDS // 3600) * 3600,
+            job_result_seconds=_count(environ, "CHATOPS_JOB_RESULT_HOURS", REMEMBER_SECONDS // 3600) * 3600,
+            timeline_max_entries=_count(
+                environ, "CHATOPS_TIMELINE_MAX_ENTRIES", DEFAULT_TIMELINE_MAX_ENTRIES
+            ),
+            timeline_max_age_seconds=(
+                _count(environ, "CHATOPS_TIMELINE_DAYS", 1) * 86_400
+                if text("CHATOPS_TIMELINE_DAYS")
+                else None
+            ),
         )
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number from ``environ[name]``, or ``default`` when unset."""
+    value = environ.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or int(value) == 0:
+        raise SettingsError(f"{name} must be a whole number above 0, not {value!r}")
+    return int(value)
+
+
+def _clusters(value: str) -> list[str]:
+    """The cluster names of ``CHATOPS_CLUSTERS`` (comma-separated), each checked."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        if not _is_cluster_name(name):
+            raise SettingsError(
+                f"CHATOPS_CLUSTERS must list short names of letters, digits and dashes, not {name!r}"
+            )
+    return names
 
 
 def _port(text: str, *, name: str) -> int:

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.exceptions import ResponseError, WatchError
+from redis.exceptions import WatchError
 from redis.typing import EncodableT, FieldT
 
 from bot.core.messages import timeline as messages
@@ -48,6 +48,7 @@ from bot.core.timeline import (
     link,
     verify_chain,
 )
+from bot.stream_groups import ensure_group, recreating
 
 FEED_STREAM = "chatops:timeline:feed"
 """Every appended entry, in append order, for the chat side's consumer group."""
@@ -313,11 +314,7 @@ class FeedReader:
         self._consumer = consumer
         self._stream = stream
         self._pending_cursor: str | None = "0"
-        try:
-            redis.xgroup_create(stream, group, id=start_at, mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        ensure_group(redis, stream, group, start=start_at)
 
     def read(self, *, count: int = 100, block_ms: int | None = None) -> list[FeedItem]:
         """The next items: this consumer's unacknowledged ones first, then new ones (waiting ``block_ms``)."""
@@ -334,8 +331,13 @@ class FeedReader:
 
         For a consumer that will not come back (a replaced pod with a new name); handle and ack them.
         """
-        answer = self._redis.xautoclaim(
-            self._stream, self._group, self._consumer, min_idle_ms, start_id="0-0", count=count
+        answer: Any = recreating(
+            lambda: self._redis.xautoclaim(
+                self._stream, self._group, self._consumer, min_idle_ms, start_id="0-0", count=count
+            ),
+            redis=self._redis,
+            stream=self._stream,
+            group=self._group,
         )
         return self._items(answer[1])
 
@@ -347,8 +349,13 @@ class FeedReader:
     def _read_from(self, start: str, *, count: int, block_ms: int | None) -> list[FeedItem]:
         answer = cast(
             "list[Any]",
-            self._redis.xreadgroup(
-                self._group, self._consumer, {self._stream: start}, count=count, block=block_ms
+            recreating(
+                lambda: self._redis.xreadgroup(
+                    self._group, self._consumer, {self._stream: start}, count=count, block=block_ms
+                ),
+                redis=self._redis,
+                stream=self._stream,
+                group=self._group,
             ),
         )
         return [item for _stream, messages_read in answer or [] for item in self._items(messages_read)]

@@ -12,13 +12,17 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
+from bot.core.job_signing import JobSigner
+from bot.core.jobs import REMEMBER_SECONDS
+from bot.core.limits import Gate, LimitObserver, Limits
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.ports import Observer
 from bot.dispatch import RQDispatcher
 from bot.page_link_store import RedisLinkGenerations
+from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
-from bot.timeline_store import TimelineStore
+from bot.timeline_store import Retention, TimelineStore
 
 
 def build_engine(
@@ -30,21 +34,50 @@ def build_engine(
     clock: Callable[[], float] = time.time,
     observer: Observer | None = None,
     links: PageLinks | None = None,
+    job_key: bytes | None = None,
+    limits: Limits | None = None,
+    queued_ttl: int | None = None,
+    result_ttl: int = REMEMBER_SECONDS,
+    retention: Retention | None = None,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
     ``clock`` drives approval deadlines and timeline times; tests pass one they can move. ``observer``
     counts commands and approval decisions (:class:`bot.observability.PrometheusObserver` in the bot).
+    ``job_key`` signs the jobs queued (``CHATOPS_JOB_KEY``); without one they go unsigned, and only a
+    plain RQ worker (a test's) runs them: every ``chatops worker`` refuses them. ``limits`` are the
+    limits on every message (:mod:`bot.core.limits`); None applies none (tests of other things).
+    ``queued_ttl`` and ``result_ttl`` are the jobs' lifetimes in seconds (see :class:`RQDispatcher`);
+    ``retention`` how much of each timeline is kept (None: all of it).
     """
+    approvals = ApprovalStore(connection, clock=clock)
+    gate = None
+    if limits is not None:
+        gate = Gate(
+            limits,
+            policy=policy,
+            default_cluster=cluster,
+            rates=RedisRateCounter(connection),
+            approvals=approvals,
+            observer=observer if isinstance(observer, LimitObserver) else None,
+            clock=clock,
+        ).check
     return Engine(
         policy=policy,
-        jobs=RQDispatcher(connection),
-        approvals=ApprovalStore(connection, clock=clock),
-        timeline=TimelineStore(connection, clock=clock),
+        jobs=RQDispatcher(
+            connection,
+            signer=JobSigner(job_key) if job_key else None,
+            clock=clock,
+            queued_ttl=queued_ttl,
+            result_ttl=result_ttl,
+        ),
+        approvals=approvals,
+        timeline=TimelineStore(connection, clock=clock, retention=retention),
         default_cluster=cluster,
         implemented=implemented,
         observer=observer,
         links=links,
+        gate=gate,
     )
 
 
@@ -57,4 +90,30 @@ def page_links(settings: Settings, *, connection: Redis) -> PageLinks | None:
         base_url=settings.page_url or f"http://localhost:{settings.port}",
         generations=RedisLinkGenerations(connection),
         seconds=settings.page_link_seconds,
+    )
+
+
+def production_engine(
+    settings: Settings,
+    *,
+    policy: Policy,
+    connection: Redis,
+    job_key: bytes,
+    observer: Observer | None = None,
+    links: PageLinks | None = None,
+) -> Engine:
+    """The engine of ``chatops bot`` and the console: signing with ``job_key``, under the settings' limits."""
+    return build_engine(
+        policy=policy,
+        connection=connection,
+        cluster=settings.cluster,
+        observer=observer,
+        links=links,
+        job_key=job_key,
+        limits=settings.limits,
+        queued_ttl=settings.job_queued_seconds,
+        result_ttl=settings.job_result_seconds,
+        retention=Retention(
+            max_len=settings.timeline_max_entries, max_age_seconds=settings.timeline_max_age_seconds
+        ),
     )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from redis import Redis
 
+from bot.core.job_signing import JOB_KEY_VARIABLE
+from tests.support.job_key import TEST_JOB_KEY
 from tests.support.redis_server import RedisServer, running_redis
 
 pytest_plugins = ["tests.support.drills", "tests.support.beds"]
 """The drill tally (``drill`` fixture, ``--drill-summary``)."""
+
+os.environ[JOB_KEY_VARIABLE] = TEST_JOB_KEY
+"""Every ``chatops worker`` and ``chatops bot`` a test starts checks and signs jobs with the suite's key."""
 
 
 @pytest.fixture(scope="session", name="redis_server")

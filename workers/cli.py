@@ -1,6 +1,7 @@
 """``chatops worker``: a forking RQ worker for one cluster's queue, as run in production.
 
-It reads the same environment as the bot (``REDIS_URL``, ``KUBECONFIG``, ``CHATOPS_CLUSTER``) and
+It reads the same environment as the bot (``REDIS_URL``, ``KUBECONFIG``, ``CHATOPS_CLUSTER``, and
+``CHATOPS_JOB_KEY``, without which it refuses to start: it runs only jobs signed with it) and
 listens on the queue of its cluster only, so one worker (or several) can run inside each cluster.
 With ``CHATOPS_SCHEDULE`` set it also runs the backup scheduler loop (see :mod:`workers.scheduler`).
 """
@@ -16,10 +17,12 @@ from pathlib import Path
 from redis import Redis
 from rq.serializers import JSONSerializer
 
+from bot.core.job_signing import JOB_KEY_VARIABLE, JobSigner, job_key_problem
 from bot.core.jobs import queue_name
 from bot.core.logs import configure_json_logging
 from workers import cluster, etcd, observing, scheduler
 from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
+from workers.admission import admitted_job_class
 from workers.schedule import ScheduleError
 from workers.watchdog import WatchedWorker, WatchSettings
 
@@ -82,6 +85,11 @@ def main(
         print(f"chatops worker: {error}", file=sys.stderr)
         return 2
     cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
+    job_key = env.get(JOB_KEY_VARIABLE, "").strip()
+    problem = job_key_problem(job_key, program="chatops worker")
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     configure_json_logging()
     try:
         connection = connect(redis_url)
@@ -93,6 +101,7 @@ def main(
         connection=connection,
         name=args.name,
         serializer=JSONSerializer,
+        job_class=admitted_job_class(job_key.encode()),
         watch=WatchSettings(liveness_seconds=args.liveness_seconds, reap_interval_seconds=args.reap_interval),
     )
     if args.metrics_port is not None:
@@ -102,6 +111,8 @@ def main(
             port=args.metrics_port, connection=connection, queues=queues, directory=directory
         )
     if schedule and not args.burst:
-        scheduler.Scheduler(connection, schedule, cluster=cluster_name, name=worker.name).start()
+        scheduler.Scheduler(
+            connection, schedule, cluster=cluster_name, name=worker.name, signer=JobSigner(job_key.encode())
+        ).start()
     worker.work(burst=args.burst, with_scheduler=args.with_scheduler)
     return 0

@@ -52,6 +52,11 @@ class PrometheusJobObserver:
             ["status"],
             registry=None,
         )
+        self.refused = Counter(
+            "chatops_jobs_refused",
+            "Jobs found on a queue and refused unrun: not ours, unsigned, tampered, replayed or unapproved.",
+            registry=None,
+        )
 
     def job_finished(self, *, operation: str, outcome: JobOutcome, seconds: float) -> None:
         """Count one ended job and its duration."""
@@ -61,6 +66,10 @@ class PrometheusJobObserver:
     def api_error(self, *, status: str) -> None:
         """Count one failed API call."""
         self.api_errors.labels(status=status).inc()
+
+    def job_refused(self) -> None:
+        """Count one refused job."""
+        self.refused.inc()
 
 
 class QueueDepth(Collector):

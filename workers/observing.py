@@ -44,6 +44,9 @@ class JobObserver(Protocol):
     def api_error(self, *, status: str) -> None:
         """A Kubernetes API call failed with HTTP ``status`` (``connection`` when no answer came)."""
 
+    def job_refused(self) -> None:
+        """A job found on the queue was refused before anything of it ran (:mod:`workers.admission`)."""
+
 
 class SilentObserver:
     """Drops every report (the default)."""
@@ -52,6 +55,9 @@ class SilentObserver:
         """Drop the report."""
 
     def api_error(self, *, status: str) -> None:
+        """Drop the report."""
+
+    def job_refused(self) -> None:
         """Drop the report."""
 
 

@@ -5,7 +5,8 @@ Two locks make "once": a worker first claims the slot with ``SET key NX EX`` (on
 succeeds while the key lives), then enqueues with a job id derived from the slot and ``unique=True``,
 so even a claim that expired and was taken again cannot queue a second job for the same slot. Jobs go
 through the same :class:`~bot.core.jobs.JobSpec` shape the bot enqueues, as if ``schedule:NAME`` had
-asked, so they emit the same events and land on the timeline with that actor.
+asked, so they emit the same events and land on the timeline with that actor, signed with the
+worker's job key as the bot signs its jobs (or unsigned, without a signer: tests with a plain worker).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
+from bot.core.job_signing import JobSigner, SignedJob
 from bot.core.jobevents import EventKind, RequestContext
 from bot.core.jobs import job_spec, queue_name
 from bot.core.messages import backups as wording
@@ -59,8 +61,10 @@ class Scheduler:
         clock: Callable[[], float] = time.time,
         tick_seconds: float = TICK_SECONDS,
         name: str = "worker",
+        signer: JobSigner | None = None,
     ) -> None:
         self._connection = connection
+        self._signer = signer
         self._entries = tuple(entry for entry in entries if (entry.cluster or cluster) == cluster)
         self._cluster = cluster
         self._clock = clock
@@ -105,6 +109,10 @@ class Scheduler:
             description=wording.scheduled_description(entry.name, entry.text),
         )
         queue = Queue(queue_name(self._cluster), connection=self._connection, serializer=JSONSerializer)
+        meta: dict[str, object] = {"user": request.user}
+        if self._signer is not None:
+            signed = SignedJob(spec.job_id, spec.queue, spec.function, (), dict(spec.kwargs))
+            meta.update(self._signer.sign(signed, now=self._clock()))
         try:
             queue.enqueue_call(
                 spec.function,
@@ -115,7 +123,7 @@ class Scheduler:
                 timeout=spec.timeout_seconds,
                 result_ttl=REMEMBER_SECONDS,
                 failure_ttl=REMEMBER_SECONDS,
-                meta={"user": request.user},
+                meta=meta,
             )
         except DuplicateJobError:
             return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.core import commands
@@ -150,8 +150,11 @@ class Engine:
         implemented: frozenset[str] = IMPLEMENTED,
         observer: Observer | None = None,
         links: PageLinks | None = None,
+        gate: Callable[[Message], list[Reply] | None] | None = None,
     ) -> None:
+        """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``)."""
         self.policy = policy
+        self._gate = gate
         self._links = links
         self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
@@ -162,6 +165,9 @@ class Engine:
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
+        refused = self._gate(message) if self._gate is not None else None
+        if refused is not None:
+            return refused
         thread = message.thread_ts or message.ts
         try:
             command = parse(message.text)

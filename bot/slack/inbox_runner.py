@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import socket
 import threading
 import time
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest
 
 from bot.slack.inbox import (
@@ -36,6 +37,7 @@ from bot.slack.inbox import (
     Delivery,
     delivery_from_fields,
 )
+from bot.stream_groups import ensure_group, recreating
 
 DELIVERY_CONTEXT_KEY = "inbox_delivery"
 """The listeners find the inbox id of the delivery they run under this key of Bolt's context."""
@@ -44,6 +46,8 @@ CLAIM_IDLE_MS = 60_000
 """A delivery claimed this long ago and not finished belongs to a runner that died."""
 RUNNER_THREADS = 16
 """Deliveries handled at once; each mostly waits on Slack or Redis."""
+LIVENESS_SECONDS = 3 * HEARTBEAT_SECONDS
+"""A runner whose reading loop has not completed a round this long is not alive (its ``/healthz`` fails)."""
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,7 @@ class InboxRunner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._last_round = -math.inf
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -112,14 +117,27 @@ class InboxRunner:
         with contextlib.suppress(RedisError):
             self._redis.zrem(HEARTBEATS, self.consumer)
 
+    def alive(self, *, within: float = LIVENESS_SECONDS) -> bool:
+        """Whether the reader runs and completed a round (a read, Redis answering) in the last ``within`` s.
+
+        What the runner's ``/healthz`` says: a runner that cannot read the inbox (Redis away, or its
+        group lost and not recreated) answers no deliveries, whatever its TCP port says.
+        """
+        running = self._thread is not None and self._thread.is_alive()
+        return running and time.monotonic() - self._last_round < within
+
     def run(self) -> None:
         """Read until stopped: own leftovers first, then new deliveries, reclaiming dead runners' ones."""
-        self._ensure_group()
-        self._beat()
-        self._submit_leftovers()
+        started = False
         last_beat = last_claim = time.monotonic()
         while not self._stop.is_set():
             try:
+                if not started:  # also when Redis is away at start: the reader waits for it
+                    self._ensure_group()
+                    self._beat()
+                    self._submit_leftovers()
+                    started = True
+                    last_beat = last_claim = time.monotonic()
                 self._submit_all(self._read(">", block=True))
                 now = time.monotonic()
                 if now - last_beat >= HEARTBEAT_SECONDS:
@@ -128,6 +146,7 @@ class InboxRunner:
                 if now - last_claim >= self._claim_idle_ms / 2000:
                     self._submit_all(self._claim_abandoned())
                     last_claim = now
+                self._last_round = time.monotonic()
             except RedisError as error:
                 log.warning("the Slack inbox is unreachable (%s); trying again", error)
                 self._stop.wait(1.0)
@@ -145,19 +164,20 @@ class InboxRunner:
     # -- reading -----------------------------------------------------------------------------------
 
     def _ensure_group(self) -> None:
-        try:
-            self._redis.xgroup_create(self._stream, RUNNER_GROUP, id="0", mkstream=True)
-        except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
-                raise
+        ensure_group(self._redis, self._stream, RUNNER_GROUP, start="0")
 
     def _read(self, start: str, *, block: bool = False) -> list[Delivery]:
-        answer: Any = self._redis.xreadgroup(
-            RUNNER_GROUP,
-            self.consumer,
-            {self._stream: start},
-            count=self._threads,
-            block=self._block_ms if block else None,
+        answer: Any = recreating(
+            lambda: self._redis.xreadgroup(
+                RUNNER_GROUP,
+                self.consumer,
+                {self._stream: start},
+                count=self._threads,
+                block=self._block_ms if block else None,
+            ),
+            redis=self._redis,
+            stream=self._stream,
+            group=RUNNER_GROUP,
         )
         deliveries: list[Delivery] = []
         for _stream, entries in answer or []:
@@ -167,8 +187,13 @@ class InboxRunner:
         return deliveries
 
     def _claim_abandoned(self) -> list[Delivery]:
-        answer: Any = self._redis.xautoclaim(
-            self._stream, RUNNER_GROUP, self.consumer, min_idle_time=self._claim_idle_ms, count=100
+        answer: Any = recreating(
+            lambda: self._redis.xautoclaim(
+                self._stream, RUNNER_GROUP, self.consumer, min_idle_time=self._claim_idle_ms, count=100
+            ),
+            redis=self._redis,
+            stream=self._stream,
+            group=RUNNER_GROUP,
         )
         entries = answer[1] if len(answer) > 1 else []
         return [delivery_from_fields(entry_id, fields) for entry_id, fields in entries if fields]

@@ -27,6 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import redis_url
+from bot.core.job_signing import job_key_problem
 from bot.core.logs import configure_json_logging
 from bot.core.messages import policy as policy_messages
 from bot.core.messages import slack as messages
@@ -44,7 +45,7 @@ from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
-from bot.wiring import build_engine, page_links
+from bot.wiring import page_links, production_engine
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
     """Run the Slack app; 0 when stopped, 2 when a setting is missing or the policy is invalid.
 
     There is no default policy: without ``CHATOPS_POLICY`` the bot (every role but the front, which
-    never reads it) refuses to start rather than run the demo's rules in a real workspace.
+    never reads it) refuses to start rather than run the demo's rules in a real workspace. Nor is there
+    a default job key: without ``CHATOPS_JOB_KEY`` (which signs the jobs it queues) it refuses too.
     """
     problem = missing_setting(settings, role=role)
     if problem is not None:
@@ -80,7 +82,9 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         signing_secret=settings.slack_signing_secret.value,
         inbox=Inbox(connection),
         metrics=FrontMetrics(),
-        healthy=redis_answers(connection),
+        healthy=both(redis_answers(connection), runner_health(settings.runner_port))
+        if role == "all"
+        else redis_answers(connection),
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
         pages=configured_page_routes(
@@ -128,12 +132,13 @@ def _run_runner(
         print(str(error), file=sys.stderr)
         return 2
     observer = PrometheusObserver()
-    engine = build_engine(
+    engine = production_engine(
+        settings,
         policy=policy,
         connection=connection,
-        cluster=settings.cluster,
         observer=observer,
         links=page_links(settings, connection=connection),
+        job_key=settings.job_key.value.encode(),
     )
     bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
@@ -145,7 +150,7 @@ def _run_runner(
             run_socket_mode(bot.app, app_token=settings.slack_app_token.value)
         else:
             serve(
-                runner_asgi(bot.metrics, healthy=redis_answers(connection)),
+                runner_asgi(bot.metrics, healthy=both(redis_answers(connection), bot.runner.alive)),
                 host=host or settings.host,
                 port=settings.runner_port,
             )
@@ -182,7 +187,7 @@ def load_policy(settings: Settings) -> Policy:
 
 
 def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starlette:
-    """What the runner serves: its metrics, and a health check (Redis answers)."""
+    """What the runner serves: its metrics, and a health check (Redis answers, its reader is alive)."""
 
     async def prometheus(_request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -194,6 +199,28 @@ def runner_asgi(metrics: SlackMetrics, *, healthy: Callable[[], bool]) -> Starle
     return Starlette(
         routes=[Route("/metrics", prometheus, methods=["GET"]), Route("/healthz", healthz, methods=["GET"])]
     )
+
+
+def both(first: Callable[[], bool], second: Callable[[], bool]) -> Callable[[], bool]:
+    """A health check passing when both of two pass."""
+    return lambda: first() and second()
+
+
+def runner_health(port: int) -> Callable[[], bool]:
+    """Whether the local runner's ``/healthz`` passes: its inbox reader completes rounds, Redis answers.
+
+    The front of ``chatops bot`` (role all) answers ``/healthz`` with it, so a liveness probe restarts a
+    bot whose runner reads nothing any more, not only one whose port is closed.
+    """
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    return healthy
 
 
 def runner_metrics(port: int) -> Callable[[], bytes]:
@@ -222,4 +249,6 @@ def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
         return messages.missing_setting(name="REDIS_URL", purpose="to share the job queue with the workers")
     if settings.policy_path is None and (role != "front" or settings.slack_app_token):
         return policy_messages.policy_not_set()
+    if role != "front" or settings.slack_app_token:
+        return job_key_problem(settings.job_key.value, program="chatops bot")
     return None

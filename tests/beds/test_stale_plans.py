@@ -16,6 +16,7 @@ from bot.wiring import build_engine
 from tests.beds.view import deployment
 from tests.bot.test_approved_jobs import REQUEST_TS, ask, final_event, work
 from tests.support.beds import Bed
+from tests.support.job_key import TEST_JOB_KEY
 from workers import cluster
 
 pytestmark = pytest.mark.redis
@@ -35,7 +36,9 @@ def test_an_approved_scale_runs_when_the_deployment_still_matches_its_plan(
     bed: Bed, connection: Redis
 ) -> None:
     """Plan, approval by a lead, run: web has the approved replicas."""
-    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    engine = build_engine(
+        policy=demo_policy(), connection=connection, cluster="default", job_key=TEST_JOB_KEY.encode()
+    )
     request = ask(engine, "scale web 5")
     assert request.approval is not None
     work(connection)
@@ -47,7 +50,9 @@ def test_an_approved_scale_runs_when_the_deployment_still_matches_its_plan(
 
 def test_an_approval_is_void_when_the_deployment_changed_since_the_plan(bed: Bed, connection: Redis) -> None:
     """Someone scales web between the plan and the approval: the job fails naming it, web keeps their change."""
-    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    engine = build_engine(
+        policy=demo_policy(), connection=connection, cluster="default", job_key=TEST_JOB_KEY.encode()
+    )
     request = ask(engine, "scale web 5")
     assert request.approval is not None
     work(connection)

@@ -29,6 +29,7 @@ from bot.core.text_safety import code
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from tests.clusters.sentinels import wait_until
+from tests.support.job_key import TEST_JOB_KEY
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -104,7 +105,9 @@ def test_commands_reach_the_cluster_they_are_routed_to_and_every_worker_shares_t
 ) -> None:
     """--cluster beats the channel's cluster, which beats the bot's; each queue's two workers both take jobs."""
     connection = Redis.from_url(redis_url)
-    engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="a")
+    engine = build_engine(
+        policy=load_policy(POLICY), connection=connection, cluster="a", job_key=TEST_JOB_KEY.encode()
+    )
     sent = [
         (say(engine, "cordon node-1", channel="C0OPS", ts="1.000001"), "a"),  # the bot's cluster
         (say(engine, "cordon node-2 --cluster b", channel="C0OPS", ts="1.000002"), "b"),  # --cluster
@@ -142,7 +145,12 @@ def finished(connection: Redis, job_ids: list[str]) -> bool:
 
 def test_help_names_the_cluster_of_the_channel_it_is_asked_in(redis_url: str) -> None:
     """``help`` says where commands typed in this channel go: the channel's cluster, else the bot's."""
-    engine = build_engine(policy=load_policy(POLICY), connection=Redis.from_url(redis_url), cluster="a")
+    engine = build_engine(
+        policy=load_policy(POLICY),
+        connection=Redis.from_url(redis_url),
+        cluster="a",
+        job_key=TEST_JOB_KEY.encode(),
+    )
     [in_b] = engine.handle(Message(user="U0ALICE", channel="C0B", ts="2.000001", text="help"))
     [elsewhere] = engine.handle(Message(user="U0ALICE", channel="C0OPS", ts="2.000002", text="help"))
     [named] = engine.handle(Message(user="U0ALICE", channel="C0B", ts="2.000003", text="help --cluster a"))
@@ -153,7 +161,12 @@ def test_help_names_the_cluster_of_the_channel_it_is_asked_in(redis_url: str) ->
 
 def test_jobs_lists_the_channels_cluster_on_every_page(redis_url: str) -> None:
     """``jobs`` in a channel with a cluster reads that cluster's queue, and so does its older page."""
-    engine = build_engine(policy=load_policy(POLICY), connection=Redis.from_url(redis_url), cluster="a")
+    engine = build_engine(
+        policy=load_policy(POLICY),
+        connection=Redis.from_url(redis_url),
+        cluster="a",
+        job_key=TEST_JOB_KEY.encode(),
+    )
     for number in range(PAGE_SIZE + 2):
         say(engine, f"cordon node-{number}", channel="C0B", ts=f"3.{number:06d}")
     [listing] = engine.handle(Message(user="U0ALICE", channel="C0B", ts="3.999999", text="jobs"))

@@ -19,6 +19,7 @@ from bot.redis_url import connect
 from bot.wiring import build_engine
 from kubesim.testing import running_simulator
 from tests.clusters.sentinels import SERVICE, running_sentinel_setup, wait_until
+from tests.support.job_key import TEST_JOB_KEY
 
 pytestmark = pytest.mark.redis
 
@@ -62,7 +63,9 @@ def test_a_forking_worker_given_a_sentinel_url_works_a_job_queued_through_the_sa
     chatops = Path(sys.executable).parent / "chatops"
     with running_sentinel_setup(tmp_path / "redis") as setup, running_simulator(speed=20.0) as sim:
         policy = load_policy('rules:\n  - {commands: ["*"], allow: ["*"]}\n')
-        engine = build_engine(policy=policy, connection=connect(setup.url), cluster="a")
+        engine = build_engine(
+            policy=policy, connection=connect(setup.url), cluster="a", job_key=TEST_JOB_KEY.encode()
+        )
         engine.handle(Message(user="U0ALICE", channel="C0OPS", ts="1.000001", text="cordon node-1"))
         env = {
             **os.environ,

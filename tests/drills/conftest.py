@@ -17,6 +17,7 @@ from kubesim.server import Simulator
 from kubesim.testing import running_simulator
 from tests.drills.workers import WorkerProcess, wait_until
 from tests.support.drills import Family, Tally
+from tests.support.job_key import TEST_SIGNER
 from tests.workers.harness import JobRunner
 
 SPEED = 10.0
@@ -92,7 +93,7 @@ def fixture_runner(kubeconfig: Path, connection: Redis) -> JobRunner:
 @pytest.fixture(name="dispatcher")
 def fixture_dispatcher(connection: Redis) -> RQDispatcher:
     """The bot's dispatcher on the real Redis."""
-    return RQDispatcher(connection)
+    return RQDispatcher(connection, signer=TEST_SIGNER)
 
 
 @pytest.fixture(name="creations")

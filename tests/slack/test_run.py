@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.messages import admission as admission_messages
 from bot.core.messages import policy as policy_messages
 from bot.settings import Secret, Settings
 from bot.slack.run import missing_setting, run_bot
+from tests.support.job_key import TEST_JOB_KEY
 from tests.support.policies import DEMO_POLICY_FILE
 from tests.support.ports import free_port
 
@@ -21,6 +23,7 @@ COMPLETE = Settings(
     slack_bot_token=Secret("xoxb-1"),
     slack_signing_secret=Secret("s"),
     policy_path=DEMO_POLICY_FILE,
+    job_key=Secret(TEST_JOB_KEY),
 )
 
 
@@ -47,6 +50,7 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         slack_bot_token=Secret("xoxb-1"),
         slack_app_token=Secret("xapp-1"),
         policy_path=DEMO_POLICY_FILE,
+        job_key=Secret(TEST_JOB_KEY),
     )
     assert missing_setting(settings) is None
     assert missing_setting(COMPLETE) is None
@@ -96,3 +100,15 @@ def test_every_role_that_reads_the_policy_needs_the_file(role: str) -> None:
 def test_the_front_alone_never_reads_the_policy_and_does_not_need_it() -> None:
     """``--role front`` only verifies and stores Slack's requests: CHATOPS_POLICY is not asked for."""
     assert missing_setting(Settings(**{**COMPLETE.__dict__, "policy_path": None}), role="front") is None
+
+
+@pytest.mark.parametrize("role", ["all", "runner"])
+def test_every_role_that_queues_jobs_needs_the_job_key(role: str) -> None:
+    """Without CHATOPS_JOB_KEY (or with one too short to be a secret) the bot refuses to start."""
+    without_key = Settings(**{**COMPLETE.__dict__, "job_key": Secret("")})
+    short_key = Settings(**{**COMPLETE.__dict__, "job_key": Secret("too-short")})
+    assert missing_setting(without_key, role=role) == admission_messages.job_key_missing(
+        program="chatops bot"
+    )
+    assert missing_setting(short_key, role=role) == admission_messages.job_key_too_short(length=9)
+    assert missing_setting(without_key, role="front") is None

@@ -20,9 +20,11 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from bot.core.job_signing import SignedJob
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
 from bot.core.jobs import cancel_flag_key, queue_name
 from kubesim.server import Simulator
+from tests.support.job_key import TEST_SIGNER
 from workers import cluster
 
 QUEUE = queue_name("default")
@@ -76,13 +78,16 @@ class JobRunner:
         self.queue = Queue(QUEUE, connection=self.connection, serializer=JSONSerializer)
 
     def enqueue(self, command: str, **kwargs: Any) -> str:
-        """Put ``workers.jobs.<command>`` on the queue; returns the job id."""
+        """Put ``workers.jobs.<command>`` on the queue, signed as the bot signs; returns the job id."""
         job_id = f"job-test{next(_ids)}"
+        function, arguments = f"workers.jobs.{command}", {**kwargs, "request": request_for(job_id)}
+        signed = SignedJob(job_id=job_id, queue=QUEUE, function=function, args=(), kwargs=arguments)
         self.queue.enqueue_call(
-            f"workers.jobs.{command}",
-            kwargs={**kwargs, "request": request_for(job_id)},
+            function,
+            kwargs=arguments,
             job_id=job_id,
             timeout=600,
+            meta=TEST_SIGNER.sign(signed, now=time.time()),
         )
         return job_id
 

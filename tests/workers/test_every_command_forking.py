@@ -27,6 +27,7 @@ from bot.core.jobevents import EventKind, RequestContext
 from bot.core.jobs import job_spec
 from bot.dispatch import RQDispatcher
 from kubesim.server import Simulator
+from tests.support.job_key import TEST_SIGNER
 from tests.workers.harness import read_events
 
 pytestmark = pytest.mark.redis
@@ -99,7 +100,7 @@ def changes(values: list[bool]) -> list[bool]:
 
 def enqueue_all(connection: Redis) -> list[tuple[str, str]]:
     """Submit every job of :data:`SEQUENCE` as the bot would; (command, job id) in order."""
-    dispatcher = RQDispatcher(connection)
+    dispatcher = RQDispatcher(connection, signer=TEST_SIGNER)
     submitted = []
     for index, (command, arguments) in enumerate(SEQUENCE):
         request = RequestContext(

@@ -11,6 +11,7 @@ to :func:`workers.observing.current` (counted when the worker serves metrics).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.identities import KubeIdentity
+from bot.core.job_signing import approval_record_key
 from bot.core.jobevents import EventKind, RequestContext
 from bot.core.messages import access as access_messages
 from bot.core.messages import jobs as messages
@@ -51,18 +53,28 @@ def reporter_for(request: Mapping[str, Any], *, approval: Mapping[str, Any] | No
 
 
 def acting_identity(
-    act_as: Mapping[str, Any] | None, *, job_id: str, approval: Mapping[str, Any] | None
+    act_as: Mapping[str, Any] | None, *, job_id: str, approval: Mapping[str, Any] | None, connection: Redis
 ) -> KubeIdentity | None:
-    """Who the job acts as on the cluster (None: the worker itself), with why in its extras."""
+    """Who the job acts as on the cluster (None: the worker itself), with why in its extras: the job,
+    and for an approved job the approval and the people whose approvals counted (from its record)."""
     if act_as is None:
         return None
     identity = KubeIdentity.from_json(act_as).with_extra(job_id=job_id)
-    if approval is not None:
-        identity = identity.with_extra(
-            approval_id=str(approval.get("approval_id", "")),
-            approvers=[str(user) for user in approval.get("approvers") or ()],
-        )
-    return identity
+    if approval is None:
+        return identity
+    approval_id = str(approval.get("approval_id", ""))
+    return identity.with_extra(approval_id=approval_id, approvers=approvers_of(connection, approval_id))
+
+
+def approvers_of(connection: Redis, approval_id: str) -> list[str]:
+    """Who approved ``approval_id``, in the order they answered (none when its record is gone)."""
+    raw = connection.get(approval_record_key(approval_id))
+    try:
+        record = json.loads(raw) if raw else {}
+    except ValueError:
+        record = {}
+    votes = record.get("votes") if isinstance(record, dict) else None
+    return [str(vote.get("user", "")) for vote in votes or () if isinstance(vote, dict)]
 
 
 def approved_witnesses(connection: Redis, *, plan_job: str) -> dict[str, str]:
@@ -116,7 +128,7 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
-            identity = acting_identity(act_as, job_id=job_id, approval=approval)
+            identity = acting_identity(act_as, job_id=job_id, approval=approval, connection=_connection())
             try:
                 reporter = reporter_for(request, approval=approval)
             except StalePlan as error:

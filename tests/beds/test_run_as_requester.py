@@ -13,6 +13,8 @@ from typing import Any, cast
 import pytest
 from kubernetes import utils
 
+from bot.approval_store import ApprovalStore
+from bot.core.approvals import ApprovalRequest, ApprovalState, Vote
 from bot.core.identities import Identities, KubeIdentity, impersonation_rules
 from tests.beds.audit_log import WORKER_USER, impersonated
 from tests.beds.view import runner_for, unschedulable
@@ -74,7 +76,15 @@ def test_a_person_who_may_cordon_cordons_and_the_audit_log_names_them_and_their_
     runner = runner_for(rbac)
     plan = runner.run("cordon", node="node-3", dry_run=True, act_as=ALICE.to_json())
     assert plan.status == "finished", plan.texts()
-    approval = {"approval_id": "apr-1", "plan_job": plan.job_id, "approvers": ["U02BOB"]}
+    ApprovalStore(runner.connection).create(
+        ApprovalRequest(
+            approval_id="apr-1", job_id="job-real", requester="U01ALICE", channel="C42", thread_ts="1.1",
+            cluster="default", description="cordon node/node-3", approvers=("leads",), count=1,
+            created_at=time.time(), expires_at=time.time() + 900, state=ApprovalState.APPROVED,
+            votes=(Vote(user="U02BOB", at=time.time()),), decided_by="U02BOB",
+        )
+    )  # fmt: skip
+    approval = {"approval_id": "apr-1", "plan_job": plan.job_id}
     outcome = runner.run("cordon", node="node-3", act_as=ALICE.to_json(), approval=approval)
     assert outcome.status == "finished", outcome.texts()
     assert unschedulable(rbac, "node-3")

@@ -18,6 +18,7 @@ from redis import Redis
 
 from benchmarks.stats import Row, figures_table, machine, measure, ratio
 from bot.core.timeline import Entry, EntryKind, export_markdown
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore
 from tests.support.redis_server import running_redis
 
@@ -43,7 +44,7 @@ def figures(argv: list[str] | None = None) -> list[Row]:
     count = parser.parse_args(argv).entries
     with tempfile.TemporaryDirectory() as directory, running_redis(Path(directory)) as server:
         client = Redis.from_url(server.url)
-        store = TimelineStore(client)
+        store = TimelineStore(client, key=DEMO_CHAIN_KEY)
         incident, _ = store.open_incident(channel="C1", title="benchmark", actor="U0BENCH")
         scope = store.scope(channel="C1")
         assert scope is not None

@@ -40,7 +40,7 @@ from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Secret, Settings, SettingsError
-from bot.wiring import build_engine, page_links
+from bot.wiring import build_engine, build_recorder, page_links, timeline_key
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,9 +176,19 @@ def run_console(
         from workers import cluster as worker_cluster
 
         worker_cluster.configure(kubeconfig=kubeconfig)
+        chain_key = timeline_key(settings)
+        if not settings.timeline_key:
+            print(console_messages.demo_timeline_key(), file=sys.stderr)
         session = ConsoleSession(
-            engine=build_engine(policy=policy, connection=connection, cluster=settings.cluster, links=links),
+            engine=build_engine(
+                policy=policy,
+                connection=connection,
+                cluster=settings.cluster,
+                links=links,
+                timeline_key=chain_key,
+            ),
             feed=EventFeed(connection),
+            recorder=build_recorder(connection, consumer="console", timeline_key=chain_key),
             out=stdout,
             worker=(
                 EmbeddedWorker(
@@ -228,7 +238,11 @@ def console_pages(
     url = settings.page_url or f"http://127.0.0.1:{settings.port}"
     key = settings.page_key or Secret(secrets.token_hex(32))
     links = page_links(dataclasses.replace(settings, page_key=key, page_url=url), connection=connection)
-    app = Starlette(routes=configured_page_routes(links, connection=connection, names=demo_name))
+    app = Starlette(
+        routes=configured_page_routes(
+            links, connection=connection, timeline_key=timeline_key(settings), names=demo_name
+        )
+    )
     with ServerThread(app, host="127.0.0.1", port=settings.port):
         print(console_messages.pages_served(url=url), file=out)
         yield links

@@ -15,9 +15,11 @@ from bot.core.conversation import IMPLEMENTED, Engine
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.ports import Observer
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.page_link_store import RedisLinkGenerations
 from bot.settings import Settings
+from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, TimelineRecorder
 from bot.timeline_store import TimelineStore
 
 
@@ -30,17 +32,20 @@ def build_engine(
     clock: Callable[[], float] = time.time,
     observer: Observer | None = None,
     links: PageLinks | None = None,
+    timeline_key: bytes = DEMO_CHAIN_KEY,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
     ``clock`` drives approval deadlines and timeline times; tests pass one they can move. ``observer``
     counts commands and approval decisions (:class:`bot.observability.PrometheusObserver` in the bot).
+    ``timeline_key`` keys the timeline's hash chain: :func:`timeline_key` of the settings (the demo key
+    only for tests and the embedded console).
     """
     return Engine(
         policy=policy,
         jobs=RQDispatcher(connection),
         approvals=ApprovalStore(connection, clock=clock),
-        timeline=TimelineStore(connection, clock=clock),
+        timeline=TimelineStore(connection, key=timeline_key, clock=clock),
         default_cluster=cluster,
         implemented=implemented,
         observer=observer,
@@ -58,3 +63,31 @@ def page_links(settings: Settings, *, connection: Redis) -> PageLinks | None:
         generations=RedisLinkGenerations(connection),
         seconds=settings.page_link_seconds,
     )
+
+
+def build_recorder(
+    connection: Redis,
+    *,
+    consumer: str,
+    timeline_key: bytes = DEMO_CHAIN_KEY,
+    clock: Callable[[], float] = time.time,
+    retry_seconds: float = DEFAULT_RETRY_SECONDS,
+) -> TimelineRecorder:
+    """The engine's timeline recorder: job events from the bus onto the timeline, under ``timeline_key``.
+
+    Every process running an engine runs one (``consumer`` names it in the timeline's group).
+    """
+    return TimelineRecorder(
+        connection,
+        timeline=TimelineStore(connection, key=timeline_key, clock=clock),
+        consumer=consumer,
+        retry_seconds=retry_seconds,
+    )
+
+
+def timeline_key(settings: Settings) -> bytes:
+    """The key of the timeline's hash chain: ``CHATOPS_TIMELINE_KEY``, else the public demo key.
+
+    ``chatops bot`` refuses to start without the variable; the console warns and uses the demo key.
+    """
+    return settings.timeline_key.value.encode() if settings.timeline_key else DEMO_CHAIN_KEY

@@ -44,7 +44,7 @@ from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
-from bot.wiring import build_engine, page_links
+from bot.wiring import build_engine, page_links, timeline_key
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,10 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
         pages=configured_page_routes(
-            page_links(settings, connection=connection), connection=connection, names=page_names(settings)
+            page_links(settings, connection=connection),
+            connection=connection,
+            timeline_key=timeline_key(settings),
+            names=page_names(settings),
         ),
     )
     runner = RunnerProcess(settings) if role == "all" else None
@@ -134,6 +137,7 @@ def _run_runner(
         cluster=settings.cluster,
         observer=observer,
         links=page_links(settings, connection=connection),
+        timeline_key=timeline_key(settings),
     )
     bot = build_bot(settings, connection=connection, engine=engine, runner_name=consumer, observer=observer)
     try:
@@ -222,4 +226,9 @@ def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
         return messages.missing_setting(name="REDIS_URL", purpose="to share the job queue with the workers")
     if settings.policy_path is None and (role != "front" or settings.slack_app_token):
         return policy_messages.policy_not_set()
+    if not settings.timeline_key:
+        return messages.missing_setting(
+            name="CHATOPS_TIMELINE_KEY",
+            purpose="to key the timeline's hash chain with a secret kept outside Redis",
+        )
     return None

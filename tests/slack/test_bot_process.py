@@ -93,6 +93,7 @@ def fixture_bot_process(
         "PORT": str(port),
         "RUNNER_PORT": str(free_port()),
         "CHATOPS_POLICY": str(DEMO_POLICY_FILE),
+        "CHATOPS_TIMELINE_KEY": "a timeline key for the tests",
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen([str(CHATOPS), "bot"], env=env, stderr=subprocess.DEVNULL)

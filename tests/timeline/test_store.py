@@ -14,6 +14,7 @@ from redis import Redis
 from redis.typing import EncodableT, FieldT
 
 from bot.core.timeline import ChainedEntry, Entry, EntryKind, export_markdown
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import Retention, TimelineStore, channel_stream, incident_stream
 
 pytestmark = pytest.mark.redis
@@ -42,7 +43,7 @@ def summaries(entries: list[ChainedEntry]) -> list[str]:
 
 def test_pages_go_from_the_latest_entry_back_to_the_first(redis: Redis) -> None:
     """Twenty-five entries read as pages of ten, newest first, until no older ones remain."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(25):
         store.append(note(f"n{index}", at=T0 + index))
     stream = channel_stream("C1")
@@ -59,7 +60,7 @@ def test_pages_go_from_the_latest_entry_back_to_the_first(redis: Redis) -> None:
 
 def test_an_open_incident_takes_the_channels_entries_until_it_is_closed(redis: Redis) -> None:
     """Entries go to the channel, then the incident (stamped with its id), then the channel again."""
-    store = TimelineStore(redis, clock=lambda: T0)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, clock=lambda: T0)
     store.append(note("before"))
     incident, created = store.open_incident(channel="C1", title="API latency", actor="U0ALICE")
     assert created
@@ -85,7 +86,7 @@ def test_an_open_incident_takes_the_channels_entries_until_it_is_closed(redis: R
 
 def test_the_timeline_command_finds_the_open_incident_or_the_channel(redis: Redis) -> None:
     """Without an id: the open incident, else the channel; an unknown id is None."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     channel_scope = store.scope(channel="C1")
     assert channel_scope is not None and channel_scope.stream == channel_stream("C1")
     incident, _ = store.open_incident(channel="C1", title="API latency", actor="U0ALICE")
@@ -99,7 +100,7 @@ def test_the_timeline_command_finds_the_open_incident_or_the_channel(redis: Redi
 
 def test_a_retried_append_is_recorded_once(redis: Redis) -> None:
     """The same event id appended twice (a retry after a timeout) makes one entry."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     first = store.append(note("job started", event_id="evt-1"))
     retry = store.append(note("job started", event_id="evt-1"))
     assert (first.duplicate, retry.duplicate) == (False, True)
@@ -113,7 +114,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
 
     def write(writer: int) -> None:
         connection = Redis.from_url(redis_url)
-        store = TimelineStore(connection)
+        store = TimelineStore(connection, key=DEMO_CHAIN_KEY)
         barrier.wait()
         for index in range(25):
             store.append(note(f"w{writer}-{index}"))
@@ -122,7 +123,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(write, range(8)))
     reader = Redis.from_url(redis_url)
-    store = TimelineStore(reader)
+    store = TimelineStore(reader, key=DEMO_CHAIN_KEY)
     scope = store.scope(channel="C1")
     assert scope is not None
     export = store.export(scope)
@@ -133,7 +134,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
 
 def test_a_note_keeps_the_time_it_was_written(redis: Redis) -> None:
     """A pinned message from an hour ago is stored with its own time, and exported in time order."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     store.append(note("later", at=T0 + 3600))
     store.append(note("pinned from earlier", at=T0))
     scope = store.scope(channel="C1")
@@ -146,7 +147,7 @@ def test_a_note_keeps_the_time_it_was_written(redis: Redis) -> None:
 
 def test_the_export_reads_every_entry_in_batches_and_verifies_the_chain(redis: Redis) -> None:
     """An export longer than one batch is complete, ordered and verified."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(250):
         store.append(note(f"n{index}", at=T0 + index))
     entries = list(store.entries(channel_stream("C1"), batch=100))
@@ -180,7 +181,7 @@ def test_the_export_shows_an_altered_or_removed_entry(
     redis: Redis, change: dict[str, int], verdict: str
 ) -> None:
     """Tampering in Redis is caught when the timeline is exported."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(5):
         store.append(note(f"n{index}", at=T0 + index))
     rewrite_stream(redis, channel_stream("C1"), **change)
@@ -193,7 +194,7 @@ def test_the_export_shows_an_altered_or_removed_entry(
 
 def test_retention_trims_each_stream_on_its_own(redis: Redis) -> None:
     """MAXLEN trims the busy channel; the incident's stream keeps everything; both still verify."""
-    store = TimelineStore(redis, retention=Retention(max_len=100))
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, retention=Retention(max_len=100))
     store.open_incident(channel="C2", title="quiet", actor="U0ALICE")
     for index in range(5):
         store.append(note(f"i{index}", channel="C2"))
@@ -210,7 +211,7 @@ def test_retention_trims_each_stream_on_its_own(redis: Redis) -> None:
 
 def test_retention_by_age_drops_old_entries(redis: Redis) -> None:
     """MINID trimming removes entries older than the configured age."""
-    store = TimelineStore(redis, retention=Retention(max_age_seconds=0.02))
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, retention=Retention(max_age_seconds=0.02))
     for index in range(300):
         store.append(note(f"old{index}"))
     time.sleep(0.05)

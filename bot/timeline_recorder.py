@@ -93,8 +93,8 @@ class TimelineRecorder:
         try:
             while self.step(count=500):
                 pass
-        except Exception:
-            log.exception("timeline recorder: append failed; the events stay pending")
+        except Exception as error:
+            log.warning("timeline recorder: %r; the events stay pending", error)
             return False
         return True
 
@@ -103,8 +103,8 @@ class TimelineRecorder:
         while not self._stop.is_set():
             try:
                 self.step(block_ms=200)
-            except Exception:
-                log.exception("timeline recorder: append failed; retrying in %.1f s", self._retry_seconds)
+            except Exception as error:  # an outage of the store: the events wait, unacknowledged
+                log.warning("timeline recorder: %r; retrying in %.2f s", error, self._retry_seconds)
                 self._stop.wait(self._retry_seconds)
 
     def start(self) -> None:

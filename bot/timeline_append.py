@@ -8,9 +8,10 @@ appender (the timeline recorder draining job events) makes one call per entry; w
 moved the head or opened an incident in between, the script answers with what it found and the
 append is computed again (a compare-and-set, as ``WATCH`` did, without its four extra round trips).
 
-A script's writes are not rolled back when one of its commands fails, so every check, the type of the
-stream key included, comes before the first write: a failed append writes nothing, and a retried
-one (the recorder's redelivery) is recorded once.
+A script's writes are not rolled back when one of its commands fails, so the checks come first and
+the first write is the ``XADD``, which fails alone when the stream key holds another type (a wrong
+type of the head or de-duplication key fails their reads before it): a failed append writes nothing,
+and a retried one (the recorder's redelivery) is recorded once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, cast
 from redis import Redis
 from redis.commands.core import Script
 
-from bot.core.timeline import Appended, ChainHead, Entry, link
+from bot.core.timeline import Appended, ChainedEntry, ChainHead, Entry, link
 
 NO_CHECK = "-"
 """Expected open incident for an entry whose stream is already decided (it names its incident)."""
@@ -40,10 +41,6 @@ end
 local head = redis.call('HMGET', KEYS[2], 'seq', 'hash')
 local seq, hash = head[1] or '0', head[2] or ''
 if seq ~= ARGV[2] or hash ~= ARGV[3] then return {'head', seq, hash} end
-local kind = redis.call('TYPE', KEYS[1])['ok']
-if kind ~= 'none' and kind ~= 'stream' then
-  return redis.error_reply('WRONGTYPE the timeline stream ' .. KEYS[1] .. ' holds a ' .. kind)
-end
 local id
 if ARGV[9] ~= '' then
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[9], '*',
@@ -54,7 +51,7 @@ end
 if ARGV[10] ~= '' then redis.call('XTRIM', KEYS[1], 'MINID', ARGV[10]) end
 redis.call('HSET', KEYS[2], 'seq', ARGV[4], 'hash', ARGV[6])
 redis.call('SET', KEYS[3], KEYS[1] .. ' ' .. ARGV[4], 'EX', ARGV[8])
-return {'appended', id}
+return id
 """
 
 
@@ -98,16 +95,13 @@ class ChainAppender:
         """Record ``entry`` once, chained after its stream's head; ``place`` decides the stream from the
         channel's open incident (the one expected, until the script says otherwise)."""
         while True:
-            open_id = self._open.get(entry.channel, "")
-            placement = place(entry, open_id)
-            stamped = entry
-            if placement.expected_open not in {NO_CHECK, ""}:
-                stamped = dataclasses.replace(entry, incident_id=placement.expected_open)
+            placement = place(entry, self._open.get(entry.channel, ""))
+            stamp = None if placement.expected_open in {NO_CHECK, ""} else placement.expected_open
             head = self._heads.get(placement.stream)
-            chained = link(stamped, head=head, key=self._key)
+            chained = link(entry, head=head, key=self._key, incident_id=stamp)
             min_id = self._min_id()
             answer = cast(
-                "list[Any]",
+                "bytes | list[Any]",
                 self._script(
                     keys=[placement.stream, f"{placement.stream}:head", event_key, placement.open_key],
                     args=[
@@ -124,6 +118,20 @@ class ChainAppender:
                     ],
                 ),
             )
+            if not isinstance(answer, list):  # the new entry's stream id
+                self._remember(self._heads, placement.stream, ChainHead(seq=chained.seq, hash=chained.hash))
+                return Appended(
+                    stream=placement.stream,
+                    seq=chained.seq,
+                    duplicate=False,
+                    chained=ChainedEntry(
+                        seq=chained.seq,
+                        body=chained.body,
+                        prev_hash=chained.prev_hash,
+                        hash=chained.hash,
+                        stream_id=_text(answer),
+                    ),
+                )
             outcome = _text(answer[0])
             if outcome == "duplicate":
                 seen_stream, seen_seq = _text(answer[1]).rsplit(" ", 1)
@@ -131,18 +139,9 @@ class ChainAppender:
             if outcome == "incident":
                 self._remember(self._open, entry.channel, _text(answer[1]))
                 continue
-            if outcome == "head":
-                seq = int(answer[1])
-                found = None if seq == 0 else ChainHead(seq=seq, hash=_text(answer[2]))
-                self._remember(self._heads, placement.stream, found)
-                continue
-            self._remember(self._heads, placement.stream, ChainHead(seq=chained.seq, hash=chained.hash))
-            return Appended(
-                stream=placement.stream,
-                seq=chained.seq,
-                duplicate=False,
-                chained=dataclasses.replace(chained, stream_id=_text(answer[1])),
-            )
+            seq = int(answer[1])  # "head": another appender moved it
+            found = None if seq == 0 else ChainHead(seq=seq, hash=_text(answer[2]))
+            self._remember(self._heads, placement.stream, found)
 
     @staticmethod
     def _remember(cache: dict[str, Any], name: str, value: Any) -> None:

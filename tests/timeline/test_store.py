@@ -7,10 +7,11 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from typing import Any, cast
 
 import pytest
-from redis import Redis
+from redis import Connection, ConnectionPool, Redis
+from redis.exceptions import ResponseError
 from redis.typing import EncodableT, FieldT
 
 from bot.core.timeline import ChainedEntry, Entry, EntryKind, export_markdown
@@ -221,3 +222,57 @@ def test_retention_by_age_drops_old_entries(redis: Redis) -> None:
     export = store.export(scope)
     assert summaries(list(export.entries)) == ["new"]
     assert export.report.ok and export.report.trimmed == 300
+
+
+class CountingConnection(Connection):
+    """A connection that counts what it sends: one command, or one pipeline, is one round trip."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sent += 1
+        super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]  # untyped in redis-py
+
+
+def test_an_append_is_one_round_trip_once_the_head_is_known(redis_url: str) -> None:
+    """De-duplication, the open incident, the chain and retention checked and written in one call."""
+    client = Redis(connection_pool=ConnectionPool.from_url(redis_url, connection_class=CountingConnection))
+    store = TimelineStore(client, key=DEMO_CHAIN_KEY, retention=Retention(max_len=1000, max_age_seconds=3600))
+    store.append(note("first"))
+    before = CountingConnection.sent
+    for index in range(10):
+        store.append(note(f"n{index}"))
+    assert CountingConnection.sent - before == 10
+    client.close()
+
+
+def test_entries_follow_an_incident_and_a_head_another_process_moved(redis_url: str) -> None:
+    """Two bot processes: one opens an incident and appends; the other's next entry still goes to the
+    incident, after the other's last link, and the chain verifies."""
+    here, there = (TimelineStore(Redis.from_url(redis_url), key=DEMO_CHAIN_KEY) for _ in range(2))
+    here.append(note("before"))
+    incident, _ = there.open_incident(channel="C1", title="API latency", actor="U0BOB")
+    there.append(note("there"))
+    appended = here.append(note("here"))
+    assert (appended.stream, appended.seq) == (incident_stream(incident.incident_id), 3)
+    scope = here.scope(channel="C1")
+    assert scope is not None
+    export = here.export(scope)
+    assert export.report.ok
+    assert summaries(list(export.entries))[1:] == ["there", "here"]
+    assert {chained.entry.incident_id for chained in export.entries} == {incident.incident_id}
+
+
+def test_a_failed_append_writes_nothing_and_a_retry_records_it_once(redis: Redis) -> None:
+    """A stream key that holds the wrong type fails the append before any write (no head, no
+    de-duplication mark); once the key is fixed, the retried event is recorded once."""
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
+    redis.set(channel_stream("C1"), "not a stream")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        store.append(note("job started", event_id="evt-1"))
+    assert redis.hgetall(f"{channel_stream('C1')}:head") == {}
+    assert redis.get("chatops:timeline:event:evt-1") is None
+    redis.delete(channel_stream("C1"))
+    assert not store.append(note("job started", event_id="evt-1")).duplicate
+    assert store.append(note("job started", event_id="evt-1")).duplicate
+    assert summaries(list(store.entries(channel_stream("C1")))) == ["job started"]

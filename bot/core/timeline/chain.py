@@ -71,11 +71,15 @@ class ChainHead:
     hash: str
 
 
-def canonical_body(entry: Entry, *, seq: int) -> str:
-    """The exact text hashed for ``entry`` at position ``seq``: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        {"seq": seq, **entry.to_json()}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+def canonical_body(entry: Entry, *, seq: int, incident_id: str | None = None) -> str:
+    """The exact text hashed for ``entry`` at position ``seq``: sorted keys, no spaces, UTF-8.
+
+    ``incident_id``, when given, stamps the entry with the incident it is recorded in.
+    """
+    fields = entry.to_json()
+    if incident_id is not None:
+        fields["incident_id"] = incident_id
+    return json.dumps({"seq": seq, **fields}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def chain_hash(prev_hash: str, body: str, *, key: bytes) -> str:
@@ -83,11 +87,12 @@ def chain_hash(prev_hash: str, body: str, *, key: bytes) -> str:
     return hmac.new(key, f"{prev_hash}\n{body}".encode(), hashlib.sha256).hexdigest()
 
 
-def link(entry: Entry, *, head: ChainHead | None, key: bytes) -> ChainedEntry:
-    """Chain ``entry`` after ``head`` (``None`` for the first entry of a stream), hashed under ``key``."""
+def link(entry: Entry, *, head: ChainHead | None, key: bytes, incident_id: str | None = None) -> ChainedEntry:
+    """Chain ``entry`` after ``head`` (``None`` for the first entry of a stream), hashed under ``key``;
+    ``incident_id`` stamps it with the incident it is recorded in."""
     seq = 1 if head is None else head.seq + 1
     prev_hash = GENESIS_HASH if head is None else head.hash
-    body = canonical_body(entry, seq=seq)
+    body = canonical_body(entry, seq=seq, incident_id=incident_id)
     return ChainedEntry(seq=seq, body=body, prev_hash=prev_hash, hash=chain_hash(prev_hash, body, key=key))
 
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Protocol
 
 from redis import Redis
 
 from bot.core.jobevents import JobEvent
 from bot.core.timeline import Appended, Entry, job_event_entry
-from bot.events import EventGroup
+from bot.events import CLAIM_AFTER_MS, EventGroup
 
 TIMELINE_GROUP = "chatops-timeline"
 """The consumer group of the timeline on the job events stream."""
@@ -58,11 +59,20 @@ class TimelineRecorder:
         consumer: str,
         group: str = TIMELINE_GROUP,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
+        claim_after_ms: int = CLAIM_AFTER_MS,
     ) -> None:
-        """Join ``group`` as ``consumer``; a new group starts at the oldest event still on the stream."""
-        self._events = EventGroup(connection, group=group, consumer=consumer, start="0")
+        """Join ``group`` as ``consumer``; a new group starts at the oldest event still on the stream.
+
+        Events another recorder was given and left unacknowledged for ``claim_after_ms`` (it died, or
+        its pod was replaced by one of another name) are taken over: at the first read, after a
+        failure, and every ``claim_after_ms`` while running.
+        """
+        self._events = EventGroup(
+            connection, group=group, consumer=consumer, start="0", claim_after_ms=claim_after_ms
+        )
         self._timeline = timeline
         self._retry_seconds = retry_seconds
+        self._claim_seconds = claim_after_ms / 1000
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -77,15 +87,16 @@ class TimelineRecorder:
             batch = self._events.read(block_ms=block_ms, count=count)
             handled: list[str] = []
             try:
-                for delivered in batch:
-                    if delivered.event is not None:
-                        self._timeline.append(event_entry(delivered.event))
-                    handled.append(delivered.entry_id)
-            except Exception:
+                try:
+                    for delivered in batch:
+                        if delivered.event is not None:
+                            self._timeline.append(event_entry(delivered.event))
+                        handled.append(delivered.entry_id)
+                finally:
+                    self._events.ack(handled)
+            except Exception:  # the store or the acknowledgement failed: read the pending events again
                 self._events.rewind()
                 raise
-            finally:
-                self._events.ack(handled)
             return len(batch)
 
     def drain(self) -> bool:
@@ -100,7 +111,11 @@ class TimelineRecorder:
 
     def run(self) -> None:
         """Record events until :meth:`stop`, waiting ``retry_seconds`` after each failure."""
+        claimed = time.monotonic()
         while not self._stop.is_set():
+            if time.monotonic() - claimed >= self._claim_seconds:
+                self._events.rewind()  # the next read takes over what a dead recorder left
+                claimed = time.monotonic()
             try:
                 self.step(block_ms=200)
             except Exception as error:  # an outage of the store: the events wait, unacknowledged

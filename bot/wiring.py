@@ -17,6 +17,7 @@ from bot.core.policy import Policy
 from bot.core.ports import Observer
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
+from bot.events import CLAIM_AFTER_MS
 from bot.page_link_store import RedisLinkGenerations
 from bot.settings import Settings
 from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, TimelineRecorder
@@ -72,6 +73,7 @@ def build_recorder(
     timeline_key: bytes = DEMO_CHAIN_KEY,
     clock: Callable[[], float] = time.time,
     retry_seconds: float = DEFAULT_RETRY_SECONDS,
+    claim_after_ms: int = CLAIM_AFTER_MS,
 ) -> TimelineRecorder:
     """The engine's timeline recorder: job events from the bus onto the timeline, under ``timeline_key``.
 
@@ -82,6 +84,7 @@ def build_recorder(
         timeline=TimelineStore(connection, key=timeline_key, clock=clock),
         consumer=consumer,
         retry_seconds=retry_seconds,
+        claim_after_ms=claim_after_ms,
     )
 
 

@@ -16,6 +16,7 @@ from redis import Redis
 
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
+from bot.events import EventGroup
 from bot.timeline_recorder import TIMELINE_GROUP
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_recorder
@@ -121,6 +122,20 @@ def test_an_event_redelivered_after_its_append_is_recorded_once(
     assert restarted.drain()
     assert pending(admin) == 0
     assert collections.Counter(recorded(admin)) == {f"evicted web-{n}": 1 for n in range(1, 4)}
+
+
+def test_events_a_dead_recorder_left_are_taken_over_by_the_running_one(admin: Redis) -> None:
+    """A recorder (a pod since replaced) read two events and died before recording them; the running
+    recorder of another name takes them over once they have waited ``claim_after_ms``."""
+    publish(admin, "evicted web-1", "evicted web-2")
+    EventGroup(admin, group=TIMELINE_GROUP, consumer="pod-a", start="0").read()
+    survivor = build_recorder(admin, consumer="pod-b", claim_after_ms=100)
+    survivor.start()
+    try:
+        wait_for(lambda: recorded(admin) == ["evicted web-1", "evicted web-2"], what="the taken-over events")
+        wait_for(lambda: pending(admin) == 0, what="their acknowledgements")
+    finally:
+        survivor.stop()
 
 
 def test_the_recorder_thread_catches_up_after_an_outage(

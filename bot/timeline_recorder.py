@@ -43,6 +43,24 @@ class Appends(Protocol):
     def append(self, entry: Entry, /) -> Appended: ...
 
 
+class RecorderObserver(Protocol):
+    """Where the recorder reports its progress (:class:`~bot.observability.PrometheusObserver`)."""
+
+    def events_recorded(self, count: int) -> None: ...
+
+    def append_failed(self) -> None: ...
+
+
+class NoRecorderObserver:
+    """The observer of a recorder nobody watches."""
+
+    def events_recorded(self, count: int) -> None:
+        """Drop the report."""
+
+    def append_failed(self) -> None:
+        """Drop the report."""
+
+
 def event_entry(event: JobEvent) -> Entry:
     """The timeline entry of a job event (the same event gives the same entry id)."""
     return job_event_entry(event, actor=event.user or "worker", cluster=event.cluster)
@@ -60,6 +78,7 @@ class TimelineRecorder:
         group: str = TIMELINE_GROUP,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         claim_after_ms: int = CLAIM_AFTER_MS,
+        observer: RecorderObserver | None = None,
     ) -> None:
         """Join ``group`` as ``consumer``; a new group starts at the oldest event still on the stream.
 
@@ -73,6 +92,7 @@ class TimelineRecorder:
         self._timeline = timeline
         self._retry_seconds = retry_seconds
         self._claim_seconds = claim_after_ms / 1000
+        self._observer = observer or NoRecorderObserver()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,7 +116,10 @@ class TimelineRecorder:
                     self._events.ack(handled)
             except Exception:  # the store or the acknowledgement failed: read the pending events again
                 self._events.rewind()
+                self._observer.append_failed()
                 raise
+            if handled:
+                self._observer.events_recorded(len(handled))
             return len(batch)
 
     def drain(self) -> bool:

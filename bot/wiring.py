@@ -20,7 +20,7 @@ from bot.dispatch import RQDispatcher
 from bot.events import CLAIM_AFTER_MS
 from bot.page_link_store import RedisLinkGenerations
 from bot.settings import Settings
-from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, TimelineRecorder
+from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, RecorderObserver, TimelineRecorder
 from bot.timeline_store import TimelineStore
 
 
@@ -74,10 +74,12 @@ def build_recorder(
     clock: Callable[[], float] = time.time,
     retry_seconds: float = DEFAULT_RETRY_SECONDS,
     claim_after_ms: int = CLAIM_AFTER_MS,
+    observer: RecorderObserver | None = None,
 ) -> TimelineRecorder:
     """The engine's timeline recorder: job events from the bus onto the timeline, under ``timeline_key``.
 
-    Every process running an engine runs one (``consumer`` names it in the timeline's group).
+    Every process running an engine runs one (``consumer`` names it in the timeline's group);
+    ``observer`` counts what it recorded and its failed tries.
     """
     return TimelineRecorder(
         connection,
@@ -85,6 +87,7 @@ def build_recorder(
         consumer=consumer,
         retry_seconds=retry_seconds,
         claim_after_ms=claim_after_ms,
+        observer=observer,
     )
 
 

@@ -203,7 +203,10 @@ def build_bot(
         client=client,
         metrics=metrics,
         recorder=build_recorder(
-            connection, consumer=runner_name or socket.gethostname(), timeline_key=timeline_key(settings)
+            connection,
+            consumer=runner_name or socket.gethostname(),
+            timeline_key=timeline_key(settings),
+            observer=observer,
         ),
         home_push=home_push,
     )

@@ -17,6 +17,7 @@ from redis import Redis
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.events import EventGroup
+from bot.observability import PrometheusObserver
 from bot.timeline_recorder import TIMELINE_GROUP
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_recorder
@@ -88,7 +89,8 @@ def test_a_failing_timeline_store_delays_entries_and_loses_none(
 ) -> None:
     """Appends refused by Redis leave the events unacknowledged; once writes work again, all are there."""
     url, outage = recorder_url
-    recorder = build_recorder(Redis.from_url(url), consumer="bot-1")
+    observer = PrometheusObserver()
+    recorder = build_recorder(Redis.from_url(url), consumer="bot-1", observer=observer)
     publish(admin, "evicted web-1", "evicted web-2")
     assert recorder.drain()
     outage.begin()
@@ -101,6 +103,8 @@ def test_a_failing_timeline_store_delays_entries_and_loses_none(
     assert recorder.drain()
     assert recorded(admin) == [f"evicted web-{n}" for n in range(1, 6)]
     assert pending(admin) == 0
+    assert observer.registry.get_sample_value("chatops_timeline_append_failures_total") == 2
+    assert observer.registry.get_sample_value("chatops_timeline_events_recorded_total") == 5
     store = TimelineStore(admin, key=DEMO_CHAIN_KEY)
     scope = store.scope(channel="C_OPS")
     assert scope is not None

@@ -41,7 +41,7 @@ from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
 from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Secret, Settings, SettingsError
-from bot.wiring import page_links, production_engine
+from bot.wiring import build_recorder, page_links, production_engine, timeline_key, timeline_retention
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,11 +181,17 @@ def run_console(
 
         worker_cluster.configure(kubeconfig=kubeconfig)
         job_key = settings.job_key.value.encode() if settings.job_key else session_key()
+        chain_key = timeline_key(settings)
+        if not settings.timeline_key:
+            print(console_messages.demo_timeline_key(), file=sys.stderr)
         session = ConsoleSession(
             engine=production_engine(
                 settings, policy=policy, connection=connection, links=links, job_key=job_key
             ),
             feed=EventFeed(connection),
+            recorder=build_recorder(
+                connection, consumer="console", timeline_key=chain_key, retention=timeline_retention(settings)
+            ),
             out=stdout,
             worker=(
                 EmbeddedWorker(
@@ -236,7 +242,11 @@ def console_pages(
     url = settings.page_url or f"http://127.0.0.1:{settings.port}"
     key = settings.page_key or Secret(secrets.token_hex(32))
     links = page_links(dataclasses.replace(settings, page_key=key, page_url=url), connection=connection)
-    app = Starlette(routes=configured_page_routes(links, connection=connection, names=demo_name))
+    app = Starlette(
+        routes=configured_page_routes(
+            links, connection=connection, timeline_key=timeline_key(settings), names=demo_name
+        )
+    )
     with ServerThread(app, host="127.0.0.1", port=settings.port):
         print(console_messages.pages_served(url=url), file=out)
         yield links

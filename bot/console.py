@@ -19,6 +19,7 @@ from bot.core.jobevents import JobEvent, LookupAnswer, is_lookup
 from bot.core.messages import console as messages
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
+from bot.timeline_recorder import TimelineRecorder
 
 DEMO_USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "dave": "U_DAVE"}
 
@@ -42,6 +43,8 @@ class ConsoleSession:
     engine: Engine
     feed: EventFeed
     out: TextIO
+    recorder: TimelineRecorder | None = None
+    """Puts job events on the timeline from the same bus the console shows them from."""
     worker: EmbeddedWorker | None = None
     user: str = DEMO_USERS["alice"]
     channel: str = CONSOLE_CHANNEL
@@ -85,6 +88,7 @@ class ConsoleSession:
         message = Message(
             user=self.user, channel=self.channel, ts=self._next_ts(), text=stripped, thread_ts=thread_ts
         )
+        self._record()
         try:
             for notice in self.engine.expire_due():
                 self._show_reply(notice)
@@ -129,8 +133,14 @@ class ConsoleSession:
         for job_id in sorted(pending):
             self._print(messages.still_running(job_id))
 
+    def _record(self) -> None:
+        """Put what the workers reported so far on the timeline (what fails is kept for the next try)."""
+        if self.recorder is not None:
+            self.recorder.drain()
+
     def _show_events(self, events: list[JobEvent], pending: set[str]) -> None:
-        self.engine.record_job_events(events)
+        if events:
+            self._record()
         for event in events:
             self._show_event(event)
             if event.kind.is_final:

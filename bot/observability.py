@@ -1,4 +1,5 @@
-"""Prometheus metrics of the conversation: commands by verb and outcome, approvals and their wait.
+"""Prometheus metrics of the conversation: commands by verb and outcome, approvals and their wait, and
+the timeline recorder's progress and failed tries.
 
 :class:`PrometheusObserver` is the engine's :class:`~bot.core.ports.Observer` on a registry of its
 own, so any surface (Slack, the console) can count what the engine decided and serve it; it also
@@ -52,6 +53,16 @@ class PrometheusObserver(Collector):
             ["limit"],
             registry=self.registry,
         )
+        self.timeline_recorded = Counter(
+            "chatops_timeline_events_recorded",
+            "Job events the timeline recorder put on the timeline (or found already there) and acknowledged.",
+            registry=self.registry,
+        )
+        self.timeline_failures = Counter(
+            "chatops_timeline_append_failures",
+            "Times the timeline recorder could not append or acknowledge; the events waited and were retried.",
+            registry=self.registry,
+        )
         self.slack_api_errors = Counter(
             "chatops_slack_api_errors",
             "Slack Web API calls that Slack refused, by method and Slack's error code.",
@@ -75,6 +86,14 @@ class PrometheusObserver(Collector):
     def limited(self, *, limit: str) -> None:
         """Count one message refused by ``limit``."""
         self.limited_messages.labels(limit=limit).inc()
+
+    def events_recorded(self, count: int) -> None:
+        """Count ``count`` job events on the timeline and acknowledged."""
+        self.timeline_recorded.inc(count)
+
+    def append_failed(self) -> None:
+        """Count one failed try of the timeline recorder (the store or the acknowledgement failed)."""
+        self.timeline_failures.inc()
 
     def slack_api_error(self, *, method: str, error: str) -> None:
         """Count one Slack Web API call that failed (``error`` is Slack's code, e.g. ``channel_not_found``)."""

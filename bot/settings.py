@@ -90,6 +90,11 @@ class Settings:
     page_key: Secret = Secret("")
     """``CHATOPS_PAGE_KEY``: signs links to incident pages (HMAC-SHA256); unset, ``timeline --link`` is off."""
 
+    timeline_key: Secret = Secret("")
+    """``CHATOPS_TIMELINE_KEY``: keys the timeline's hash chain (HMAC-SHA256), kept outside Redis so that
+    whoever can write Redis cannot rewrite the timeline unnoticed. Required by ``chatops bot``; the
+    console uses a public demo key, with a warning, when it is unset."""
+
     page_url: str | None = None
     """``CHATOPS_PAGE_URL``: where browsers reach the bot's HTTP side, as ``https://chatops.example.com``."""
 
@@ -163,6 +168,7 @@ class Settings:
             runner_port=runner_port,
             slack_max_body_bytes=int(max_body),
             page_key=Secret(text("CHATOPS_PAGE_KEY") or ""),
+            timeline_key=Secret(text("CHATOPS_TIMELINE_KEY") or ""),
             page_url=text("CHATOPS_PAGE_URL"),
             page_link_seconds=int(hours) * 3600,
             job_key=Secret(text("CHATOPS_JOB_KEY") or ""),

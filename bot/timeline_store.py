@@ -1,10 +1,9 @@
-"""The timeline on Redis Streams: one stream per incident, one per channel outside incidents, and a feed.
+"""The timeline on Redis Streams: one stream per incident, one per channel outside incidents.
 
-Appending is one optimistic transaction (WATCH the stream's head and the event's de-duplication key,
-then MULTI/EXEC), so concurrent appenders (workers, bot processes) extend the hash chain one at a
-time, and a retried append with the same ``event_id`` is recorded once. The same transaction copies
-the entry to the feed stream, which the chat side reads through a consumer group
-(:class:`FeedReader`): the timeline is the bus, and workers need no chat credentials.
+Appending is one Lua script (:mod:`bot.timeline_append`): concurrent appenders (bot processes, the
+timeline recorder) extend the keyed hash chain one at a time, and a retried append with the same
+``event_id`` is recorded once. Job events reach the timeline through the recorder's own consumer
+group on the job events stream (:mod:`bot.timeline_recorder`), the one bus every adapter reads.
 
 Keys::
 
@@ -12,7 +11,6 @@ Keys::
     chatops:timeline:channel:<channel>      stream of a channel's entries outside incidents
     <stream>:head                           hash {seq, hash}: the last link, to notice a removed tail
     chatops:timeline:event:<event_id>       "<stream> <seq>" for de-duplication (expires)
-    chatops:timeline:feed                   every entry of every stream, for the consumer group
     chatops:incident:<id>                   an incident (JSON)
     chatops:incident:open:<channel>         the id of the channel's open incident
     chatops:incident:seq                    counter naming incidents inc-1, inc-2, ...
@@ -30,9 +28,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 from redis import Redis
-from redis.client import Pipeline
-from redis.exceptions import WatchError
-from redis.typing import EncodableT, FieldT
 
 from bot.core.messages import timeline as messages
 from bot.core.timeline import (
@@ -45,21 +40,14 @@ from bot.core.timeline import (
     Page,
     Scope,
     TimelineExport,
-    link,
     verify_chain,
 )
-from bot.stream_groups import ensure_group, recreating
-
-FEED_STREAM = "chatops:timeline:feed"
-"""Every appended entry, in append order, for the chat side's consumer group."""
+from bot.timeline_append import NO_CHECK, ChainAppender, Placement
 
 INCIDENT_SEQ_KEY = "chatops:incident:seq"
 
 DEFAULT_DEDUP_SECONDS = 7 * 24 * 3600
 """How long an event id is remembered: retries later than this would be recorded again."""
-
-DEFAULT_FEED_MAX_LEN = 100_000
-"""About how many entries the feed keeps for a consumer that fell behind."""
 
 EXPORT_BATCH = 5_000
 """Entries read per XRANGE call when exporting."""
@@ -80,15 +68,6 @@ class Retention:
     def applies(self) -> bool:
         """Whether entries may be trimmed at all."""
         return self.max_len is not None or self.max_age_seconds is not None
-
-
-@dataclasses.dataclass(frozen=True)
-class FeedItem:
-    """One entry delivered to a consumer: the feed id to acknowledge, and where the entry lives."""
-
-    feed_id: str
-    stream: str
-    chained: ChainedEntry
 
 
 def incident_stream(incident_id: str) -> str:
@@ -114,22 +93,28 @@ def _event_key(event_id: str) -> str:
 
 
 class TimelineStore:
-    """Incidents and timelines of every channel, in one Redis."""
+    """Incidents and timelines of every channel, in one Redis, chained under ``key`` (kept outside it)."""
 
     def __init__(
         self,
         redis: Redis,
         *,
+        key: bytes,
         clock: Callable[[], float] = time.time,
         retention: Retention | None = None,
         dedup_seconds: int = DEFAULT_DEDUP_SECONDS,
-        feed_max_len: int = DEFAULT_FEED_MAX_LEN,
     ) -> None:
         self._redis = redis
+        self._key = key
         self._clock = clock
         self._retention = retention or Retention()
-        self._dedup_seconds = dedup_seconds
-        self._feed_max_len = feed_max_len
+        self._appender = ChainAppender(
+            redis,
+            key=key,
+            dedup_seconds=dedup_seconds,
+            max_len=self._retention.max_len,
+            min_id=self._min_id,
+        )
 
     # Incidents.
 
@@ -151,6 +136,7 @@ class TimelineStore:
                 return current, False
             return self.open_incident(channel=channel, title=title, actor=actor, at=at)
         self._redis.set(_incident_key(incident_id), json.dumps(incident.to_json()))
+        self._appender.expect_open(channel, incident_id)
         self.append(
             Entry(
                 at=when,
@@ -173,6 +159,7 @@ class TimelineStore:
         if opened is None:
             return None
         when = self._clock() if at is None else at
+        self._appender.expect_open(channel, "")
         closed = dataclasses.replace(opened, closed_by=actor, closed_at=when)
         self._redis.set(_incident_key(closed.incident_id), json.dumps(closed.to_json()))
         self.append(
@@ -219,51 +206,13 @@ class TimelineStore:
         An entry without ``incident_id`` made in a channel with an open incident is stamped with that
         incident and goes to its stream; otherwise it goes to the channel's own stream.
         """
-        if not entry.incident_id and entry.channel:
-            open_id = cast("bytes | None", self._redis.get(_open_key(entry.channel)))
-            if open_id is not None:
-                entry = dataclasses.replace(entry, incident_id=_text(open_id))
-        stream = incident_stream(entry.incident_id) if entry.incident_id else channel_stream(entry.channel)
-        head_key = f"{stream}:head"
-        event_key = _event_key(entry.event_id)
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(head_key, event_key)  # type: ignore[no-untyped-call]  # untyped in redis-py
-                    seen = pipe.get(event_key)
-                    if seen is not None:
-                        pipe.unwatch()
-                        seen_stream, seen_seq = _text(seen).rsplit(" ", 1)
-                        return Appended(stream=seen_stream, seq=int(seen_seq), duplicate=True)
-                    chained = link(entry, head=_head(pipe.hgetall(head_key)))
-                    fields: dict[FieldT, EncodableT] = {
-                        "seq": chained.seq,
-                        "prev": chained.prev_hash,
-                        "hash": chained.hash,
-                        "body": chained.body,
-                    }
-                    pipe.multi()
-                    self._add(pipe, stream, fields)
-                    pipe.hset(head_key, mapping={"seq": chained.seq, "hash": chained.hash})
-                    pipe.set(event_key, f"{stream} {chained.seq}", ex=self._dedup_seconds)
-                    feed_fields: dict[FieldT, EncodableT] = {"stream": stream, **fields}
-                    pipe.xadd(FEED_STREAM, feed_fields, maxlen=self._feed_max_len, approximate=True)
-                    stream_id = _text(pipe.execute()[0])
-                    return Appended(
-                        stream=stream,
-                        seq=chained.seq,
-                        duplicate=False,
-                        chained=dataclasses.replace(chained, stream_id=stream_id),
-                    )
-                except WatchError:
-                    continue
+        return self._appender.append(entry, place=_placement, event_key=_event_key(entry.event_id))
 
-    def _add(self, pipe: Pipeline, stream: str, fields: dict[FieldT, EncodableT]) -> None:
-        retention = self._retention
-        pipe.xadd(stream, fields, maxlen=retention.max_len, approximate=True)
-        if retention.max_age_seconds is not None:
-            oldest_ms = int((self._clock() - retention.max_age_seconds) * 1000)
-            pipe.xtrim(stream, minid=f"{max(oldest_ms, 0)}-0", approximate=False)
+    def _min_id(self) -> str | None:
+        if self._retention.max_age_seconds is None:
+            return None
+        oldest_ms = int((self._clock() - self._retention.max_age_seconds) * 1000)
+        return f"{max(oldest_ms, 0)}-0"
 
     def head(self, stream: str) -> ChainHead | None:
         """The last link recorded for ``stream``."""
@@ -292,83 +241,20 @@ class TimelineStore:
         """The whole timeline of ``scope`` with its hash chain verified against the recorded head."""
         entries = list(self.entries(scope.stream))
         report = verify_chain(
-            entries, head=self.head(scope.stream), retention_applies=self._retention.applies
+            entries, key=self._key, head=self.head(scope.stream), retention_applies=self._retention.applies
         )
         return TimelineExport(scope=scope.label, entries=entries, report=report, incident=scope.incident)
 
 
-class FeedReader:
-    """Reads the feed through a consumer group: after a restart, it first re-reads what it had not acked.
-
-    Call :meth:`read`, handle the items (post or edit the chat messages), then :meth:`ack` them. An
-    item read but not acknowledged before a crash comes back on the next start, so nothing is lost;
-    acknowledged items never come back, so nothing is handled twice.
-    """
-
-    def __init__(
-        self, redis: Redis, *, group: str, consumer: str, stream: str = FEED_STREAM, start_at: str = "$"
-    ) -> None:
-        """Join (or create) ``group``; a new group starts at ``start_at`` (``$``: new entries only, ``0``: all)."""
-        self._redis = redis
-        self._group = group
-        self._consumer = consumer
-        self._stream = stream
-        self._pending_cursor: str | None = "0"
-        ensure_group(redis, stream, group, start=start_at)
-
-    def read(self, *, count: int = 100, block_ms: int | None = None) -> list[FeedItem]:
-        """The next items: this consumer's unacknowledged ones first, then new ones (waiting ``block_ms``)."""
-        if self._pending_cursor is not None:
-            items = self._read_from(self._pending_cursor, count=count, block_ms=None)
-            if items:
-                self._pending_cursor = items[-1].feed_id
-                return items
-            self._pending_cursor = None
-        return self._read_from(">", count=count, block_ms=block_ms)
-
-    def claim_abandoned(self, *, min_idle_ms: int, count: int = 100) -> list[FeedItem]:
-        """Take over items other consumers of the group read but left unacknowledged for ``min_idle_ms``.
-
-        For a consumer that will not come back (a replaced pod with a new name); handle and ack them.
-        """
-        answer: Any = recreating(
-            lambda: self._redis.xautoclaim(
-                self._stream, self._group, self._consumer, min_idle_ms, start_id="0-0", count=count
-            ),
-            redis=self._redis,
-            stream=self._stream,
-            group=self._group,
-        )
-        return self._items(answer[1])
-
-    def ack(self, items: list[FeedItem]) -> None:
-        """Mark ``items`` handled, so they are never delivered again."""
-        if items:
-            self._redis.xack(self._stream, self._group, *(item.feed_id for item in items))
-
-    def _read_from(self, start: str, *, count: int, block_ms: int | None) -> list[FeedItem]:
-        answer = cast(
-            "list[Any]",
-            recreating(
-                lambda: self._redis.xreadgroup(
-                    self._group, self._consumer, {self._stream: start}, count=count, block=block_ms
-                ),
-                redis=self._redis,
-                stream=self._stream,
-                group=self._group,
-            ),
-        )
-        return [item for _stream, messages_read in answer or [] for item in self._items(messages_read)]
-
-    @staticmethod
-    def _items(messages_read: list[Any]) -> list[FeedItem]:
-        items: list[FeedItem] = []
-        for feed_id, fields in messages_read:
-            if not fields:  # trimmed from the feed before it was acknowledged: nothing left to deliver
-                continue
-            chained = dataclasses.replace(_chained(feed_id, fields), stream_id="")
-            items.append(FeedItem(feed_id=_text(feed_id), stream=_text(fields[b"stream"]), chained=chained))
-        return items
+def _placement(entry: Entry, open_id: str) -> Placement:
+    """Where ``entry`` goes when ``open_id`` ("" for none) is its channel's open incident."""
+    open_key = _open_key(entry.channel)
+    if entry.incident_id:
+        return Placement(incident_stream(entry.incident_id), open_key, expected_open=NO_CHECK)
+    if not entry.channel:
+        return Placement(channel_stream(""), open_key, expected_open=NO_CHECK)
+    stream = incident_stream(open_id) if open_id else channel_stream(entry.channel)
+    return Placement(stream, open_key, expected_open=open_id)
 
 
 def _chained(entry_id: bytes | str, fields: Mapping[bytes, bytes]) -> ChainedEntry:

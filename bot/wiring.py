@@ -18,10 +18,13 @@ from bot.core.limits import Gate, LimitObserver, Limits
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.ports import Observer
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
+from bot.events import CLAIM_AFTER_MS
 from bot.page_link_store import RedisLinkGenerations
 from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
+from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, RecorderObserver, TimelineRecorder
 from bot.timeline_store import Retention, TimelineStore
 
 
@@ -39,6 +42,7 @@ def build_engine(
     queued_ttl: int | None = None,
     result_ttl: int = REMEMBER_SECONDS,
     retention: Retention | None = None,
+    timeline_key: bytes = DEMO_CHAIN_KEY,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
 
@@ -48,7 +52,9 @@ def build_engine(
     plain RQ worker (a test's) runs them: every ``chatops worker`` refuses them. ``limits`` are the
     limits on every message (:mod:`bot.core.limits`); None applies none (tests of other things).
     ``queued_ttl`` and ``result_ttl`` are the jobs' lifetimes in seconds (see :class:`RQDispatcher`);
-    ``retention`` how much of each timeline is kept (None: all of it).
+    ``retention`` how much of each timeline is kept (None: all of it). ``timeline_key`` keys the
+    timeline's hash chain: :func:`timeline_key` of the settings (the demo key only for tests and the
+    embedded console).
     """
     approvals = ApprovalStore(connection, clock=clock)
     gate = None
@@ -72,7 +78,7 @@ def build_engine(
             result_ttl=result_ttl,
         ),
         approvals=approvals,
-        timeline=TimelineStore(connection, clock=clock, retention=retention),
+        timeline=TimelineStore(connection, key=timeline_key, clock=clock, retention=retention),
         default_cluster=cluster,
         implemented=implemented,
         observer=observer,
@@ -102,7 +108,8 @@ def production_engine(
     observer: Observer | None = None,
     links: PageLinks | None = None,
 ) -> Engine:
-    """The engine of ``chatops bot`` and the console: signing with ``job_key``, under the settings' limits."""
+    """The engine of ``chatops bot`` and the console: signing with ``job_key``, under the settings' limits
+    and timeline key."""
     return build_engine(
         policy=policy,
         connection=connection,
@@ -113,7 +120,45 @@ def production_engine(
         limits=settings.limits,
         queued_ttl=settings.job_queued_seconds,
         result_ttl=settings.job_result_seconds,
-        retention=Retention(
-            max_len=settings.timeline_max_entries, max_age_seconds=settings.timeline_max_age_seconds
-        ),
+        retention=timeline_retention(settings),
+        timeline_key=timeline_key(settings),
     )
+
+
+def timeline_retention(settings: Settings) -> Retention:
+    """How much of each timeline is kept (``CHATOPS_TIMELINE_MAX_ENTRIES``, ``CHATOPS_TIMELINE_DAYS``)."""
+    return Retention(max_len=settings.timeline_max_entries, max_age_seconds=settings.timeline_max_age_seconds)
+
+
+def build_recorder(
+    connection: Redis,
+    *,
+    consumer: str,
+    timeline_key: bytes = DEMO_CHAIN_KEY,
+    clock: Callable[[], float] = time.time,
+    retry_seconds: float = DEFAULT_RETRY_SECONDS,
+    claim_after_ms: int = CLAIM_AFTER_MS,
+    observer: RecorderObserver | None = None,
+    retention: Retention | None = None,
+) -> TimelineRecorder:
+    """The engine's timeline recorder: job events from the bus onto the timeline, under ``timeline_key``.
+
+    Every process running an engine runs one (``consumer`` names it in the timeline's group);
+    ``observer`` counts what it recorded and its failed tries.
+    """
+    return TimelineRecorder(
+        connection,
+        timeline=TimelineStore(connection, key=timeline_key, clock=clock, retention=retention),
+        consumer=consumer,
+        retry_seconds=retry_seconds,
+        claim_after_ms=claim_after_ms,
+        observer=observer,
+    )
+
+
+def timeline_key(settings: Settings) -> bytes:
+    """The key of the timeline's hash chain: ``CHATOPS_TIMELINE_KEY``, else the public demo key.
+
+    ``chatops bot`` refuses to start without the variable; the console warns and uses the demo key.
+    """
+    return settings.timeline_key.value.encode() if settings.timeline_key else DEMO_CHAIN_KEY

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from bot.core import commands
@@ -33,7 +33,7 @@ from bot.core.approvals import (
 from bot.core.errors import UsageError
 from bot.core.grammar import parse
 from bot.core.identities import RunAs
-from bot.core.jobevents import JobEvent, RequestContext
+from bot.core.jobevents import RequestContext
 from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from bot.core.messages import access as access_messages
 from bot.core.messages import approvals as approval_messages
@@ -63,7 +63,6 @@ from bot.core.timeline import (
     approval_request_entry,
     export_json,
     export_markdown,
-    job_event_entry,
     render_page,
 )
 from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
@@ -315,11 +314,6 @@ class Engine:
             details={"pinned_by": user},
         )
         return True
-
-    def record_job_events(self, events: Iterable[JobEvent]) -> None:
-        """Put what workers reported on the timeline (idempotent: an event is recorded once)."""
-        for event in events:
-            self._timeline.append(job_event_entry(event, actor=event.user or "worker", cluster=event.cluster))
 
     # Jobs
 

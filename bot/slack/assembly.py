@@ -2,8 +2,9 @@
 
 The engine, de-duplication and the reply ledger, user groups, account checks, the App Home tab and
 its pushes, the Bolt app and its listeners, the HTTP front and the inbox runner, the job cards (whose
-reads also feed the timeline, the approval requests' plans and the Home pushes; their state kept in
-Redis so a restarted bot goes on with the same messages), and the approval expiry loop. Tests and
+reads also feed the approval requests' plans and the Home pushes; their state kept in Redis so a
+restarted bot goes on with the same messages), the approval expiry loop, and the engine's timeline
+recorder (:mod:`bot.timeline_recorder`, its own consumer group on the same job events stream). Tests and
 benchmarks build it against a fake Slack's URL and run all of it in one process; ``chatops bot``
 (:mod:`bot.slack.run`) runs the front and the rest in separate processes.
 """
@@ -54,15 +55,17 @@ from bot.slack.recording import RecordingSource
 from bot.slack.replies import ReplyPoster
 from bot.slack.reply_ledger import ReplyLedger
 from bot.slack.usergroups import UserGroupResolver
+from bot.timeline_recorder import TimelineRecorder
 from bot.web.app import configured_page_routes
-from bot.wiring import page_links
+from bot.wiring import build_recorder, page_links, timeline_key, timeline_retention
 
 log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
 class SlackBot:
-    """The assembled Slack app: ``asgi`` answers Slack, ``runner`` does the work, ``cards`` and ``expiry``."""
+    """The assembled Slack app: ``asgi`` answers Slack, ``runner`` does the work, ``cards`` and ``expiry``,
+    and ``recorder`` puts the job events on the engine's timeline."""
 
     app: App
     asgi: Starlette
@@ -71,12 +74,15 @@ class SlackBot:
     expiry: ExpiryLoop
     client: WebClient
     metrics: SlackMetrics
+    recorder: TimelineRecorder
     home_push: HomePusher | None = None
 
     def start_background(self, *, inbox: bool = True) -> None:
-        """Start the inbox runner (unless ``inbox`` is False: Socket Mode), the job cards, expiry, Home pushes."""
+        """Start the inbox runner (unless ``inbox`` is False: Socket Mode), the timeline recorder, the job
+        cards, expiry, Home pushes."""
         if inbox:
             self.runner.start()
+        self.recorder.start()
         self.cards.start()
         self.expiry.start()
         if self.home_push is not None:
@@ -88,6 +94,7 @@ class SlackBot:
             self.home_push.stop()
         self.expiry.stop()
         self.cards.stop()
+        self.recorder.stop()
         if inbox:
             self.runner.stop()
 
@@ -152,7 +159,6 @@ def build_bot(
     source = RecordingSource(
         events if events is not None else GroupEventFeed(connection, consumer=socket.gethostname()),
         sinks=[
-            engine.record_job_events,
             lambda read: approvals.show_plans(client, read),
             home_push.job_events,
         ],
@@ -179,7 +185,10 @@ def build_bot(
             extra_metrics=lambda: generate_latest(metrics.registry),
             max_body_bytes=settings.slack_max_body_bytes,
             pages=configured_page_routes(
-                page_links(settings, connection=connection), connection=connection, names=SlackNames(client)
+                page_links(settings, connection=connection),
+                connection=connection,
+                timeline_key=timeline_key(settings),
+                names=SlackNames(client),
             ),
         ),
         runner=InboxRunner(
@@ -193,6 +202,13 @@ def build_bot(
         expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
         client=client,
         metrics=metrics,
+        recorder=build_recorder(
+            connection,
+            consumer=runner_name or socket.gethostname(),
+            timeline_key=timeline_key(settings),
+            observer=observer,
+            retention=timeline_retention(settings),
+        ),
         home_push=home_push,
     )
 

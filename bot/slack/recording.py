@@ -1,11 +1,11 @@
-"""Job events read for the cards are also put on the timeline, and shown in approval requests.
+"""Job events read for the cards are also shown in approval requests and pushed to App Home tabs.
 
-The job-card renderer is the one reader of the job events stream in the bot, so whatever else must
-see those events hangs off its reads: :class:`RecordingSource` wraps an
-:class:`~bot.slack.cards.EventSource` and hands every batch it reads to its sinks (the engine's
-:meth:`~bot.core.conversation.Engine.record_job_events`, the plans of approval requests) before the
-cards get it. A failing sink is logged and the cards still get the events: a timeline hiccup must
-not freeze every job card.
+Whatever else of the Slack side must see the events the cards read hangs off their reads:
+:class:`RecordingSource` wraps an :class:`~bot.slack.cards.EventSource` and hands every batch it
+reads to its sinks (the plans of approval requests, the Home pushes) before the cards get it. A
+failing sink is logged and the cards still get the events. These are views, redrawn from later
+events; the permanent record does not hang off them: the timeline reads the same stream in its own
+consumer group (:mod:`bot.timeline_recorder`) and acknowledges an event only once it is recorded.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
-from bot.wiring import page_links, production_engine
+from bot.wiring import page_links, production_engine, timeline_key
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,10 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
         extra_metrics=runner_metrics(settings.runner_port) if role == "all" else None,
         max_body_bytes=settings.slack_max_body_bytes,
         pages=configured_page_routes(
-            page_links(settings, connection=connection), connection=connection, names=page_names(settings)
+            page_links(settings, connection=connection),
+            connection=connection,
+            timeline_key=timeline_key(settings),
+            names=page_names(settings),
         ),
     )
     runner = RunnerProcess(settings) if role == "all" else None
@@ -249,6 +252,11 @@ def missing_setting(settings: Settings, *, role: str = "all") -> str | None:
         return messages.missing_setting(name="REDIS_URL", purpose="to share the job queue with the workers")
     if settings.policy_path is None and (role != "front" or settings.slack_app_token):
         return policy_messages.policy_not_set()
+    if not settings.timeline_key:
+        return messages.missing_setting(
+            name="CHATOPS_TIMELINE_KEY",
+            purpose="to key the timeline's hash chain with a secret kept outside Redis",
+        )
     if role != "front" or settings.slack_app_token:
         return job_key_problem(settings.job_key.value, program="chatops bot")
     return None

@@ -157,9 +157,12 @@ def not_found() -> Response:
 
 
 def configured_page_routes(
-    links: PageLinks | None, *, connection: Redis, names: Names = same_name
+    links: PageLinks | None, *, connection: Redis, timeline_key: bytes, names: Names = same_name
 ) -> list[BaseRoute]:
-    """The page's routes on ``connection`` when links are configured (``CHATOPS_PAGE_KEY``), else none."""
+    """The page's routes on ``connection`` when links are configured (``CHATOPS_PAGE_KEY``), else none.
+
+    ``timeline_key`` is the timeline's chain key, for the verdict the page shows.
+    """
     if links is None:
         return []
-    return page_routes(links=links, timeline=TimelineStore(connection), names=names)
+    return page_routes(links=links, timeline=TimelineStore(connection, key=timeline_key), names=names)

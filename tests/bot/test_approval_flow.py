@@ -15,6 +15,7 @@ from bot.core.conversation import Engine, Message, Reply
 from bot.core.jobs import queue_name
 from bot.core.messages import approvals as approval_messages
 from bot.core.policy_file import demo_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
 from tests.support.clocks import ManualClock
@@ -43,7 +44,7 @@ def fixture_engine(connection: Redis, clock: ManualClock) -> Engine:
         policy=demo_policy(),
         jobs=RQDispatcher(connection),
         approvals=ApprovalStore(connection, clock=clock),
-        timeline=TimelineStore(connection, clock=clock),
+        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY, clock=clock),
         default_cluster="default",
     )
 

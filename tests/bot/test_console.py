@@ -18,6 +18,7 @@ def run_console(script: str, tmp_path: Path, *, stdin: bool = False) -> subproce
     """Run ``chatops console`` on the embedded default with ``script`` as its lines."""
     env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "KUBECONFIG"}}
     env.pop("CHATOPS_POLICY", None)
+    env.pop("CHATOPS_TIMELINE_KEY", None)
     if stdin:
         return subprocess.run(
             [str(CHATOPS), "console"],
@@ -118,3 +119,15 @@ def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no such script file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_console_records_job_events_from_the_bus_and_warns_of_the_demo_chain_key(tmp_path: Path) -> None:
+    """Without CHATOPS_TIMELINE_KEY the console says on stderr that the chain uses the public demo key;
+    the cordon's start and result, read from the job events bus, are on the exported timeline."""
+    result = run_console("cordon node-3\ntimeline --export md\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "CHATOPS_TIMELINE_KEY is not set" in result.stderr
+    assert "| job started |" in result.stdout
+    assert "| job succeeded |" in result.stdout
+    assert "Hash chain verified" in result.stdout

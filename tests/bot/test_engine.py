@@ -16,6 +16,7 @@ from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.core.timeline import EntryKind
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_engine
 
@@ -202,5 +203,8 @@ def test_a_pin_is_a_note_only_for_someone_the_note_rule_allows(engine: Engine, c
     """Engine.pin applies the note rule itself: Dave's pin is refused and records nothing; Alice's is a note."""
     assert not engine.pin(user=DAVE, channel="C_OPS", message_ts="1600000000.000100", text="by dave")
     assert engine.pin(user=ALICE, channel="C_OPS", message_ts="1600000000.000200", text="by alice")
-    entries = [chained.entry for chained in TimelineStore(connection).entries(channel_stream("C_OPS"))]
+    entries = [
+        chained.entry
+        for chained in TimelineStore(connection, key=DEMO_CHAIN_KEY).entries(channel_stream("C_OPS"))
+    ]
     assert [entry.summary for entry in entries if entry.kind is EntryKind.NOTE] == ["by alice"]

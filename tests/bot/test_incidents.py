@@ -9,7 +9,6 @@ import pytest
 from redis import Redis
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import EventKind, JobEvent
 from bot.core.messages import timeline as timeline_messages
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind
 from bot.core.policy_file import demo_policy
@@ -66,24 +65,6 @@ def test_closing_without_an_open_incident_says_so(engine: Engine) -> None:
     """incident close with nothing open is a clear answer."""
     [reply] = say(engine, "incident close", ts="1.1")
     assert reply.ephemeral
-
-
-def test_job_events_reported_by_workers_are_recorded_once(engine: Engine) -> None:
-    """The same worker event recorded twice (two bot processes, a retry) appears once."""
-    event = JobEvent(
-        job_id="job-1",
-        kind=EventKind.STARTED,
-        text="started",
-        channel="C_OPS",
-        thread_ts="1.1",
-        at=1.5,
-        user=ALICE,
-    )
-    engine.record_job_events([event, event])
-    [export] = say(engine, "timeline --export json", ts="1.9", user=DAVE)
-    assert export.file is not None
-    entries = json.loads(export.file.content)["entries"]
-    assert [entry["kind"] for entry in entries].count("job_started") == 1
 
 
 def test_an_unknown_incident_is_a_clear_error(engine: Engine) -> None:

@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
             "SLACK_API_URL": "http://127.0.0.1:9999/api/",
             "HOST": "127.0.0.1",
             "PORT": "8080",
+            "CHATOPS_TIMELINE_KEY": "chain-key",
         }
     )
     assert settings.redis_url == "redis://127.0.0.1:6379/0"
@@ -44,6 +45,8 @@ def test_every_variable_is_read() -> None:
     assert settings.slack_app_token.value == "xapp-1"
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.timeline_key.value == "chain-key"
+    assert "chain-key" not in repr(settings)
 
 
 def test_secrets_never_appear_when_settings_are_printed() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from bot.core.jobs import JobState, JobSummary
 from bot.core.pages import PageCursor, PageKind, jobs_page, timeline_page
 from bot.core.timeline import ChainedEntry, ChainHead, Entry, EntryKind, link
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 
 
 def chain(count: int) -> list[ChainedEntry]:
@@ -15,7 +16,7 @@ def chain(count: int) -> list[ChainedEntry]:
     head: ChainHead | None = None
     for n in range(count):
         entry = Entry(at=1000.0 + n, actor="U_ALICE", kind=EntryKind.NOTE, summary=f"n{n}", channel="C1")
-        chained = link(entry, head=head)
+        chained = link(key=DEMO_CHAIN_KEY, entry=entry, head=head)
         head = ChainHead(seq=chained.seq, hash=chained.hash)
         links.append(chained)
     return links[::-1]
@@ -49,7 +50,10 @@ def test_what_people_typed_is_escaped_on_the_page() -> None:
     """A summary trying to ping the channel shows harmlessly."""
     entry = Entry(at=1.0, actor="U_ALICE", kind=EntryKind.NOTE, summary="<!channel> hi", channel="C1")
     page = timeline_page(
-        [link(entry, head=None)], scope="C1", cursor=PageCursor(kind=PageKind.TIMELINE), has_older=False
+        [link(key=DEMO_CHAIN_KEY, entry=entry, head=None)],
+        scope="C1",
+        cursor=PageCursor(kind=PageKind.TIMELINE),
+        has_older=False,
     )
     assert "<!channel>" not in page.items[0].what
 

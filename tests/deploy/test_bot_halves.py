@@ -81,6 +81,9 @@ def test_the_front_and_the_runner_work_apart_each_answering_its_own_probe(
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.url,
+            "CHATOPS_TIMELINE_KEY": find(objects, "Secret", "chatops-slack")["stringData"][
+                "CHATOPS_TIMELINE_KEY"
+            ],
         }
         env.pop("SLACK_APP_TOKEN", None)
         ready = probe_url(front, "readinessProbe", ports=ports)

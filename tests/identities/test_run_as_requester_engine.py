@@ -18,6 +18,7 @@ from bot.core.identities import Identities, KubeIdentity, RunAs
 from bot.core.jobs import queue_name
 from bot.core.messages import access as messages
 from bot.core.policy_file import demo_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
 from tests.support.clocks import ManualClock
@@ -40,7 +41,7 @@ def engine_for(connection: Redis, *, run_as: RunAs) -> Engine:
         policy=dataclasses.replace(demo_policy(), identities=identities),
         jobs=RQDispatcher(connection),
         approvals=ApprovalStore(connection, clock=clock),
-        timeline=TimelineStore(connection, clock=clock),
+        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY, clock=clock),
         default_cluster="prod",
     )
 

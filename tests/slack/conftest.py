@@ -18,6 +18,7 @@ from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine
 from bot.core.policy import Policy
 from bot.core.policy_file import demo_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
@@ -102,7 +103,7 @@ def fixture_make_bot(
             policy=policy,
             jobs=RQDispatcher(connection),
             approvals=ApprovalStore(connection, clock=approval_clock),
-            timeline=TimelineStore(connection),
+            timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY),
             default_cluster="default",
         )
         return build_bot(configured, connection=connection, engine=engine, **options)

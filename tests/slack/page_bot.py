@@ -14,6 +14,7 @@ from redis import Redis
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine
 from bot.core.policy_file import demo_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import build_bot
@@ -76,7 +77,7 @@ def page_bot(fake_slack: FakeSlack, connection: Redis) -> Iterator[PageBot]:
         policy=demo_policy(),
         jobs=RQDispatcher(connection),
         approvals=ApprovalStore(connection),
-        timeline=TimelineStore(connection),
+        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY),
         default_cluster="default",
         links=page_links(settings, connection=connection),
     )

@@ -10,6 +10,7 @@ from redis import Redis
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine
 from bot.core.policy_file import load_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import build_bot
@@ -50,7 +51,7 @@ def fixture_running(fake_slack: FakeSlack, connection: Redis) -> Iterator[Runnin
         policy=load_policy(TWO_LEADS),
         jobs=RQDispatcher(connection),
         approvals=ApprovalStore(connection),
-        timeline=TimelineStore(connection),
+        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY),
         default_cluster="default",
     )
     bot = build_bot(settings, connection=connection, engine=engine, card_interval=0.3, expiry_interval=0.05)

@@ -17,6 +17,7 @@ from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import slack as messages
 from bot.core.timeline import EntryKind
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, CAROL, ApprovalClock, RunningBot
@@ -232,7 +233,7 @@ def test_the_plan_the_dry_run_reports_fills_in_the_request_and_lands_on_the_time
     edit = edit_of(fake_slack, asked)
     assert "Would evict 12 pods from node-3." in json.dumps(edit.body["blocks"])
     assert set(buttons(edit)) == {APPROVE_ACTION, DENY_ACTION}
-    timeline = TimelineStore(connection)
+    timeline = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     scope = timeline.scope(channel="C_OPS")
     assert scope is not None
     plans = [

@@ -94,6 +94,7 @@ def fixture_bot_process(
         "RUNNER_PORT": str(free_port()),
         "CHATOPS_POLICY": str(DEMO_POLICY_FILE),
         "CHATOPS_USER_COMMANDS_PER_MINUTE": "1000",  # the drill's bursts are not what it tests
+        "CHATOPS_TIMELINE_KEY": "a timeline key for the tests",
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen([str(CHATOPS), "bot"], env=env, stderr=subprocess.DEVNULL)

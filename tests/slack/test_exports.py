@@ -9,6 +9,7 @@ from redis import Redis
 from slack_sdk import WebClient
 
 from bot.core.timeline import Entry, EntryKind, export_markdown
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.slack.uploads import send_bytes, upload_to_thread
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, RunningBot
@@ -20,7 +21,7 @@ NOTES = 250
 
 def incident_with_notes(connection: Redis) -> tuple[str, str]:
     """Open an incident in C_OPS with many long notes; its id and its Markdown export as of now."""
-    timeline = TimelineStore(connection)
+    timeline = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     incident, _ = timeline.open_incident(channel="C_OPS", title="disk pressure on node-3", actor=ALICE)
     now = time.time()
     for number in range(NOTES):

@@ -22,6 +22,7 @@ from bot.core.conversation import Engine
 from bot.core.jobs import JobSpec, Submission, job_id_for
 from bot.core.messages import slack as slack_messages
 from bot.core.policy_file import demo_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
@@ -193,7 +194,7 @@ def test_a_delivery_that_keeps_failing_is_dropped_after_its_retries_and_its_send
         policy=demo_policy(),
         jobs=UnreachableQueue(connection),
         approvals=ApprovalStore(connection),
-        timeline=TimelineStore(connection),
+        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY),
         default_cluster="default",
     )
     settings = Settings(

@@ -11,6 +11,7 @@ from redis import Redis
 
 from bot.core.page_links import LinkClaim, sign_token
 from bot.core.timeline import export_json, export_markdown
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, DAVE
 from tests.slack.fake_slack import FakeSlack
@@ -28,7 +29,7 @@ def fixture_pages(fake_slack: FakeSlack, connection: Redis) -> Iterator[PageBot]
 def open_incident(pages: PageBot, connection: Redis) -> str:
     """Open an incident in C_OPS with a note; its id."""
     pages.say("incident open checkout is down", user=ALICE)
-    timeline = TimelineStore(connection)
+    timeline = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     deadline = time.monotonic() + 10
     while (incident := timeline.open_incident_in("C_OPS")) is None:
         assert time.monotonic() < deadline, "the incident was not opened"
@@ -53,7 +54,7 @@ def test_the_link_opens_the_page_of_the_incident(pages: PageBot, connection: Red
 def test_the_downloads_are_the_timeline_exports(pages: PageBot, connection: Redis) -> None:
     incident_id = open_incident(pages, connection)
     url = pages.ask_for_link(user=ALICE)
-    timeline = TimelineStore(connection)
+    timeline = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     scope = timeline.scope(channel="C_OPS", incident_id=incident_id)
     assert scope is not None
     export = timeline.export(scope)

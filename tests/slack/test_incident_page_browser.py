@@ -16,6 +16,7 @@ import pytest
 from redis import Redis
 
 from bot.core.page_links import LinkClaim, sign_token
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, CAROL
 from tests.slack.fake_slack import FakeSlack
@@ -52,7 +53,7 @@ def test_the_page_renders_updates_live_and_refuses_bad_links(
     browser: Any, pages: PageBot, connection: Redis, tmp_path: Path
 ) -> None:
     pages.say("incident open checkout is down", user=ALICE)
-    timeline = TimelineStore(connection)
+    timeline = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     incident = wait_until(lambda: timeline.open_incident_in("C_OPS"))
     pages.say("note the canary pods crash-loop", user=BOB)
     url = pages.ask_for_link(user=ALICE)
@@ -109,7 +110,7 @@ def test_an_approved_drain_a_rollback_and_a_note_show_on_the_page(
     from tests.slack.test_undo import work
 
     pages.say("incident open node-2 is flapping", user=ALICE)
-    wait_until(lambda: TimelineStore(connection).open_incident_in("C_OPS"))
+    wait_until(lambda: TimelineStore(connection, key=DEMO_CHAIN_KEY).open_incident_in("C_OPS"))
     url = pages.ask_for_link(user=ALICE)
     browser.get(url)
     drain = ask(pages.running, pages.fake, "drain node-2 --force --delete-emptydir-data")

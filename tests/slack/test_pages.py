@@ -14,6 +14,7 @@ from redis import Redis
 from bot.core.messages import pages as page_messages
 from bot.core.pages import PAGE_SIZE, PageCursor, PageItem, PageKind, ReadingPage
 from bot.core.timeline import Entry, EntryKind
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.slack.blocks import SECTION_LIMIT
 from bot.slack.pages import HEADER_LIMIT, MAX_BLOCKS, NEWER_ACTION, OLDER_ACTION, page_blocks
 from bot.timeline_store import TimelineStore
@@ -89,7 +90,7 @@ def updates(fake_slack: FakeSlack, count: int) -> list[Call]:
 
 def seed_incident(connection: Redis) -> str:
     """Open an incident in #ops with 25 entries: its opening and 24 notes, a second apart; its id."""
-    store = TimelineStore(connection)
+    store = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     start = time.time() - 100
     incident, _ = store.open_incident(channel="C_OPS", title="checkout errors", actor=ALICE, at=start)
     for n in range(1, 25):

@@ -13,6 +13,7 @@ from redis import Redis
 
 from bot.core.policy import Policy
 from bot.core.policy_file import load_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore, channel_stream
 from tests.slack.conftest import ALICE, BOB, DAVE, RunningBot
 from tests.slack.fake_slack import FakeSlack
@@ -28,7 +29,7 @@ def fixture_policy() -> Policy:
 
 def notes(connection: Redis, channel: str = "C_OPS") -> list[dict[str, object]]:
     """The notes on a channel's own timeline."""
-    store = TimelineStore(connection)
+    store = TimelineStore(connection, key=DEMO_CHAIN_KEY)
     entries = [chained.entry.to_json() for chained in store.entries(channel_stream(channel))]
     return [entry for entry in entries if entry["kind"] == "note"]
 

@@ -17,9 +17,9 @@ import pytest
 from redis import Redis
 
 from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
-from bot.events import GroupEventFeed
+from bot.events import EventGroup, GroupEventFeed
 from bot.slack.inbox_runner import InboxRunner
-from bot.timeline_store import FeedReader
+from bot.timeline_recorder import TIMELINE_GROUP
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
@@ -75,19 +75,19 @@ def test_the_bots_health_is_its_runners_not_its_open_port(
     wait_until(lambda: status_of(base + "/healthz") == 200, timeout=30, what="the bot to be healthy again")
 
 
-def test_the_job_event_and_timeline_feed_readers_recreate_their_groups(redis_url: str) -> None:
-    """Both readers of a group read what was written after the loss, instead of failing on NOGROUP."""
+def test_the_cards_and_the_timeline_recorder_groups_are_recreated(redis_url: str) -> None:
+    """Both consumer groups of the job events bus read what was written after the loss, not NOGROUP."""
     connection = Redis.from_url(redis_url)
-    events = GroupEventFeed(connection, consumer="bot-1")
-    feed = FeedReader(connection, group="cards", consumer="bot-1")
-    assert events.read() == [] and feed.read() == []
+    cards = GroupEventFeed(connection, consumer="bot-1")
+    recorder = EventGroup(connection, group=TIMELINE_GROUP, consumer="bot-1")
+    assert cards.read() == [] and recorder.read() == []
     connection.flushall()
     event = JobEvent(
         job_id="job-1", kind=EventKind.STARTED, text="started", channel="C1", thread_ts="", at=1.0
     )
     connection.xadd(EVENTS_STREAM, dict[Any, Any](event.to_fields()))
-    assert [e.job_id for e in events.read()] == ["job-1"]
-    assert feed.read() == []
+    assert [e.job_id for e in cards.read()] == ["job-1"]
+    assert [item.event.job_id for item in recorder.read() if item.event is not None] == ["job-1"]
 
 
 def test_a_runner_that_cannot_read_its_inbox_is_not_alive(make_bot: MakeBot, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ COMPLETE = Settings(
     slack_signing_secret=Secret("s"),
     policy_path=DEMO_POLICY_FILE,
     job_key=Secret(TEST_JOB_KEY),
+    timeline_key=Secret("k"),
 )
 
 
@@ -33,6 +34,7 @@ COMPLETE = Settings(
         (Settings(), "SLACK_BOT_TOKEN"),
         (Settings(redis_url="redis://x", slack_bot_token=Secret("xoxb-1")), "SLACK_SIGNING_SECRET"),
         (Settings(slack_bot_token=Secret("xoxb-1"), slack_signing_secret=Secret("s")), "REDIS_URL"),
+        (Settings(**{**COMPLETE.__dict__, "timeline_key": Secret("")}), "CHATOPS_TIMELINE_KEY"),
     ],
 )
 def test_a_missing_setting_stops_the_bot_with_status_2_naming_it(
@@ -51,6 +53,7 @@ def test_socket_mode_needs_no_signing_secret() -> None:
         slack_app_token=Secret("xapp-1"),
         policy_path=DEMO_POLICY_FILE,
         job_key=Secret(TEST_JOB_KEY),
+        timeline_key=Secret("k"),
     )
     assert missing_setting(settings) is None
     assert missing_setting(COMPLETE) is None

@@ -35,6 +35,7 @@ _SETTINGS = (
     "CHATOPS_POLICY",
     "CHATOPS_PAGE_KEY",
     "CHATOPS_PAGE_URL",
+    "CHATOPS_TIMELINE_KEY",
     "CHATOPS_DEBUG",
 )
 """Variables that would point the demo away from its embedded default."""

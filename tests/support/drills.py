@@ -31,6 +31,7 @@ class Family(enum.StrEnum):
     CONCURRENT_APPROVALS = "concurrent approvals"
     API_STORM = "Kubernetes API 429/500 storms and hangs"
     SLACK_429 = "Slack 429 storms"
+    TIMELINE_OUTAGE = "the timeline store failing mid-job"
     PARSER_FUZZ = "parser fuzzing (generated chat text)"
     SIGNATURE = "signature tampering and replays"
 

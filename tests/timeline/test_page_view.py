@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.core.timeline import ChainHead, Entry, EntryKind, Incident, TimelineExport, link, verify_chain
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.web.app import render_incident
 from bot.web.view import incident_view, plain
 
@@ -47,11 +48,14 @@ def export_of(items: list[Entry]) -> TimelineExport:
     chained = []
     head: ChainHead | None = None
     for entry in items:
-        linked = link(entry, head=head)
+        linked = link(key=DEMO_CHAIN_KEY, entry=entry, head=head)
         chained.append(linked)
         head = ChainHead(seq=linked.seq, hash=linked.hash)
     return TimelineExport(
-        scope="incident inc-7", entries=chained, report=verify_chain(chained, head=head), incident=INCIDENT
+        scope="incident inc-7",
+        entries=chained,
+        report=verify_chain(key=DEMO_CHAIN_KEY, entries=chained, head=head),
+        incident=INCIDENT,
     )
 
 
@@ -116,12 +120,14 @@ def test_a_broken_chain_is_shown_as_such() -> None:
         prev_hash=altered[2].prev_hash,
         hash=altered[2].hash,
     )
-    report = verify_chain(altered, head=ChainHead(seq=altered[-1].seq, hash=altered[-1].hash))
+    report = verify_chain(
+        key=DEMO_CHAIN_KEY, entries=altered, head=ChainHead(seq=altered[-1].seq, hash=altered[-1].hash)
+    )
     view = incident_view(
         TimelineExport(scope="x", entries=altered, report=report, incident=INCIDENT), now=T0 + 4000
     )
     assert not view.chain_ok
-    assert view.chain == "Hash chain NOT verified: altered entries #3."
+    assert view.chain == "Hash chain NOT verified, it breaks at entry #3: altered entries #3."
 
 
 def test_an_open_incident_gets_the_live_script_and_a_closed_one_none() -> None:

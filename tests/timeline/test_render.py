@@ -19,6 +19,7 @@ from bot.core.timeline import (
     render_page,
     verify_chain,
 )
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 INCIDENT = Incident(
@@ -52,7 +53,13 @@ def chained(items: list[Entry]) -> list[ChainedEntry]:
     """Link ``items`` in the order given (append order)."""
     links: list[ChainedEntry] = []
     for entry in items:
-        links.append(link(entry, head=None if not links else ChainHead(links[-1].seq, links[-1].hash)))
+        links.append(
+            link(
+                key=DEMO_CHAIN_KEY,
+                entry=entry,
+                head=None if not links else ChainHead(links[-1].seq, links[-1].hash),
+            )
+        )
     return links
 
 
@@ -60,7 +67,10 @@ def exported() -> TimelineExport:
     """The incident's export, verified."""
     links = chained(entries())
     return TimelineExport(
-        scope="incident inc-7 (API latency)", entries=links, report=verify_chain(links), incident=INCIDENT
+        scope="incident inc-7 (API latency)",
+        entries=links,
+        report=verify_chain(key=DEMO_CHAIN_KEY, entries=links),
+        incident=INCIDENT,
     )
 
 
@@ -84,7 +94,9 @@ def test_a_job_that_never_started_is_not_running() -> None:
     assert (operation.started, operation.duration) == (False, None)
     assert "| job-a | drain node/n1 |" in export_markdown(
         TimelineExport(
-            scope="s", entries=chained(entries()[1:3]), report=verify_chain(chained(entries()[1:3]))
+            scope="s",
+            entries=chained(entries()[1:3]),
+            report=verify_chain(key=DEMO_CHAIN_KEY, entries=chained(entries()[1:3])),
         )
     )
 
@@ -129,8 +141,14 @@ def test_the_markdown_export_says_when_the_chain_is_broken() -> None:
     links = chained(entries())
     head = ChainHead(links[-1].seq, links[-1].hash)
     del links[3]
-    export = TimelineExport(scope="incident inc-7", entries=links, report=verify_chain(links, head=head))
-    assert "**Hash chain NOT verified**: removed entries #4." in export_markdown(export)
+    export = TimelineExport(
+        scope="incident inc-7",
+        entries=links,
+        report=verify_chain(key=DEMO_CHAIN_KEY, entries=links, head=head),
+    )
+    assert "**Hash chain NOT verified**, it breaks at entry #4: removed entries #4." in export_markdown(
+        export
+    )
 
 
 def test_the_json_export_carries_entries_hashes_operations_and_the_verdict() -> None:

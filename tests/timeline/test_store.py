@@ -7,13 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from typing import Any, cast
 
 import pytest
-from redis import Redis
+from redis import Connection, ConnectionPool, Redis
+from redis.exceptions import ResponseError
 from redis.typing import EncodableT, FieldT
 
 from bot.core.timeline import ChainedEntry, Entry, EntryKind, export_markdown
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import Retention, TimelineStore, channel_stream, incident_stream
 
 pytestmark = pytest.mark.redis
@@ -42,7 +44,7 @@ def summaries(entries: list[ChainedEntry]) -> list[str]:
 
 def test_pages_go_from_the_latest_entry_back_to_the_first(redis: Redis) -> None:
     """Twenty-five entries read as pages of ten, newest first, until no older ones remain."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(25):
         store.append(note(f"n{index}", at=T0 + index))
     stream = channel_stream("C1")
@@ -59,7 +61,7 @@ def test_pages_go_from_the_latest_entry_back_to_the_first(redis: Redis) -> None:
 
 def test_an_open_incident_takes_the_channels_entries_until_it_is_closed(redis: Redis) -> None:
     """Entries go to the channel, then the incident (stamped with its id), then the channel again."""
-    store = TimelineStore(redis, clock=lambda: T0)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, clock=lambda: T0)
     store.append(note("before"))
     incident, created = store.open_incident(channel="C1", title="API latency", actor="U0ALICE")
     assert created
@@ -85,7 +87,7 @@ def test_an_open_incident_takes_the_channels_entries_until_it_is_closed(redis: R
 
 def test_the_timeline_command_finds_the_open_incident_or_the_channel(redis: Redis) -> None:
     """Without an id: the open incident, else the channel; an unknown id is None."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     channel_scope = store.scope(channel="C1")
     assert channel_scope is not None and channel_scope.stream == channel_stream("C1")
     incident, _ = store.open_incident(channel="C1", title="API latency", actor="U0ALICE")
@@ -99,7 +101,7 @@ def test_the_timeline_command_finds_the_open_incident_or_the_channel(redis: Redi
 
 def test_a_retried_append_is_recorded_once(redis: Redis) -> None:
     """The same event id appended twice (a retry after a timeout) makes one entry."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     first = store.append(note("job started", event_id="evt-1"))
     retry = store.append(note("job started", event_id="evt-1"))
     assert (first.duplicate, retry.duplicate) == (False, True)
@@ -113,7 +115,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
 
     def write(writer: int) -> None:
         connection = Redis.from_url(redis_url)
-        store = TimelineStore(connection)
+        store = TimelineStore(connection, key=DEMO_CHAIN_KEY)
         barrier.wait()
         for index in range(25):
             store.append(note(f"w{writer}-{index}"))
@@ -122,7 +124,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(write, range(8)))
     reader = Redis.from_url(redis_url)
-    store = TimelineStore(reader)
+    store = TimelineStore(reader, key=DEMO_CHAIN_KEY)
     scope = store.scope(channel="C1")
     assert scope is not None
     export = store.export(scope)
@@ -133,7 +135,7 @@ def test_concurrent_appenders_keep_one_unbroken_chain(redis_url: str) -> None:
 
 def test_a_note_keeps_the_time_it_was_written(redis: Redis) -> None:
     """A pinned message from an hour ago is stored with its own time, and exported in time order."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     store.append(note("later", at=T0 + 3600))
     store.append(note("pinned from earlier", at=T0))
     scope = store.scope(channel="C1")
@@ -146,7 +148,7 @@ def test_a_note_keeps_the_time_it_was_written(redis: Redis) -> None:
 
 def test_the_export_reads_every_entry_in_batches_and_verifies_the_chain(redis: Redis) -> None:
     """An export longer than one batch is complete, ordered and verified."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(250):
         store.append(note(f"n{index}", at=T0 + index))
     entries = list(store.entries(channel_stream("C1"), batch=100))
@@ -180,7 +182,7 @@ def test_the_export_shows_an_altered_or_removed_entry(
     redis: Redis, change: dict[str, int], verdict: str
 ) -> None:
     """Tampering in Redis is caught when the timeline is exported."""
-    store = TimelineStore(redis)
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
     for index in range(5):
         store.append(note(f"n{index}", at=T0 + index))
     rewrite_stream(redis, channel_stream("C1"), **change)
@@ -193,7 +195,7 @@ def test_the_export_shows_an_altered_or_removed_entry(
 
 def test_retention_trims_each_stream_on_its_own(redis: Redis) -> None:
     """MAXLEN trims the busy channel; the incident's stream keeps everything; both still verify."""
-    store = TimelineStore(redis, retention=Retention(max_len=100))
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, retention=Retention(max_len=100))
     store.open_incident(channel="C2", title="quiet", actor="U0ALICE")
     for index in range(5):
         store.append(note(f"i{index}", channel="C2"))
@@ -210,7 +212,7 @@ def test_retention_trims_each_stream_on_its_own(redis: Redis) -> None:
 
 def test_retention_by_age_drops_old_entries(redis: Redis) -> None:
     """MINID trimming removes entries older than the configured age."""
-    store = TimelineStore(redis, retention=Retention(max_age_seconds=0.02))
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY, retention=Retention(max_age_seconds=0.02))
     for index in range(300):
         store.append(note(f"old{index}"))
     time.sleep(0.05)
@@ -220,3 +222,57 @@ def test_retention_by_age_drops_old_entries(redis: Redis) -> None:
     export = store.export(scope)
     assert summaries(list(export.entries)) == ["new"]
     assert export.report.ok and export.report.trimmed == 300
+
+
+class CountingConnection(Connection):
+    """A connection that counts what it sends: one command, or one pipeline, is one round trip."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountingConnection.sent += 1
+        super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]  # untyped in redis-py
+
+
+def test_an_append_is_one_round_trip_once_the_head_is_known(redis_url: str) -> None:
+    """De-duplication, the open incident, the chain and retention checked and written in one call."""
+    client = Redis(connection_pool=ConnectionPool.from_url(redis_url, connection_class=CountingConnection))
+    store = TimelineStore(client, key=DEMO_CHAIN_KEY, retention=Retention(max_len=1000, max_age_seconds=3600))
+    store.append(note("first"))
+    before = CountingConnection.sent
+    for index in range(10):
+        store.append(note(f"n{index}"))
+    assert CountingConnection.sent - before == 10
+    client.close()
+
+
+def test_entries_follow_an_incident_and_a_head_another_process_moved(redis_url: str) -> None:
+    """Two bot processes: one opens an incident and appends; the other's next entry still goes to the
+    incident, after the other's last link, and the chain verifies."""
+    here, there = (TimelineStore(Redis.from_url(redis_url), key=DEMO_CHAIN_KEY) for _ in range(2))
+    here.append(note("before"))
+    incident, _ = there.open_incident(channel="C1", title="API latency", actor="U0BOB")
+    there.append(note("there"))
+    appended = here.append(note("here"))
+    assert (appended.stream, appended.seq) == (incident_stream(incident.incident_id), 3)
+    scope = here.scope(channel="C1")
+    assert scope is not None
+    export = here.export(scope)
+    assert export.report.ok
+    assert summaries(list(export.entries))[1:] == ["there", "here"]
+    assert {chained.entry.incident_id for chained in export.entries} == {incident.incident_id}
+
+
+def test_a_failed_append_writes_nothing_and_a_retry_records_it_once(redis: Redis) -> None:
+    """A stream key that holds the wrong type fails the append before any write (no head, no
+    de-duplication mark); once the key is fixed, the retried event is recorded once."""
+    store = TimelineStore(redis, key=DEMO_CHAIN_KEY)
+    redis.set(channel_stream("C1"), "not a stream")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        store.append(note("job started", event_id="evt-1"))
+    assert redis.hgetall(f"{channel_stream('C1')}:head") == {}
+    assert redis.get("chatops:timeline:event:evt-1") is None
+    redis.delete(channel_stream("C1"))
+    assert not store.append(note("job started", event_id="evt-1")).duplicate
+    assert store.append(note("job started", event_id="evt-1")).duplicate
+    assert summaries(list(store.entries(channel_stream("C1")))) == ["job started"]

@@ -72,3 +72,11 @@ def internal_error(error: BaseException) -> str:
 def pages_served(*, url: str) -> str:
     """Printed when the console serves incident pages (``--pages``)."""
     return f"Incident pages are served on {url}: `timeline INCIDENT --link` gives a link to one."
+
+
+def demo_timeline_key() -> str:
+    """Printed (to stderr) when the console keys the timeline with the public demo key."""
+    return (
+        "warning: CHATOPS_TIMELINE_KEY is not set, so the timeline's hash chain uses the public demo key "
+        "(anyone who can write Redis could rewrite it unnoticed); set it to a secret outside Redis."
+    )

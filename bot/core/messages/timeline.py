@@ -179,21 +179,31 @@ def chain_verified(*, count: int, trimmed: int) -> str:
 
 def chain_broken(
     *,
+    breaks_at: int,
     altered: Sequence[int],
     missing: Sequence[tuple[int, int]],
     broken_links: Sequence[int],
 ) -> str:
-    """The hash chain found tampering; entries are named by their sequence number."""
+    """The hash chain found tampering; entries are named by their sequence number, runs as ranges."""
     problems: list[str] = []
     if altered:
-        problems.append("altered entries " + ", ".join(f"#{seq}" for seq in altered))
+        problems.append("altered entries " + _seq_runs(altered))
     if missing:
         problems.append("removed entries " + ", ".join(_seq_range(first, last) for first, last in missing))
     if broken_links:
-        problems.append(
-            "entries no longer following their predecessor " + ", ".join(f"#{s}" for s in broken_links)
-        )
-    return "**Hash chain NOT verified**: " + "; ".join(problems) + "."
+        problems.append("entries no longer following their predecessor " + _seq_runs(broken_links))
+    return f"**Hash chain NOT verified**, it breaks at entry #{breaks_at}: " + "; ".join(problems) + "."
+
+
+def _seq_runs(seqs: Sequence[int]) -> str:
+    """``1, 2, 3, 7`` as ``#1–#3, #7``."""
+    runs: list[tuple[int, int]] = []
+    for seq in seqs:
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], seq)
+        else:
+            runs.append((seq, seq))
+    return ", ".join(_seq_range(first, last) for first, last in runs)
 
 
 def _seq_range(first: int, last: int) -> str:

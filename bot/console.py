@@ -14,9 +14,12 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import JobEvent, LookupAnswer, is_lookup
+from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
+from bot.core.messages import approvals as approval_messages
 from bot.core.messages import console as messages
+from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 
@@ -42,6 +45,8 @@ class ConsoleSession:
     threads: dict[str, int] = dataclasses.field(default_factory=dict)
     _answers: dict[str, LookupAnswer] = dataclasses.field(default_factory=dict)
     """Lookups still running, by job id: what their one message says so far."""
+    _plans: dict[str, str] = dataclasses.field(default_factory=dict)
+    """The plans of approval requests not asked yet, by the gated job's id: shown in the request."""
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -129,6 +134,8 @@ class ConsoleSession:
             self._show_event(event)
             if event.kind.is_final:
                 pending.discard(event.job_id)
+        for reply in self.engine.plans_reported(events):
+            self._show_reply(reply)
 
     def _show_reply(self, reply: Reply) -> None:
         number = self._thread_number(reply.thread_ts)
@@ -137,11 +144,23 @@ class ConsoleSession:
         prefix = f"  [#{number}] bot"
         if reply.ephemeral:
             prefix += messages.only_you(self.user_name)
-        self._print_block(prefix + ": ", reply.text)
+        text = reply.text
+        if (
+            reply.approval is not None
+            and reply.approval.job_id in self._plans
+            and opens_request(reply.approval)
+        ):
+            text += "\n" + approval_messages.plan_heading() + "\n" + self._plans.pop(reply.approval.job_id)
+        self._print_block(prefix + ": ", text)
         if reply.file is not None:
             self._print_block(f"  [#{number}] {reply.file.filename}: ", reply.file.content)
 
     def _show_event(self, event: JobEvent) -> None:
+        if is_request_plan(event):
+            # As in Slack: no message of its own; the request it opens shows the plan.
+            if event.kind is EventKind.PLAN:
+                self._plans[event.job_id.removesuffix(PLAN_SUFFIX)] = event.text
+            return
         if is_lookup(event):
             # One message, as in Slack (where it is edited as it streams): printed once the job ends.
             answer = self._answers.setdefault(event.job_id, LookupAnswer())

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
+from bot.core.jobevents import JobEvent
 from bot.core.jobs import JobOrigin, JobSpec, JobSummary, Submission
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
@@ -75,6 +76,9 @@ class ApprovalPort(Protocol):
 
     def cancel(self, approval_id: str, *, user: str) -> Answer | None:
         """Withdraw a request (its requester only)."""
+
+    def plan_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """The last word of a request's plan job: open the request (planned) or refuse it (failed)."""
 
     def expire_due(self) -> list[Answer]:
         """Expire every pending request past its deadline."""

@@ -39,6 +39,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
+from bot.core.plan_gate import is_request_plan
 from bot.core.undo import REQUEST_TEXT_DETAIL, undo_text
 from bot.slack.blocks import job_card_fallback
 from bot.slack.card_store import CardStore, StoredCard
@@ -136,9 +137,10 @@ class CardRenderer:
         """Take one event into its card's state (nothing is sent here).
 
         A job started by no chat message (a scheduled backup without a ``channel``) has no card: its
-        events go to the timeline only.
+        events go to the timeline only. Nor has the plan job of an approval request: its plan is shown
+        in the request it opens, its failure in the refusal (:mod:`bot.core.plan_gate`).
         """
-        if not event.channel:
+        if not event.channel or is_request_plan(event):
             return
         card = self._cards.get(event.job_id)
         if card is None:

@@ -60,7 +60,10 @@ def test_a_dry_run_in_the_console_reads_as_a_plan_never_as_a_success(tmp_path: P
         result.stdout,
         re.M,
     )
-    assert re.search(r"^  \[#2\] planned: `job-\w+-plan` planned: ", result.stdout, re.M)
+    assert "[#2] planned" not in result.stdout  # the plan of a request shows in the request it opens
+    assert re.search(
+        r"^  \[#2\] bot: drain node/node-2 on cluster `default` needs 1 approval", result.stdout, re.M
+    )
     assert "succeeded" not in result.stdout
 
 
@@ -118,3 +121,30 @@ def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no such script file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_in_the_console_a_failing_plan_asks_nobody_and_cannot_be_approved(tmp_path: Path) -> None:
+    """`upgrade control-plane v1.33.0` on the demo's v1.31: the plan's refusal, no request; Bob's approve finds none."""
+    result = run_console("upgrade control-plane v1.33.0\n/as bob\n#1 approve\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Working out the plan first" in result.stdout
+    assert "cannot go ahead: its plan did not succeed, so no approver was asked" in result.stdout
+    assert "skips a minor version" in result.stdout
+    assert "needs 1 approval" not in result.stdout
+    assert "There is no request waiting for approval in this thread." in result.stdout
+    assert "Queued `job-" not in result.stdout
+
+
+@pytest.mark.slow
+def test_in_the_console_the_request_comes_with_its_plan(tmp_path: Path) -> None:
+    """`drain node-2`: the plan comes first, then the request that shows it; an approval runs the drain."""
+    result = run_console("drain node-2 --force --delete-emptydir-data\n/as bob\n#1 approve\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    planning = out.index("Working out the plan first")
+    request = out.index("needs 1 approval from `leads`")
+    plan = out.index("Drain node/node-2: cordon it, then evict")
+    approved = out.index("Approved by `U_BOB`")
+    assert planning < request < plan < approved, out
+    assert re.search(r"^  \[#1\] succeeded: `job-\w+` succeeded\.$", out, re.M)

@@ -147,9 +147,31 @@ def no_such_request(*, approval_id: str) -> str:
     return f"There is no approval request {code(approval_id)}."
 
 
-def plan_follows() -> str:
-    """Under an approval request: the plan is computed by a dry run and posted in the thread."""
-    return "The plan (what will change, what would be lost) follows in this thread. Approvers: reply `approve` or `deny REASON` here."
+def planning_first(*, description: str, cluster: str, approvers: Sequence[str]) -> str:
+    """The answer to a command that needs approval: its plan runs first, and only then are approvers asked."""
+    who = ", ".join(code(approver) for approver in approvers)
+    return (
+        f"{escape(description)} on cluster {code(cluster)} needs approval from {who}. "
+        "Working out the plan first: approvers are asked once it is shown."
+    )
+
+
+def plan_heading() -> str:
+    """Above the plan, where a surface shows it in text under the request (the console)."""
+    return "The plan:"
+
+
+def plan_still_running() -> str:
+    """An answer to a request whose plan is not shown yet."""
+    return "The plan of this request is still being worked out: approvals open once it is shown."
+
+
+def plan_refused(*, description: str, reason: str) -> str:
+    """The plan of a request did not succeed: nobody is asked, nothing runs; ``reason`` is the plan's last word."""
+    return (
+        f"{escape(description)} cannot go ahead: its plan did not succeed, so no approver was asked "
+        f"and nothing was changed.\n> {reason}"
+    )
 
 
 def answer_in_thread() -> str:

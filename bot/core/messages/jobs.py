@@ -117,6 +117,14 @@ def plan_changed_since_approval(targets: Sequence[str]) -> str:
     )
 
 
+def approved_plan_unfinished(*, plan_job: str, status: str) -> str:
+    """No plan, no run: the plan job of an approved job did not finish (it failed, was cancelled or timed out)."""
+    return (
+        f"The plan {code(plan_job)} did not finish ({status}), so there is no plan to run and nothing "
+        "was changed. Run the command again for a fresh plan and approval."
+    )
+
+
 def approved_plan_missing(*, plan_job: str) -> str:
     """The plan job an approval was given for is gone (jobs are kept a day)."""
     return (

@@ -90,6 +90,9 @@ def ask(
         running.slack.message_event(f"<@{BOT_USER}> {command}", user=user, ts=ts, kind="app_mention")
     )
     job_id = job_id_for(channel="C_OPS", message_ts=ts)
+    fake_slack.wait_for(  # said once the plan job is queued
+        "chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts and "plan first" in call.text
+    )
     if run_plan is None:
         report_plan(running.connection, job_id=job_id, thread_ts=ts)
     else:

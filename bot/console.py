@@ -16,6 +16,7 @@ from typing import TextIO
 
 from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
+from bot.core.fit import attached
 from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import console as messages
@@ -47,6 +48,8 @@ class ConsoleSession:
     """Lookups still running, by job id: what their one message says so far."""
     _plans: dict[str, str] = dataclasses.field(default_factory=dict)
     """The plans of approval requests not asked yet, by the gated job's id: shown in the request."""
+    _files: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    """Documents that go with a job's message (a list too long to show), by job id, until it is shown."""
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -161,16 +164,23 @@ class ConsoleSession:
             if event.kind is EventKind.PLAN:
                 self._plans[event.job_id.removesuffix(PLAN_SUFFIX)] = event.text
             return
+        number = self._thread_number(event.thread_ts)
+        found = attached(event.details)
+        if found is not None:
+            self._files[event.job_id] = found
         if is_lookup(event):
             # One message, as in Slack (where it is edited as it streams): printed once the job ends.
             answer = self._answers.setdefault(event.job_id, LookupAnswer())
             answer.take(event)
-            if event.kind.is_final:
-                del self._answers[event.job_id]
-                self._print_block(f"  [#{self._thread_number(event.thread_ts)}] bot: ", answer.text)
-            return
-        number = self._thread_number(event.thread_ts)
-        self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+            if not event.kind.is_final:
+                return
+            del self._answers[event.job_id]
+            self._print_block(f"  [#{number}] bot: ", answer.text)
+        else:
+            self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+        if event.job_id in self._files:  # shared under the message, as in Slack; named, not printed
+            name, content = self._files.pop(event.job_id)
+            self._print(messages.file_shared(number=number, name=name, lines=len(content.splitlines())))
 
     def _thread_number(self, thread_ts: str) -> int:
         if thread_ts not in self.threads:

@@ -345,7 +345,7 @@ class Engine:
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
         if command.dry_run:
-            text = job_messages.dry_run_only(description=spec.description) + " " + text
+            text = job_messages.dry_run_only(description=spec.description) + "\n" + text
         return Reply(text, thread, job_id=spec.job_id, quiet=lookup)
 
     def _cancel_decision(self, message: Message, origin: JobOrigin, *, decision: Decision) -> Decision:

@@ -72,3 +72,8 @@ def internal_error(error: BaseException) -> str:
 def pages_served(*, url: str) -> str:
     """Printed when the console serves incident pages (``--pages``)."""
     return f"Incident pages are served on {url}: `timeline INCIDENT --link` gives a link to one."
+
+
+def file_shared(*, number: int, name: str, lines: int) -> str:
+    """A document shared in a thread (in Slack, a file under the message), named with its size."""
+    return f"  [#{number}] file {name}: {lines:,} lines (shared as a file in Slack)"

@@ -92,14 +92,35 @@ def would_uncordon(node: str) -> str:
     return f"Would uncordon node/{node}: new pods may be scheduled on it again."
 
 
-def nodes_summary(rows: Sequence[tuple[str, str, str, str, int]], *, total: int, shown: int) -> str:
-    """The ``nodes`` table: name, status, roles, version, pods."""
+def nodes_table(rows: Sequence[tuple[str, str, str, str, int]]) -> str:
+    """The ``nodes`` table: name, status, roles, version, pods, in aligned columns (no code fence)."""
     header = ("NAME", "STATUS", "ROLES", "VERSION", "PODS")
     cells = [header, *[(n, s, r, v, str(p)) for n, s, r, v, p in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
-    more = f"\n…and {total - shown} more (of {total} nodes)." if total > shown else ""
-    return "```\n" + "\n".join(lines) + "\n```" + more
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells)
+
+
+def nodes_summary(
+    rows: Sequence[tuple[str, str, str, str, int]],
+    *,
+    total: int,
+    shown: int,
+    not_ready: int = 0,
+    cordoned: int = 0,
+    file: str | None = None,
+) -> str:
+    """The ``nodes`` answer: the table of the first ``shown`` nodes; a long list opens with its counts."""
+    table = "```\n" + nodes_table(rows) + "\n```"
+    if total <= shown:
+        return table
+    counts = f"{total:,} nodes: {total - not_ready:,} Ready, {not_ready:,} NotReady, {cordoned:,} cordoned."
+    where = f" The whole list is in {code(file)}." if file else ""
+    return f"{counts} Problem nodes first; the first {shown}:\n{table}\n…and {total - shown:,} more.{where}"
+
+
+def nodes_file() -> str:
+    """The name of the file holding the whole ``nodes`` list."""
+    return "nodes.txt"
 
 
 def cluster_unreachable(detail: str) -> str:
@@ -136,3 +157,18 @@ def approved_plan_missing(*, plan_job: str) -> str:
 def page_entry(*, job_id: str, status: str, description: str) -> str:
     """What one job says on the ``jobs`` page (time and requester are shown apart)."""
     return f"{code(job_id)} {escape(status)}: {escape(description)}"
+
+
+def no_items() -> str:
+    """An empty list in a sentence."""
+    return "none"
+
+
+def first_of(named: str, *, more: int) -> str:
+    """The first items of a long list, and how many more there are (the whole list goes as a file)."""
+    return f"{named} and {more} more"
+
+
+def whole_list_attached(*, name: str) -> str:
+    """The comment of the file holding a list too long for the message."""
+    return f"The whole list: {name}."

@@ -3,7 +3,9 @@
 Lines are messages from the current user in one channel. ``/as NAME`` switches the person (so an
 approval by someone else can be tried), ``#N TEXT`` replies in the thread of request N, and lines
 starting with ``# `` are comments. Replies are printed with the thread they belong to, and job
-progress is printed as the worker reports it.
+progress is printed as the worker reports it, message for message as the Slack thread shows it
+(:func:`~bot.core.jobevents.posts_a_message`): a job's first event is its card, later progress is an
+edit of that card (marked ``↳``), warnings, plans and the outcome are messages of their own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TextIO
 from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.fit import attached
-from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
+from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
 from bot.core.messages import approvals as approval_messages
 from bot.core.messages import console as messages
 from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
@@ -50,6 +52,8 @@ class ConsoleSession:
     """The plans of approval requests not asked yet, by the gated job's id: shown in the request."""
     _files: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
     """Documents that go with a job's message (a list too long to show), by job id, until it is shown."""
+    _carded: set[str] = dataclasses.field(default_factory=set)
+    """Jobs whose card is shown: their next progress edits it (as in Slack) rather than adding a message."""
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -176,8 +180,11 @@ class ConsoleSession:
                 return
             del self._answers[event.job_id]
             self._print_block(f"  [#{number}] bot: ", answer.text)
-        else:
+        elif posts_a_message(event, carded=event.job_id in self._carded):
+            self._carded.add(event.job_id)
             self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+        else:  # the job's card, edited in place in Slack: shown as an edit, not a new message
+            self._print_block(messages.card_edit(number=number, kind=event.kind.value), event.text)
         if event.job_id in self._files:  # shared under the message, as in Slack; named, not printed
             name, content = self._files.pop(event.job_id)
             self._print(messages.file_shared(number=number, name=name, lines=len(content.splitlines())))

@@ -44,9 +44,9 @@ def request_posted(
     """The ask, posted in the thread of the request; it names the cluster, so nobody approves blind."""
     who = ", ".join(code(approver) for approver in approvers)
     return (
-        f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who} "
-        f"(requested by {mention(requester)}, request {code(approval_id)}). "
-        f"Reply `approve` or `deny REASON` in this thread before {_utc(expires_at)}."
+        f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who}.\n"
+        f"Asked by {mention(requester)} (request {code(approval_id)}): "
+        f"reply `approve` or `deny REASON` here before {_utc(expires_at)}."
     )
 
 
@@ -151,7 +151,7 @@ def planning_first(*, description: str, cluster: str, approvers: Sequence[str]) 
     """The answer to a command that needs approval: its plan runs first, and only then are approvers asked."""
     who = ", ".join(code(approver) for approver in approvers)
     return (
-        f"{escape(description)} on cluster {code(cluster)} needs approval from {who}. "
+        f"{escape(description)} on cluster {code(cluster)} needs approval from {who}.\n"
         "Working out the plan first: approvers are asked once it is shown."
     )
 
@@ -169,8 +169,8 @@ def plan_still_running() -> str:
 def plan_refused(*, description: str, reason: str) -> str:
     """The plan of a request did not succeed: nobody is asked, nothing runs; ``reason`` is the plan's last word."""
     return (
-        f"{escape(description)} cannot go ahead: its plan did not succeed, so no approver was asked "
-        f"and nothing was changed.\n> {reason}"
+        f"{escape(description)} cannot go ahead: its plan did not succeed.\n"
+        f"No approver was asked and nothing was changed.\n> {reason}"
     )
 
 

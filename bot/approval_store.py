@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import cast
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core import approvals, plan_gate
+from bot.core import approvals, plan_gate, stale_requests
 from bot.core.approvals import Answer, ApprovalRequest
 from bot.core.jobevents import JobEvent
 from bot.core.policy import Policy
@@ -168,6 +168,13 @@ class ApprovalStore:
         """Open (plan shown) or refuse (plan failed) a request still planning; ``None`` if unknown."""
         return self._transition(
             approval_id, lambda request, now: plan_gate.plan_outcome(request, event, now=now)
+        )
+
+    def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
+        """Void a pending request whose plan read one of ``changed``; ``None`` if unknown."""
+        return self._transition(
+            approval_id,
+            lambda request, now: stale_requests.void_for(request, changed=changed, by_job=by_job, now=now),
         )
 
     def expire_due(self) -> list[Answer]:

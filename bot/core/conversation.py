@@ -54,6 +54,7 @@ from bot.core.policy import (
 )
 from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.reference import HelpSheet, help_sheet
+from bot.core.stale_requests import changed_by
 from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
@@ -434,10 +435,12 @@ class Engine:
         """Ask the approvers of each request whose plan succeeded among ``events``; refuse the others.
 
         Each plan's last word opens (or refuses) its request once, however often it is read: the
-        reply is given only by the read that changed the request.
+        reply is given only by the read that changed the request. A job that changed what a pending
+        request's plan read voids that request (:mod:`bot.core.stale_requests`).
         """
         replies = []
         for event in events:
+            replies.extend(self._void_stale(event))
             job_id = planned_job(event)
             answer = (
                 None
@@ -454,6 +457,24 @@ class Engine:
                 self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
                 self._observe_decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
+        return replies
+
+    def _void_stale(self, event: JobEvent) -> list[Reply]:
+        changed = changed_by(event, default_namespace=self.policy.default_namespace)
+        if not changed:
+            return []
+        replies = []
+        for pending in self._approvals.pending():
+            answer = None
+            if pending.cluster == event.cluster:
+                answer = self._approvals.void_for(pending.approval_id, changed=changed, by_job=event.job_id)
+            if answer is not None and answer.changed:
+                request = answer.request
+                self._jobs.discard(request.job_id)
+                self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
+                replies.append(
+                    Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request)
+                )
         return replies
 
     def _answer(self, message: Message, command: commands.Approve | commands.Deny) -> list[Reply]:

@@ -8,7 +8,7 @@ behind :class:`ApprovalPort` (``bot.approval_store``) and :class:`TimelinePort`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
@@ -79,6 +79,12 @@ class ApprovalPort(Protocol):
 
     def plan_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
         """The last word of a request's plan job: open the request (planned) or refuse it (failed)."""
+
+    def pending(self) -> list[ApprovalRequest]:
+        """Every pending request, the soonest to expire first."""
+
+    def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
+        """Void a pending request whose plan read one of ``changed`` (the job ``by_job`` changed them)."""
 
     def expire_due(self) -> list[Answer]:
         """Expire every pending request past its deadline."""

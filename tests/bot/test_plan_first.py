@@ -2,7 +2,8 @@
 
 A command that needs approval runs its plan first. Only a plan that succeeds opens the approval
 request (bound to that plan); a plan that fails, is cancelled or never ends answers the requester
-with the refusal, asks nobody, and can never be approved.
+with the refusal, asks nobody, and can never be approved. A pending request whose target a job
+changes is voided there and then, and says so.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from rq.serializers import JSONSerializer
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import EventKind
+from bot.core.jobevents import EventKind, JobEvent
 from bot.core.jobs import plan_job_id
 from bot.core.messages import approvals as approval_messages
 from bot.core.policy_file import demo_policy
+from bot.core.undo import REQUEST_TEXT_DETAIL
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
 from tests.support.clocks import ManualClock
@@ -168,3 +170,65 @@ def test_the_requester_may_withdraw_a_request_whose_plan_still_runs(
     assert reply.approval is not None and reply.approval.state is ApprovalState.CANCELLED
     assert job_status(connection, job_id) == "canceled"
     assert job_status(connection, plan_job_id(job_id)) == "canceled"
+
+
+def finished(engine: Engine, text: str, *, kind: EventKind = EventKind.SUCCEEDED) -> list[Reply]:
+    """A job run for ``text`` (typed by Bob in another thread) reports its last word; the engine's replies."""
+    event = JobEvent(
+        job_id="job-0000000bob",
+        kind=kind,
+        text="`job-0000000bob` succeeded.",
+        channel="C_OPS",
+        thread_ts="1.9",
+        at=0.0,
+        details={REQUEST_TEXT_DETAIL: text},
+        user=BOB,
+        cluster="default",
+    )
+    return engine.plans_reported([event])
+
+
+def planned_drain(engine: Engine) -> Reply:
+    """Alice's drain of node-2, its plan shown (it read node/node-2 and a pod on it): pending."""
+    [planning] = say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS)
+    witnesses = {"node/node-2": "n1", "pod/default/web-1": "p1"}
+    [request] = plan_ends(engine, planning, details={"plan": {"witnesses": witnesses}})
+    return request
+
+
+def test_a_job_that_changes_the_target_of_a_pending_request_voids_it_and_says_so(
+    engine: Engine, connection: Redis
+) -> None:
+    """Bob cordons node-2 while the drain waits: the request is void, the thread says why, nobody can approve it."""
+    request = planned_drain(engine)
+    assert request.approval is not None
+    [void] = finished(engine, "cordon node-2")
+    assert void.approval is not None and void.approval.state is ApprovalState.VOIDED
+    assert void.thread_ts == REQUEST_TS
+    assert void.text == approval_messages.voided_while_pending(
+        targets=["node/node-2"], job_id="job-0000000bob"
+    )
+    assert job_status(connection, request.approval.job_id) == "canceled"
+    [late] = say(engine, "approve", user=BOB, ts="1.2", thread=REQUEST_TS)
+    assert late.text == approval_messages.no_pending_request()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("cordon node-3", EventKind.SUCCEEDED),
+        ("cordon node-2 --dry-run", EventKind.SUCCEEDED),
+        ("cordon node-2", EventKind.FAILED),
+        ("status web", EventKind.SUCCEEDED),
+    ],
+    ids=["another-node", "a-dry-run", "a-failed-job", "a-lookup"],
+)
+def test_a_job_that_changes_nothing_the_plan_read_leaves_the_request_pending(
+    engine: Engine, connection: Redis, text: str, kind: EventKind
+) -> None:
+    """Another node, a dry run, a job that failed, a lookup: the drain still waits for its approval."""
+    request = planned_drain(engine)
+    assert finished(engine, text, kind=kind) == []
+    assert request.approval is not None
+    stored = ApprovalStore(connection).get(request.approval.approval_id)
+    assert stored is not None and stored.state is ApprovalState.PENDING

@@ -73,3 +73,33 @@ def test_a_plan_that_fails_answers_the_requester_and_asks_no_approver(
     assert told.text == approval_messages.no_pending_request()
     assert job_id not in queued_job_ids(connection)
     assert approval_id_for(job_id=job_id) not in " ".join(thread_texts(fake_slack, asked))
+
+
+def test_a_request_whose_node_is_cordoned_meanwhile_is_voided_in_its_thread(
+    sim: Simulator, running: RunningBot, fake_slack: FakeSlack, connection: Redis
+) -> None:
+    """A drain of node-3 waits for a lead; Alice cordons node-3 in the channel: the request card loses its
+    buttons and says voided, the thread says which target changed, and Bob's approve finds nothing."""
+    del sim
+    asked = ask(running, fake_slack, "drain node-3", run_plan=lambda: work(connection))
+    cordon = mention(running, "cordon node-3")
+    fake_slack.wait_for("chat.postMessage", where=lambda call: call.body.get("thread_ts") == cordon)
+    work(connection)
+    [void] = fake_slack.wait_for(
+        "chat.postMessage",
+        where=lambda call: (
+            call.body.get("thread_ts") == asked.thread_ts and "This request is void" in call.text
+        ),
+    )
+    assert "`node/node-3`" in void.text
+    [edit] = fake_slack.wait_for("chat.update", where=lambda call: call.body.get("ts") == asked.message_ts)
+    assert buttons(edit) == {}
+    assert "Voided" in words(edit)
+    running.slack.send_event(
+        running.slack.message_event(
+            "approve", user=BOB, ts=running.slack.new_ts(), thread_ts=asked.thread_ts, parent_user_id=ALICE
+        )
+    )
+    [told] = fake_slack.wait_for("chat.postEphemeral")
+    assert told.text == approval_messages.no_pending_request()
+    assert asked.job_id not in queued_job_ids(connection)

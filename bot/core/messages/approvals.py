@@ -122,6 +122,15 @@ def voided(*, targets: Sequence[str]) -> str:
     )
 
 
+def voided_while_pending(*, targets: Sequence[str], job_id: str) -> str:
+    """A pending request whose targets another job changed: its plan no longer holds, nobody may approve it."""
+    changed = ", ".join(code(target) for target in targets)
+    return (
+        f"This request is void: {code(job_id)} changed {changed} since the plan was shown.\n"
+        "Nothing will run; ask again for a fresh plan."
+    )
+
+
 def still_valid() -> str:
     """The targets are as they were when the plan was approved."""
     return "The approved plan still matches the cluster."

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from bot.core import commands
+from bot.core import commands, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
@@ -42,7 +42,7 @@ from bot.core.messages import pages as page_messages
 from bot.core.messages import timeline as timeline_messages
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
-from bot.core.plan_gate import planned_job, planning_request
+from bot.core.plan_gate import planning_request
 from bot.core.policy import (
     Decision,
     Policy,
@@ -54,14 +54,12 @@ from bot.core.policy import (
 )
 from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.reference import HelpSheet, help_sheet
-from bot.core.stale_requests import changed_by
 from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
     EntryKind,
     Scope,
     approval_answer_entry,
-    approval_request_entry,
     export_json,
     export_markdown,
     job_event_entry,
@@ -432,50 +430,28 @@ class Engine:
         return [Reply(text, thread, job_id=plan_id)]
 
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
-        """Ask the approvers of each request whose plan succeeded among ``events``; refuse the others.
+        """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
 
-        Each plan's last word opens (or refuses) its request once, however often it is read: the
-        reply is given only by the read that changed the request. A job that changed what a pending
-        request's plan read voids that request (:mod:`bot.core.stale_requests`).
+        A plan that succeeded asks its approvers, one that did not refuses its request; a job that
+        changed what a pending plan read voids that request. Each is said once, however often read.
         """
-        replies = []
-        for event in events:
-            replies.extend(self._void_stale(event))
-            job_id = planned_job(event)
-            answer = (
-                None
-                if job_id is None
-                else self._approvals.plan_reported(approval_id_for(job_id=job_id), event)
+        answers = request_events.follow(
+            events,
+            approvals=self._approvals,
+            jobs=self._jobs,
+            timeline=self._timeline,
+            default_namespace=self.policy.default_namespace,
+            decided=self._observe_decision,
+        )
+        return [
+            Reply(
+                answer.reply,
+                answer.request.thread_ts,
+                channel=answer.request.channel,
+                approval=answer.request,
             )
-            if answer is None or not answer.changed:
-                continue
-            request = answer.request
-            if request.state is ApprovalState.PENDING:
-                self._timeline.append(approval_request_entry(request))
-            else:
-                self._jobs.discard(request.job_id)
-                self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
-                self._observe_decision(request)
-            replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
-        return replies
-
-    def _void_stale(self, event: JobEvent) -> list[Reply]:
-        changed = changed_by(event, default_namespace=self.policy.default_namespace)
-        if not changed:
-            return []
-        replies = []
-        for pending in self._approvals.pending():
-            answer = None
-            if pending.cluster == event.cluster:
-                answer = self._approvals.void_for(pending.approval_id, changed=changed, by_job=event.job_id)
-            if answer is not None and answer.changed:
-                request = answer.request
-                self._jobs.discard(request.job_id)
-                self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
-                replies.append(
-                    Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request)
-                )
-        return replies
+            for answer in answers
+        ]
 
     def _answer(self, message: Message, command: commands.Approve | commands.Deny) -> list[Reply]:
         thread = message.thread_ts or message.ts

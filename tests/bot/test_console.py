@@ -151,3 +151,19 @@ def test_in_the_console_the_request_comes_with_its_plan(tmp_path: Path) -> None:
     approved = out.index("Approved by `U_BOB`")
     assert planning < request < plan < approved, out
     assert re.search(r"^  \[#1\] succeeded: `job-\w+` succeeded\.$", out, re.M)
+
+
+@pytest.mark.slow
+def test_every_reply_of_the_readme_demo_fits_100_columns(tmp_path: Path) -> None:
+    """Outside code blocks of data and the exported file, no line the bot says is over 100 characters."""
+    result = run_console((ROOT / "examples" / "demo.chat").read_text(), tmp_path)
+    assert result.returncode == 0, result.stderr
+    conversation = result.stdout[: result.stdout.index(".md: ")]
+    outside_code = re.sub(r"```.*?```", "", conversation, flags=re.S)
+    typed = re.compile(r"^\w+> ")
+    said = [
+        re.sub(r"^\s*\[#\d+\]\s+(↳ )?[\w ()]+?: ", "", line).strip()
+        for line in outside_code.splitlines()
+        if not typed.match(line)
+    ]
+    assert [line for line in said if len(line) > 100] == []

@@ -45,8 +45,8 @@ def request_posted(
     who = ", ".join(code(approver) for approver in approvers)
     return (
         f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who}.\n"
-        f"Asked by {mention(requester)} (request {code(approval_id)}): "
-        f"reply `approve` or `deny REASON` here before {_utc(expires_at)}."
+        f"Asked by {mention(requester)} (request {code(approval_id)}); "
+        f"answer `approve` or `deny REASON` by {_utc(expires_at)}."
     )
 
 

@@ -170,10 +170,11 @@ def drain_cancelled(node: str, *, evicted: Sequence[str]) -> str:
 
 def node_drained(node: str, *, moved: Sequence[str], lost: Sequence[str], undo: str) -> str:
     """kubectl's ``node/x drained``, plus what moved, what was lost and how to undo."""
-    text = f"node/{node} drained. Moved: {_pods(moved)}."
+    lines = [f"node/{node} drained. Moved: {_pods(moved)}."]
     if lost:
-        text += f" Lost (not recreated, or emptyDir data deleted): {_pods(lost)}."
-    return text + f" To undo: {code(undo)}."
+        lines.append(f"Lost (not recreated, or emptyDir data deleted): {_pods(lost)}.")
+    lines.append(f"To undo: {code(undo)}.")
+    return wrap("\n".join(lines))
 
 
 # --- maintenance -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import Call, FakeSlack, person
 from tests.slack.test_approvals import ask, click
 from tests.slack.test_plans import fixture_sim, words, work
+from tests.support.drills import Family, Tally
 
 pytestmark = pytest.mark.redis
 
@@ -49,7 +50,7 @@ def in_thread(fake_slack: FakeSlack, thread_ts: str) -> list[Call]:
 
 
 def test_twenty_approvals_at_once_give_one_decision_one_card_and_one_outcome_in_the_thread(
-    sim: Simulator, running: RunningBot, fake_slack: FakeSlack, connection: Redis
+    sim: Simulator, running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
     """One "Approved by", one "Queued", one job card (one "Updated" line), one outcome, broadcast once."""
     del sim
@@ -74,11 +75,17 @@ def test_twenty_approvals_at_once_give_one_decision_one_card_and_one_outcome_in_
     time.sleep(1.0)  # anything a duplicate would still post arrives by now (cards flush every 0.3 s)
     thread = in_thread(fake_slack, asked.thread_ts)
     said = [call.text for call in thread]
+    cards = [call for call in thread if "Updated <!date^" in words(call)]
+    outcomes = [text for text in said if outcome in text]
+    broadcasts = [call.text for call in thread if call.body.get("reply_broadcast")]
+    drill.tried(Family.CONCURRENT_APPROVALS)
+    drill.lost(Family.CONCURRENT_APPROVALS, 1 - min(1, len(outcomes)))
+    drill.duplicated(
+        Family.CONCURRENT_APPROVALS,
+        max(0, len(cards) - 1) + max(0, len(outcomes) - 1) + max(0, len(broadcasts) - 1),
+    )
     assert sum(text.startswith("Approved by") for text in said) == 1, said
     assert sum(text.startswith(f"Queued `{asked.job_id}`") for text in said) == 1, said
-    cards = [call for call in thread if "Updated <!date^" in words(call)]
     assert len(cards) == 1, said
-    assert sum(outcome in text for text in said) == 1, said
-    assert [call.text for call in thread if call.body.get("reply_broadcast")] == [
-        text for text in said if outcome in text
-    ]
+    assert len(outcomes) == 1, said
+    assert broadcasts == outcomes

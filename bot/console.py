@@ -159,6 +159,13 @@ class ConsoleSession:
         ):
             text += "\n" + approval_messages.plan_heading() + "\n" + self._plans.pop(reply.approval.job_id)
         self._print_block(prefix + ": ", text)
+        if (
+            reply.approval is not None
+            and opens_request(reply.approval)
+            and reply.approval.job_id in self._files
+        ):
+            name, content = self._files.pop(reply.approval.job_id)
+            self._print(messages.file_shared(number=number, name=name, lines=len(content.splitlines())))
         if reply.file is not None:
             self._print_block(f"  [#{number}] {reply.file.filename}: ", reply.file.content)
 
@@ -167,6 +174,9 @@ class ConsoleSession:
             # As in Slack: no message of its own; the request it opens shows the plan.
             if event.kind is EventKind.PLAN:
                 self._plans[event.job_id.removesuffix(PLAN_SUFFIX)] = event.text
+                found = attached(event.details)
+                if found is not None:  # shared under the request it opens
+                    self._files[event.job_id.removesuffix(PLAN_SUFFIX)] = found
             return
         number = self._thread_number(event.thread_ts)
         found = attached(event.details)

@@ -44,17 +44,18 @@ def console(script: str, *, kubeconfig: Path, tmp_path: Path) -> str:
 
 
 def test_a_plan_of_200_pods_fits_the_console_and_names_its_file(tmp_path: Path) -> None:
-    """drain node-1 --dry-run over 200 pods: the count, ten names and "and 190 more", the file named."""
+    """drain node-1 over 200 pods, as a dry run and as a request: the count, ten names, "and 190 more", the file."""
     scenario = busy_node_scenario(tmp_path / "busy.yaml", replicas=200, spares=3, max_unavailable=10)
     with Simulator(scenario=scenario, speed=10) as sim:
         sim.start()
         settle_on_busy_node(sim, replicas=200)
-        out = console(
-            "drain node-1 --dry-run\n", kubeconfig=sim.write_kubeconfig(tmp_path / "kc"), tmp_path=tmp_path
-        )
+        kubeconfig = sim.write_kubeconfig(tmp_path / "kc")
+        out = console("drain node-1 --dry-run\ndrain node-1\n", kubeconfig=kubeconfig, tmp_path=tmp_path)
     plan = out[out.index("[#1] plan: ") : out.index("[#1] planned: ")]
     assert "evict 200 pod(s)" in plan and "and 190 more" in " ".join(plan.split())
     assert "  [#1] file drain-node-1-plan.txt: " in out
+    request = out.index("[#2] bot: drain node/node-1 on cluster `default` needs 1 approval")
+    assert out.index("  [#2] file drain-node-1-plan.txt: ") > request  # shared under the request
     assert too_long(out) == []
 
 

@@ -25,7 +25,7 @@ from bot.core.jobs import queue_name
 from kubesim.server import Simulator
 from tests.slack.conftest import ALICE, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack, SharedFile
-from tests.slack.test_plans import work
+from tests.slack.test_plans import words, work
 from workers import cluster
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -121,3 +121,21 @@ def test_a_list_of_5000_nodes_gives_the_counts_the_first_rows_and_the_whole_list
             len([call for call in fake_slack.calls("chat.postMessage") if call.body.get("thread_ts") == ts])
             == 1
         )
+
+
+def test_the_request_for_a_drain_of_200_pods_shares_its_whole_plan_under_it(
+    running: RunningBot, fake_slack: FakeSlack, connection: Redis, tmp_path: Path
+) -> None:
+    """drain node-1 needs a lead: the request shows the count and the first pods, the whole plan is a file."""
+    scenario = busy_node_scenario(tmp_path / "busy.yaml", replicas=200, spares=3, max_unavailable=10)
+    with simulator(scenario, tmp_path) as sim:
+        settle_on_busy_node(sim, replicas=200)
+        ts = ask(running, fake_slack, connection, "drain node-1")
+        [request] = fake_slack.wait_for(
+            "chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts and "blocks" in call.body
+        )
+        shown = " ".join(words(request).replace("\\n", " ").split())  # blocks are JSON: its line breaks too
+        assert "evict 200 pod(s)" in shown and "and 190 more" in shown
+        whole = shared(fake_slack, "drain-node-1-plan.txt")
+        assert whole.thread_ts == ts
+        assert whole.text.startswith("Drain node/node-1: evict 200 pod(s)\n")

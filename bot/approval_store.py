@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import cast
 
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core import approvals
+from bot.core import approvals, plan_gate, stale_requests
 from bot.core.approvals import Answer, ApprovalRequest
 from bot.core.job_signing import approval_record_key
+from bot.core.jobevents import JobEvent
 from bot.core.policy import Policy
 
 PENDING_KEY = "chatops:approvals:pending"
@@ -86,7 +87,7 @@ class ApprovalStore:
                         return _decode(existing)
                     pipe.multi()
                     pipe.set(key, _encode(request))
-                    if request.state.is_open:
+                    if request.state.is_live:
                         self._index(pipe, request)
                     pipe.execute()
                     return request
@@ -99,7 +100,10 @@ class ApprovalStore:
         return None if raw is None else _decode(raw)
 
     def pending_in_thread(self, *, channel: str, thread_ts: str) -> list[ApprovalRequest]:
-        """The pending requests of a thread, newest first: what a typed ``approve`` there answers."""
+        """The undecided requests of a thread (pending, or still planning), newest first.
+
+        What a typed ``approve`` there answers (one still planning refuses it until its plan is shown).
+        """
         ids = [
             _text(member)
             for member in cast(
@@ -110,7 +114,7 @@ class ApprovalStore:
             return []
         found = self._redis.mget([request_key(approval_id) for approval_id in ids])
         requests = [_decode(raw) for raw in found if raw is not None]
-        return [request for request in requests if request.state.is_open]
+        return [request for request in requests if request.state.is_live]
 
     def pending(self) -> list[ApprovalRequest]:
         """Every pending request, the soonest to expire first (the App Home lists them per approver)."""
@@ -161,6 +165,19 @@ class ApprovalStore:
             approval_id, lambda request, now: approvals.verify_plan(request, observed=observed, now=now)
         )
 
+    def plan_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """Open (plan shown) or refuse (plan failed) a request still planning; ``None`` if unknown."""
+        return self._transition(
+            approval_id, lambda request, now: plan_gate.plan_outcome(request, event, now=now)
+        )
+
+    def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
+        """Void a pending request whose plan read one of ``changed``; ``None`` if unknown."""
+        return self._transition(
+            approval_id,
+            lambda request, now: stale_requests.void_for(request, changed=changed, by_job=by_job, now=now),
+        )
+
     def expire_due(self) -> list[Answer]:
         """Expire every pending request past its deadline; returns one answer per request expired now."""
         due = cast("list[bytes]", self._redis.zrangebyscore(PENDING_KEY, "-inf", self._clock()))
@@ -187,7 +204,7 @@ class ApprovalStore:
                         return answer
                     pipe.multi()
                     pipe.set(key, _encode(answer.request))
-                    if not answer.request.state.is_open:
+                    if not answer.request.state.is_live:
                         self._unindex(pipe, answer.request)
                         pipe.expire(key, self._keep_decided_seconds)
                     pipe.execute()

@@ -3,7 +3,9 @@
 Lines are messages from the current user in one channel. ``/as NAME`` switches the person (so an
 approval by someone else can be tried), ``#N TEXT`` replies in the thread of request N, and lines
 starting with ``# `` are comments. Replies are printed with the thread they belong to, and job
-progress is printed as the worker reports it.
+progress is printed as the worker reports it, message for message as the Slack thread shows it
+(:func:`~bot.core.jobevents.posts_a_message`): a job's first event is its card, later progress is an
+edit of that card (marked ``↳``), warnings, plans and the outcome are messages of their own.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import time
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import JobEvent, LookupAnswer, is_lookup
+from bot.core.fit import attached
+from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
+from bot.core.messages import approvals as approval_messages
 from bot.core.messages import console as messages
+from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 from bot.timeline_recorder import TimelineRecorder
@@ -52,6 +58,12 @@ class ConsoleSession:
     threads: dict[str, int] = dataclasses.field(default_factory=dict)
     _answers: dict[str, LookupAnswer] = dataclasses.field(default_factory=dict)
     """Lookups still running, by job id: what their one message says so far."""
+    _plans: dict[str, str] = dataclasses.field(default_factory=dict)
+    """The plans of approval requests not asked yet, by the gated job's id: shown in the request."""
+    _files: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    """Documents that go with a job's message (a list too long to show), by job id, until it is shown."""
+    _carded: set[str] = dataclasses.field(default_factory=set)
+    """Jobs whose card is shown: their next progress edits it (as in Slack) rather than adding a message."""
     _clock: itertools.count[int] = dataclasses.field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -145,6 +157,8 @@ class ConsoleSession:
             self._show_event(event)
             if event.kind.is_final:
                 pending.discard(event.job_id)
+        for reply in self.engine.plans_reported(events):
+            self._show_reply(reply)
 
     def _show_reply(self, reply: Reply) -> None:
         number = self._thread_number(reply.thread_ts)
@@ -153,21 +167,53 @@ class ConsoleSession:
         prefix = f"  [#{number}] bot"
         if reply.ephemeral:
             prefix += messages.only_you(self.user_name)
-        self._print_block(prefix + ": ", reply.text)
+        text = reply.text
+        if (
+            reply.approval is not None
+            and reply.approval.job_id in self._plans
+            and opens_request(reply.approval)
+        ):
+            text += "\n" + approval_messages.plan_heading() + "\n" + self._plans.pop(reply.approval.job_id)
+        self._print_block(prefix + ": ", text)
+        if (
+            reply.approval is not None
+            and opens_request(reply.approval)
+            and reply.approval.job_id in self._files
+        ):
+            name, content = self._files.pop(reply.approval.job_id)
+            self._print(messages.file_shared(number=number, name=name, lines=len(content.splitlines())))
         if reply.file is not None:
             self._print_block(f"  [#{number}] {reply.file.filename}: ", reply.file.content)
 
     def _show_event(self, event: JobEvent) -> None:
+        if is_request_plan(event):
+            # As in Slack: no message of its own; the request it opens shows the plan.
+            if event.kind is EventKind.PLAN:
+                self._plans[event.job_id.removesuffix(PLAN_SUFFIX)] = event.text
+                found = attached(event.details)
+                if found is not None:  # shared under the request it opens
+                    self._files[event.job_id.removesuffix(PLAN_SUFFIX)] = found
+            return
+        number = self._thread_number(event.thread_ts)
+        found = attached(event.details)
+        if found is not None:
+            self._files[event.job_id] = found
         if is_lookup(event):
             # One message, as in Slack (where it is edited as it streams): printed once the job ends.
             answer = self._answers.setdefault(event.job_id, LookupAnswer())
             answer.take(event)
-            if event.kind.is_final:
-                del self._answers[event.job_id]
-                self._print_block(f"  [#{self._thread_number(event.thread_ts)}] bot: ", answer.text)
-            return
-        number = self._thread_number(event.thread_ts)
-        self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+            if not event.kind.is_final:
+                return
+            del self._answers[event.job_id]
+            self._print_block(f"  [#{number}] bot: ", answer.text)
+        elif posts_a_message(event, carded=event.job_id in self._carded):
+            self._carded.add(event.job_id)
+            self._print_block(f"  [#{number}] {event.kind.value}: ", event.text)
+        else:  # the job's card, edited in place in Slack: shown as an edit, not a new message
+            self._print_block(messages.card_edit(number=number, kind=event.kind.value), event.text)
+        if event.job_id in self._files:  # shared under the message, as in Slack; named, not printed
+            name, content = self._files.pop(event.job_id)
+            self._print(messages.file_shared(number=number, name=name, lines=len(content.splitlines())))
 
     def _thread_number(self, thread_ts: str) -> int:
         if thread_ts not in self.threads:

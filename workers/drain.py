@@ -15,6 +15,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from bot.core.fit import FIRST_ITEMS, attachment
 from bot.core.messages import jobs as messages
 from bot.core.messages import operations as wording
 from workers import cluster
@@ -108,6 +109,16 @@ def plan_drain(node: str, *, flags: DrainFlags) -> DrainPlan:
     return DrainPlan(plan=plan, selection=selection, budgets=tuple(budgets))
 
 
+def whole_plan(plan: Plan, *, node: str) -> dict[str, Any]:
+    """The file of the whole plan, as event details, when its message names only the first pods."""
+    lists = [plan.details.get(name) or [] for name in ("evict", "lost", "ignored", "budgets")]
+    if max(len(items) for items in lists) <= FIRST_ITEMS:
+        return {}
+    evict, lost, ignored, budgets = lists
+    content = wording.drain_plan_in_full(node=node, evict=evict, lost=lost, ignored=ignored, budgets=budgets)
+    return attachment(wording.drain_plan_file(node), content)
+
+
 def drain(
     node: str,
     *,
@@ -121,7 +132,9 @@ def drain(
     """Drain ``node``; on a dry run only show the plan. Returns what moved and what was lost."""
     planned = plan_drain(node, flags=flags)
     if dry_run:
-        reporter.emit_plan(planned.plan.text, plan=planned.plan.to_json())
+        reporter.emit_plan(
+            planned.plan.text, plan=planned.plan.to_json(), **whole_plan(planned.plan, node=node)
+        )
         return {"node": node, "dry_run": True, "plan": planned.plan.to_json()}
     reporter.confirm_plan(planned.plan.to_json())
     started = time.monotonic()

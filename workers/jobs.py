@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.core.commands import NodeUpgradeStrategy
+from bot.core.fit import attachment
 from bot.core.messages import jobs as messages
 from workers import cluster, deployments, maintenance
 from workers.backup_views import backup_list, backup_restore, backup_show
@@ -31,8 +32,8 @@ from workers.upgrading import NodeOptions
 from workers.upgrading import upgrade_control_plane as _upgrade_control_plane
 from workers.upgrading import upgrade_nodes as _upgrade_nodes
 
-NODES_SHOWN = 50
-"""Rows the ``nodes`` summary shows; problem nodes come first, the rest are counted."""
+NODES_SHOWN = 20
+"""Rows the ``nodes`` summary shows; problem nodes come first, the rest are counted and go as a file."""
 
 
 @contextlib.contextmanager
@@ -289,9 +290,19 @@ def nodes(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
         rows.append((meta["name"], state, roles or "<none>", version, pods_per_node.get(meta["name"], 0)))
     rows.sort(key=lambda row: (row[1] == "Ready", row[0]))
     shown = rows[:NODES_SHOWN]
-    reporter.progress(messages.nodes_summary(shown, total=len(rows), shown=len(shown)))
     not_ready = sum(1 for row in rows if row[1].startswith("NotReady"))
     cordoned = sum(1 for row in rows if "SchedulingDisabled" in row[1])
+    long = len(rows) > len(shown)
+    summary = messages.nodes_summary(
+        shown,
+        total=len(rows),
+        shown=len(shown),
+        not_ready=not_ready,
+        cordoned=cordoned,
+        file=messages.nodes_file() if long else None,
+    )
+    whole = attachment(messages.nodes_file(), messages.nodes_table(rows) + "\n") if long else {}
+    reporter.progress(summary, **whole)
     return {"nodes": len(rows), "not_ready": not_ready, "cordoned": cordoned}
 
 

@@ -80,8 +80,8 @@ def approvers_of(connection: Redis, approval_id: str) -> list[str]:
 def approved_witnesses(connection: Redis, *, plan_job: str) -> dict[str, str]:
     """The resourceVersions recorded by the plan job an approval was given for.
 
-    Raises :class:`StalePlan` when that plan is gone. A plan job that failed recorded nothing to
-    compare (the run will meet the same refusal and say so), which gives an empty mapping.
+    No plan, no run: raises :class:`StalePlan` when that plan is gone, or did not finish (it failed,
+    was cancelled or stopped, or is still not done after :data:`PLAN_WAIT_SECONDS`).
     """
     deadline = time.monotonic() + PLAN_WAIT_SECONDS
     while True:
@@ -94,8 +94,10 @@ def approved_witnesses(connection: Redis, *, plan_job: str) -> dict[str, str]:
             result = plan_job_record.return_value() or {}
             plan = result.get("plan") or {} if isinstance(result, dict) else {}
             return {str(k): str(v) for k, v in (plan.get("witnesses") or {}).items()}
-        if status in {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED} or time.monotonic() > deadline:
-            return {}
+        ended = status in {JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
+        if ended or time.monotonic() > deadline:
+            state = str(status.value if isinstance(status, JobStatus) else status) if ended else "timed out"
+            raise StalePlan(messages.approved_plan_unfinished(plan_job=plan_job, status=state))
         time.sleep(0.2)
 
 

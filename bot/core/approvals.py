@@ -4,11 +4,15 @@ A risky command does not run on one person's word. When the policy attaches an
 :class:`~bot.core.policy.ApprovalRequirement` to an allowed command, the engine opens an
 :class:`ApprovalRequest` for the job, and people answer it in the thread of the request::
 
-    pending ──approve × count──▶ approved ──targets changed──▶ voided
-       │ ├──deny──────────────▶ denied
-       │ ├──cancel (requester)─▶ cancelled
-       │ └──deadline passed────▶ expired
-       └──(targets changed)────▶ voided
+    planning ──plan shown──▶ pending ──approve × count──▶ approved ──targets changed──▶ voided
+       │                       │ ├──deny──────────────▶ denied
+       ├──plan failed─▶ refused │ ├──cancel (requester)─▶ cancelled
+       ├──cancel──▶ cancelled   │ └──deadline passed────▶ expired
+       └──deadline──▶ expired   └──(targets changed)────▶ voided
+
+The plan comes before the request (:mod:`bot.core.plan_gate`): a request is opened ``planning`` while
+its dry run runs, and nobody is asked (no answer counts) until the plan is shown; a plan that fails
+(or is cancelled, or never ends) refuses the request, and the job never runs.
 
 Rules checked on every answer, in this order: a request past its deadline expires first (so a late
 answer never decides it); a decided request stays decided; the requester can neither approve nor
@@ -39,6 +43,8 @@ from bot.core.policy import ApprovalRequirement, Policy, is_approver
 class ApprovalState(enum.StrEnum):
     """Where a request is in its life."""
 
+    PLANNING = "planning"
+    """Asked for, its plan still running: nobody is asked yet and no answer counts."""
     PENDING = "pending"
     APPROVED = "approved"
     DENIED = "denied"
@@ -46,11 +52,18 @@ class ApprovalState(enum.StrEnum):
     CANCELLED = "cancelled"
     VOIDED = "voided"
     """Approved (or pending) for a plan whose targets have changed since: it no longer authorises anything."""
+    REFUSED = "refused"
+    """Its plan failed, was cancelled or timed out: nobody was asked, and nothing runs."""
 
     @property
     def is_open(self) -> bool:
         """Whether answers can still change the request."""
         return self is ApprovalState.PENDING
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the request is still undecided: pending, or waiting for its plan."""
+        return self in {ApprovalState.PLANNING, ApprovalState.PENDING}
 
 
 class Outcome(enum.StrEnum):
@@ -75,6 +88,12 @@ class Outcome(enum.StrEnum):
     NOT_APPROVER = "not approver"
     NOT_REQUESTER = "not requester"
     ALREADY_DECIDED = "already decided"
+    NOT_YET_ASKED = "not yet asked"
+    """An answer to a request whose plan is still running: nobody is asked before the plan is shown."""
+    ASKED = "asked"
+    """The plan was shown: the request is now pending and approvers are asked."""
+    REFUSED = "refused"
+    """The plan failed: the request is closed without asking anybody."""
 
     @property
     def is_refusal(self) -> bool:
@@ -90,6 +109,7 @@ _REFUSALS = frozenset(
         Outcome.NOT_APPROVER,
         Outcome.NOT_REQUESTER,
         Outcome.ALREADY_DECIDED,
+        Outcome.NOT_YET_ASKED,
     }
 )
 
@@ -177,6 +197,7 @@ class Answer:
             Outcome.DENIED,
             Outcome.CANCELLED,
             Outcome.EXPIRED,
+            Outcome.REFUSED,
         }
 
 
@@ -228,6 +249,11 @@ def request_text(request: ApprovalRequest) -> str:
         expires_at=request.expires_at,
         cluster=request.cluster,
     )
+
+
+def opens_request(request: ApprovalRequest) -> bool:
+    """True for the request as first asked: pending, nobody has answered yet."""
+    return request.state is ApprovalState.PENDING and not request.votes
 
 
 def approve(
@@ -293,8 +319,8 @@ def deny(
 
 
 def cancel(request: ApprovalRequest, *, user: str, now: float) -> Answer:
-    """The requester withdraws a pending request; nobody else may."""
-    closed = _closed(request, now=now)
+    """The requester withdraws a pending request (or one still planning); nobody else may."""
+    closed = _closed(request, now=now, planning_ok=True)
     if closed is not None:
         return closed
     if user != request.requester:
@@ -304,8 +330,11 @@ def cancel(request: ApprovalRequest, *, user: str, now: float) -> Answer:
 
 
 def expire(request: ApprovalRequest, *, now: float) -> Answer:
-    """Expire the request if its deadline has passed; a request still in time is left as it is."""
-    closed = _closed(request, now=now)
+    """Expire the request if its deadline has passed; a request still in time is left as it is.
+
+    A request still planning expires too: a plan that never ends asks nobody.
+    """
+    closed = _closed(request, now=now, planning_ok=True)
     if closed is not None:
         return closed
     return _still_pending(request)
@@ -340,19 +369,24 @@ def stale_targets(request: ApprovalRequest, *, observed: Mapping[str, str]) -> t
     return tuple(target for target, version in request.witnesses if observed.get(target) != version)
 
 
-def _closed(request: ApprovalRequest, *, now: float) -> Answer | None:
-    """The answer for a request that can no longer be changed by people, expiring it if it is due."""
+def _closed(request: ApprovalRequest, *, now: float, planning_ok: bool = False) -> Answer | None:
+    """The answer for a request that can no longer be changed by people, expiring it if it is due.
+
+    A request still planning takes no answer (``planning_ok`` lets a cancel or the expiry through).
+    """
     if request.state is ApprovalState.EXPIRED:
         return Answer(
             request, Outcome.EXPIRED, changed=False, reply=messages.expired(expires_at=request.expires_at)
         )
-    if not request.state.is_open:
+    if not request.state.is_live:
         return _refuse(request, Outcome.ALREADY_DECIDED, messages.already_decided(state=request.state.value))
     if now >= request.expires_at:
         expired = dataclasses.replace(request, state=ApprovalState.EXPIRED, decided_at=now, decided_by=None)
         return Answer(
             expired, Outcome.EXPIRED, changed=True, reply=messages.expired(expires_at=request.expires_at)
         )
+    if request.state is ApprovalState.PLANNING and not planning_ok:
+        return _refuse(request, Outcome.NOT_YET_ASKED, messages.plan_still_running())
     return None
 
 

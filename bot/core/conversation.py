@@ -8,32 +8,33 @@ in production, the same on fakeredis in the console). It never talks to Slack, R
 What it decides (each command's outcome, each approval's decision) goes to an
 :class:`~bot.core.ports.Observer` for metrics and to the ``chatops.engine`` log with its ids.
 
-A command that needs approval goes through three steps: its plan runs at once as a dry-run job
-(shown in the thread), the real job is parked, and the approval request is posted. The answer that
-decides the request releases the parked job (approved) or discards it (denied, expired,
-cancelled); the job then checks that the cluster still matches the approved plan before acting.
+A command that needs approval goes through three steps: the real job is parked and its plan runs
+at once as a dry-run job; only a plan that succeeds opens the approval request
+(:meth:`Engine.plans_reported`, :mod:`bot.core.plan_gate`), and a plan that fails answers the
+requester and asks nobody. The answer that decides the request releases the parked job (approved)
+or discards it (denied, expired, cancelled); the job then checks that the cluster still matches the
+approved plan before acting.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core import commands
+from bot.core import commands, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
     ApprovalState,
     approval_id_for,
-    new_request,
-    request_text,
 )
+from bot.core.command_words import arguments_of, describe
 from bot.core.errors import UsageError
 from bot.core.grammar import parse
 from bot.core.identities import RunAs
-from bot.core.jobevents import RequestContext
+from bot.core.jobevents import JobEvent, RequestContext
 from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from bot.core.messages import access as access_messages
 from bot.core.messages import approvals as approval_messages
@@ -43,6 +44,7 @@ from bot.core.messages import pages as page_messages
 from bot.core.messages import timeline as timeline_messages
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
+from bot.core.plan_gate import planning_request
 from bot.core.policy import (
     Decision,
     Policy,
@@ -60,7 +62,6 @@ from bot.core.timeline import (
     EntryKind,
     Scope,
     approval_answer_entry,
-    approval_request_entry,
     export_json,
     export_markdown,
     render_page,
@@ -358,7 +359,7 @@ class Engine:
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
         if command.dry_run:
-            text = job_messages.dry_run_only(description=spec.description) + " " + text
+            text = job_messages.dry_run_only(description=spec.description) + "\n" + text
         return Reply(text, thread, job_id=spec.job_id, quiet=lookup)
 
     def _cancel_decision(self, message: Message, origin: JobOrigin, *, decision: Decision) -> Decision:
@@ -385,9 +386,11 @@ class Engine:
 
     def _cancel(self, message: Message, job_id: str, *, thread: str) -> Reply:
         approval = self._approvals.get(approval_id_for(job_id=job_id))
-        if approval is not None and approval.state is ApprovalState.PENDING:
+        if approval is not None and approval.state.is_live:
             answer = self._approvals.cancel(approval.approval_id, user=message.user)
             if answer is not None:
+                if answer.decided and approval.state is ApprovalState.PLANNING:
+                    self._jobs.cancel(plan_job_id(job_id))  # its plan is no longer wanted
                 self._settle(answer, message=message)
                 return Reply(
                     answer.reply, thread, ephemeral=answer.outcome.is_refusal, approval=answer.request
@@ -402,11 +405,11 @@ class Engine:
     def _request_approval(
         self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
     ) -> list[Reply]:
+        """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
         request = self._request_context(message, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
-        approval = new_request(
-            approval_id=approval_id_for(job_id=request.job_id),
+        approval = planning_request(
             job_id=request.job_id,
             requester=message.user,
             channel=message.channel,
@@ -436,9 +439,34 @@ class Engine:
         plan_command = dataclasses.replace(command, dry_run=True)
         plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
         self._jobs.submit(plan)
-        self._timeline.append(approval_request_entry(stored))
-        text = request_text(stored) + "\n" + approval_messages.plan_follows()
-        return [Reply(text, thread, job_id=plan_id, approval=stored)]
+        text = approval_messages.planning_first(
+            description=stored.description, cluster=cluster, approvers=stored.approvers
+        )
+        return [Reply(text, thread, job_id=plan_id)]
+
+    def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
+        """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
+
+        A plan that succeeded asks its approvers, one that did not refuses its request; a job that
+        changed what a pending plan read voids that request. Each is said once, however often read.
+        """
+        answers = request_events.follow(
+            events,
+            approvals=self._approvals,
+            jobs=self._jobs,
+            timeline=self._timeline,
+            default_namespace=self.policy.default_namespace,
+            decided=self._observe_decision,
+        )
+        return [
+            Reply(
+                answer.reply,
+                answer.request.thread_ts,
+                channel=answer.request.channel,
+                approval=answer.request,
+            )
+            for answer in answers
+        ]
 
     def _answer(self, message: Message, command: commands.Approve | commands.Deny) -> list[Reply]:
         thread = message.thread_ts or message.ts
@@ -743,20 +771,3 @@ def message_time(message: Message) -> float | None:
         return float(message.ts)
     except ValueError:
         return None
-
-
-def arguments_of(command: commands.Command) -> dict[str, Any]:
-    """The job's keyword arguments: the command's own fields, without the routing ones."""
-    fields = {field.name: getattr(command, field.name) for field in dataclasses.fields(command)}
-    fields.pop("cluster", None)
-    return fields
-
-
-def describe(command: commands.Command) -> str:
-    """A few words saying what the command does, for messages and job descriptions."""
-    if isinstance(command, commands.NodeCommand):
-        return f"{command.name} node/{command.node}"
-    if isinstance(command, commands.DeploymentCommand):
-        return f"{command.name} deployment/{command.deployment} in namespace {command.namespace}"
-    target = command.target
-    return f"{command.name} {target}".strip()

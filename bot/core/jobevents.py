@@ -128,6 +128,16 @@ def shown_in_thread(event: JobEvent) -> bool:
 _NOTE_KINDS = frozenset({EventKind.PLAN, EventKind.WARNING})
 
 
+def posts_a_message(event: JobEvent, *, carded: bool) -> bool:
+    """Whether ``event`` of a job (not a lookup) adds a message to its thread, or only edits its card.
+
+    The job's first event posts its card (``carded`` is whether it is posted already); a warning or a
+    plan is a message people must read, and the last word (the outcome) is said in the thread; any
+    other progress edits the card in place.
+    """
+    return not carded or event.kind in _NOTE_KINDS or event.kind.is_final
+
+
 @dataclasses.dataclass
 class LookupAnswer:
     """A lookup's one message as its events arrive: its plans and warnings, then the latest thing it said."""

@@ -8,10 +8,11 @@ behind :class:`ApprovalPort` (``bot.approval_store``) and :class:`TimelinePort`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
+from bot.core.jobevents import JobEvent
 from bot.core.jobs import JobOrigin, JobSpec, JobSummary, Submission
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
@@ -75,6 +76,15 @@ class ApprovalPort(Protocol):
 
     def cancel(self, approval_id: str, *, user: str) -> Answer | None:
         """Withdraw a request (its requester only)."""
+
+    def plan_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """The last word of a request's plan job: open the request (planned) or refuse it (failed)."""
+
+    def pending(self) -> list[ApprovalRequest]:
+        """Every pending request, the soonest to expire first."""
+
+    def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
+        """Void a pending request whose plan read one of ``changed`` (the job ``by_job`` changed them)."""
 
     def expire_due(self) -> list[Answer]:
         """Expire every pending request past its deadline."""

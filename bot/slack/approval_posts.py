@@ -34,11 +34,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.approvals import ApprovalRequest, approval_id_for
+from bot.core.fit import attached
 from bot.core.jobevents import EventKind, JobEvent
 from bot.core.jobs import plan_job_id
+from bot.core.messages import jobs as job_messages
 from bot.core.messages import slack as messages
 from bot.slack.approval_view import approval_blocks, approval_view
 from bot.slack.blocks import approval_fallback
+from bot.slack.uploads import upload_to_thread
 
 KEY_PREFIX = "chatops:slack:approval-message:"
 
@@ -116,7 +119,26 @@ class ApprovalPosts:
             )
             ts = str(answer["ts"])
             self._save(request, channel=channel, ts=ts)
+            self._share_plan_file(client, request, channel=channel)
         return ts
+
+    def _share_plan_file(self, client: WebClient, request: ApprovalRequest, *, channel: str) -> None:
+        """Share the whole plan under the request, when it was too long for the message."""
+        key = message_key(request.approval_id)
+        name, content = (self._redis.hget(key, field) for field in ("file_name", "file"))
+        if name is None or content is None:
+            return
+        self._redis.hdel(key, "file_name", "file")
+        filename = _text(name)
+        if not upload_to_thread(
+            client,
+            channel=channel,
+            thread_ts=request.thread_ts,
+            filename=filename,
+            content=_text(content),
+            comment=job_messages.whole_list_attached(name=filename),
+        ):
+            log.warning("approval %s: could not share %s", request.approval_id, filename)
 
     def show_decision(self, client: WebClient, request: ApprovalRequest) -> bool:
         """Replace the buttons of a decided request's message; False when there is nothing to edit."""
@@ -135,11 +157,21 @@ class ApprovalPosts:
             return self._update(client, dataclasses.replace(posted, request=request))
 
     def show_plans(self, client: WebClient, events: Iterable[JobEvent]) -> None:
-        """Fill in the plan of each request whose plan job reported one among ``events``."""
+        """Fill in the plan of each request whose plan job reported one among ``events``.
+
+        A plan too long for the message (:mod:`bot.core.fit`) also brings its whole text as a file,
+        kept until the request is posted and then shared under it.
+        """
         for event in events:
             if event.kind is EventKind.PLAN and event.job_id.endswith(PLAN_SUFFIX):
                 job_id = event.job_id.removesuffix(PLAN_SUFFIX)
-                self.show_plan(client, approval_id=approval_id_for(job_id=job_id), plan=event.text)
+                approval_id = approval_id_for(job_id=job_id)
+                found = attached(event.details)
+                if found is not None:
+                    self._redis.hset(
+                        message_key(approval_id), mapping={"file_name": found[0], "file": found[1]}
+                    )
+                self.show_plan(client, approval_id=approval_id, plan=event.text)
 
     def show_plan(self, client: WebClient, *, approval_id: str, plan: str) -> bool:
         """Show ``plan`` in the request's message (kept for it if the message is not posted yet)."""

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
-from bot.core.conversation import Engine
+from bot.core.conversation import Engine, Reply
 from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.dispatch import RQDispatcher
@@ -160,6 +160,7 @@ def build_bot(
         events if events is not None else GroupEventFeed(connection, consumer=socket.gethostname()),
         sinks=[
             lambda read: approvals.show_plans(client, read),
+            lambda read: post_all(replies, client, engine.plans_reported(read)),
             home_push.job_events,
         ],
     )
@@ -229,6 +230,12 @@ def tell_dropped(client: WebClient, delivery: Delivery) -> None:
         log.info(
             "could not tell %s about delivery %s: %s", origin.user, delivery.id, error.response.get("error")
         )
+
+
+def post_all(poster: ReplyPoster, client: WebClient, replies: list[Reply]) -> None:
+    """Post replies nobody's message asked for (a plan's request or refusal), each in its own channel."""
+    for reply in replies:
+        poster.post(client, reply, channel=reply.channel or "")
 
 
 def redis_answers(connection: Redis) -> Callable[[], bool]:

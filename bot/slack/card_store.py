@@ -60,6 +60,9 @@ class StoredCard:
     """A lookup's answer: a plain message holding what the job found, edited as it streams (no card)."""
     notes: list[str] = dataclasses.field(default_factory=list)
     """A lookup's plans and warnings, shown above its latest progress."""
+    file_name: str | None = None
+    """A document still to share in the thread under the message (a list too long to show in it)."""
+    file_content: str | None = None
 
     @property
     def answer(self) -> str:
@@ -69,7 +72,9 @@ class StoredCard:
     @property
     def done(self) -> bool:
         """True once the final state and every reply reached Slack."""
-        return self.final and self.sent and self.result is None and not self.details
+        return (
+            self.final and self.sent and self.result is None and not self.details and self.file_name is None
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON stored for the card."""

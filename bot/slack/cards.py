@@ -8,6 +8,8 @@ them into a few Slack calls:
   every ``interval`` seconds, however many events arrived; the gap grows by half after each update,
   up to ``max_interval``, so a long job stays a handful of calls (a 200-pod drain is under ten);
 - warnings and plans are also posted as thread replies (step details people must read);
+- a document that goes with an event (the whole list of a plan or of ``nodes`` too long to show,
+  :mod:`bot.core.fit`) is shared in the thread as a file once the message is there;
 - the final event updates the card at once, then the result is posted in the thread and broadcast to
   the channel (``reply_broadcast``).
 
@@ -38,12 +40,16 @@ from typing import Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.fit import attached
 from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
+from bot.core.messages import jobs as messages
+from bot.core.plan_gate import is_request_plan
 from bot.core.undo import REQUEST_TEXT_DETAIL, undo_text
 from bot.slack.blocks import job_card_fallback
 from bot.slack.card_store import CardStore, StoredCard
 from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
+from bot.slack.uploads import upload_to_thread
 
 DEFAULT_INTERVAL_SECONDS = 3.0
 """Least time between two updates of one card (Slack's chat.update is Tier 3, ~50 a minute)."""
@@ -136,9 +142,10 @@ class CardRenderer:
         """Take one event into its card's state (nothing is sent here).
 
         A job started by no chat message (a scheduled backup without a ``channel``) has no card: its
-        events go to the timeline only.
+        events go to the timeline only. Nor has the plan job of an approval request: its plan is shown
+        in the request it opens, its failure in the refusal (:mod:`bot.core.plan_gate`).
         """
-        if not event.channel:
+        if not event.channel or is_request_plan(event):
             return
         card = self._cards.get(event.job_id)
         if card is None:
@@ -158,6 +165,9 @@ class CardRenderer:
             return
         if state.sent and event.at < state.at:
             return  # a redelivered event older than what Slack already shows
+        found = attached(event.details)
+        if found is not None:
+            state.file_name, state.file_content = found
         if is_lookup(event):
             self._apply_lookup(event, state)
             card.seen_at = self._clock()
@@ -247,7 +257,8 @@ class CardRenderer:
         told = False
         try:
             if state.lookup:
-                return self._flush_answer(card, now=now)
+                told = self._flush_answer(card, now=now)
+                return self._share_file(state) or told
             if state.ts is None:
                 state.ts = self._post_card(state)
                 state.sent, told = True, True
@@ -258,6 +269,7 @@ class CardRenderer:
                 self._post(state, text=state.details[0], broadcast=False)
                 state.details.pop(0)
                 told = True
+            told = self._share_file(state) or told
             if not state.sent and (state.final or now - card.last_sent >= card.gap):
                 self._update_card(state, ts=state.ts)
                 state.sent, told = True, True
@@ -303,6 +315,25 @@ class CardRenderer:
         else:
             return False
         state.sent, card.last_sent, state.sent_at = True, now, time.time()
+        return True
+
+    def _share_file(self, state: StoredCard) -> bool:
+        """Share the document that goes with the message, once the message is in the thread."""
+        if state.file_name is None or state.ts is None:
+            return False
+        name, content = state.file_name, state.file_content or ""
+        self._count("files.completeUploadExternal")
+        comment = messages.whole_list_attached(name=name)
+        if not upload_to_thread(
+            self._client,
+            channel=state.channel,
+            thread_ts=state.thread_ts or state.ts,
+            filename=name,
+            content=content,
+            comment=comment,
+        ):
+            log.warning("job card %s: could not share %s", state.job_id, name)
+        state.file_name = state.file_content = None
         return True
 
     def _put_off(self, card: _Card, *, now: float) -> None:

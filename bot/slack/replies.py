@@ -28,7 +28,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.core.approvals import ApprovalRequest, ApprovalState
+from bot.core.approvals import ApprovalRequest, opens_request
 from bot.core.conversation import Reply
 from bot.core.messages import slack as messages
 from bot.slack.approval_posts import ApprovalPosts
@@ -37,11 +37,6 @@ from bot.slack.uploads import upload_to_thread
 
 EXPORT_LIMIT = 35_000
 """Most characters of an export shown in a message; Slack cuts a message's text at 40,000."""
-
-
-def opens_request(request: ApprovalRequest) -> bool:
-    """True for the request as first asked: pending, nobody has answered yet."""
-    return request.state is ApprovalState.PENDING and not request.votes
 
 
 class ReplyPoster:

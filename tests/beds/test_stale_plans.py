@@ -14,9 +14,10 @@ from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
 from tests.beds.view import deployment
-from tests.bot.test_approved_jobs import REQUEST_TS, ask, final_event, work
+from tests.bot.test_approved_jobs import REQUEST_TS, ask, planned, work
 from tests.support.beds import Bed
 from tests.support.job_key import TEST_JOB_KEY
+from tests.support.plans import last_word
 from workers import cluster
 
 pytestmark = pytest.mark.redis
@@ -39,12 +40,11 @@ def test_an_approved_scale_runs_when_the_deployment_still_matches_its_plan(
     engine = build_engine(
         policy=demo_policy(), connection=connection, cluster="default", job_key=TEST_JOB_KEY.encode()
     )
-    request = ask(engine, "scale web 5")
+    request = planned(engine, connection, ask(engine, "scale web 5"))
     assert request.approval is not None
-    work(connection)
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
     work(connection)
-    assert final_event(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
+    assert last_word(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
     assert deployment(bed)["spec"]["replicas"] == 5
 
 
@@ -53,13 +53,12 @@ def test_an_approval_is_void_when_the_deployment_changed_since_the_plan(bed: Bed
     engine = build_engine(
         policy=demo_policy(), connection=connection, cluster="default", job_key=TEST_JOB_KEY.encode()
     )
-    request = ask(engine, "scale web 5")
+    request = planned(engine, connection, ask(engine, "scale web 5"))
     assert request.approval is not None
-    work(connection)
     bed.apps.patch_namespaced_deployment_scale("web", "default", {"spec": {"replicas": 4}})
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
     work(connection)
-    final = final_event(connection, request.approval.job_id)
+    final = last_word(connection, request.approval.job_id)
     assert final.kind is EventKind.FAILED
     assert job_messages.plan_changed_since_approval(["deployment/default/web"]) in final.text
     assert deployment(bed)["spec"]["replicas"] == 4

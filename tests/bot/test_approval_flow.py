@@ -19,6 +19,7 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
 from tests.support.clocks import ManualClock
+from tests.support.plans import asked
 
 ALICE, BOB, CAROL, DAVE = "U_ALICE", "U_BOB", "U_CAROL", "U_DAVE"
 REQUEST_TS = "1700000000.000100"
@@ -61,15 +62,15 @@ def queued(connection: Redis) -> list[Job]:
 
 def request_drain(engine: Engine) -> str:
     """Alice asks for a drain; returns the real job's id."""
-    [reply] = say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS)
+    reply = asked(engine, say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS))
     assert reply.approval is not None
     return reply.approval.job_id
 
 
 def test_the_request_says_which_cluster_it_would_change(engine: Engine) -> None:
     """Approvers see the cluster in the ask itself: `--cluster` or the default, never left out."""
-    [default] = say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS)
-    [named] = say(engine, "drain node-2 --cluster prod-eu", user=ALICE, ts="1.5")
+    default = asked(engine, say(engine, "drain node-2", user=ALICE, ts=REQUEST_TS))
+    named = asked(engine, say(engine, "drain node-2 --cluster prod-eu", user=ALICE, ts="1.5"))
     assert "drain node/node-2 on cluster `default` needs 1 approval" in default.text
     assert "drain node/node-2 on cluster `prod-eu` needs 1 approval" in named.text
 

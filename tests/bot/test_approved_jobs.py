@@ -14,13 +14,14 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
+from bot.core.jobevents import EventKind
 from bot.core.jobs import queue_name
 from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from tests.support.drills import Family, Tally
+from tests.support.plans import asked, last_word
 from workers import cluster
 
 REQUEST_TS = "1700000000.000100"
@@ -62,20 +63,20 @@ def work(connection: Redis) -> None:
     )
 
 
-def final_event(connection: Redis, job_id: str) -> JobEvent:
-    """The last word of a job."""
-    entries: Any = connection.xrange(EVENTS_STREAM)
-    events = [
-        JobEvent.from_fields({k.decode(): v.decode() for k, v in fields.items()}) for _, fields in entries
-    ]
-    return [event for event in events if event.job_id == job_id][-1]
-
-
 def ask(engine: Engine, text: str) -> Reply:
-    """Alice asks; the reply is the approval request."""
+    """Alice asks; the reply says the plan comes first (it follows the plan job)."""
     [reply] = engine.handle(Message(user="U_ALICE", channel="C_OPS", ts=REQUEST_TS, text=text))
-    assert reply.approval is not None
+    assert reply.approval is None and reply.job_id is not None
     return reply
+
+
+def planned(engine: Engine, connection: Redis, planning: Reply) -> Reply:
+    """A worker runs the plan and the engine reads its last word: the approval request it opens."""
+    work(connection)
+    assert planning.job_id is not None
+    [request] = engine.plans_reported([last_word(connection, planning.job_id)])
+    assert request.approval is not None
+    return request
 
 
 def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
@@ -83,7 +84,7 @@ def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
 ) -> None:
     """Twenty leads approve at once, each through their own connection: one decision, one queued job."""
     engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
-    request = ask(engine, "scale web 5")
+    request = asked(engine, [ask(engine, "scale web 5")])
     assert request.approval is not None
     barrier = threading.Barrier(len(APPROVERS))
     replies: list[list[Reply]] = []
@@ -123,12 +124,11 @@ def test_an_approved_job_runs_when_the_cluster_still_matches_its_plan(
 ) -> None:
     """Plan, approval, run: the deployment is scaled as approved."""
     engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
-    request = ask(engine, "scale web 5")
+    request = planned(engine, connection, ask(engine, "scale web 5"))
     assert request.approval is not None
-    work(connection)
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
     work(connection)
-    assert final_event(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
+    assert last_word(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
     assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 5
 
 
@@ -137,9 +137,8 @@ def test_an_approval_is_void_when_the_target_changed_since_the_plan(
 ) -> None:
     """Someone scales the deployment between the plan and the approval: the job stops, changing nothing."""
     engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
-    request = ask(engine, "scale web 5")
+    request = planned(engine, connection, ask(engine, "scale web 5"))
     assert request.approval is not None
-    work(connection)
     sim.store.patch(
         "deployments",
         "default",
@@ -149,7 +148,7 @@ def test_an_approval_is_void_when_the_target_changed_since_the_plan(
     )
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
     work(connection)
-    final = final_event(connection, request.approval.job_id)
+    final = last_word(connection, request.approval.job_id)
     assert final.kind is EventKind.FAILED
     assert job_messages.plan_changed_since_approval(["deployment/default/web"]) in final.text
     assert sim.store.get("deployments", "default", "web")["spec"]["replicas"] == 4
@@ -162,9 +161,8 @@ def test_status_written_meanwhile_by_kubelets_and_controllers_does_not_void_an_a
 ) -> None:
     """A drain approved after node-2's heartbeat and the budget's counts were rewritten still runs."""
     engine = build_engine(policy=demo_policy(), connection=connection, cluster="default")
-    request = ask(engine, "drain node-2 --force --delete-emptydir-data")
+    request = planned(engine, connection, ask(engine, "drain node-2 --force --delete-emptydir-data"))
     assert request.approval is not None
-    work(connection)
 
     def heartbeat(node: dict[str, Any]) -> None:
         node["status"]["conditions"] = [
@@ -177,6 +175,6 @@ def test_status_written_meanwhile_by_kubelets_and_controllers_does_not_void_an_a
     assert sim.store.get("nodes", None, "node-2")["metadata"]["resourceVersion"] != before
     engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
     work(connection)
-    final = final_event(connection, request.approval.job_id)
+    final = last_word(connection, request.approval.job_id)
     assert final.kind is EventKind.SUCCEEDED, final.text
     assert sim.store.get("nodes", None, "node-2")["spec"].get("unschedulable") is True

@@ -16,6 +16,7 @@ from bot.core.conversation import Engine, Message, Reply
 from bot.core.messages import conversation as messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.wiring import build_engine
+from tests.support.plans import asked
 
 ALICE, BOB, CAROL, DAVE, EVE = "U_ALICE", "U_BOB", "U_CAROL", "U_DAVE", "U_EVE"
 
@@ -75,10 +76,10 @@ def status(connection: Redis, job_id: str) -> str:
 
 def approved_drain(engine: Engine, *, approver: str) -> str:
     """Alice asks for a drain and ``approver`` approves it: the queued job's id."""
-    asked = say(engine, "drain node-2", user=ALICE, ts="1.1")
-    assert asked.approval is not None
+    request = asked(engine, [say(engine, "drain node-2", user=ALICE, ts="1.1")])
+    assert request.approval is not None
     say(engine, "approve", user=approver, ts="1.2", thread="1.1")
-    return asked.approval.job_id
+    return request.approval.job_id
 
 
 def test_someone_else_may_not_cancel_a_job_they_did_not_ask_for(engine: Engine, connection: Redis) -> None:

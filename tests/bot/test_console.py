@@ -61,7 +61,10 @@ def test_a_dry_run_in_the_console_reads_as_a_plan_never_as_a_success(tmp_path: P
         result.stdout,
         re.M,
     )
-    assert re.search(r"^  \[#2\] planned: `job-\w+-plan` planned: ", result.stdout, re.M)
+    assert "[#2] planned" not in result.stdout  # the plan of a request shows in the request it opens
+    assert re.search(
+        r"^  \[#2\] bot: drain node/node-2 on cluster `default` needs 1 approval", result.stdout, re.M
+    )
     assert "succeeded" not in result.stdout
 
 
@@ -103,8 +106,8 @@ def test_the_readme_demo_script_runs_end_to_end(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert "(only dave sees this)" in result.stdout
     assert "] failed:" not in result.stdout
-    assert "[#5] progress: node/node-2 drained." in result.stdout
-    assert "[#6] progress: deployment.apps/web rolled back" in result.stdout
+    assert "[#5]   ↳ progress: node/node-2 drained." in result.stdout
+    assert "[#6]   ↳ progress: deployment.apps/web rolled back" in result.stdout
 
 
 def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -131,3 +134,49 @@ def test_the_console_records_job_events_from_the_bus_and_warns_of_the_demo_chain
     assert "| job started |" in result.stdout
     assert "| job succeeded |" in result.stdout
     assert "Hash chain verified" in result.stdout
+
+
+@pytest.mark.slow
+def test_in_the_console_a_failing_plan_asks_nobody_and_cannot_be_approved(tmp_path: Path) -> None:
+    """`upgrade control-plane v1.33.0` on the demo's v1.31: the plan's refusal, no request; Bob's approve finds none."""
+    result = run_console("upgrade control-plane v1.33.0\n/as bob\n#1 approve\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Working out the plan first" in result.stdout
+    assert (
+        "cannot go ahead: its plan did not succeed.\n" in result.stdout
+        and "No approver was asked" in result.stdout
+    )
+    assert "skips a minor version" in result.stdout
+    assert "needs 1 approval" not in result.stdout
+    assert "There is no request waiting for approval in this thread." in result.stdout
+    assert "Queued `job-" not in result.stdout
+
+
+@pytest.mark.slow
+def test_in_the_console_the_request_comes_with_its_plan(tmp_path: Path) -> None:
+    """`drain node-2`: the plan comes first, then the request that shows it; an approval runs the drain."""
+    result = run_console("drain node-2 --force --delete-emptydir-data\n/as bob\n#1 approve\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    planning = out.index("Working out the plan first")
+    request = out.index("needs 1 approval from `leads`")
+    plan = out.index("Drain node/node-2: cordon it, then evict")
+    approved = out.index("Approved by <@U_BOB>")
+    assert planning < request < plan < approved, out
+    assert re.search(r"^  \[#1\] succeeded: `job-\w+` succeeded\.$", out, re.M)
+
+
+@pytest.mark.slow
+def test_every_reply_of_the_readme_demo_fits_100_columns(tmp_path: Path) -> None:
+    """Outside code blocks of data and the exported file, no line the bot says is over 100 characters."""
+    result = run_console((ROOT / "examples" / "demo.chat").read_text(), tmp_path)
+    assert result.returncode == 0, result.stderr
+    conversation = result.stdout[: result.stdout.index(".md: ")]
+    outside_code = re.sub(r"```.*?```", "", conversation, flags=re.S)
+    typed = re.compile(r"^\w+> ")
+    said = [
+        re.sub(r"^\s*\[#\d+\]\s+(↳ )?[\w ()]+?: ", "", line).strip()
+        for line in outside_code.splitlines()
+        if not typed.match(line)
+    ]
+    assert [line for line in said if len(line) > 100] == []

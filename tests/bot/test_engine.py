@@ -110,14 +110,14 @@ def test_a_usage_error_is_answered_to_the_sender_only(engine: Engine, connection
 
 
 def test_a_command_needing_approval_queues_only_its_plan(engine: Engine, connection: Redis) -> None:
-    """drain needs a lead's approval: its dry-run plan is queued, the real drain waits parked."""
+    """drain needs a lead's approval: its dry-run plan is queued, the real drain waits parked, nobody is asked yet."""
     [reply] = engine.handle(message("drain node-2"))
-    assert reply.approval is not None
-    assert "leads" in reply.text
+    assert reply.approval is None
+    assert "needs approval from `leads`" in reply.text and "plan first" in reply.text
     [plan] = queued_jobs(connection)
     assert plan.func_name == "workers.jobs.drain"
     assert plan.kwargs["dry_run"] is True
-    assert plan.id == plan_job_id(reply.approval.job_id)
+    assert plan.id == reply.job_id == plan_job_id(job_id_for(channel="C_OPS", message_ts="1700000000.000100"))
 
 
 def test_deployment_commands_get_the_policys_default_namespace(connection: Redis) -> None:

@@ -21,6 +21,7 @@ from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
+from tests.support.plans import last_word
 from tests.workers.harness import set_min_available, settled
 from workers import cluster
 from workers.watchdog import settle
@@ -129,9 +130,12 @@ def test_a_job_cancelled_while_running_is_cancelled_not_failed(
     """An approved drain told to stop between evictions ends cancelled; RQ calls it failed, `jobs` does not."""
     set_min_available(sim, 3)
     ts = "1700000900.000100"
-    engine.handle(
+    [planning] = engine.handle(
         Message(user=ALICE, channel=CHANNEL, ts=ts, text="drain node-2 --force --delete-emptydir-data")
     )
+    work(connection)
+    assert planning.job_id is not None
+    assert engine.plans_reported([last_word(connection, planning.job_id)])
     engine.handle(
         Message(user="U_BOB", channel=CHANNEL, ts="1700000901.000100", text="approve", thread_ts=ts)
     )

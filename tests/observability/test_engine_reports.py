@@ -17,6 +17,7 @@ from bot.observability import PrometheusObserver
 from bot.wiring import build_engine
 from tests.observability.scrape import collect, value
 from tests.support.clocks import ManualClock
+from tests.support.plans import asked
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
 REQUEST_TS = "1700000000.000100"
@@ -120,7 +121,7 @@ def test_an_approved_request_is_reported_with_the_time_it_waited(
     engine: Engine, observer: RecordingObserver, clock: ManualClock
 ) -> None:
     """drain asks for approval; Bob approves 90 seconds later: one decision, approved, after 90 s."""
-    say(engine, "drain node-2", ts=REQUEST_TS)
+    asked(engine, say(engine, "drain node-2", ts=REQUEST_TS))
     clock.now += 90
     say(engine, "approve", user=BOB, ts="1.2", thread=REQUEST_TS)
     assert observer.commands == [
@@ -132,7 +133,7 @@ def test_an_approved_request_is_reported_with_the_time_it_waited(
 
 def test_a_refused_self_approval_decides_nothing(engine: Engine, observer: RecordingObserver) -> None:
     """Alice approving her own drain is an answer, not a decision: no decision is reported."""
-    say(engine, "drain node-2", ts=REQUEST_TS)
+    asked(engine, say(engine, "drain node-2", ts=REQUEST_TS))
     say(engine, "approve", ts="1.2", thread=REQUEST_TS)
     assert observer.decisions == []
 
@@ -141,8 +142,8 @@ def test_denied_and_expired_requests_are_reported_with_their_outcome(
     engine: Engine, observer: RecordingObserver, clock: ManualClock
 ) -> None:
     """Bob denies one drain after a minute; another expires past the demo policy's 15 minutes."""
-    say(engine, "drain node-2", ts=REQUEST_TS)
-    say(engine, "drain node-1", ts="1700000001.000100")
+    asked(engine, say(engine, "drain node-2", ts=REQUEST_TS))
+    asked(engine, say(engine, "drain node-1", ts="1700000001.000100"))
     clock.now += 60
     say(engine, "deny not now", user=BOB, ts="1.2", thread=REQUEST_TS)
     clock.now += 15 * 60
@@ -155,7 +156,7 @@ def test_approval_log_lines_carry_the_approval_and_job_ids(
 ) -> None:
     """The request and its decision are logged as JSON lines an operator can follow by approval_id."""
     caplog.set_level(logging.INFO, logger="chatops.engine")
-    [reply] = say(engine, "drain node-2", ts=REQUEST_TS)
+    reply = asked(engine, say(engine, "drain node-2", ts=REQUEST_TS))
     say(engine, "approve", user=BOB, ts="1.2", thread=REQUEST_TS)
     assert reply.approval is not None
     approval_id, job_id = reply.approval.approval_id, reply.approval.job_id
@@ -199,7 +200,7 @@ def test_the_prometheus_observer_counts_what_the_engine_reports(
     )
     say(engine, "cordon node-3", ts="1.1")
     say(engine, "cordon node-3", user=DAVE, ts="1.2")
-    say(engine, "drain node-2", ts=REQUEST_TS)
+    asked(engine, say(engine, "drain node-2", ts=REQUEST_TS))
     clock.now += 45
     say(engine, "approve", user=BOB, ts="1.3", thread=REQUEST_TS)
     samples = collect(observer.registry)

@@ -116,12 +116,14 @@ class RunningBot:
     """The app served over HTTP with its job cards and expiry loop running, and a sender playing Slack."""
 
     bot: SlackBot
+    connection: Redis
+    """The app's Redis (where a test plays the workers)."""
     server: ServerThread
     slack: SlackSender
 
 
 @pytest.fixture(name="running")
-def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis) -> Iterator[RunningBot]:
     """The real app on a free port, cards coalesced to one update per 0.3 s, expiry checked every 0.05 s."""
     bot = make_bot(card_interval=0.3, card_retry_seconds=0.1, expiry_interval=0.05)
     with ServerThread(bot.asgi, port=free_port()) as server:
@@ -129,6 +131,7 @@ def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack) -> Iterator[Runnin
         try:
             yield RunningBot(
                 bot=bot,
+                connection=connection,
                 server=server,
                 slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
             )

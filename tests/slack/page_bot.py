@@ -86,7 +86,10 @@ def page_bot(fake_slack: FakeSlack, connection: Redis) -> Iterator[PageBot]:
         bot.start_background()
         try:
             sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
-            yield PageBot(running=RunningBot(bot=bot, server=server, slack=sender), fake=fake_slack)
+            yield PageBot(
+                running=RunningBot(bot=bot, connection=connection, server=server, slack=sender),
+                fake=fake_slack,
+            )
         finally:
             bot.stop_background()
 

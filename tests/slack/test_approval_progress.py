@@ -60,6 +60,7 @@ def fixture_running(fake_slack: FakeSlack, connection: Redis) -> Iterator[Runnin
         try:
             yield RunningBot(
                 bot=bot,
+                connection=connection,
                 server=server,
                 slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
             )

@@ -17,7 +17,7 @@ from bot.core.messages import approvals as approval_messages
 from bot.slack.payloads import APPROVE_ACTION
 from tests.slack.conftest import ALICE, BOB, CAROL, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
-from tests.slack.test_approvals import Asked, answer, ask, click, queued_job_ids
+from tests.slack.test_approvals import Asked, answer, ask, click, queued_job_ids, report_plan
 
 pytestmark = pytest.mark.redis
 
@@ -31,6 +31,9 @@ def ask_in_thread(
         running.slack.message_event(
             f"<@{BOT_USER}> {command}", user=user, ts=ts, kind="app_mention", thread_ts=first.thread_ts
         )
+    )
+    report_plan(
+        running.connection, job_id=job_id_for(channel="C_OPS", message_ts=ts), thread_ts=first.thread_ts
     )
     [message] = fake_slack.wait_for(
         "chat.postMessage",

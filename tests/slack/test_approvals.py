@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,10 +12,12 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from bot.approval_store import ApprovalStore
 from bot.core.approvals import approval_id_for
-from bot.core.jobevents import RequestContext
+from bot.core.jobevents import EventKind, RequestContext
 from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from bot.core.messages import approvals as approval_messages
+from bot.core.messages import jobs as job_messages
 from bot.core.messages import slack as messages
 from bot.core.timeline import EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
@@ -22,6 +25,7 @@ from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, CAROL, ApprovalClock, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack
+from tests.slack.observe import wait_until
 from workers.report import Reporter
 
 pytestmark = pytest.mark.redis
@@ -49,16 +53,55 @@ class Asked:
         return approval_id_for(job_id=self.job_id)
 
 
-def ask(running: RunningBot, fake_slack: FakeSlack, command: str, *, user: str = ALICE) -> Asked:
-    """Mention the bot with ``command`` and wait for the approval request message in its thread."""
+PLAN_TEXT = "Would evict 2 pods from the node."
+"""What a plan says when a test plays the worker that runs it."""
+
+
+def report_plan(connection: Redis, *, job_id: str, thread_ts: str, fails: str | None = None) -> None:
+    """Play the worker running the plan of ``job_id``: it shows :data:`PLAN_TEXT` and ends planned, or fails.
+
+    It waits for the bot to have opened the request (the mention is handled asynchronously).
+    """
+    store = ApprovalStore(connection)
+    wait_until(lambda: store.get(approval_id_for(job_id=job_id)) is not None, what="the request")
+    plan = plan_job_id(job_id)
+    request = RequestContext(job_id=plan, user=ALICE, channel="C_OPS", thread_ts=thread_ts, cluster="default")
+    reporter = Reporter(connection, request)
+    if fails is not None:
+        reporter.emit(EventKind.FAILED, job_messages.failed(job_id=plan, reason=fails))
+        return
+    reporter.emit_plan(PLAN_TEXT)
+    reporter.emit(EventKind.PLANNED, job_messages.planned(job_id=plan))
+
+
+def ask(
+    running: RunningBot,
+    fake_slack: FakeSlack,
+    command: str,
+    *,
+    user: str = ALICE,
+    run_plan: Callable[[], None] | None = None,
+) -> Asked:
+    """Mention the bot with ``command``, let its plan succeed, and wait for the approval request message.
+
+    The plan is played by :func:`report_plan` unless ``run_plan`` runs it (a real worker).
+    """
     ts = running.slack.new_ts()
     running.slack.send_event(
         running.slack.message_event(f"<@{BOT_USER}> {command}", user=user, ts=ts, kind="app_mention")
     )
+    job_id = job_id_for(channel="C_OPS", message_ts=ts)
+    fake_slack.wait_for(  # said once the plan job is queued
+        "chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts and "plan first" in call.text
+    )
+    if run_plan is None:
+        report_plan(running.connection, job_id=job_id, thread_ts=ts)
+    else:
+        run_plan()
     [message] = fake_slack.wait_for(
         "chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts and "blocks" in call.body
     )
-    return Asked(thread_ts=ts, job_id=job_id_for(channel="C_OPS", message_ts=ts), message=message)
+    return Asked(thread_ts=ts, job_id=job_id, message=message)
 
 
 def answer(running: RunningBot, asked: Asked, text: str, *, user: str) -> None:

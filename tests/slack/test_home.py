@@ -27,6 +27,7 @@ from bot.slack.listeners import SlackListeners
 from tests.slack.conftest import ALICE, BOB, CAROL, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
+from tests.slack.test_approvals import report_plan
 
 BLOCKS_LIMIT = 100
 """Most blocks a Home tab view may have."""
@@ -78,7 +79,8 @@ def mention(running: RunningBot, command: str, *, user: str) -> str:
 @pytest.fixture(name="busy")
 def fixture_busy(running: RunningBot, connection: Redis) -> str:
     """Alice's drain waits for a lead's approval and her cordon is queued; the cordon's job id."""
-    mention(running, "drain node-3", user=ALICE)
+    drain = mention(running, "drain node-3", user=ALICE)
+    report_plan(connection, job_id=job_id_for(channel="C_OPS", message_ts=drain), thread_ts=drain)
     cordon = job_id_for(channel="C_OPS", message_ts=mention(running, "cordon node-1", user=ALICE))
     wait_until(lambda: len(pending_requests(connection)) == 1, what="the drain's approval request")
     jobs = RQDispatcher(connection)

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState
 from bot.core.jobevents import EventKind, JobEvent
+from bot.core.jobs import job_id_for
 from bot.core.messages import slack as messages
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
@@ -26,6 +27,7 @@ from tests.slack.conftest import ALICE, CAROL, DAVE, MakeBot, RunningBot
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 from tests.slack.observe import wait_until
 from tests.slack.signed import post
+from tests.slack.test_approvals import report_plan
 from tests.slack.test_home import lines
 
 PUSH_INTERVAL = 1.0
@@ -84,6 +86,7 @@ def ask_to_drain(running: RunningBot, connection: Redis) -> str:
     running.slack.send_event(
         running.slack.message_event(f"<@{BOT_USER}> drain node-3", user=ALICE, ts=ts, kind="app_mention")
     )
+    report_plan(connection, job_id=job_id_for(channel="C_OPS", message_ts=ts), thread_ts=ts)
     wait_until(lambda: len(pending_requests(connection)) == 1, what="the drain's approval request")
     return pending_requests(connection)[0].approval_id
 

@@ -113,10 +113,14 @@ def test_an_approved_drain_a_rollback_and_a_note_show_on_the_page(
     wait_until(lambda: TimelineStore(connection, key=DEMO_CHAIN_KEY).open_incident_in("C_OPS"))
     url = pages.ask_for_link(user=ALICE)
     browser.get(url)
-    drain = ask(pages.running, pages.fake, "drain node-2 --force --delete-emptydir-data")
-    work(connection)  # the plan
+    drain = ask(
+        pages.running,
+        pages.fake,
+        "drain node-2 --force --delete-emptydir-data",
+        run_plan=lambda: work(connection),
+    )
     answer(pages.running, drain, "approve", user=BOB)
-    rollback = ask(pages.running, pages.fake, "rollback web")
+    rollback = ask(pages.running, pages.fake, "rollback web", run_plan=lambda: work(connection))
     answer(pages.running, rollback, "approve", user=CAROL)
     pages.say("note node-2 drained, web rolled back", user=BOB)
     deadline = time.monotonic() + 30

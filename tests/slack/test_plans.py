@@ -11,6 +11,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
+from bot.core.approvals import approval_id_for
 from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from kubesim.server import Simulator
 from tests.slack.conftest import ALICE, RunningBot
@@ -49,11 +50,21 @@ def words(call: Call) -> str:
     return call.text + json.dumps(call.body.get("blocks") or [])
 
 
+def says_planned(job_id: str) -> Callable[[Call], bool]:
+    """The dry run's last word: "`JOB` planned"."""
+    return lambda call: f"`{job_id}` planned" in call.text and "nothing was changed" in call.text
+
+
+def asks_approval(job_id: str) -> Callable[[Call], bool]:
+    """The plan of an approval ends in the request it opens (the plan and the buttons), its only message."""
+    return lambda call: "blocks" in call.body and approval_id_for(job_id=job_id) in words(call)
+
+
 @pytest.mark.parametrize(
-    ("command", "plan_of"),
+    ("command", "last_word"),
     [
-        pytest.param("cordon node-2 --dry-run", lambda job: job, id="dry-run"),
-        pytest.param("drain node-2", plan_job_id, id="plan-of-an-approval"),
+        pytest.param("cordon node-2 --dry-run", says_planned, id="dry-run"),
+        pytest.param("drain node-2", asks_approval, id="plan-of-an-approval"),
     ],
 )
 def test_a_plan_is_never_called_a_success(
@@ -63,22 +74,21 @@ def test_a_plan_is_never_called_a_success(
     fake_slack: FakeSlack,
     connection: Redis,
     command: str,
-    plan_of: Callable[[str], str],
+    last_word: Callable[[str], Callable[[Call], bool]],
 ) -> None:
-    """The plan job's last word reads as a plan ("planned", nothing changed); no message of its thread says succeeded."""
+    """The plan's last word reads as a plan (nothing changed, or the request it opens); no message of its thread says succeeded."""
     del sim
     ts = running.slack.new_ts()
     running.slack.send_event(
         running.slack.message_event(f"<@{BOT_USER}> {command}", user=ALICE, ts=ts, kind="app_mention")
     )
     job_id = job_id_for(channel="C_OPS", message_ts=ts)
-    plan = plan_of(job_id)
     fake_slack.wait_for("chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts)
     work(connection)
-    [last] = fake_slack.wait_for(
-        "chat.postMessage",
-        where=lambda call: call.body.get("thread_ts") == ts and f"`{plan}` planned" in call.text,
+    ends = last_word(job_id)
+    fake_slack.wait_for(
+        "chat.postMessage", where=lambda call: call.body.get("thread_ts") == ts and ends(call)
     )
-    assert "nothing was changed" in last.text
     shown = [words(call) for call in thread_of(fake_slack, ts)]
     assert not [text for text in shown if "succeeded" in text.lower()], shown
+    assert not [text for text in shown if plan_job_id(job_id) in text], shown

@@ -55,7 +55,8 @@ def first_moved(events: list[Any]) -> list[str]:
     """The pods the first run reported as moved off node-3 (kept in the checkpoint for the re-run's report)."""
     for event in events:
         if event.text.startswith("node/node-3 drained. Moved: "):
-            listed = event.text.removeprefix("node/node-3 drained. Moved: ").split(". ", 1)[0]
+            said = " ".join(event.text.split())  # lines wrapped to fit chat, joined again
+            listed = said.removeprefix("node/node-3 drained. Moved: ").split(". ", 1)[0]
             return sorted(listed.split(", "))
     return []
 

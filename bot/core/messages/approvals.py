@@ -45,9 +45,9 @@ def request_posted(
     """The ask, posted in the thread of the request; it names the cluster, so nobody approves blind."""
     who = ", ".join(code(approver) for approver in approvers)
     return (
-        f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who} "
-        f"(requested by {mention(requester)}, request {code(approval_id)}). "
-        f"Reply `approve` or `deny REASON` in this thread before {_utc(expires_at)}."
+        f"{escape(description)} on cluster {code(cluster)} needs {approvals_word(count)} from {who}.\n"
+        f"Asked by {mention(requester)} (request {code(approval_id)}); "
+        f"answer `approve` or `deny REASON` by {_utc(expires_at)}."
     )
 
 
@@ -123,6 +123,15 @@ def voided(*, targets: Sequence[str]) -> str:
     )
 
 
+def voided_while_pending(*, targets: Sequence[str], job_id: str) -> str:
+    """A pending request whose targets another job changed: its plan no longer holds, nobody may approve it."""
+    changed = ", ".join(code(target) for target in targets)
+    return (
+        f"This request is void: {code(job_id)} changed {changed} since the plan was shown.\n"
+        "Nothing will run; ask again for a fresh plan."
+    )
+
+
 def still_valid() -> str:
     """The targets are as they were when the plan was approved."""
     return "The approved plan still matches the cluster."
@@ -148,9 +157,31 @@ def no_such_request(*, approval_id: str) -> str:
     return f"There is no approval request {code(approval_id)}."
 
 
-def plan_follows() -> str:
-    """Under an approval request: the plan is computed by a dry run and posted in the thread."""
-    return "The plan (what will change, what would be lost) follows in this thread. Approvers: reply `approve` or `deny REASON` here."
+def planning_first(*, description: str, cluster: str, approvers: Sequence[str]) -> str:
+    """The answer to a command that needs approval: its plan runs first, and only then are approvers asked."""
+    who = ", ".join(code(approver) for approver in approvers)
+    return (
+        f"{escape(description)} on cluster {code(cluster)} needs approval from {who}.\n"
+        "Working out the plan first: approvers are asked once it is shown."
+    )
+
+
+def plan_heading() -> str:
+    """Above the plan, where a surface shows it in text under the request (the console)."""
+    return "The plan:"
+
+
+def plan_still_running() -> str:
+    """An answer to a request whose plan is not shown yet."""
+    return "The plan of this request is still being worked out: approvals open once it is shown."
+
+
+def plan_refused(*, description: str, reason: str) -> str:
+    """The plan of a request did not succeed: nobody is asked, nothing runs; ``reason`` is the plan's last word."""
+    return (
+        f"{escape(description)} cannot go ahead: its plan did not succeed.\n"
+        f"No approver was asked and nothing was changed.\n> {reason}"
+    )
 
 
 def answer_in_thread() -> str:

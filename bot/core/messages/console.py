@@ -80,3 +80,13 @@ def demo_timeline_key() -> str:
         "warning: CHATOPS_TIMELINE_KEY is not set, so the timeline's hash chain uses the public demo key "
         "(anyone who can write Redis could rewrite it unnoticed); set it to a secret outside Redis."
     )
+
+
+def file_shared(*, number: int, name: str, lines: int) -> str:
+    """A document shared in a thread (in Slack, a file under the message), named with its size."""
+    return f"  [#{number}] file {name}: {lines:,} lines (shared as a file in Slack)"
+
+
+def card_edit(*, number: int, kind: str) -> str:
+    """The prefix of a line that edits a job's card (a new message in Slack would not be posted)."""
+    return f"  [#{number}]   ↳ {kind}: "

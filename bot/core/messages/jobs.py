@@ -92,15 +92,44 @@ def would_uncordon(node: str) -> str:
     return f"Would uncordon node/{node}: new pods may be scheduled on it again."
 
 
-def nodes_summary(rows: Sequence[tuple[str, str, str, str, int]], *, total: int, shown: int) -> str:
-    """The ``nodes`` table: name, status, roles, version, pods."""
+def nodes_table(rows: Sequence[tuple[str, str, str, str, int]], *, chat: bool = False) -> str:
+    """The ``nodes`` table: name, status, roles, version, pods, in aligned columns (no code fence); ``chat``
+    escapes it for a chat message."""
     header = ("NAME", "STATUS", "ROLES", "VERSION", "PODS")
     cells = [header, *[(n, s, r, v, str(p)) for n, s, r, v, p in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    # Padded first, escaped after: ``<none>`` stays four columns wide once Slack shows ``&lt;`` as ``<``.
-    lines = ["  ".join(escape(cell.ljust(widths[i])) for i, cell in enumerate(row)).rstrip() for row in cells]
-    more = f"\n…and {total - shown} more (of {total} nodes)." if total > shown else ""
-    return "```\n" + "\n".join(lines) + "\n```" + more
+    # In chat, padded first and escaped after: ``<none>`` stays four columns wide once Slack shows
+    # ``&lt;`` as ``<``. A file holds the plain text.
+    return "\n".join(
+        "  ".join(
+            escape(padded) if chat else padded
+            for padded in (cell.ljust(widths[i]) for i, cell in enumerate(row))
+        ).rstrip()
+        for row in cells
+    )
+
+
+def nodes_summary(
+    rows: Sequence[tuple[str, str, str, str, int]],
+    *,
+    total: int,
+    shown: int,
+    not_ready: int = 0,
+    cordoned: int = 0,
+    file: str | None = None,
+) -> str:
+    """The ``nodes`` answer: the table of the first ``shown`` nodes; a long list opens with its counts."""
+    table = "```\n" + nodes_table(rows, chat=True) + "\n```"
+    if total <= shown:
+        return table
+    counts = f"{total:,} nodes: {total - not_ready:,} Ready, {not_ready:,} NotReady, {cordoned:,} cordoned."
+    where = f" The whole list is in {code(file)}." if file else ""
+    return f"{counts} Problem nodes first; the first {shown}:\n{table}\n…and {total - shown:,} more.{where}"
+
+
+def nodes_file() -> str:
+    """The name of the file holding the whole ``nodes`` list."""
+    return "nodes.txt"
 
 
 def cluster_unreachable(detail: str) -> str:
@@ -118,6 +147,14 @@ def plan_changed_since_approval(targets: Sequence[str]) -> str:
     )
 
 
+def approved_plan_unfinished(*, plan_job: str, status: str) -> str:
+    """No plan, no run: the plan job of an approved job did not finish (it failed, was cancelled or timed out)."""
+    return (
+        f"The plan {code(plan_job)} did not finish ({status}), so there is no plan to run and nothing "
+        "was changed. Run the command again for a fresh plan and approval."
+    )
+
+
 def approved_plan_missing(*, plan_job: str) -> str:
     """The plan job an approval was given for is gone (jobs are kept a day)."""
     return (
@@ -129,3 +166,18 @@ def approved_plan_missing(*, plan_job: str) -> str:
 def page_entry(*, job_id: str, status: str, description: str) -> str:
     """What one job says on the ``jobs`` page (time and requester are shown apart)."""
     return f"{code(job_id)} {escape(status)}: {escape(description)}"
+
+
+def no_items() -> str:
+    """An empty list in a sentence."""
+    return "none"
+
+
+def first_of(named: str, *, more: int) -> str:
+    """The first items of a long list, and how many more there are (the whole list goes as a file)."""
+    return f"{named} and {more} more"
+
+
+def whole_list_attached(*, name: str) -> str:
+    """The comment of the file holding a list too long for the message."""
+    return f"The whole list: {name}."

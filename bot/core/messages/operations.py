@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.core.fit import first_items, wrap
 from bot.core.text_safety import code
 
 
 def _pods(names: Sequence[str]) -> str:
-    return ", ".join(names) if names else "none"
+    """The pods of a sentence: all of a short list, the first few and a count of the rest of a long one."""
+    return first_items(names)
 
 
 # --- API errors -------------------------------------------------------------------------------------
@@ -81,7 +83,35 @@ def drain_plan(
         lines.append("Disruption budgets that may hold it up: " + "; ".join(budgets) + ".")
     for message, pods in refusals.items():
         lines.append(f"Refused: cannot delete {message}: {_pods(pods)}.")
-    return "\n".join(lines)
+    return wrap("\n".join(lines))
+
+
+def drain_plan_in_full(
+    *,
+    node: str,
+    evict: Sequence[str],
+    lost: Sequence[str],
+    ignored: Sequence[str],
+    budgets: Sequence[str],
+) -> str:
+    """The whole plan of a drain, one pod per line: the file that goes with a plan too long to list."""
+    sections = [
+        (f"Drain node/{node}: evict {len(evict)} pod(s)", evict),
+        (f"Lost for good (no controller recreates them, or emptyDir data): {len(lost)}", lost),
+        (f"Left in place (DaemonSet or mirror pods): {len(ignored)}", ignored),
+        (f"Disruption budgets that may hold it up: {len(budgets)}", budgets),
+    ]
+    return (
+        "\n\n".join(
+            heading + "\n" + "\n".join(f"  {item}" for item in items) for heading, items in sections if items
+        )
+        + "\n"
+    )
+
+
+def drain_plan_file(node: str) -> str:
+    """The name of the file holding a drain's whole plan."""
+    return f"drain-{node}-plan.txt"
 
 
 def budget_line(name: str, *, healthy: int, desired: int, allowed: int) -> str:
@@ -140,10 +170,11 @@ def drain_cancelled(node: str, *, evicted: Sequence[str]) -> str:
 
 def node_drained(node: str, *, moved: Sequence[str], lost: Sequence[str], undo: str) -> str:
     """kubectl's ``node/x drained``, plus what moved, what was lost and how to undo."""
-    text = f"node/{node} drained. Moved: {_pods(moved)}."
+    lines = [f"node/{node} drained. Moved: {_pods(moved)}."]
     if lost:
-        text += f" Lost (not recreated, or emptyDir data deleted): {_pods(lost)}."
-    return text + f" To undo: {code(undo)}."
+        lines.append(f"Lost (not recreated, or emptyDir data deleted): {_pods(lost)}.")
+    lines.append(f"To undo: {code(undo)}.")
+    return wrap("\n".join(lines))
 
 
 # --- maintenance -------------------------------------------------------------------------------------

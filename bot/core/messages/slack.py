@@ -231,8 +231,8 @@ def approval_plan_heading() -> str:
 
 
 def approval_plan_waiting() -> str:
-    """Shown in an approval request until its dry-run has reported the plan."""
-    return "_The plan is being worked out; it will show here, and in this thread, shortly._"
+    """Shown in an approval request whose dry run finished without details to show."""
+    return "_The dry run finished without details to show._"
 
 
 def export_message(*, text: str, content: str, limit: int) -> str:

@@ -39,8 +39,8 @@ def duration(seconds: float) -> str:
 def incident_opened(*, incident_id: str, title: str) -> str:
     """``incident open`` started an incident."""
     return (
-        f"Incident {code(incident_id)} opened: {escape(title)}. Everything done in this channel is now on "
-        f"its timeline; `incident close` ends it."
+        f"Incident {code(incident_id)} opened: {escape(title)}.\n"
+        "Everything done in this channel is now on its timeline; `incident close` ends it."
     )
 
 
@@ -52,7 +52,7 @@ def incident_already_open(*, incident_id: str, title: str) -> str:
 def incident_closed(*, incident_id: str, title: str, lasted: float) -> str:
     """``incident close`` ended the incident."""
     return (
-        f"Incident {code(incident_id)} ({escape(title)}) closed after {duration(lasted)}. "
+        f"Incident {code(incident_id)} ({escape(title)}) closed after {duration(lasted)}.\n"
         f"`timeline {incident_id} --export md` gives the postmortem timeline."
     )
 

@@ -1,0 +1,58 @@
+"""A pending request is voided as soon as a job changes what its plan rests on, not once it is approved.
+
+The plan of a request records a witness of every object it read (``node/node-3``,
+``deployment/default/web``…). When a job run through the bot changes one of those objects (someone
+cordons the node a drain waits to be approved for, or scales the deployment a rollback was planned
+on), the request no longer describes what would happen: it is voided there and then, the parked job
+is dropped, and its thread says which target changed. A change made outside the bot (``kubectl``)
+is still caught by the approved job itself, which compares the plan's witnesses before acting.
+
+Pure functions; the engine applies them to the job events it reads, atomically through the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+
+from bot.core import commands
+from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
+from bot.core.errors import UsageError
+from bot.core.grammar import parse
+from bot.core.jobevents import EventKind, JobEvent, is_lookup
+from bot.core.messages import approvals as messages
+from bot.core.plan_gate import is_request_plan
+from bot.core.undo import REQUEST_TEXT_DETAIL
+from bot.core.vocabulary import READ_ONLY_COMMANDS
+
+
+def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
+    """The objects (as plans name them) a job that just succeeded changed; empty for anything else."""
+    typed = event.details.get(REQUEST_TEXT_DETAIL)
+    if event.kind is not EventKind.SUCCEEDED or is_lookup(event) or is_request_plan(event):
+        return frozenset()
+    if not isinstance(typed, str):
+        return frozenset()
+    try:
+        command = parse(typed)
+    except UsageError:
+        return frozenset()
+    if command.dry_run or command.name in READ_ONLY_COMMANDS:
+        return frozenset()
+    if isinstance(command, commands.NodeCommand):
+        return frozenset({f"node/{command.node}"})
+    if isinstance(command, commands.DeploymentCommand):
+        return frozenset({f"deployment/{command.namespace or default_namespace}/{command.deployment}"})
+    return frozenset()
+
+
+def void_for(request: ApprovalRequest, *, changed: Collection[str], by_job: str, now: float) -> Answer:
+    """Void a pending request whose plan read one of ``changed`` (changed by the job ``by_job``)."""
+    stale = tuple(target for target, _ in request.witnesses if target in changed)
+    if request.state is not ApprovalState.PENDING or not stale or request.job_id == by_job:
+        return Answer(request, Outcome.STILL_PENDING, changed=False, reply="")
+    voided = dataclasses.replace(
+        request, state=ApprovalState.VOIDED, decided_at=now, decided_by=None, reason=", ".join(stale)
+    )
+    reply = messages.voided_while_pending(targets=stale, job_id=by_job)
+    return Answer(voided, Outcome.VOIDED, changed=True, reply=reply)

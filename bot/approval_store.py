@@ -118,12 +118,18 @@ class ApprovalStore:
 
     def pending(self) -> list[ApprovalRequest]:
         """Every pending request, the soonest to expire first (the App Home lists them per approver)."""
+        return [request for request in self._indexed() if request.state.is_open]
+
+    def undecided(self) -> list[ApprovalRequest]:
+        """Every request not yet decided: pending, or still waiting for its plan (what a person has asked)."""
+        return [request for request in self._indexed() if request.state.is_live]
+
+    def _indexed(self) -> list[ApprovalRequest]:
         ids = [_text(member) for member in cast("list[bytes]", self._redis.zrange(PENDING_KEY, 0, -1))]
         if not ids:
             return []
         found = self._redis.mget([request_key(approval_id) for approval_id in ids])
-        requests = [_decode(raw) for raw in found if raw is not None]
-        return [request for request in requests if request.state.is_open]
+        return [_decode(raw) for raw in found if raw is not None]
 
     def approve(
         self, approval_id: str, *, policy: Policy, user: str, user_groups: frozenset[str] = frozenset()

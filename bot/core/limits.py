@@ -67,8 +67,8 @@ class RateCounter(Protocol):
 class PendingApprovals(Protocol):
     """The approval requests waiting for an answer (``bot.approval_store.ApprovalStore``)."""
 
-    def pending(self) -> list[ApprovalRequest]:
-        """Every pending request."""
+    def undecided(self) -> list[ApprovalRequest]:
+        """Every request not decided yet: pending, or still planning."""
 
 
 @runtime_checkable
@@ -176,7 +176,7 @@ class Gate:
         return decision.allowed and decision.approval is not None
 
     def _pending_of(self, user: str) -> int:
-        return sum(1 for request in self._approvals.pending() if request.requester == user)
+        return sum(1 for request in self._approvals.undecided() if request.requester == user)
 
     def _refuse(self, limit: str, text: str, thread: str) -> list[Reply]:
         self._observer.limited(limit=limit)

@@ -156,12 +156,12 @@ def test_an_unknown_cluster_is_refused_and_no_queue_is_made_for_it(connection: R
 
 
 def test_a_person_with_too_many_pending_approvals_cannot_ask_another(connection: Redis) -> None:
-    """Two requests waiting: a third is refused; a dry run (no approval) is still fine."""
+    """Two requests waiting (here still planning, which counts): a third is refused; a dry run is fine."""
     observer = PrometheusObserver()
     engine = engine_with(connection, observer, max_pending_approvals=2)
     for replicas in (1, 2):
-        [request] = say(engine, f"scale web {replicas}", user="U_ALICE")
-        assert request.approval is not None
+        [planning] = say(engine, f"scale web {replicas}", user="U_ALICE")
+        assert planning.job_id is not None and planning.job_id.endswith("-plan"), planning.text
     [refused] = say(engine, "scale web 3", user="U_ALICE")
     assert refused.text == messages.too_many_pending(limit=2)
     assert refused.approval is None

@@ -28,6 +28,7 @@ from bot.core.policy_file import load_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from tests.support.job_key import TEST_JOB_KEY
+from tests.support.plans import last_word
 from tests.workers.harness import read_events, request_for
 
 pytestmark = pytest.mark.redis
@@ -91,6 +92,17 @@ def say(engine: Engine, user: str, text: str, *, ts: str, thread_ts: str | None 
     return engine.handle(Message(user=user, channel="C_OPS", ts=ts, text=text, thread_ts=thread_ts))
 
 
+def opened(
+    engine: Engine, connection: Redis, redis_url: str, kubeconfig: Path, planning: list[Reply]
+) -> Reply:
+    """A worker runs the request's plan first; its last word opens the request (the approval card)."""
+    [reply] = planning
+    assert reply.job_id is not None
+    assert run_worker(redis_url, kubeconfig).returncode == 0
+    [request] = engine.plans_reported([last_word(connection, reply.job_id)])
+    return request
+
+
 def test_a_job_naming_any_other_function_is_refused_and_nothing_runs(
     kubeconfig: Path, redis_url: str, tmp_path: Path
 ) -> None:
@@ -143,7 +155,9 @@ def test_a_gated_job_pushed_onto_the_queue_without_its_approval_is_refused(
     connection = Redis.from_url(redis_url)
     engine = engine_on(connection)
     before = replicas(sim)
-    [request] = say(engine, "U_ALICE", "scale web 0", ts=REQUEST_TS)
+    request = opened(
+        engine, connection, redis_url, kubeconfig, say(engine, "U_ALICE", "scale web 0", ts=REQUEST_TS)
+    )
     assert request.approval is not None
     job_id, approval_id = request.approval.job_id, request.approval.approval_id
     connection.set(approval_record_key(approval_id), json.dumps({"state": "approved", "job_id": job_id}))
@@ -163,10 +177,11 @@ def test_a_gated_job_runs_once_approved_and_never_again_when_replayed(
     """Bob's approval releases ``scale web 5``, which runs; pushing its id again later runs nothing."""
     connection = Redis.from_url(redis_url)
     engine = engine_on(connection)
-    [request] = say(engine, "U_ALICE", "scale web 5", ts=REQUEST_TS)
+    request = opened(
+        engine, connection, redis_url, kubeconfig, say(engine, "U_ALICE", "scale web 5", ts=REQUEST_TS)
+    )
     assert request.approval is not None
     job_id = request.approval.job_id
-    assert run_worker(redis_url, kubeconfig).returncode == 0  # the plan
     say(engine, "U_BOB", "approve", ts="1700000001.000100", thread_ts=REQUEST_TS)
     worker = run_worker(redis_url, kubeconfig)
     assert worker.returncode == 0, worker.stderr

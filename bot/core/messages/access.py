@@ -17,10 +17,7 @@ def missing_permission(*, verb: str, resource: str, namespace: str | None, reaso
 
 def forbidden(*, missing: Sequence[str]) -> str:
     """The job acts as its requester, whose RBAC on the cluster does not allow all it would do."""
-    return (
-        "Forbidden by the cluster's RBAC for the person who asked, so nothing was done and no one is "
-        "asked to approve it. Missing: " + "; ".join(missing) + "."
-    )
+    return "The cluster's RBAC does not let the person who asked do this. Missing: " + "; ".join(missing) + "."
 
 
 def not_as_a_person(*, operation: str) -> str:

@@ -7,18 +7,29 @@ Both beds judge the person by the RBAC objects; only the real server also judges
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
 from kubernetes import utils
+from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest, ApprovalState, Vote
-from bot.core.identities import Identities, KubeIdentity, impersonation_rules
+from bot.core.conversation import Engine, Message
+from bot.core.identities import Identities, KubeIdentity, RunAs, impersonation_rules
+from bot.core.jobevents import EventKind
+from bot.core.policy_file import demo_policy
+from bot.wiring import build_engine
 from tests.beds.audit_log import WORKER_USER, impersonated
-from tests.beds.view import runner_for, unschedulable
+from tests.beds.view import deployment, runner_for, unschedulable
+from tests.bot.test_approved_jobs import REQUEST_TS, ask, planned, work
 from tests.support.beds import Bed
+from tests.support.job_key import TEST_JOB_KEY
+from tests.support.plans import last_word
+from workers import cluster
 
 ALICE = KubeIdentity(user="alice@example.com", groups=("node-tenders",))
 MALLORY = KubeIdentity(user="mallory@example.com")
@@ -44,7 +55,10 @@ def fixture_rbac(bed: Bed) -> Bed:
             "apiVersion": role,
             "kind": "ClusterRole",
             "metadata": {"name": "node-tender"},
-            "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]}],
+            "rules": [
+                {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]},
+                {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get", "patch"]},
+            ],
         },
         binding(
             "node-tenders",
@@ -128,3 +142,67 @@ def test_the_worker_cannot_act_as_someone_the_policy_does_not_name(rbac: Bed) ->
     assert not [
         event for event in impersonated(rbac.audit_log, impersonator=WORKER_USER) if event["code"] == 200
     ]
+
+
+@pytest.fixture(name="connection")
+def fixture_connection(redis_url: str, bed: Bed) -> Iterator[Redis]:
+    """This test's real Redis, with this process's workers pointed at the bed."""
+    cluster.configure(kubeconfig=bed.worker_kubeconfig)
+    connection = Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+    cluster.configure(kubeconfig=None)
+
+
+def engine_as_requester(connection: Redis) -> Engine:
+    """The demo policy, with the bed's cluster running jobs as the requester and alice mapped."""
+    identities = Identities(run_as={"default": RunAs.REQUESTER}, people={"U_ALICE": ALICE})
+    return build_engine(
+        policy=dataclasses.replace(demo_policy(), identities=identities),
+        connection=connection,
+        cluster="default",
+        job_key=TEST_JOB_KEY.encode(),
+    )
+
+
+@pytest.mark.redis
+def test_through_the_bot_her_drain_is_refused_before_anyone_is_asked(rbac: Bed, connection: Redis) -> None:
+    """The plan runs as alice, the cluster refuses it, so no approval request is opened."""
+    engine = engine_as_requester(connection)
+    planning = ask(engine, "drain node-2")
+    work(connection)
+    assert planning.job_id is not None
+    [refusal] = engine.plans_reported([last_word(connection, planning.job_id)])
+    assert refusal.approval is not None and refusal.approval.state is ApprovalState.REFUSED
+    assert "No approver was asked" in refusal.text
+    assert "`create pods/eviction` (cluster-wide)" in refusal.text, refusal.text
+    assert ApprovalStore(connection).pending() == []
+    assert not unschedulable(rbac, "node-2")
+
+
+@pytest.mark.redis
+def test_through_the_bot_an_approved_scale_acts_as_her_with_her_approver_on_record(
+    rbac: Bed, connection: Redis
+) -> None:
+    """alice may scale: the plan opens the request, bob approves, the job runs as alice; the audit log
+    (real control plane) names alice and bob."""
+    engine = engine_as_requester(connection)
+    request = planned(engine, connection, ask(engine, "scale web 4"))
+    assert request.approval is not None
+    engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1.2", text="approve", thread_ts=REQUEST_TS))
+    work(connection)
+    assert last_word(connection, request.approval.job_id).kind is EventKind.SUCCEEDED
+    assert deployment(rbac)["spec"]["replicas"] == 4
+    if rbac.audit_log is None:
+        return
+    acted = [
+        event for event in impersonated(rbac.audit_log, impersonator=WORKER_USER) if event["code"] == 200
+    ]
+    approved = [
+        event for event in acted if cast(dict[str, list[str]], event["extra"]).get("chatops.io/approvers")
+    ]
+    assert approved, "no call of the approved job carried its approvers"
+    assert {event["username"] for event in approved} == {"alice@example.com"}
+    assert all(
+        cast(dict[str, list[str]], event["extra"])["chatops.io/approvers"] == ["U_BOB"] for event in approved
+    )

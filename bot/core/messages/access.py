@@ -17,7 +17,9 @@ def missing_permission(*, verb: str, resource: str, namespace: str | None, reaso
 
 def forbidden(*, missing: Sequence[str]) -> str:
     """The job acts as its requester, whose RBAC on the cluster does not allow all it would do."""
-    return "The cluster's RBAC does not let the person who asked do this. Missing: " + "; ".join(missing) + "."
+    return (
+        "The cluster's RBAC does not let the person who asked do this. Missing: " + "; ".join(missing) + "."
+    )
 
 
 def not_as_a_person(*, operation: str) -> str:

@@ -10,12 +10,13 @@ is asked. An approval never grants what the cluster's RBAC refuses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from kubernetes import client
 
 from bot.core.messages import access as messages
-from workers import cluster
+from workers import cluster, impersonation
 from workers.errors import JobError
 
 
@@ -153,3 +154,14 @@ def _described(missing: Sequence[tuple[Permission, str]], *, namespace: str | No
         )
         for permission, reason in missing
     ]
+
+
+def rehearse(send: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """The write a plan predicts, sent with ``dryRun=All`` when the job acts as a person (else nothing).
+
+    The API server runs it through the person's RBAC and every admission check (Pod Security,
+    ValidatingAdmissionPolicies, webhooks) and stores nothing, so a write the cluster would refuse
+    fails the plan, in the server's words, before anyone is asked to approve it.
+    """
+    if impersonation.current() is not None:
+        send(*args, dry_run="All", **kwargs)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core.messages import operations as wording
 from workers import cluster, rollouts, selectors
+from workers.access import rehearse
 from workers.errors import Cancelled, JobError
 from workers.kube import list_all, read, retry_on_conflict, write
 from workers.locks import Guard
@@ -80,6 +81,10 @@ class Target:
             **options,
         )
         return patched
+
+    def rehearse(self, body: Any, **options: Any) -> None:
+        """For a plan acting as a person: the same PATCH with ``dryRun=All`` (see :func:`rehearse`)."""
+        rehearse(self.patch, body, **options)
 
 
 def _plan(action: str, target: Target, deployment: dict[str, Any]) -> Plan:
@@ -172,6 +177,8 @@ def rollback(
             "from_revision": rollouts.revision_of(deployment),
             "changes": changes,
         }
+        if dry_run and not rollouts.templates_equal(target_template, current_template):
+            target.rehearse(rollouts.undo_patch(deployment, chosen))
         _show(plan, reporter, dry_run=dry_run)
         if dry_run:
             return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
@@ -193,14 +200,16 @@ def restart(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) 
     deployment = target.read()
     plan = _plan("restart", target, deployment)
     plan.text = wording.restart_plan(target.name)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
+    if dry_run:
+        target.rehearse(body, field_manager=FIELD_MANAGER)
     _show(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     if (deployment.get("spec") or {}).get("paused"):
         raise JobError(wording.restart_paused(target.name))
     guard.check()
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
     target.patch(body, field_manager=FIELD_MANAGER)
     reporter.progress(wording.restarted(target.name))
     return {"deployment": target.name, "changed": True, "restarted_at": stamp, "plan": plan.to_json()}
@@ -218,6 +227,15 @@ def scale(
     plan.saw("deployment", current_scale)
     plan.text = wording.scale_plan(target.name, current=current, wanted=replicas)
     plan.details = {"current": current, "replicas": replicas}
+    if dry_run:
+        rehearse(
+            write,
+            cluster.apps().patch_namespaced_deployment_scale,
+            target.name,
+            target.namespace,
+            {"spec": {"replicas": replicas}},
+            missing=target.missing,
+        )
     _show(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
@@ -270,6 +288,9 @@ def image(
     plan = _plan("image", target, deployment)
     plan.text = wording.image_plan(target.name, container=name, old=old, new=image, strategy=strategy)
     plan.details = {"container": name, "old_image": old, "new_image": image, "strategy": strategy}
+    body = {"spec": {"template": {"spec": {"containers": [{"name": name, "image": image}]}}}}
+    if dry_run:
+        target.rehearse(body)
     _show(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
@@ -277,7 +298,6 @@ def image(
         reporter.progress(wording.image_unchanged(target.name, container=name, image=image))
         return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
     guard.check()
-    body = {"spec": {"template": {"spec": {"containers": [{"name": name, "image": image}]}}}}
     patched = target.patch(body)
     reporter.progress(wording.image_updated(target.name, container=name, image=image))
     result = {
@@ -351,6 +371,8 @@ def strategy(
         plan = _plan("strategy", target, deployment)
         plan.text = wording.strategy_plan(target.name, old=old_text, new=new_text)
         plan.details = {"old": current, "new": wanted}
+        if dry_run:
+            target.rehearse([{"op": "replace", "path": "/spec/strategy", "value": wanted}])
         _show(plan, reporter, dry_run=dry_run)
         if wanted_kind == RECREATE and current.get("type", ROLLING) != RECREATE:
             reporter.warning(wording.recreate_downtime(target.name))
@@ -375,6 +397,8 @@ def pause(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) ->
     if (deployment.get("spec") or {}).get("paused"):
         reporter.progress(wording.already_paused(target.name))
         return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
+    if dry_run:
+        target.rehearse({"spec": {"paused": True}}, field_manager=FIELD_MANAGER)
     _show(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
@@ -391,6 +415,8 @@ def resume(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -
         raise JobError(wording.not_paused(target.name))
     plan = _plan("resume", target, deployment)
     plan.text = wording.resume_plan(target.name)
+    if dry_run:
+        target.rehearse({"spec": {"paused": None}}, field_manager=FIELD_MANAGER)
     _show(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.messages import jobs as messages
 from workers import cluster
+from workers.access import rehearse
 from workers.kube import read, write
 from workers.locks import Guard
 from workers.plans import Plan
@@ -38,13 +39,14 @@ def set_unschedulable(
     if is_unschedulable(current) == value:
         reporter.progress(messages.node_already(node, state))
         return {"node": node, "changed": False, "plan": plan.to_json()}
+    # kubectl sends a strategic merge patch; null removes the field on uncordon.
+    body = {"spec": {"unschedulable": True if value else None}}
     if dry_run:
+        rehearse(write, cluster.core().patch_node, node, body, missing=messages.node_not_found(node))
         reporter.emit_plan(plan.text, plan=plan.to_json())
         return {"node": node, "changed": False, "dry_run": True, "plan": plan.to_json()}
     if guard is not None:
         guard.check()
-    # kubectl sends a strategic merge patch; null removes the field on uncordon.
-    body = {"spec": {"unschedulable": True if value else None}}
     write(cluster.core().patch_node, node, body, missing=messages.node_not_found(node))
     reporter.progress(messages.node_cordoned(node) if value else messages.node_uncordoned(node))
     return {"node": node, "changed": True, "plan": plan.to_json()}

@@ -58,6 +58,8 @@ def fixture_rbac(bed: Bed) -> Bed:
             "rules": [
                 {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]},
                 {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get", "patch"]},
+                {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]},
+                {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["list"]},
             ],
         },
         binding(
@@ -206,3 +208,58 @@ def test_through_the_bot_an_approved_scale_acts_as_her_with_her_approver_on_reco
     assert all(
         cast(dict[str, list[str]], event["extra"])["chatops.io/approvers"] == ["U_BOB"] for event in approved
     )
+
+
+NO_LATEST = [
+    {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": "no-latest"},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": ["apps"],
+                        "apiVersions": ["v1"],
+                        "operations": ["UPDATE"],
+                        "resources": ["deployments"],
+                    }
+                ]
+            },
+            "validations": [
+                {
+                    "expression": "object.spec.template.spec.containers.all(c, !c.image.endsWith(':latest'))",
+                    "message": "images must be pinned, not :latest",
+                }
+            ],
+        },
+    },
+    {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": "no-latest"},
+        "spec": {"policyName": "no-latest", "validationActions": ["Deny"]},
+    },
+]
+"""The cluster's own rule (a ValidatingAdmissionPolicy): no Deployment may run a ``:latest`` image."""
+
+
+@pytest.mark.control_plane
+def test_a_change_the_cluster_s_admission_refuses_fails_its_plan_in_the_server_s_words(rbac: Bed) -> None:
+    """RBAC lets alice patch web, but the plan's dry run meets the cluster's policy: refused, web unchanged."""
+    utils.create_from_dict(rbac.api_client, {"apiVersion": "v1", "kind": "List", "items": NO_LATEST})
+    runner = runner_for(rbac)
+    web = {"deployment": "web", "namespace": "default"}
+    before = deployment(rbac)["spec"]["template"]["spec"]["containers"][0]["image"]
+    deadline = time.monotonic() + 20
+    while True:  # the API server compiles a new policy within a moment
+        outcome = runner.run("image", image="nginx:latest", dry_run=True, act_as=ALICE.to_json(), **web)
+        if outcome.status == "failed" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert outcome.status == "failed", outcome.texts()
+    assert "images must be pinned, not :latest" in outcome.final.text, outcome.final.text
+    assert deployment(rbac)["spec"]["template"]["spec"]["containers"][0]["image"] == before
+    pinned = runner.run("image", image="nginx:1.28", dry_run=True, act_as=ALICE.to_json(), **web)
+    assert pinned.status == "finished", pinned.texts()

@@ -540,6 +540,7 @@ class _Sync:
             "readyReplicas": sum(_status_int(rs, "readyReplicas") for rs in all_rss),
             "availableReplicas": available,
             "unavailableReplicas": max(0, total - available),
+            "terminatingReplicas": sum(_status_int(rs, "terminatingReplicas") for rs in all_rss),
             "conditions": copy.deepcopy((self.d.get("status") or {}).get("conditions") or []),
         }
         collisions = (self.d.get("status") or {}).get("collisionCount")
@@ -682,6 +683,16 @@ def _find(status: Obj, kind: str) -> Obj | None:
     return None
 
 
+OMITTED_WHEN_ZERO = (
+    "replicas",
+    "updatedReplicas",
+    "readyReplicas",
+    "availableReplicas",
+    "unavailableReplicas",
+)
+"""DeploymentStatus counts the API server leaves out at zero (``omitempty``)."""
+
+
 def _replace(target: Obj, status: Obj) -> None:
     target.clear()
-    target.update(copy.deepcopy(status))
+    target.update({k: v for k, v in copy.deepcopy(status).items() if not (k in OMITTED_WHEN_ZERO and v == 0)})

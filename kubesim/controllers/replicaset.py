@@ -233,13 +233,17 @@ class ReplicaSetController:
             at = available_at(pod, min_ready, parse)
             if at is not None and at > now:
                 wake = earliest(wake, at)
-        status = {
-            "replicas": len(active),
+        counts = {
             "fullyLabeledReplicas": sum(
                 1 for p in active if all(labels_of(p).get(k) == v for k, v in template_labels.items())
             ),
             "readyReplicas": sum(1 for p in active if is_ready(p)),
             "availableReplicas": sum(1 for p in active if is_available(p, min_ready, now, parse)),
+        }
+        status = {
+            "replicas": len(active),
+            **{k: v for k, v in counts.items() if v},  # omitempty, as the API server writes them
+            "terminatingReplicas": sum(1 for p in owned if is_terminating(p)),
             "observedGeneration": meta(rs).get("generation", 1),
         }
 

@@ -196,7 +196,8 @@ def apply_defaults(resource: str, obj: dict[str, Any]) -> None:
     elif resource == "poddisruptionbudgets":
         _zero_status(obj, ("currentHealthy", "desiredHealthy", "disruptionsAllowed", "expectedPods"))
     elif resource == "namespaces":
-        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        if meta.get("name"):
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj.setdefault("status", {}).setdefault("phase", "Active")
     elif resource == "nodes":

@@ -33,7 +33,8 @@ from kubesim.patching import APPLY, PATCH_TYPES, apply_patch
 from kubesim.resources import ResourceType, lookup
 from kubesim.scenario import load_scenario
 from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
-from kubesim.store import Obj, Store, clone, encode
+from kubesim.store import Obj, Store, encode
+from kubesim.validation import field
 from kubesim.watch import WATCHES, WatchStream, serve
 
 log = logging.getLogger("kubesim")
@@ -87,8 +88,10 @@ def parse_target(group_version: str, rest: list[str]) -> Target:
 
 
 def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact JSON response."""
-    return web.Response(body=encode(body), status=status, content_type="application/json", headers=headers)
+    """A compact JSON response ending in a newline, as Go's JSON encoder writes it."""
+    return web.Response(
+        body=encode(body) + b"\n", status=status, content_type="application/json", headers=headers
+    )
 
 
 def status_response(error: ApiError) -> web.Response:
@@ -330,25 +333,28 @@ class ApiServer:
         if page.continue_token:
             metadata["continue"] = page.continue_token
         head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
-        body = head[:-1] + b',"items":[' + b",".join(page.raw) + b"]}"
+        body = head[:-1] + b',"items":[' + b",".join(page.raw) + b"]}\n"
         return web.Response(body=body, content_type="application/json")
 
     async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
         query = request.query
         rt = target.rt
         if query.get("sendInitialEvents") in _TRUE:
-            raise errors.invalid(
-                "ListOptions",
-                "",
-                [
-                    {
-                        "field": "sendInitialEvents",
-                        "message": "Forbidden: sendInitialEvents is forbidden for watch unless the "
-                        "WatchList feature gate is enabled",
-                    }
-                ],
-                group="meta.k8s.io",
-            )
+            causes = [
+                field.forbidden(
+                    "sendInitialEvents",
+                    "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                )
+            ]
+            if query.get("resourceVersionMatch") != "NotOlderThan":
+                causes.insert(
+                    0,
+                    field.forbidden(
+                        "resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                    ),
+                )
+            raise errors.invalid("ListOptions", "", causes, group="meta.k8s.io")
         since_text = query.get("resourceVersion") or "0"
         try:
             since = int(since_text) or None
@@ -420,22 +426,29 @@ class ApiServer:
         meta["name"] = target.name
         if target.rt.namespaced:
             meta["namespace"] = target.namespace
-        if self._dry_run(request):
-            return json_response(self.store.get(target.rt.plural, target.namespace, target.name or ""))
-        return json_response(self.store.replace(target.rt.plural, body, subresource=target.subresource))
+        replaced = self.store.replace(
+            target.rt.plural, body, subresource=target.subresource, dry_run=self._dry_run(request)
+        )
+        return json_response(replaced)
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = await _read_body(request)
         content_type = request.headers.get("Content-Type", "application/merge-patch+json")
         rt, name = target.rt, target.name or ""
+        dry_run = self._dry_run(request)
         if content_type.startswith(APPLY) and self.store.find(rt.plural, target.namespace, name) is None:
-            created = self.store.create(rt.plural, _object_body(body), namespace=target.namespace)
+            created = self.store.create(
+                rt.plural, _object_body(body), namespace=target.namespace, dry_run=dry_run
+            )
             return json_response(created, status=201)
-        if self._dry_run(request):
-            current = self.store.get(rt.plural, target.namespace, name)
-            return json_response(apply_patch(current, body, content_type=content_type))
         patched = self.store.patch(
-            rt.plural, target.namespace, name, body, content_type=content_type, subresource=target.subresource
+            rt.plural,
+            target.namespace,
+            name,
+            body,
+            content_type=content_type,
+            subresource=target.subresource,
+            dry_run=dry_run,
         )
         return json_response(patched)
 
@@ -526,17 +539,11 @@ class ApiServer:
             raise errors.method_not_allowed()
         wanted_version = (scale.get("metadata") or {}).get("resourceVersion")
         replicas = (scale.get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int) or replicas < 0:
+        if not isinstance(replicas, int):
+            raise errors.bad_request(f"invalid spec.replicas: {replicas!r}")
+        if replicas < 0:
             raise errors.invalid(
-                "Scale",
-                name,
-                [
-                    {
-                        "field": "spec.replicas",
-                        "message": f"Invalid value: {replicas!r}: must be a non-negative integer",
-                    }
-                ],
-                group="autoscaling",
+                "Scale", name, field.non_negative("spec.replicas", replicas), group="autoscaling"
             )
 
         def set_replicas(obj: Obj) -> None:
@@ -544,11 +551,7 @@ class ApiServer:
                 raise errors.conflict(rt, name)
             obj["spec"]["replicas"] = replicas
 
-        if self._dry_run(request):
-            updated = clone(current)
-            updated["spec"]["replicas"] = replicas
-        else:
-            updated = self.store.mutate(rt.plural, ns, name, set_replicas)
+        updated = self.store.mutate(rt.plural, ns, name, set_replicas, dry_run=self._dry_run(request))
         return json_response(self._scale_of(updated))
 
     async def _evict(self, request: web.Request, target: Target) -> web.StreamResponse:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from kubesim import errors
+from kubesim import admission, errors
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
 from kubesim.patching import apply_patch
@@ -33,6 +33,8 @@ Objs = list[Obj]
 Keys = list[tuple[str, str, str]]
 Events = list["Event"]
 
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+"""The namespaces kube-apiserver's bootstrap controller creates: every cluster has them."""
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _TERMINAL_PHASES = ("Succeeded", "Failed")
 
@@ -97,6 +99,13 @@ def _owner_uids(obj: Obj) -> set[str]:
     return {ref["uid"] for ref in obj.get("metadata", {}).get("ownerReferences") or [] if ref.get("uid")}
 
 
+def _finalized(obj: Obj) -> bool:
+    """No finalizer holds the object (a namespace's own spec.finalizers included)."""
+    if obj["metadata"].get("finalizers"):
+        return False
+    return obj.get("kind") != "Namespace" or not (obj.get("spec") or {}).get("finalizers")
+
+
 def _encode_continue(namespace: str, name: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([namespace, name]).encode()).decode()
 
@@ -125,6 +134,8 @@ class Store:
         self._compacted: dict[str, int] = dict.fromkeys(RESOURCES, 0)
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
+        for name in SYSTEM_NAMESPACES:
+            self.create("namespaces", {"metadata": {"name": name}})
 
     # ---- helpers -----------------------------------------------------------------------------------------
 
@@ -380,20 +391,6 @@ class Store:
             name = meta.get("name")
             if not name and meta.get("generateName"):
                 name = meta["name"] = self._generate_name(resource, ns, meta["generateName"])
-            if not name:
-                raise errors.invalid(
-                    rt.kind,
-                    "",
-                    [
-                        {
-                            "field": "metadata.name",
-                            "message": "Required value: name or generateName is required",
-                        }
-                    ],
-                    group=rt.group,
-                )
-            if name in self._data[resource].get(ns, {}):
-                raise errors.already_exists(rt, name)
             for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
                 meta.pop(key, None)
             meta["uid"] = str(uuid.uuid4())
@@ -401,15 +398,28 @@ class Store:
             if "spec" in new or rt.group:
                 meta["generation"] = 1
             apply_defaults(resource, new)
+            namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None
+            admission.admit_create(rt, new, namespace=namespace_entry.obj if namespace_entry else None)
+            name = str(meta["name"])  # validation refuses a missing name
+            if name in self._data[resource].get(ns, {}):
+                raise errors.already_exists(rt, name)
             if dry_run:
                 return new
             stored = self._commit(resource, "ADDED", ns, name, new=new, old=None)
             return clone(stored) if copy else stored
 
     def _update(
-        self, rt: ResourceType, old: Obj, new: Obj, *, subresource: str | None, keep_status: bool
+        self,
+        rt: ResourceType,
+        old: Obj,
+        new: Obj,
+        *,
+        subresource: str | None,
+        keep_status: bool,
+        dry_run: bool = False,
     ) -> Obj:
-        """Commit `new` over `old` with the API server's rules; returns the stored object (shared)."""
+        """Commit `new` over `old` with the API server's rules (defaults, generation, admission); returns
+        the stored object (shared). A dry run goes as far as admission and returns what would be stored."""
         resource = rt.plural
         meta_old = old["metadata"]
         if subresource == "status":
@@ -440,13 +450,21 @@ class Store:
         apply_defaults(resource, new)  # like kube-apiserver, default on every write, not only on create
         if new == old:
             return old
+        admission.admit_update(rt, new, old, subresource=subresource)
+        if dry_run:
+            return new
         ns = self._ns(rt, meta_old.get("namespace"))
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and resource != "pods":
+        done = (
+            resource != "pods" or meta.get("deletionGracePeriodSeconds") == 0
+        )  # a pod waits for its kubelet
+        if meta.get("deletionTimestamp") and _finalized(new) and done:
             self._remove(rt, ns, meta["name"], propagation_policy=None)
             return new
         return self._commit(resource, "MODIFIED", ns, meta["name"], new=new, old=old)
 
-    def replace(self, resource: str, obj: Obj, *, subresource: str | None = None) -> Obj:
+    def replace(
+        self, resource: str, obj: Obj, *, subresource: str | None = None, dry_run: bool = False
+    ) -> Obj:
         """PUT: 409 on a stale metadata.resourceVersion; status only via subresource="status"."""
         rt = self.resource_type(resource)
         meta = obj.get("metadata") or {}
@@ -455,7 +473,10 @@ class Store:
             wanted = meta.get("resourceVersion")
             if wanted and wanted != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, old["metadata"]["name"])
-            return clone(self._update(rt, old, clone(obj), subresource=subresource, keep_status=True))
+            updated = self._update(
+                rt, old, clone(obj), subresource=subresource, keep_status=True, dry_run=dry_run
+            )
+            return clone(updated)
 
     def patch(
         self,
@@ -466,9 +487,10 @@ class Store:
         *,
         content_type: str,
         subresource: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         """PATCH the latest object (strategic-merge, merge or json-patch); 409 only if the patch carries a
-        different metadata.resourceVersion."""
+        different metadata.resourceVersion. A dry run is judged as the write would be, and stored nowhere."""
         rt = self.resource_type(resource)
         with self._lock:
             old = self._entry(resource, namespace, name).obj
@@ -482,7 +504,10 @@ class Store:
                 raise errors.bad_request(
                     f"the name of the object ({patched['metadata']['name']}) does not match"
                 )
-            return clone(self._update(rt, old, patched, subresource=subresource, keep_status=True))
+            updated = self._update(
+                rt, old, patched, subresource=subresource, keep_status=True, dry_run=dry_run
+            )
+            return clone(updated)
 
     def mutate(
         self,
@@ -492,6 +517,7 @@ class Store:
         fn: Callable[[Obj], None],
         *,
         subresource: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         """Read-modify-write under the lock: `fn` edits a copy in place; no change means no write."""
         rt = self.resource_type(resource)
@@ -501,7 +527,8 @@ class Store:
             fn(new)
             if new == old:
                 return clone(old)
-            return clone(self._update(rt, old, new, subresource=subresource, keep_status=False))
+            updated = self._update(rt, old, new, subresource=subresource, keep_status=False, dry_run=dry_run)
+            return clone(updated)
 
     def delete(
         self,
@@ -531,13 +558,16 @@ class Store:
                     raise errors.conflict(rt, name, why=why)
             ns = self._ns(rt, meta.get("namespace"))
             graceful = resource == "pods" and self._graceful(old, grace_period_seconds)
-            if graceful or meta.get("finalizers"):
+            if graceful or not _finalized(old):
                 if meta.get("deletionTimestamp"):
                     return clone(old)
                 new: Obj = clone(old)
                 grace = self._grace(old, grace_period_seconds) if graceful else 0
                 new["metadata"]["deletionTimestamp"] = self.clock.timestamp(self.clock.now() + grace)
-                new["metadata"]["deletionGracePeriodSeconds"] = grace
+                if resource == "namespaces":  # the namespace controller empties it, then finalizes it
+                    new.setdefault("status", {})["phase"] = "Terminating"
+                else:
+                    new["metadata"]["deletionGracePeriodSeconds"] = grace
                 if dry_run:
                     return new
                 return clone(self._commit(resource, "MODIFIED", ns, name, new=new, old=old))
@@ -560,13 +590,20 @@ class Store:
         return pod.get("status", {}).get("phase") not in _TERMINAL_PHASES
 
     def remove(self, resource: str, namespace: str | None, name: str) -> None:
-        """Final removal now (the kubelet after a grace period): emits DELETED and garbage-collects."""
+        """Final removal now (the kubelet after a grace period): emits DELETED and garbage-collects. An
+        object that finalizers still hold only has its grace period cut to zero, and goes with the last
+        finalizer (see `_update`)."""
         rt = self.resource_type(resource)
         with self._lock:
             entry = self._entry(resource, namespace, name)
-            self._remove(
-                rt, self._ns(rt, entry.obj["metadata"].get("namespace")), name, propagation_policy=None
-            )
+            ns = self._ns(rt, entry.obj["metadata"].get("namespace"))
+            if not _finalized(entry.obj):
+                if entry.obj["metadata"].get("deletionGracePeriodSeconds") != 0:
+                    new = clone(entry.obj)
+                    new["metadata"]["deletionGracePeriodSeconds"] = 0
+                    self._commit(resource, "MODIFIED", ns, name, new=new, old=entry.obj)
+                return
+            self._remove(rt, ns, name, propagation_policy=None)
 
     def _remove(self, rt: ResourceType, ns: str, name: str, *, propagation_policy: str | None) -> Obj:
         old = self._data[rt.plural][ns][name].obj

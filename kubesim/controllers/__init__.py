@@ -22,9 +22,11 @@ from kubesim.controllers.daemonset import DaemonSetController
 from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController
 from kubesim.controllers.kubelet import Kubelet
+from kubesim.controllers.namespace import NamespaceController
 from kubesim.controllers.nodelifecycle import NodeLifecycleController
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.controllers.scheduler import Scheduler
+from kubesim.controllers.serviceaccount import ServiceAccountsController
 from kubesim.controllers.statefulset import StatefulSetController
 
 if TYPE_CHECKING:
@@ -45,6 +47,8 @@ class ControllerManager:
         self.faults = faults
         self.controllers: list[Controller] = [
             NodeLifecycleController(store),
+            NamespaceController(store),
+            ServiceAccountsController(store),
             DeploymentController(store),
             ReplicaSetController(store),
             StatefulSetController(store),

@@ -15,11 +15,13 @@ from tests.fidelity.wire import Answer, Wire
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
 PODS = "/api/v1/namespaces/default/pods"
+CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 PDB = "/apis/policy/v1/namespaces/default/poddisruptionbudgets/web-pdb"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
+HELD = "chatops.test/held"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,13 +162,51 @@ def _two_pages(wire: Wire) -> Answer:
 
 
 def _dry_run_then_read(wire: Wire) -> Answer:
+    """The planned object, what is stored after, and the generation the plan adds (the beds' scenarios
+    reach the same Deployment through different histories, so only the bump is compared)."""
     planned = wire.request(
         "PATCH", f"{DEPLOYMENTS}/web?dryRun=All", {"spec": {"replicas": 5}}, content_type=MERGE
     )
     stored = wire.request("GET", f"{DEPLOYMENTS}/web").body
+    bump = planned.body["metadata"]["generation"] - stored["metadata"]["generation"]
     return Answer(
-        planned.status, planned.content_type, {"planned": planned.body, "stored": stored["spec"]["replicas"]}
+        planned.status,
+        planned.content_type,
+        {"planned": planned.body, "stored": stored["spec"]["replicas"], "bump": bump},
     )
+
+
+def _dry_run_create(path: str, body: Mapping[str, Any]) -> Callable[[Wire], Answer]:
+    """A create with dryRun=All, then whether anything was stored."""
+
+    def run(wire: Wire) -> Answer:
+        planned = wire.request("POST", f"{path}?dryRun=All", dict(body))
+        stored = wire.request("GET", f"{path}/{body['metadata']['name']}")
+        if not isinstance(planned.body, Mapping) or planned.body.get("kind") == "Status":
+            return planned
+        return Answer(
+            planned.status, planned.content_type, {"planned": planned.body, "stored": stored.status}
+        )
+
+    return run
+
+
+def _in_a_terminating_namespace(wire: Wire) -> Answer:
+    """A create in a namespace held in Terminating by a finalizer, which is released after."""
+    namespace = "fidelity-doomed"
+    configmaps = f"/api/v1/namespaces/{namespace}/configmaps"
+    wire.request("POST", "/api/v1/namespaces", {"metadata": {"name": namespace}})
+    wire.request("POST", configmaps, {"metadata": {"name": "held", "finalizers": [HELD]}})
+    wire.request("DELETE", f"/api/v1/namespaces/{namespace}")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        phase = (wire.request("GET", f"/api/v1/namespaces/{namespace}").body.get("status") or {}).get("phase")
+        if phase == "Terminating":
+            break
+        time.sleep(0.1)
+    answer = wire.request("POST", configmaps, {"metadata": {"name": "late"}})
+    wire.request("PATCH", f"{configmaps}/held", {"metadata": {"finalizers": None}}, content_type=MERGE)
+    return answer
 
 
 def _apply(manager: str, value: str, *, force: bool = False) -> Callable[[Wire], Answer]:
@@ -186,6 +226,20 @@ def _apply_without_manager(wire: Wire) -> Answer:
     )
 
 
+def _deployment(name: str, **spec: Any) -> dict[str, Any]:
+    template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": BUSYBOX}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {"selector": {"matchLabels": {"app": name}}, "template": template, **spec},
+    }
+
+
+def _configmap(name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": dict(labels or {})}}
+
+
 NO_CONTAINERS = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "empty"}, "spec": {"containers": []}}
 BUSYBOX = [{"name": "main", "image": "busybox:1.36"}]
 MISMATCHED = {
@@ -196,6 +250,18 @@ MISMATCHED = {
         "selector": {"matchLabels": {"app": "one"}},
         "template": {"metadata": {"labels": {"app": "two"}}, "spec": {"containers": BUSYBOX}},
     },
+}
+NO_SELECTOR = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "unselected"},
+    "spec": {"template": {"metadata": {"labels": {"app": "two"}}, "spec": {"containers": BUSYBOX}}},
+}
+NO_IMAGE = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "imageless"},
+    "spec": {"containers": [{"name": "main"}]},
 }
 BAD_LABEL = {
     "apiVersion": "v1",
@@ -293,7 +359,7 @@ CASES: tuple[Case, ...] = (
         "dry run",
         "a dry-run scale",
         _dry_run_then_read,
-        ("planned.spec.replicas", "planned.metadata.generation", "stored"),
+        ("planned.spec.replicas", "bump", "stored"),
     ),
     Case(
         "patch",
@@ -339,4 +405,55 @@ CASES: tuple[Case, ...] = (
     Case("errors", "422 on a pod without containers", _post(PODS, NO_CONTAINERS)),
     Case("errors", "422 on a selector that does not match", _post(DEPLOYMENTS, MISMATCHED)),
     Case("errors", "422 on an invalid label key", _post("/api/v1/namespaces/default/configmaps", BAD_LABEL)),
+    Case("errors", "422 on an invalid name", _post(CONFIGMAPS, _configmap("Bad_Name"))),
+    Case(
+        "errors",
+        "422 on an invalid label value",
+        _post(CONFIGMAPS, _configmap("valued", {"a": "bad value!"})),
+    ),
+    Case("errors", "422 on a Deployment without a selector", _post(DEPLOYMENTS, NO_SELECTOR)),
+    Case("errors", "422 on a container without an image", _post(PODS, NO_IMAGE)),
+    Case(
+        "errors",
+        "422 on a rolling update that can never progress",
+        _post(
+            DEPLOYMENTS,
+            _deployment(
+                "stuck",
+                strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}},
+            ),
+        ),
+    ),
+    Case(
+        "errors",
+        "422 on a changed selector",
+        _patch(
+            f"{DEPLOYMENTS}/web",
+            {
+                "spec": {
+                    "selector": {"matchLabels": {"app": "web", "x": "y"}},
+                    "template": {"metadata": {"labels": {"x": "y"}}},
+                }
+            },
+            MERGE,
+        ),
+    ),
+    Case(
+        "errors",
+        "422 on a negative scale",
+        _patch(f"{DEPLOYMENTS}/api/scale", {"spec": {"replicas": -1}}, MERGE),
+    ),
+    Case(
+        "errors",
+        "422 on a JSON patch of a missing path",
+        _patch(f"{DEPLOYMENTS}/api", [{"op": "remove", "path": "/spec/nothing"}], JSON_PATCH),
+    ),
+    Case("errors", "403 creating in a Terminating namespace", _in_a_terminating_namespace),
+    Case("dry run", "an invalid dry-run create is refused", _dry_run_create(PODS, NO_CONTAINERS)),
+    Case(
+        "dry run",
+        "a dry-run create is defaulted and stores nothing",
+        _dry_run_create(DEPLOYMENTS, _deployment("planned")),
+        ("planned.spec", "stored"),
+    ),
 )

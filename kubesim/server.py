@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from multidict import CIMultiDict
 
 from kubesim import discovery, errors, protobuf, tables, upgrades
 from kubesim.audit import AuditLog
@@ -34,7 +35,7 @@ from kubesim.resources import ResourceType, lookup
 from kubesim.scenario import load_scenario
 from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
 from kubesim.store import Obj, Store, encode
-from kubesim.validation import field
+from kubesim.validation import field, schema
 from kubesim.watch import WATCHES, WatchStream, serve
 
 log = logging.getLogger("kubesim")
@@ -87,7 +88,9 @@ def parse_target(group_version: str, rest: list[str]) -> Target:
     return target
 
 
-def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    body: Any, *, status: int = 200, headers: dict[str, str] | CIMultiDict[str] | None = None
+) -> web.Response:
     """A compact JSON response ending in a newline, as Go's JSON encoder writes it."""
     return web.Response(
         body=encode(body) + b"\n", status=status, content_type="application/json", headers=headers
@@ -402,9 +405,17 @@ class ApiServer:
                 f"({rt.api_version})"
             )
 
+    @staticmethod
+    def _fields(request: web.Request, rt: ResourceType, body: Obj) -> CIMultiDict[str]:
+        """The Warning headers of a body's unknown fields (or the 400 of fieldValidation=Strict)."""
+        mode = request.query.get("fieldValidation")
+        warnings = schema.field_validation(rt.kind, rt.version, rt.plural, body, mode)
+        return CIMultiDict(("Warning", warning) for warning in warnings)
+
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = _object_body(await _read_body(request))
         self._check_kind(target.rt, body)
+        warnings = self._fields(request, target.rt, body)
         namespace = target.namespace
         if target.rt.namespaced and namespace is None:
             namespace = (body.get("metadata") or {}).get("namespace")
@@ -413,11 +424,12 @@ class ApiServer:
         created = self.store.create(
             target.rt.plural, body, namespace=namespace, dry_run=self._dry_run(request)
         )
-        return json_response(created, status=201)
+        return json_response(created, status=201, headers=warnings)
 
     async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = _object_body(await _read_body(request))
         self._check_kind(target.rt, body)
+        warnings = self._fields(request, target.rt, body)
         meta = body.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != target.name:
             raise errors.bad_request(
@@ -429,7 +441,7 @@ class ApiServer:
         replaced = self.store.replace(
             target.rt.plural, body, subresource=target.subresource, dry_run=self._dry_run(request)
         )
-        return json_response(replaced)
+        return json_response(replaced, headers=warnings)
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = await _read_body(request)

@@ -93,7 +93,7 @@ def _post(path: str, body: Mapping[str, Any]) -> Callable[[Wire], Answer]:
     def run(wire: Wire) -> Answer:
         answer = wire.request("POST", path, dict(body))
         if answer.status == 201:
-            wire.request("DELETE", f"{path}/{body['metadata']['name']}")
+            wire.request("DELETE", f"{path.split('?', maxsplit=1)[0]}/{body['metadata']['name']}")
         return answer
 
     return run
@@ -449,6 +449,16 @@ CASES: tuple[Case, ...] = (
         _patch(f"{DEPLOYMENTS}/api", [{"op": "remove", "path": "/spec/nothing"}], JSON_PATCH),
     ),
     Case("errors", "403 creating in a Terminating namespace", _in_a_terminating_namespace),
+    Case(
+        "errors",
+        "400 on unknown fields under strict validation",
+        _post(f"{CONFIGMAPS}?fieldValidation=Strict", {**_configmap("strict"), "bogus": 1}),
+    ),
+    Case(
+        "errors",
+        "400 on an unknown field deep in a Deployment",
+        _post(f"{DEPLOYMENTS}?fieldValidation=Strict", _deployment("deep", replicaz=1)),
+    ),
     Case("dry run", "an invalid dry-run create is refused", _dry_run_create(PODS, NO_CONTAINERS)),
     Case(
         "dry run",

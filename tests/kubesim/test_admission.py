@@ -219,3 +219,19 @@ def test_a_dry_run_is_defaulted_judged_and_bumps_the_generation_like_the_write(s
     )
     assert created["spec"]["restartPolicy"] == "Always"
     assert store.find("pods", "default", "p") is None
+
+
+def test_unknown_fields_are_a_400_under_strict_validation_and_a_warning_otherwise(http: Http) -> None:
+    """kubectl sends fieldValidation=Strict; without it the server warns and stores the known fields."""
+    body = {"metadata": {"name": "c", "bogus2": 1}, "bogus": 1, "data": {"a": "b"}}
+    strict = http("POST", "/api/v1/namespaces/default/configmaps?fieldValidation=Strict", body)
+    assert (strict.status, strict.json()["message"]) == (
+        400,
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
+        'unknown field "metadata.bogus2", unknown field "bogus"',
+    )
+    warned = http("POST", "/api/v1/namespaces/default/configmaps", body)
+    assert warned.status == 201
+    assert warned.headers["Warning"] == '299 - "unknown field \\"metadata.bogus2\\""'
+    stored = http("GET", "/api/v1/namespaces/default/configmaps/c").json()
+    assert ("bogus" in stored, "bogus2" in stored["metadata"], stored["data"]) == (False, False, {"a": "b"})

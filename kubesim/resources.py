@@ -81,22 +81,32 @@ RESOURCES: dict[str, ResourceType] = {
         _rt("apps", "daemonsets", "DaemonSet", short=("ds",), sub=("status",)),
         _rt("apps", "statefulsets", "StatefulSet", short=("sts",), sub=("status", "scale")),
         _rt("policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)),
+        _rt("coordination.k8s.io", "leases", "Lease"),
     )
 }
 
+VIEWS: dict[str, ResourceType] = {"events.k8s.io/v1": _rt("events.k8s.io", "events", "Event", short=("ev",))}
+"""Group/versions that serve a stored resource in another shape: events.k8s.io/v1 Events are the core
+Events (kubesim.events converts them)."""
+
 BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in RESOURCES.values()}
 
-GROUP_VERSIONS: tuple[str, ...] = ("v1", "apps/v1", "policy/v1")
+GROUP_VERSIONS: tuple[str, ...] = ("v1", "apps/v1", "events.k8s.io/v1", "policy/v1", "coordination.k8s.io/v1")
 """Every group/version served, core first, in discovery order."""
 
 
 def resources_in(group_version: str) -> list[ResourceType]:
     """The resource types served under one group/version ("v1", "apps/v1")."""
+    if group_version in VIEWS:
+        return [VIEWS[group_version]]
     return [rt for rt in RESOURCES.values() if rt.api_version == group_version]
 
 
 def lookup(group_version: str, plural: str) -> ResourceType | None:
     """The resource type at `/api[s]/<group_version>/<plural>`, or None if it is not served there."""
+    view = VIEWS.get(group_version)
+    if view is not None:
+        return view if view.plural == plural else None
     rt = RESOURCES.get(plural)
     if rt is None or rt.api_version != group_version:
         return None

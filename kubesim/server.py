@@ -23,7 +23,7 @@ import yaml
 from aiohttp import web
 from multidict import CIMultiDict
 
-from kubesim import discovery, errors, protobuf, tables, upgrades
+from kubesim import discovery, errors, events, protobuf, tables, upgrades
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
@@ -31,10 +31,10 @@ from kubesim.errors import ApiError
 from kubesim.eviction import evict
 from kubesim.faults import HANG, Faults
 from kubesim.patching import APPLY, PATCH_TYPES, apply_patch
-from kubesim.resources import ResourceType, lookup
+from kubesim.resources import RESOURCES, VIEWS, ResourceType, lookup
 from kubesim.scenario import load_scenario
 from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
-from kubesim.store import Obj, Store, encode
+from kubesim.store import Obj, Store, encode, list_item
 from kubesim.validation import field, schema
 from kubesim.watch import WATCHES, WatchStream, serve
 
@@ -139,6 +139,19 @@ def _int_param(query: Any, name: str) -> int | None:
         return int(value)
     except ValueError as e:
         raise errors.bad_request(f"invalid {name}: {value!r}") from e
+
+
+VIEWS_GROUPS = frozenset(view.group for view in VIEWS.values())
+
+
+def _shown(rt: ResourceType, obj: Obj) -> Obj:
+    """An object as the group/version of the request shows it (events.k8s.io/v1 converts Events)."""
+    return events.to_events_v1(obj) if rt.group in VIEWS_GROUPS else obj
+
+
+def _stored(rt: ResourceType, body: Obj) -> Obj:
+    """A request body as the store keeps it."""
+    return events.from_events_v1(body) if rt.group in VIEWS_GROUPS else body
 
 
 def _wants_table(request: web.Request) -> bool:
@@ -288,7 +301,7 @@ class ApiServer:
             obj = self.store.peek(target.rt.plural, target.namespace, target.name)
             if _wants_table(request):
                 return json_response(self._table(request, target.rt, [obj], None, None))
-            return json_response(obj)
+            return json_response(_shown(target.rt, obj))
         if method == "PUT":
             return await self._replace(request, target)
         if method == "PATCH":
@@ -336,7 +349,15 @@ class ApiServer:
         if page.continue_token:
             metadata["continue"] = page.continue_token
         head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
-        body = head[:-1] + b',"items":[' + b",".join(page.raw) + b"]}\n"
+        if rt.group in VIEWS_GROUPS:
+            raw = [
+                encode({k: v for k, v in _shown(rt, o).items() if k not in ("kind", "apiVersion")})
+                for o in page.items
+            ]
+        else:
+            stored = RESOURCES[rt.plural]
+            raw = [list_item(stored, item) for item in page.raw]
+        body = head[:-1] + b',"items":[' + b",".join(raw) + b"]}\n"
         return web.Response(body=body, content_type="application/json")
 
     async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
@@ -368,8 +389,10 @@ class ApiServer:
         as_table = _wants_table(request)
 
         def render(kind: str, obj: Obj, first: bool) -> Obj:
-            if not as_table or kind == "ERROR":
+            if kind == "ERROR":
                 return obj
+            if not as_table:
+                return _shown(rt, obj)
             rendered = self._table(request, rt, [obj], None, None)
             if not first:
                 rendered["columnDefinitions"] = []
@@ -415,6 +438,7 @@ class ApiServer:
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = _object_body(await _read_body(request))
         self._check_kind(target.rt, body)
+        body = _stored(target.rt, body)
         warnings = self._fields(request, target.rt, body)
         namespace = target.namespace
         if target.rt.namespaced and namespace is None:
@@ -424,11 +448,12 @@ class ApiServer:
         created = self.store.create(
             target.rt.plural, body, namespace=namespace, dry_run=self._dry_run(request)
         )
-        return json_response(created, status=201, headers=warnings)
+        return json_response(_shown(target.rt, created), status=201, headers=warnings)
 
     async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = _object_body(await _read_body(request))
         self._check_kind(target.rt, body)
+        body = _stored(target.rt, body)
         warnings = self._fields(request, target.rt, body)
         meta = body.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != target.name:
@@ -441,7 +466,7 @@ class ApiServer:
         replaced = self.store.replace(
             target.rt.plural, body, subresource=target.subresource, dry_run=self._dry_run(request)
         )
-        return json_response(replaced, headers=warnings)
+        return json_response(_shown(target.rt, replaced), headers=warnings)
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         body = await _read_body(request)
@@ -462,7 +487,7 @@ class ApiServer:
             subresource=target.subresource,
             dry_run=dry_run,
         )
-        return json_response(patched)
+        return json_response(_shown(rt, patched))
 
     def _delete_options(self, request: web.Request, body: Any) -> Obj:
         options: Obj = dict(body) if isinstance(body, dict) else {}
@@ -486,7 +511,7 @@ class ApiServer:
             propagation_policy=options.get("propagationPolicy"),
             dry_run=self._dry_run(request, options),
         )
-        return json_response(deleted)
+        return json_response(_shown(target.rt, deleted))
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
         options = self._delete_options(request, await _read_body(request))

@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 from kubesim import admission, errors
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
+from kubesim.events import Recorder
 from kubesim.patching import apply_patch
 from kubesim.resources import RESOURCES, ResourceType, apply_defaults
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
@@ -99,6 +100,25 @@ def _owner_uids(obj: Obj) -> set[str]:
     return {ref["uid"] for ref in obj.get("metadata", {}).get("ownerReferences") or [] if ref.get("uid")}
 
 
+def _kind_first(obj: Obj, rt: ResourceType) -> None:
+    """Set kind and apiVersion as the first keys, in place, as the API server writes an object (and so
+    that a list can serve a stored encoding without them: see `list_item`)."""
+    rest = {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+    obj.clear()
+    obj["kind"] = rt.kind
+    obj["apiVersion"] = rt.api_version
+    obj.update(rest)
+
+
+def list_item(rt: ResourceType, raw: bytes) -> bytes:
+    """A stored object's encoding as a list item: without kind and apiVersion, as kube-apiserver lists."""
+    prefix = f'{{"kind":"{rt.kind}","apiVersion":"{rt.api_version}",'.encode()
+    if raw.startswith(prefix):
+        return b"{" + raw[len(prefix) :]
+    obj = json.loads(raw)
+    return encode({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
+
+
 def _finalized(obj: Obj) -> bool:
     """No finalizer holds the object (a namespace's own spec.finalizers included)."""
     if obj["metadata"].get("finalizers"):
@@ -134,6 +154,8 @@ class Store:
         self._compacted: dict[str, int] = dict.fromkeys(RESOURCES, 0)
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
+        self.events = Recorder(self)
+        """Where controllers report Events about objects (kubesim.events)."""
         for name in SYSTEM_NAMESPACES:
             self.create("namespaces", {"metadata": {"name": name}})
 
@@ -385,8 +407,7 @@ class Store:
         else:
             meta.pop("namespace", None)
         ns = self._ns(rt, meta.get("namespace"))
-        new["apiVersion"] = rt.api_version
-        new["kind"] = rt.kind
+        _kind_first(new, rt)
         with self._lock:
             name = meta.get("name")
             if not name and meta.get("generateName"):
@@ -441,8 +462,7 @@ class Store:
             else:
                 meta.pop(key, None)
         meta["name"] = meta_old["name"]
-        new["apiVersion"] = rt.api_version
-        new["kind"] = rt.kind
+        _kind_first(new, rt)
         if "generation" in meta_old:
             changed = subresource is None and new.get("spec") != old.get("spec")
             meta["generation"] = meta_old["generation"] + (1 if changed else 0)

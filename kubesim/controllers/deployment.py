@@ -262,6 +262,13 @@ class _Sync:
         self._set_new_rs_annotations(rs, new_revision, exists=False)
         try:
             created = self.store.create("replicasets", rs, namespace=self.namespace)
+            if _replicas(created) > 0:
+                self.store.events.record(
+                    self.d,
+                    reason="ScalingReplicaSet",
+                    message=f"Scaled up replica set {name_of(created)} from 0 to {_replicas(created)}",
+                    component="deployment-controller",
+                )
         except ApiError as error:
             if error.code != 409:
                 raise
@@ -336,7 +343,17 @@ class _Sync:
             notes[DESIRED_REPLICAS] = desired
             notes[MAX_REPLICAS] = maximum
 
-        return scaled, self.store.mutate("replicasets", self.namespace, name_of(rs), write)
+        before = _replicas(rs)
+        written = self.store.mutate("replicasets", self.namespace, name_of(rs), write)
+        if scaled:
+            way = "up" if size > before else "down"
+            self.store.events.record(
+                self.d,
+                reason="ScalingReplicaSet",
+                message=f"Scaled {way} replica set {name_of(rs)} from {before} to {size}",
+                component="deployment-controller",
+            )
+        return scaled, written
 
     # ---- strategies ----------------------------------------------------------------------------------
 

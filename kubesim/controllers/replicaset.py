@@ -213,13 +213,18 @@ class ReplicaSetController:
         namespace = meta(rs).get("namespace")
         if diff > 0:
             for _ in range(diff):
-                self.store.create(
+                pod = self.store.create(
                     "pods", pods_from_template(rs, spec.get("template") or {}), namespace=namespace
                 )
+                self._report(rs, "SuccessfulCreate", f"Created pod: {name_of(pod)}")
         elif diff < 0:
             for pod in sorted(active, key=deletion_rank)[:-diff]:
                 with tolerate_races():
                     self.store.delete("pods", namespace, name_of(pod))
+                    self._report(rs, "SuccessfulDelete", f"Deleted pod: {name_of(pod)}")
+
+    def _report(self, rs: Obj, reason: str, message: str) -> None:
+        self.store.events.record(rs, reason=reason, message=message, component="replicaset-controller")
 
     def _update_status(self, rs: Obj, owned: list[Obj], now: float) -> float | None:
         """Write replicas/ready/available/fullyLabeled counts; returns when a pod next becomes available."""

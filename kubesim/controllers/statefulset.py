@@ -117,7 +117,8 @@ class StatefulSetController:
         for ordinal in range(replicas):
             pod = pods.get(ordinal)
             if pod is None:
-                self.store.create("pods", self._new_pod(sts, ordinal, revision), namespace=namespace)
+                pod = self.store.create("pods", self._new_pod(sts, ordinal, revision), namespace=namespace)
+                self._report(sts, "Create", name_of(pod))
                 if ordered:
                     return
                 continue
@@ -127,6 +128,7 @@ class StatefulSetController:
         for ordinal in surplus:
             if is_active(pods[ordinal]):
                 self.store.delete("pods", namespace, name_of(pods[ordinal]))
+                self._report(sts, "Delete", name_of(pods[ordinal]))
             if ordered:
                 return
         strategy = (spec.get("updateStrategy") or {}).get("type", "RollingUpdate")
@@ -136,6 +138,14 @@ class StatefulSetController:
             if labels_of(pods[ordinal]).get(REVISION_LABEL) != revision and is_active(pods[ordinal]):
                 self.store.delete("pods", namespace, name_of(pods[ordinal]))
                 return
+
+    def _report(self, sts: Obj, verb: str, pod: str) -> None:
+        self.store.events.record(
+            sts,
+            reason=f"Successful{verb}",
+            message=f"{verb} Pod {pod} in StatefulSet {name_of(sts)} successful",
+            component="statefulset-controller",
+        )
 
     def _update_status(self, sts: Obj, now: float) -> float | None:
         """Write the status; returns when a Ready pod next becomes available (a pass is due then, though

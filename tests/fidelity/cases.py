@@ -240,6 +240,26 @@ def _configmap(name: str, labels: Mapping[str, str] | None = None) -> dict[str, 
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": dict(labels or {})}}
 
 
+def _first_event(path: str, reason: str, kind: str) -> Callable[[Wire], Answer]:
+    """The first Event of a reason about an object of a kind, as a list at `path` serves it (v1 or
+    events.k8s.io/v1, whose objects name the object `regarding`)."""
+
+    def run(wire: Wire) -> Answer:
+        listed = wire.request("GET", path)
+        items = (listed.body or {}).get("items") or [] if isinstance(listed.body, Mapping) else []
+        found = [
+            item
+            for item in items
+            if item.get("reason") == reason
+            and (item.get("involvedObject") or item.get("regarding") or {}).get("kind") == kind
+        ]
+        return Answer(listed.status, listed.content_type, found[0] if found else {"found": None})
+
+    return run
+
+
+EVENTS_V1 = "/apis/events.k8s.io/v1/namespaces/default/events"
+CORE_EVENTS = "/api/v1/namespaces/default/events"
 NO_CONTAINERS = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "empty"}, "spec": {"containers": []}}
 BUSYBOX = [{"name": "main", "image": "busybox:1.36"}]
 MISMATCHED = {
@@ -269,7 +289,47 @@ BAD_LABEL = {
     "metadata": {"name": "labelled", "labels": {"bad label": "x"}},
 }
 
+EVENT_CASES = (
+    Case(
+        "events",
+        "a Deployment's ScalingReplicaSet (v1)",
+        _first_event(CORE_EVENTS, "ScalingReplicaSet", "Deployment"),
+        ("type", "source", "reportingComponent", "count", "involvedObject.apiVersion"),
+    ),
+    Case(
+        "events",
+        "a ReplicaSet's SuccessfulCreate (v1)",
+        _first_event(CORE_EVENTS, "SuccessfulCreate", "ReplicaSet"),
+        ("type", "source", "reportingComponent", "count"),
+    ),
+    Case(
+        "events",
+        "a StatefulSet's SuccessfulCreate (v1)",
+        _first_event(CORE_EVENTS, "SuccessfulCreate", "StatefulSet"),
+        ("type", "source", "message"),
+    ),
+    Case(
+        "events",
+        "a Deployment's ScalingReplicaSet (events.k8s.io/v1)",
+        _first_event(EVENTS_V1, "ScalingReplicaSet", "Deployment"),
+        ("type", "reportingController", "deprecatedSource", "deprecatedCount"),
+    ),
+    Case(
+        "events",
+        "the scheduler's Scheduled (events.k8s.io/v1)",
+        _first_event(EVENTS_V1, "Scheduled", "Pod"),
+        ("type", "reportingController", "action"),
+    ),
+    Case(
+        "events",
+        "the scheduler's Scheduled (v1)",
+        _first_event(CORE_EVENTS, "Scheduled", "Pod"),
+        ("type", "source", "reportingComponent", "action", "firstTimestamp"),
+    ),
+)
+
 CASES: tuple[Case, ...] = (
+    *EVENT_CASES,
     Case(
         "discovery",
         "core/v1 verbs",

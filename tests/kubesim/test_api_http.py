@@ -66,7 +66,12 @@ def test_discovery_lists_every_served_group_and_resource(http: Http) -> None:
     """/api, /apis and the resource lists describe the resources, short names and subresources kubectl uses."""
     assert http("GET", "/api").json()["versions"] == ["v1"]
     groups = {g["name"]: g["preferredVersion"]["groupVersion"] for g in http("GET", "/apis").json()["groups"]}
-    assert groups == {"apps": "apps/v1", "policy": "policy/v1"}
+    assert groups == {
+        "apps": "apps/v1",
+        "events.k8s.io": "events.k8s.io/v1",
+        "policy": "policy/v1",
+        "coordination.k8s.io": "coordination.k8s.io/v1",
+    }
     core = {r["name"]: r for r in http("GET", "/api/v1").json()["resources"]}
     assert core["pods/eviction"] == {
         "name": "pods/eviction",
@@ -396,7 +401,13 @@ def test_an_injected_hang_outlasts_the_clients_timeout(http: Http) -> None:
 def test_openapi_v3_declares_server_side_field_validation(http: Http) -> None:
     """The minimal OpenAPI v3 documents tag each PATCH with its GVK and a fieldValidation parameter."""
     root = http("GET", "/openapi/v3").json()
-    assert set(root["paths"]) == {"api/v1", "apis/apps/v1", "apis/policy/v1"}
+    assert set(root["paths"]) == {
+        "api/v1",
+        "apis/apps/v1",
+        "apis/policy/v1",
+        "apis/events.k8s.io/v1",
+        "apis/coordination.k8s.io/v1",
+    }
     document = http("GET", root["paths"]["apis/apps/v1"]["serverRelativeURL"]).json()
     patch = document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
     assert patch["x-kubernetes-group-version-kind"] == {

@@ -104,8 +104,7 @@ class Recorder:
 
     def _native(self, action: str, instance: str) -> Obj:
         """The fields an events.k8s.io/v1 recorder sets instead of the deprecated ones."""
-        now = self.store.clock.now()
-        micro = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
+        micro = self.store.clock.micro_timestamp()
         return {
             "source": {},
             "firstTimestamp": None,

@@ -115,6 +115,12 @@ def lookup(group_version: str, plural: str) -> ResourceType | None:
 
 # ---- defaulting -----------------------------------------------------------------------------------------
 
+NODE_TTL_ANNOTATION = "node.alpha.kubernetes.io/ttl"
+GENERATION_KEPT = frozenset(
+    {"pods", "deployments", "replicasets", "daemonsets", "statefulsets", "poddisruptionbudgets"}
+)
+"""The resources whose objects have a metadata.generation (not Leases, Events, ConfigMaps, Nodes...)."""
+
 NODE_INFO_FIELDS = (
     "architecture",
     "bootID",
@@ -211,7 +217,10 @@ def apply_defaults(resource: str, obj: dict[str, Any]) -> None:
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj.setdefault("status", {}).setdefault("phase", "Active")
     elif resource == "nodes":
-        obj.setdefault("spec", {})
+        node_spec = obj.setdefault("spec", {})
+        if node_spec.get("podCIDR"):
+            node_spec.setdefault("podCIDRs", [node_spec["podCIDR"]])
+        meta.setdefault("annotations", {}).setdefault(NODE_TTL_ANNOTATION, "0")  # the TTL controller's
         info = obj.get("status", {}).get("nodeInfo")
         if isinstance(info, dict):
             for name in NODE_INFO_FIELDS:

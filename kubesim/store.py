@@ -24,7 +24,7 @@ from kubesim.clock import Clock
 from kubesim.errors import ApiError
 from kubesim.events import Recorder
 from kubesim.patching import apply_patch
-from kubesim.resources import RESOURCES, ResourceType, apply_defaults
+from kubesim.resources import GENERATION_KEPT, RESOURCES, ResourceType, apply_defaults
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 
 _T = TypeVar("_T")
@@ -416,7 +416,7 @@ class Store:
                 meta.pop(key, None)
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = self.clock.timestamp()
-            if "spec" in new or rt.group:
+            if resource in GENERATION_KEPT:
                 meta["generation"] = 1
             apply_defaults(resource, new)
             namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None

@@ -240,6 +240,21 @@ def _configmap(name: str, labels: Mapping[str, str] | None = None) -> dict[str, 
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": dict(labels or {})}}
 
 
+def _renewed(wire: Wire) -> Answer:
+    """Whether node-1's lease is renewed within twelve seconds (the kubelet renews it every ten)."""
+    path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1"
+    first = wire.request("GET", path)
+    if first.status != 200:
+        return first
+    deadline = time.monotonic() + 12
+    while time.monotonic() < deadline:
+        later = wire.request("GET", path).body
+        if later["spec"].get("renewTime") != first.body["spec"].get("renewTime"):
+            return Answer(200, first.content_type, {"renewed": True})
+        time.sleep(0.5)
+    return Answer(200, first.content_type, {"renewed": False})
+
+
 def _first_event(path: str, reason: str, kind: str) -> Callable[[Wire], Answer]:
     """The first Event of a reason about an object of a kind, as a list at `path` serves it (v1 or
     events.k8s.io/v1, whose objects name the object `regarding`)."""
@@ -391,8 +406,13 @@ CASES: tuple[Case, ...] = (
     Case("reads", "the default ServiceAccount", _get("/api/v1/namespaces/default/serviceaccounts/default")),
     Case("paging", "limit and continue", _two_pages, ("first", "continues", "remainingItemCount", "second")),
     Case(
-        "reads", "node Leases", _get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1")
+        "reads",
+        "node Leases",
+        _get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-1"),
+        ("spec.leaseDurationSeconds",),  # holderIdentity: a kubelet's node name, KWOK's own id
     ),
+    Case("reads", "the kube-node-lease namespace", _get("/api/v1/namespaces/kube-node-lease"), ("status",)),
+    Case("reads", "a lease is renewed", _renewed),
     Case(
         "reads",
         "ControllerRevisions of a DaemonSet",

@@ -33,8 +33,14 @@ from kubesim.faults import HANG, Faults
 from kubesim.patching import APPLY, PATCH_TYPES, apply_patch
 from kubesim.resources import RESOURCES, VIEWS, ResourceType, lookup
 from kubesim.scenario import load_scenario
-from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
-from kubesim.store import Obj, Store, encode, list_item
+from kubesim.selectors import (
+    FieldSelector,
+    LabelSelector,
+    label_selector_to_string,
+    parse_field_selector,
+    parse_label_selector,
+)
+from kubesim.store import ListPage, Obj, Store, encode, list_item
 from kubesim.validation import field, schema
 from kubesim.watch import WATCHES, WatchStream, serve
 
@@ -256,7 +262,8 @@ class ApiServer:
 
     async def _admin(self, request: web.Request, rest: list[str]) -> web.StreamResponse:
         """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear), `/kubesim/clock` ({"speed"}) and
-        `/kubesim/version` (GET, POST {"gitVersion"}: see `kubesim.upgrades`)."""
+        `/kubesim/version` (GET, POST {"gitVersion"}: see `kubesim.upgrades`) and `/kubesim/compact` (POST:
+        forget the watch history, so that watches and exact lists from before get 410)."""
         if rest == ["faults"]:
             if request.method == "POST":
                 self.faults.update_from_json(_object_body(await _read_body(request) or {}))
@@ -271,6 +278,9 @@ class ApiServer:
                 if "advance" in body:
                     self.store.clock.advance(float(body["advance"]))
             return json_response({"now": self.store.clock.timestamp(), "speed": self.store.clock.speed})
+        if rest == ["compact"] and request.method == "POST":
+            self.store.compact()
+            return json_response({"compactedTo": self.store.resource_version})
         if rest == ["version"]:
             if request.method == "POST":
                 self.server_version = upgrades.requested_version(await _read_body(request))
@@ -333,14 +343,17 @@ class ApiServer:
         if query.get("watch") in _TRUE:
             return await self._watch(request, target, labels=labels, fields=fields)
         limit = _int_param(query, "limit")
-        page = self.store.list_page(
-            rt.plural,
-            target.namespace,
-            label_selector=labels,
-            field_selector=fields,
-            limit=limit if limit and limit > 0 else None,
-            continue_token=query.get("continue") or None,
-        )
+        if query.get("resourceVersionMatch") == "Exact":
+            page = self._exact_page(request, target, labels=labels, fields=fields)
+        else:
+            page = self.store.list_page(
+                rt.plural,
+                target.namespace,
+                label_selector=labels,
+                field_selector=fields,
+                limit=limit if limit and limit > 0 else None,
+                continue_token=query.get("continue") or None,
+            )
         if _wants_table(request):
             return json_response(
                 self._table(request, rt, page.items, page.resource_version, page.continue_token)
@@ -348,6 +361,8 @@ class ApiServer:
         metadata: Obj = {"resourceVersion": page.resource_version}
         if page.continue_token:
             metadata["continue"] = page.continue_token
+        if page.remaining is not None:
+            metadata["remainingItemCount"] = page.remaining
         head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
         if rt.group in VIEWS_GROUPS:
             raw = [
@@ -359,6 +374,25 @@ class ApiServer:
             raw = [list_item(stored, item) for item in page.raw]
         body = head[:-1] + b',"items":[' + b",".join(raw) + b"]}\n"
         return web.Response(body=body, content_type="application/json")
+
+    def _exact_page(
+        self, request: web.Request, target: Target, *, labels: LabelSelector, fields: FieldSelector
+    ) -> ListPage:
+        """``resourceVersionMatch=Exact``: the list as it was at that version (whole, not paged)."""
+        wanted = _int_param(request.query, "resourceVersion")
+        if wanted is None:
+            cause = field.forbidden(
+                "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
+            )
+            raise errors.invalid("ListOptions", "", [cause], group="meta.k8s.io")
+        items = [
+            obj
+            for obj in self.store.objects_at(target.rt.plural, wanted)
+            if (target.namespace is None or obj["metadata"].get("namespace") == target.namespace)
+            and (labels.empty or labels.matches_object(obj))
+            and (fields.empty or fields.matches(obj))
+        ]
+        return ListPage(items, [encode(obj) for obj in items], str(wanted), None, None)
 
     async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
         query = request.query
@@ -473,6 +507,9 @@ class ApiServer:
         content_type = request.headers.get("Content-Type", "application/merge-patch+json")
         rt, name = target.rt, target.name or ""
         dry_run = self._dry_run(request)
+        if content_type.startswith(APPLY) and not request.query.get("fieldManager"):
+            cause = field.required("fieldManager", "is required for apply patch")
+            raise errors.invalid("PatchOptions", "", [cause], group="meta.k8s.io")
         if content_type.startswith(APPLY) and self.store.find(rt.plural, target.namespace, name) is None:
             created = self.store.create(
                 rt.plural, _object_body(body), namespace=target.namespace, dry_run=dry_run

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from kubesim import admission, errors
+from kubesim import admission, errors, snapshots
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
 from kubesim.events import Recorder
@@ -34,6 +34,9 @@ Objs = list[Obj]
 Keys = list[tuple[str, str, str]]
 Events = list["Event"]
 
+HISTORY_LIMIT = 1000
+"""Events kept per resource for watches and exact lists (between this and twice this): a watch cache
+of a realistic size, so a client that falls behind under churn gets 410 Gone and relists."""
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 """The namespaces kube-apiserver's bootstrap controller creates: every cluster has them."""
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -141,7 +144,7 @@ def _decode_continue(token: str) -> tuple[str, str]:
 class Store:
     """Thread-safe in-memory objects of every served resource (one RLock around all state)."""
 
-    def __init__(self, *, clock: Clock, history_limit: int = 50_000) -> None:
+    def __init__(self, *, clock: Clock, history_limit: int = HISTORY_LIMIT) -> None:
         self.clock = clock
         self.resource_version = 0
         self.history_limit = history_limit
@@ -152,6 +155,8 @@ class Store:
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
         self._history: dict[str, list[Event]] = {r: [] for r in RESOURCES}
         self._compacted: dict[str, int] = dict.fromkeys(RESOURCES, 0)
+        self._oldest = 0
+        """No exact list before this version (the last `compact`)."""
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
         self.events = Recorder(self)
@@ -262,12 +267,22 @@ class Store:
                         break
                     items.append(obj)
                     entries.append(entry)
+            remaining = None
+            if more and items and labels.empty and fields.empty:
+                remaining = self._after(resource, ns, items[-1])
         token = None
         if more and items:
             meta = items[-1]["metadata"]
             token = _encode_continue(meta.get("namespace", ""), meta["name"])
         raw = [e.encoded() for e in entries] if encode else []
-        return ListPage(items, raw, version, token, None)
+        return ListPage(items, raw, version, token, remaining)
+
+    def _after(self, resource: str, ns: str | None, last: Obj) -> int:
+        """How many objects follow `last` in an unfiltered list (remainingItemCount)."""
+        keys = self._sorted_keys(resource)
+        high = bisect.bisect_left(keys, (ns + "\x00", "")) if ns is not None else len(keys)
+        meta = last["metadata"]
+        return high - bisect.bisect_right(keys, (meta.get("namespace", ""), meta["name"]))
 
     def _candidates(
         self, resource: str, ns: str | None, fields: FieldSelector, start: tuple[str, str] | None
@@ -312,6 +327,28 @@ class Store:
                     obj = self._data[kind][ns][name].obj
                     found.append(clone(obj) if copy else obj)
             return found
+
+    def objects_at(self, resource: str, version: int) -> Objs:
+        """The objects of a resource as they were at `version` (shared, read-only), from the history:
+        410 when it is older than the history kept, 504 when the store has not reached it."""
+        with self._lock:
+            if version > self.resource_version:
+                raise snapshots.too_large(version, self.resource_version)
+            if version < self._compacted[resource] or version < self._oldest:
+                raise snapshots.too_old()
+            history = self._history[resource]
+            later = history[bisect.bisect_right(history, version, key=lambda e: e.resource_version) :]
+            current = [e.obj for names in self._data[resource].values() for e in names.values()]
+            return snapshots.state_at(current, later)
+
+    def compact(self) -> None:
+        """Forget every event so far, as an etcd compaction does: watches and exact lists from an
+        earlier version get 410 (the fault that forces clients to relist)."""
+        with self._lock:
+            self._oldest = self.resource_version
+            for resource, history in self._history.items():
+                history.clear()
+                self._compacted[resource] = self.resource_version
 
     def count(self, resource: str) -> int:
         """How many objects of a resource are stored."""

@@ -23,11 +23,11 @@ from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController
 from kubesim.controllers.kubelet import Kubelet
 from kubesim.controllers.namespace import NamespaceController
+from kubesim.controllers.namespacedefaults import NamespaceDefaultsController
 from kubesim.controllers.nodelease import NodeLeaseController
 from kubesim.controllers.nodelifecycle import NodeLifecycleController
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.controllers.scheduler import Scheduler
-from kubesim.controllers.serviceaccount import ServiceAccountsController
 from kubesim.controllers.statefulset import StatefulSetController
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class ControllerManager:
         self.controllers: list[Controller] = [
             NodeLifecycleController(store),
             NamespaceController(store),
-            ServiceAccountsController(store),
+            NamespaceDefaultsController(store),
             DeploymentController(store),
             ReplicaSetController(store),
             StatefulSetController(store),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -159,6 +160,32 @@ def _two_pages(wire: Wire) -> Answer:
         "second": len(second.get("items") or []),
     }
     return Answer(200, "application/json", summary)
+
+
+def _exact(version: Callable[[str], str]) -> Callable[[Wire], Answer]:
+    """A configmaps list with resourceVersionMatch=Exact at a version derived from the current one
+    (the list's names only, when it is a list)."""
+
+    def run(wire: Wire) -> Answer:
+        current = wire.request("GET", CONFIGMAPS).body["metadata"]["resourceVersion"]
+        wanted = version(current)
+        query = (
+            f"resourceVersion={wanted}&resourceVersionMatch=Exact" if wanted else "resourceVersionMatch=Exact"
+        )
+        answer = wire.request("GET", f"{CONFIGMAPS}?{query}")
+        if isinstance(answer.body, Mapping) and answer.body.get("kind") == "ConfigMapList":
+            names = sorted(item["metadata"]["name"] for item in answer.body["items"])
+            return Answer(
+                answer.status,
+                answer.content_type,
+                {"names": names, "at": answer.body["metadata"]["resourceVersion"] == wanted},
+            )
+        if isinstance(answer.body, Mapping) and answer.body.get("kind") == "Status":  # versions differ
+            body = {**answer.body, "message": re.sub(r"\d+", "N", str(answer.body.get("message")))}
+            return Answer(answer.status, answer.content_type, body)
+        return answer
+
+    return run
 
 
 def _dry_run_then_read(wire: Wire) -> Answer:
@@ -479,6 +506,9 @@ CASES: tuple[Case, ...] = (
     Case("apply", "forced, it takes the field", _apply("fidelity-b", "b", force=True), ("data",)),
     Case("apply", "an apply without a field manager", _apply_without_manager),
     Case("watch", "from a compacted resourceVersion", _watch_from_the_start),
+    Case("watch", "an exact list at the current version", _exact(lambda current: current), ("names", "at")),
+    Case("watch", "an exact list without a version", _exact(lambda current: "")),
+    Case("watch", "an exact list at a future version", _exact(lambda current: str(int(current) + 100000))),
     Case("watch", "an object created after the list", _watch_new_object),
     Case("errors", "404 on a missing pod", _get(f"{PODS}/nope")),
     Case("errors", "422 on replicas -1", _invalid_replicas),

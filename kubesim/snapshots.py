@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kubesim.errors import ApiError
 
 if TYPE_CHECKING:
-    from kubesim.store import Event
+    from kubesim.records import Event
 
 Obj = dict[str, Any]
 Key = tuple[str, str]

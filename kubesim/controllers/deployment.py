@@ -31,7 +31,7 @@ from kubesim.podutil import (
     templates_equal_ignoring_hash,
 )
 from kubesim.quantities import scaled_value
-from kubesim.store import clone
+from kubesim.records import clone
 
 if TYPE_CHECKING:
     from kubesim.store import Store

@@ -8,7 +8,8 @@ import pytest
 
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
-from kubesim.store import Event, Store
+from kubesim.records import Event
+from kubesim.store import Store
 
 
 @pytest.fixture(name="store")

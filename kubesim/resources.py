@@ -80,6 +80,7 @@ RESOURCES: dict[str, ResourceType] = {
         _rt("apps", "replicasets", "ReplicaSet", short=("rs",), sub=("status", "scale")),
         _rt("apps", "daemonsets", "DaemonSet", short=("ds",), sub=("status",)),
         _rt("apps", "statefulsets", "StatefulSet", short=("sts",), sub=("status", "scale")),
+        _rt("apps", "controllerrevisions", "ControllerRevision"),
         _rt("policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)),
         _rt("coordination.k8s.io", "leases", "Lease"),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.controllers.base import peek_or_none, tolerate_races
 from kubesim.controllers.replicaset import available_at, is_available
+from kubesim.controllers.revisions import ensure_revision
 from kubesim.controllers.workqueue import Key, WorkQueue, controller_key, object_key
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
@@ -112,6 +113,8 @@ class StatefulSetController:
         replicas = int(spec.get("replicas", 1))
         ordered = spec.get("podManagementPolicy", "OrderedReady") != "Parallel"
         revision = template_hash(spec.get("template") or {})
+        with tolerate_races():
+            ensure_revision(self.store, sts, revision)
         namespace = meta(sts).get("namespace")
         pods = self._pods(sts)
         for ordinal in range(replicas):

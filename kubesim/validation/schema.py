@@ -70,6 +70,7 @@ TOP_LEVEL: dict[str, str] = {
     "events": "involvedObject reason message source firstTimestamp lastTimestamp count type eventTime series "
     "action related reportingComponent reportingInstance",
     "serviceaccounts": "secrets imagePullSecrets automountServiceAccountToken",
+    "controllerrevisions": "data revision",
 }
 """Kinds without a spec, and their own top-level fields."""
 

@@ -22,7 +22,7 @@ import yaml
 from aiohttp import web
 from multidict import CIMultiDict
 
-from kubesim import discovery, errors, subresources, tables, upgrades
+from kubesim import discovery, errors, ssa, subresources, tables, upgrades
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
@@ -418,11 +418,8 @@ class ApiServer:
         if content_type.startswith(APPLY) and not request.query.get("fieldManager"):
             cause = field.required("fieldManager", "is required for apply patch")
             raise errors.invalid("PatchOptions", "", [cause], group="meta.k8s.io")
-        if content_type.startswith(APPLY) and self.store.find(rt.plural, target.namespace, name) is None:
-            created = self.store.create(
-                rt.plural, object_body(body), namespace=target.namespace, dry_run=dry_run
-            )
-            return json_response(created, status=201)
+        if content_type.startswith(APPLY) and target.subresource is None:
+            return self._apply(request, target, object_body(body), dry_run=dry_run)
         patched = self.store.patch(
             rt.plural,
             target.namespace,
@@ -433,6 +430,26 @@ class ApiServer:
             dry_run=dry_run,
         )
         return json_response(shown(rt, patched))
+
+    def _apply(self, request: web.Request, target: Target, body: Obj, *, dry_run: bool) -> web.Response:
+        """Server-side apply (kubesim.ssa): create, or update what the manager's configuration sets."""
+        rt, name = target.rt, target.name or ""
+        current = self.store.find(rt.plural, target.namespace, name)
+        result = ssa.apply(
+            current,
+            body,
+            manager=request.query["fieldManager"],
+            force=request.query.get("force") in _TRUE,
+            api_version=rt.api_version,
+            stamp=self.store.clock.timestamp(),
+        )
+        if current is None:
+            created = self.store.create(rt.plural, result, namespace=target.namespace, dry_run=dry_run)
+            return json_response(shown(rt, created), status=201)
+        result["metadata"].update(resourceVersion=current["metadata"]["resourceVersion"], name=name)
+        if rt.namespaced:
+            result["metadata"]["namespace"] = target.namespace
+        return json_response(shown(rt, self.store.replace(rt.plural, result, dry_run=dry_run)))
 
     def _delete_options(self, request: web.Request, body: Any) -> Obj:
         options: Obj = dict(body) if isinstance(body, dict) else {}

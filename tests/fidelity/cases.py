@@ -246,6 +246,24 @@ def _apply(manager: str, value: str, *, force: bool = False) -> Callable[[Wire],
     )
 
 
+def _applies(*steps: tuple[str, dict[str, str]]) -> Callable[[Wire], Answer]:
+    """Applies of one ConfigMap's data by managers in turn; the last answer (its data when it is the object)."""
+
+    def run(wire: Wire) -> Answer:
+        answer = Answer(0, "", None)
+        for manager, data in steps:
+            document = json.dumps(
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned"}, "data": data}
+            )
+            answer = wire.request(
+                "PATCH", f"{CONFIGMAPS}/owned?fieldManager={manager}", document, content_type=APPLY
+            )
+        wire.request("DELETE", f"{CONFIGMAPS}/owned")
+        return answer
+
+    return run
+
+
 def _apply_without_manager(wire: Wire) -> Answer:
     document = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "nameless"}})
     return wire.request(
@@ -505,6 +523,33 @@ CASES: tuple[Case, ...] = (
     Case("apply", "a second manager conflicts", _apply("fidelity-b", "b")),
     Case("apply", "forced, it takes the field", _apply("fidelity-b", "b", force=True), ("data",)),
     Case("apply", "an apply without a field manager", _apply_without_manager),
+    Case(
+        "apply",
+        "two conflicts are listed by manager",
+        _applies(("fidelity-a", {"one": "1", "two": "2"}), ("fidelity-b", {"one": "x", "two": "y"})),
+    ),
+    Case(
+        "apply",
+        "the same value is shared, not a conflict",
+        _applies(("fidelity-a", {"one": "1"}), ("fidelity-b", {"one": "1", "two": "2"})),
+        ("data",),
+    ),
+    Case(
+        "apply",
+        "a field its manager stops applying is removed",
+        _applies(("fidelity-a", {"one": "1", "two": "2"}), ("fidelity-a", {"one": "1"})),
+        ("data",),
+    ),
+    Case(
+        "apply",
+        "a field another manager still applies stays",
+        _applies(
+            ("fidelity-a", {"one": "1", "two": "2"}),
+            ("fidelity-b", {"two": "2"}),
+            ("fidelity-a", {"one": "1"}),
+        ),
+        ("data",),
+    ),
     Case("watch", "from a compacted resourceVersion", _watch_from_the_start),
     Case("watch", "an exact list at the current version", _exact(lambda current: current), ("names", "at")),
     Case("watch", "an exact list without a version", _exact(lambda current: "")),

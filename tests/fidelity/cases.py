@@ -111,6 +111,32 @@ def _patch(path: str, body: Any, content_type: str) -> Callable[[Wire], Answer]:
     return lambda wire: wire.request("PATCH", path, body, content_type=content_type)
 
 
+def _rolled_out(wire: Wire, path: str) -> None:
+    """Wait (at most 20 s) until a Deployment's rollout is complete, so that no answer catches one
+    mid-way: the beds' kubelets start pods at different speeds."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = wire.request("GET", path).body
+        status = body.get("status") or {}
+        if (
+            status.get("observedGeneration", 0) >= body["metadata"].get("generation", 0)
+            and not status.get("unavailableReplicas")
+            and status.get("updatedReplicas") == status.get("replicas") == body["spec"].get("replicas")
+        ):
+            return
+        time.sleep(0.1)
+
+
+def _patch_settled(path: str, body: Any, content_type: str) -> Callable[[Wire], Answer]:
+    """A patch of a Deployment once its last rollout is complete."""
+
+    def run(wire: Wire) -> Answer:
+        _rolled_out(wire, path)
+        return wire.request("PATCH", path, body, content_type=content_type)
+
+    return run
+
+
 def _events(answer: Answer) -> Answer:
     """A watch stream as its event types (and an error's code and reason)."""
     text = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
@@ -500,13 +526,13 @@ CASES: tuple[Case, ...] = (
     Case(
         "patch",
         "merge patch",
-        _patch(f"{DEPLOYMENTS}/api", {"metadata": {"annotations": {"fidelity": "yes"}}}, MERGE),
+        _patch_settled(f"{DEPLOYMENTS}/api", {"metadata": {"annotations": {"fidelity": "yes"}}}, MERGE),
         ("metadata.annotations",),
     ),
     Case(
         "patch",
         "strategic merge of a container",
-        _patch(
+        _patch_settled(
             f"{DEPLOYMENTS}/api",
             {
                 "spec": {

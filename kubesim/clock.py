@@ -47,6 +47,11 @@ class Clock:
         moment = self.now() if at is None else at
         return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def micro_timestamp(self, at: float | None = None) -> str:
+        """RFC 3339 UTC with microseconds, as a MicroTime (a Lease's renewTime, an Event's eventTime)."""
+        moment = self.now() if at is None else at
+        return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
     def parse(self, stamp: str) -> float:
         """Epoch seconds of an RFC 3339 timestamp (`Z` or an offset, optional fraction)."""
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

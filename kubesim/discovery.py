@@ -6,6 +6,8 @@ answer with aggregated discovery (kubernetes.md §7.1).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from kubesim.resources import GROUP_VERSIONS, ResourceType, resources_in
@@ -71,7 +73,15 @@ def _resource_entry(rt: ResourceType) -> dict[str, Any]:
         entry["shortNames"] = list(rt.short_names)
     if rt.plural in _CATEGORY_ALL:
         entry["categories"] = ["all"]
+    entry["storageVersionHash"] = storage_version_hash(rt)
     return entry
+
+
+def storage_version_hash(rt: ResourceType) -> str:
+    """The opaque hash of the storage version (kube-apiserver's: the first 8 bytes of a SHA-256 of
+    group/version/kind, base64)."""
+    digest = hashlib.sha256(f"{rt.group}/{rt.version}/{rt.kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
 
 
 def _subresource_entry(rt: ResourceType, subresource: str) -> dict[str, Any]:

@@ -39,14 +39,18 @@ class ApiError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         details = dict(self.details or {})
         if self.retry_after:
             details["retryAfterSeconds"] = self.retry_after
-        if details:
-            status["details"] = details
+        if details or self.details is not None:
+            status["details"] = {key: details[key] for key in _DETAIL_ORDER if key in details}
+        status["code"] = self.code
         return status
+
+
+_DETAIL_ORDER = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+"""metav1.StatusDetails' fields in the order the API server writes them."""
 
 
 def _type(resource: str | ResourceType) -> tuple[str, str]:
@@ -93,13 +97,27 @@ def conflict(resource: str | ResourceType, name: str, *, why: str | None = None)
 
 
 def invalid(kind: str, name: str, causes: list[dict[str, str]], *, group: str = "") -> ApiError:
-    """422 Invalid: `Deployment.apps "web" is invalid: <field>: <message>`; causes are {field, message}."""
+    """422 Invalid: `Deployment.apps "web" is invalid: <field>: <message>` (several in brackets, as Go's
+    aggregate error prints them); causes are {reason, message, field} (see kubesim.validation.field)."""
     qualified_kind = f"{kind}.{group}" if group else kind
-    summary = ", ".join(f"{c.get('field', '')}: {c.get('message', '')}".lstrip(": ") for c in causes)
-    details: dict[str, Any] = {"name": name, "kind": kind, "causes": causes}
+    lines = list(
+        dict.fromkeys(f"{c['field']}: {c['message']}" if c.get("field") else c["message"] for c in causes)
+    )
+    summary = lines[0] if len(lines) == 1 else "[" + ", ".join(lines) + "]"
+    details: dict[str, Any] = {"kind": kind, "causes": causes}
+    if name:
+        details["name"] = name
     if group:
         details["group"] = group
     return ApiError(422, "Invalid", f'{qualified_kind} "{name}" is invalid: {summary}', details=details)
+
+
+def rejected_patch() -> ApiError:
+    """422 Invalid for a JSON patch whose operation fails (a `test` that does not hold, a missing path):
+    the API server gives no detail."""
+    return ApiError(
+        422, "Invalid", "the server rejected our request due to an error in our request", details={}
+    )
 
 
 def bad_request(message: str) -> ApiError:

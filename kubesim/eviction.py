@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kubesim.admission import namespace_lifecycle
 from kubesim.controllers.disruption import disruption_condition, set_metav1_condition
 from kubesim.errors import ApiError, bad_request, forbidden, too_many_requests
 from kubesim.podutil import is_ready, is_terminating, meta, phase_of, selects, set_condition
+from kubesim.resources import RESOURCES
 
 if TYPE_CHECKING:
     from kubesim.store import Store
@@ -39,6 +41,7 @@ def evict(store: Store, namespace: str, name: str, body: Obj, *, dry_run: bool =
         raise bad_request("name in URL does not match name in Eviction object")
     options: Obj = dict(body.get("deleteOptions") or {})
     dry_run = dry_run or bool(options.get("dryRun"))
+    namespace_lifecycle(RESOURCES["pods"], name, namespace, store.find("namespaces", None, namespace))
     pod = store.get("pods", namespace, name)
     if _can_ignore_budget(pod):
         if not dry_run:

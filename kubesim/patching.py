@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonpatch
 
-from kubesim.errors import ApiError, bad_request
+from kubesim.errors import ApiError, bad_request, rejected_patch
 
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
@@ -157,9 +157,7 @@ def json_patch(original: dict[str, Any], patch: Any) -> dict[str, Any]:
         IndexError,
         TypeError,
     ) as e:
-        raise ApiError(
-            422, "Invalid", f"the server rejected our request due to an error in our request: {e}"
-        ) from e
+        raise rejected_patch() from e
     if not isinstance(result, dict):
         raise ApiError(422, "Invalid", "the server rejected our request: the patch replaced the whole object")
     return result

@@ -101,18 +101,26 @@ RESOURCES: dict[str, ResourceType] = {
         _rt("apps", "replicasets", "ReplicaSet", short=("rs",), sub=("status", "scale")),
         _rt("apps", "daemonsets", "DaemonSet", short=("ds",), sub=("status",)),
         _rt("apps", "statefulsets", "StatefulSet", short=("sts",), sub=("status", "scale")),
+        _rt("apps", "controllerrevisions", "ControllerRevision"),
         _rt("policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)),
+        _rt("coordination.k8s.io", "leases", "Lease"),
         *RBAC_TYPES,
         *REVIEW_TYPES,
     )
 }
+
+VIEWS: dict[str, ResourceType] = {"events.k8s.io/v1": _rt("events.k8s.io", "events", "Event", short=("ev",))}
+"""Group/versions that serve a stored resource in another shape: events.k8s.io/v1 Events are the core
+Events (kubesim.events converts them)."""
 
 BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in RESOURCES.values()}
 
 GROUP_VERSIONS: tuple[str, ...] = (
     "v1",
     "apps/v1",
+    "events.k8s.io/v1",
     "policy/v1",
+    "coordination.k8s.io/v1",
     "rbac.authorization.k8s.io/v1",
     "authorization.k8s.io/v1",
     "authentication.k8s.io/v1",
@@ -122,11 +130,16 @@ GROUP_VERSIONS: tuple[str, ...] = (
 
 def resources_in(group_version: str) -> list[ResourceType]:
     """The resource types served under one group/version ("v1", "apps/v1")."""
+    if group_version in VIEWS:
+        return [VIEWS[group_version]]
     return [rt for rt in RESOURCES.values() if rt.api_version == group_version]
 
 
 def lookup(group_version: str, plural: str) -> ResourceType | None:
     """The resource type at `/api[s]/<group_version>/<plural>`, or None if it is not served there."""
+    view = VIEWS.get(group_version)
+    if view is not None:
+        return view if view.plural == plural else None
     rt = RESOURCES.get(plural)
     if rt is None or rt.api_version != group_version:
         return None
@@ -134,6 +147,12 @@ def lookup(group_version: str, plural: str) -> ResourceType | None:
 
 
 # ---- defaulting -----------------------------------------------------------------------------------------
+
+NODE_TTL_ANNOTATION = "node.alpha.kubernetes.io/ttl"
+GENERATION_KEPT = frozenset(
+    {"pods", "deployments", "replicasets", "daemonsets", "statefulsets", "poddisruptionbudgets"}
+)
+"""The resources whose objects have a metadata.generation (not Leases, Events, ConfigMaps, Nodes...)."""
 
 NODE_INFO_FIELDS = (
     "architecture",
@@ -226,11 +245,15 @@ def apply_defaults(resource: str, obj: dict[str, Any]) -> None:
     elif resource == "poddisruptionbudgets":
         _zero_status(obj, ("currentHealthy", "desiredHealthy", "disruptionsAllowed", "expectedPods"))
     elif resource == "namespaces":
-        meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+        if meta.get("name"):
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj.setdefault("status", {}).setdefault("phase", "Active")
     elif resource == "nodes":
-        obj.setdefault("spec", {})
+        node_spec = obj.setdefault("spec", {})
+        if node_spec.get("podCIDR"):
+            node_spec.setdefault("podCIDRs", [node_spec["podCIDR"]])
+        meta.setdefault("annotations", {}).setdefault(NODE_TTL_ANNOTATION, "0")  # the TTL controller's
         info = obj.get("status", {}).get("nodeInfo")
         if isinstance(info, dict):
             for name in NODE_INFO_FIELDS:

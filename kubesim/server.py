@@ -1,4 +1,5 @@
-"""The HTTP face of kubesim: the real Kubernetes REST paths on aiohttp, plus the `Simulator` that bundles
+"""The HTTP face of kubesim: the real Kubernetes REST paths on aiohttp (the wire format in kubesim.wire,
+scale and eviction in kubesim.subresources), plus the `Simulator` that bundles
 store, controllers, faults and a server thread.
 
 Requests are routed by hand (`/api/v1/...`, `/apis/<group>/<version>/...`, namespaced or not, with
@@ -10,31 +11,50 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import yaml
 from aiohttp import web
+from multidict import CIMultiDict
 
-from kubesim import access, discovery, errors, protobuf, tables, upgrades
+from kubesim import access, discovery, errors, ssa, subresources, tables, upgrades
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
 from kubesim.errors import ApiError
-from kubesim.eviction import evict
 from kubesim.faults import HANG, Faults
-from kubesim.patching import APPLY, PATCH_TYPES, apply_patch
-from kubesim.resources import ResourceType, lookup
+from kubesim.patching import APPLY
+from kubesim.records import ListPage, Obj, encode, list_item
+from kubesim.resources import RESOURCES, ResourceType
 from kubesim.scenario import load_scenario
-from kubesim.selectors import label_selector_to_string, parse_field_selector, parse_label_selector
-from kubesim.store import Obj, Store, clone, encode
+from kubesim.selectors import (
+    FieldSelector,
+    LabelSelector,
+    parse_field_selector,
+    parse_label_selector,
+)
+from kubesim.store import Store
+from kubesim.validation import field, schema
 from kubesim.watch import WATCHES, WatchStream, serve
+from kubesim.wire import (
+    VIEWS_GROUPS,
+    Target,
+    int_param,
+    json_response,
+    not_found_path,
+    object_body,
+    parse_target,
+    read_body,
+    shown,
+    status_response,
+    stored,
+    wants_table,
+)
 
 log = logging.getLogger("kubesim")
 
@@ -50,93 +70,6 @@ _REASONS = {
 }
 _TRUE = ("1", "true", "True")
 _DEFAULT_WATCH_TIMEOUT = 1800.0
-
-
-def not_found_path() -> ApiError:
-    """The 404 for a path no resource lives at."""
-    return ApiError(404, "NotFound", "the server could not find the requested resource")
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a resource URL names: a type, maybe a namespace, maybe an object, maybe a subresource."""
-
-    rt: ResourceType
-    namespace: str | None
-    name: str | None
-    subresource: str | None
-
-
-def parse_target(group_version: str, rest: list[str]) -> Target:
-    """Resolve the path segments after `/api/v1` or `/apis/<g>/<v>`; 404 when nothing lives there."""
-    if len(rest) >= 3 and rest[0] == "namespaces":
-        namespaced = lookup(group_version, rest[2])
-        if namespaced is not None and namespaced.namespaced and len(rest) <= 5:
-            return Target(
-                namespaced, rest[1], rest[3] if len(rest) > 3 else None, rest[4] if len(rest) > 4 else None
-            )
-    rt = lookup(group_version, rest[0])
-    if rt is None or len(rest) > 3:
-        raise not_found_path()
-    if rt.namespaced and len(rest) > 1:
-        raise not_found_path()
-    target = Target(rt, None, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
-    if target.subresource is not None and target.subresource not in rt.subresources:
-        raise not_found_path()
-    return target
-
-
-def json_response(body: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """A compact JSON response."""
-    return web.Response(body=encode(body), status=status, content_type="application/json", headers=headers)
-
-
-def status_response(error: ApiError) -> web.Response:
-    """The Status body of an ApiError, with a Retry-After header when it asks for a positive delay."""
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-    return json_response(error.to_status(), status=error.code, headers=headers)
-
-
-async def _read_body(request: web.Request) -> Any:
-    raw = await request.read()
-    if not raw:
-        return None
-    media = (request.headers.get("Content-Type") or "application/json").split(";", 1)[0].strip()
-    if media == "application/vnd.kubernetes.protobuf":
-        return protobuf.decode(raw)
-    if "protobuf" in media or "cbor" in media:
-        raise ApiError(
-            415,
-            "UnsupportedMediaType",
-            f"the body of the request was in an unknown format - accepted media types include: application/json, "
-            f"application/yaml, {', '.join(PATCH_TYPES)}",
-        )
-    try:
-        if media == APPLY or "yaml" in media:
-            return yaml.safe_load(raw)
-        return json.loads(raw)
-    except (ValueError, yaml.YAMLError) as e:
-        raise errors.bad_request(f"the request body could not be decoded: {e}") from e
-
-
-def _object_body(body: Any) -> Obj:
-    if not isinstance(body, dict):
-        raise errors.bad_request("the request body must be a JSON object")
-    return body
-
-
-def _int_param(query: Any, name: str) -> int | None:
-    value = query.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError as e:
-        raise errors.bad_request(f"invalid {name}: {value!r}") from e
-
-
-def _wants_table(request: web.Request) -> bool:
-    return "as=Table" in request.headers.get("Accept", "")
 
 
 class ApiServer:
@@ -238,24 +171,28 @@ class ApiServer:
 
     async def _admin(self, request: web.Request, rest: list[str]) -> web.StreamResponse:
         """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear), `/kubesim/clock` ({"speed"}) and
-        `/kubesim/version` (GET, POST {"gitVersion"}: see `kubesim.upgrades`)."""
+        `/kubesim/version` (GET, POST {"gitVersion"}: see `kubesim.upgrades`) and `/kubesim/compact` (POST:
+        forget the watch history, so that watches and exact lists from before get 410)."""
         if rest == ["faults"]:
             if request.method == "POST":
-                self.faults.update_from_json(_object_body(await _read_body(request) or {}))
+                self.faults.update_from_json(object_body(await read_body(request) or {}))
             elif request.method == "DELETE":
                 self.faults.clear()
             return json_response(self.faults.to_json())
         if rest == ["clock"]:
             if request.method == "POST":
-                body = _object_body(await _read_body(request) or {})
+                body = object_body(await read_body(request) or {})
                 if "speed" in body:
                     self.store.clock.speed = float(body["speed"])
                 if "advance" in body:
                     self.store.clock.advance(float(body["advance"]))
             return json_response({"now": self.store.clock.timestamp(), "speed": self.store.clock.speed})
+        if rest == ["compact"] and request.method == "POST":
+            self.store.compact()
+            return json_response({"compactedTo": self.store.resource_version})
         if rest == ["version"]:
             if request.method == "POST":
-                self.server_version = upgrades.requested_version(await _read_body(request))
+                self.server_version = upgrades.requested_version(await read_body(request))
             return json_response(discovery.version_info(self.server_version))
         raise not_found_path()
 
@@ -272,18 +209,18 @@ class ApiServer:
         if target.rt.namespaced and target.namespace is None:
             raise not_found_path()
         if target.subresource == "scale":
-            return await self._scale(request, target)
+            return await subresources.scale(request, target, self.store, dry_run=self._dry_run(request))
         if target.subresource == "eviction":
             if method != "POST":
                 raise errors.method_not_allowed()
-            return await self._evict(request, target)
+            return await subresources.eviction(request, target, self.store)
         if target.subresource not in (None, "status"):
             raise not_found_path()
         if method == "GET":
             obj = self.store.peek(target.rt.plural, target.namespace, target.name)
-            if _wants_table(request):
+            if wants_table(request):
                 return json_response(self._table(request, target.rt, [obj], None, None))
-            return json_response(obj)
+            return json_response(shown(target.rt, obj))
         if method == "PUT":
             return await self._replace(request, target)
         if method == "PATCH":
@@ -314,54 +251,91 @@ class ApiServer:
         fields = parse_field_selector(query.get("fieldSelector"), rt.plural)
         if query.get("watch") in _TRUE:
             return await self._watch(request, target, labels=labels, fields=fields)
-        limit = _int_param(query, "limit")
-        page = self.store.list_page(
-            rt.plural,
-            target.namespace,
-            label_selector=labels,
-            field_selector=fields,
-            limit=limit if limit and limit > 0 else None,
-            continue_token=query.get("continue") or None,
-        )
-        if _wants_table(request):
+        limit = int_param(query, "limit")
+        if query.get("resourceVersionMatch") == "Exact":
+            page = self._exact_page(request, target, labels=labels, fields=fields)
+        else:
+            page = self.store.list_page(
+                rt.plural,
+                target.namespace,
+                label_selector=labels,
+                field_selector=fields,
+                limit=limit if limit and limit > 0 else None,
+                continue_token=query.get("continue") or None,
+            )
+        if wants_table(request):
             return json_response(
                 self._table(request, rt, page.items, page.resource_version, page.continue_token)
             )
         metadata: Obj = {"resourceVersion": page.resource_version}
         if page.continue_token:
             metadata["continue"] = page.continue_token
+        if page.remaining is not None:
+            metadata["remainingItemCount"] = page.remaining
         head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
-        body = head[:-1] + b',"items":[' + b",".join(page.raw) + b"]}"
+        if rt.group in VIEWS_GROUPS:
+            raw = [
+                encode({k: v for k, v in shown(rt, o).items() if k not in ("kind", "apiVersion")})
+                for o in page.items
+            ]
+        else:
+            stored = RESOURCES[rt.plural]
+            raw = [list_item(stored, item) for item in page.raw]
+        body = head[:-1] + b',"items":[' + b",".join(raw) + b"]}\n"
         return web.Response(body=body, content_type="application/json")
+
+    def _exact_page(
+        self, request: web.Request, target: Target, *, labels: LabelSelector, fields: FieldSelector
+    ) -> ListPage:
+        """``resourceVersionMatch=Exact``: the list as it was at that version (whole, not paged)."""
+        wanted = int_param(request.query, "resourceVersion")
+        if wanted is None:
+            cause = field.forbidden(
+                "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
+            )
+            raise errors.invalid("ListOptions", "", [cause], group="meta.k8s.io")
+        items = [
+            obj
+            for obj in self.store.objects_at(target.rt.plural, wanted)
+            if (target.namespace is None or obj["metadata"].get("namespace") == target.namespace)
+            and (labels.empty or labels.matches_object(obj))
+            and (fields.empty or fields.matches(obj))
+        ]
+        return ListPage(items, [encode(obj) for obj in items], str(wanted), None, None)
 
     async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
         query = request.query
         rt = target.rt
         if query.get("sendInitialEvents") in _TRUE:
-            raise errors.invalid(
-                "ListOptions",
-                "",
-                [
-                    {
-                        "field": "sendInitialEvents",
-                        "message": "Forbidden: sendInitialEvents is forbidden for watch unless the "
-                        "WatchList feature gate is enabled",
-                    }
-                ],
-                group="meta.k8s.io",
-            )
+            causes = [
+                field.forbidden(
+                    "sendInitialEvents",
+                    "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                )
+            ]
+            if query.get("resourceVersionMatch") != "NotOlderThan":
+                causes.insert(
+                    0,
+                    field.forbidden(
+                        "resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                    ),
+                )
+            raise errors.invalid("ListOptions", "", causes, group="meta.k8s.io")
         since_text = query.get("resourceVersion") or "0"
         try:
             since = int(since_text) or None
         except ValueError as e:
             raise errors.bad_request(f"invalid resourceVersion: {since_text!r}") from e
-        timeout = _int_param(query, "timeoutSeconds")
+        timeout = int_param(query, "timeoutSeconds")
         stream = WatchStream(loop=asyncio.get_running_loop(), namespace=target.namespace, **selectors)
-        as_table = _wants_table(request)
+        as_table = wants_table(request)
 
         def render(kind: str, obj: Obj, first: bool) -> Obj:
-            if not as_table or kind == "ERROR":
+            if kind == "ERROR":
                 return obj
+            if not as_table:
+                return shown(rt, obj)
             rendered = self._table(request, rt, [obj], None, None)
             if not first:
                 rendered["columnDefinitions"] = []
@@ -397,9 +371,18 @@ class ApiServer:
                 f"({rt.api_version})"
             )
 
+    @staticmethod
+    def _fields(request: web.Request, rt: ResourceType, body: Obj) -> CIMultiDict[str]:
+        """The Warning headers of a body's unknown fields (or the 400 of fieldValidation=Strict)."""
+        mode = request.query.get("fieldValidation")
+        warnings = schema.field_validation(rt.kind, rt.version, rt.plural, body, mode)
+        return CIMultiDict(("Warning", warning) for warning in warnings)
+
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = _object_body(await _read_body(request))
+        body = object_body(await read_body(request))
         self._check_kind(target.rt, body)
+        body = stored(target.rt, body)
+        warnings = self._fields(request, target.rt, body)
         namespace = target.namespace
         if target.rt.namespaced and namespace is None:
             namespace = (body.get("metadata") or {}).get("namespace")
@@ -408,11 +391,13 @@ class ApiServer:
         created = self.store.create(
             target.rt.plural, body, namespace=namespace, dry_run=self._dry_run(request)
         )
-        return json_response(created, status=201)
+        return json_response(shown(target.rt, created), status=201, headers=warnings)
 
     async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = _object_body(await _read_body(request))
+        body = object_body(await read_body(request))
         self._check_kind(target.rt, body)
+        body = stored(target.rt, body)
+        warnings = self._fields(request, target.rt, body)
         meta = body.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != target.name:
             raise errors.bad_request(
@@ -421,28 +406,55 @@ class ApiServer:
         meta["name"] = target.name
         if target.rt.namespaced:
             meta["namespace"] = target.namespace
-        if self._dry_run(request):
-            return json_response(self.store.get(target.rt.plural, target.namespace, target.name or ""))
-        return json_response(self.store.replace(target.rt.plural, body, subresource=target.subresource))
+        replaced = self.store.replace(
+            target.rt.plural, body, subresource=target.subresource, dry_run=self._dry_run(request)
+        )
+        return json_response(shown(target.rt, replaced), headers=warnings)
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = await _read_body(request)
+        body = await read_body(request)
         content_type = request.headers.get("Content-Type", "application/merge-patch+json")
         rt, name = target.rt, target.name or ""
-        if content_type.startswith(APPLY) and self.store.find(rt.plural, target.namespace, name) is None:
-            created = self.store.create(rt.plural, _object_body(body), namespace=target.namespace)
-            return json_response(created, status=201)
-        if self._dry_run(request):
-            current = self.store.get(rt.plural, target.namespace, name)
-            return json_response(apply_patch(current, body, content_type=content_type))
+        dry_run = self._dry_run(request)
+        if content_type.startswith(APPLY) and not request.query.get("fieldManager"):
+            cause = field.required("fieldManager", "is required for apply patch")
+            raise errors.invalid("PatchOptions", "", [cause], group="meta.k8s.io")
+        if content_type.startswith(APPLY) and target.subresource is None:
+            return self._apply(request, target, object_body(body), dry_run=dry_run)
         patched = self.store.patch(
-            rt.plural, target.namespace, name, body, content_type=content_type, subresource=target.subresource
+            rt.plural,
+            target.namespace,
+            name,
+            body,
+            content_type=content_type,
+            subresource=target.subresource,
+            dry_run=dry_run,
         )
-        return json_response(patched)
+        return json_response(shown(rt, patched))
+
+    def _apply(self, request: web.Request, target: Target, body: Obj, *, dry_run: bool) -> web.Response:
+        """Server-side apply (kubesim.ssa): create, or update what the manager's configuration sets."""
+        rt, name = target.rt, target.name or ""
+        current = self.store.find(rt.plural, target.namespace, name)
+        result = ssa.apply(
+            current,
+            body,
+            manager=request.query["fieldManager"],
+            force=request.query.get("force") in _TRUE,
+            api_version=rt.api_version,
+            stamp=self.store.clock.timestamp(),
+        )
+        if current is None:
+            created = self.store.create(rt.plural, result, namespace=target.namespace, dry_run=dry_run)
+            return json_response(shown(rt, created), status=201)
+        result["metadata"].update(resourceVersion=current["metadata"]["resourceVersion"], name=name)
+        if rt.namespaced:
+            result["metadata"]["namespace"] = target.namespace
+        return json_response(shown(rt, self.store.replace(rt.plural, result, dry_run=dry_run)))
 
     def _delete_options(self, request: web.Request, body: Any) -> Obj:
         options: Obj = dict(body) if isinstance(body, dict) else {}
-        grace = _int_param(request.query, "gracePeriodSeconds")
+        grace = int_param(request.query, "gracePeriodSeconds")
         if grace is not None:
             options["gracePeriodSeconds"] = grace
         if request.query.get("propagationPolicy"):
@@ -452,7 +464,7 @@ class ApiServer:
         return options
 
     async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
-        options = self._delete_options(request, await _read_body(request))
+        options = self._delete_options(request, await read_body(request))
         deleted = self.store.delete(
             target.rt.plural,
             target.namespace,
@@ -462,10 +474,10 @@ class ApiServer:
             propagation_policy=options.get("propagationPolicy"),
             dry_run=self._dry_run(request, options),
         )
-        return json_response(deleted)
+        return json_response(shown(target.rt, deleted))
 
     async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
-        options = self._delete_options(request, await _read_body(request))
+        options = self._delete_options(request, await read_body(request))
         rt = target.rt
         items, _ = self.store.list(
             rt.plural,
@@ -492,82 +504,6 @@ class ApiServer:
         return json_response(
             {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata, "items": deleted}
         )
-
-    # ---- subresources ------------------------------------------------------------------------------------
-
-    def _scale_of(self, obj: Obj) -> Obj:
-        meta = obj["metadata"]
-        selector = obj.get("spec", {}).get("selector") or {}
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {
-                k: meta[k]
-                for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                if k in meta
-            },
-            "spec": {"replicas": obj.get("spec", {}).get("replicas", 0)},
-            "status": {
-                "replicas": obj.get("status", {}).get("replicas", 0),
-                "selector": label_selector_to_string(selector),
-            },
-        }
-
-    async def _scale(self, request: web.Request, target: Target) -> web.StreamResponse:
-        rt, ns, name = target.rt, target.namespace, target.name or ""
-        current = self.store.peek(rt.plural, ns, name)
-        if request.method == "GET":
-            return json_response(self._scale_of(current))
-        if request.method == "PUT":
-            scale = _object_body(await _read_body(request))
-        elif request.method == "PATCH":
-            content_type = request.headers.get("Content-Type", "application/merge-patch+json")
-            scale = apply_patch(self._scale_of(current), await _read_body(request), content_type=content_type)
-        else:
-            raise errors.method_not_allowed()
-        wanted_version = (scale.get("metadata") or {}).get("resourceVersion")
-        replicas = (scale.get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int) or replicas < 0:
-            raise errors.invalid(
-                "Scale",
-                name,
-                [
-                    {
-                        "field": "spec.replicas",
-                        "message": f"Invalid value: {replicas!r}: must be a non-negative integer",
-                    }
-                ],
-                group="autoscaling",
-            )
-
-        def set_replicas(obj: Obj) -> None:
-            if wanted_version and wanted_version != obj["metadata"]["resourceVersion"]:
-                raise errors.conflict(rt, name)
-            obj["spec"]["replicas"] = replicas
-
-        if self._dry_run(request):
-            updated = clone(current)
-            updated["spec"]["replicas"] = replicas
-        else:
-            updated = self.store.mutate(rt.plural, ns, name, set_replicas)
-        return json_response(self._scale_of(updated))
-
-    async def _evict(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = _object_body(await _read_body(request) or {})
-        if body.get("kind") not in (None, "Eviction"):
-            raise errors.bad_request(f"expected an Eviction, got {body.get('kind')}")
-        body.setdefault("apiVersion", "policy/v1")
-        body.setdefault("kind", "Eviction")
-        body.setdefault("metadata", {}).setdefault("namespace", target.namespace)
-        options = body.get("deleteOptions") or {}
-        result = evict(
-            self.store,
-            target.namespace or "",
-            target.name or "",
-            body,
-            dry_run=self._dry_run(request, options),
-        )
-        return json_response(result, status=int(result.get("code", 201)))
 
 
 class Simulator:

@@ -8,123 +8,69 @@ copies. Each entry caches its JSON encoding, so serving a large list is a byte j
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import json
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from kubesim import errors
+from kubesim import admission, errors, snapshots
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
+from kubesim.events import Recorder
 from kubesim.patching import apply_patch
-from kubesim.resources import RESOURCES, ResourceType, apply_defaults
+from kubesim.records import (
+    Entry,
+    Event,
+    ListPage,
+    clone,
+    decode_continue,
+    encode_continue,
+    finalized,
+    kind_first,
+    owner_uids,
+)
+from kubesim.resources import GENERATION_KEPT, RESOURCES, ResourceType, apply_defaults
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 
-_T = TypeVar("_T")
 Obj = dict[str, Any]
 Listener = Callable[[str, str, Obj], None]
 Objs = list[Obj]
 Keys = list[tuple[str, str, str]]
 Events = list["Event"]
 
+HISTORY_LIMIT = 1000
+"""Events kept per resource for watches and exact lists (between this and twice this): a watch cache
+of a realistic size, so a client that falls behind under churn gets 410 Gone and relists."""
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+"""The namespaces kube-apiserver's bootstrap controller creates: every cluster has them."""
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _TERMINAL_PHASES = ("Succeeded", "Failed")
-
-
-def clone(value: _T) -> _T:
-    """A deep copy of JSON-like data (dicts, lists, scalars); about four times faster than copy.deepcopy."""
-    return cast(_T, _clone(value))
-
-
-def _clone(value: Any) -> Any:
-    if type(value) is dict:
-        return {k: _clone(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_clone(v) for v in value]
-    return value
-
-
-def encode(obj: Any) -> bytes:
-    """Compact JSON bytes, as every response body is written."""
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One committed write: the object after it (`obj`) and, for MODIFIED, before it (`old`). Never mutate."""
-
-    resource_version: int
-    type: str
-    resource: str
-    obj: Obj
-    old: Obj | None = None
-
-
-class _Entry:
-    """A stored object plus its lazily computed JSON encoding."""
-
-    __slots__ = ("obj", "raw")
-
-    def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.raw: bytes | None = None
-
-    def encoded(self) -> bytes:
-        raw = self.raw
-        if raw is None:
-            raw = self.raw = encode(self.obj)
-        return raw
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list: shared objects (read-only!) with their encodings, the list RV and continuation."""
-
-    items: list[Obj]
-    raw: list[bytes]
-    resource_version: str
-    continue_token: str | None
-    remaining: int | None
-
-
-def _owner_uids(obj: Obj) -> set[str]:
-    return {ref["uid"] for ref in obj.get("metadata", {}).get("ownerReferences") or [] if ref.get("uid")}
-
-
-def _encode_continue(namespace: str, name: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([namespace, name]).encode()).decode()
-
-
-def _decode_continue(token: str) -> tuple[str, str]:
-    try:
-        namespace, name = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError, binascii.Error) as e:
-        raise errors.bad_request(f"invalid continue token: {e}") from e
-    return str(namespace), str(name)
 
 
 class Store:
     """Thread-safe in-memory objects of every served resource (one RLock around all state)."""
 
-    def __init__(self, *, clock: Clock, history_limit: int = 50_000) -> None:
+    def __init__(self, *, clock: Clock, history_limit: int = HISTORY_LIMIT) -> None:
         self.clock = clock
         self.resource_version = 0
         self.history_limit = history_limit
         self._lock = threading.RLock()
-        self._data: dict[str, dict[str, dict[str, _Entry]]] = {r: {} for r in RESOURCES}
+        self._data: dict[str, dict[str, dict[str, Entry]]] = {r: {} for r in RESOURCES}
         self._sorted: dict[str, list[tuple[str, str]] | None] = dict.fromkeys(RESOURCES)
-        self._by_node: dict[str, dict[tuple[str, str], _Entry]] = {}
+        self._by_node: dict[str, dict[tuple[str, str], Entry]] = {}
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
         self._history: dict[str, list[Event]] = {r: [] for r in RESOURCES}
         self._compacted: dict[str, int] = dict.fromkeys(RESOURCES, 0)
+        self._oldest = 0
+        """No exact list before this version (the last `compact`)."""
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
+        self.events = Recorder(self)
+        """Where controllers report Events about objects (kubesim.events)."""
+        for name in SYSTEM_NAMESPACES:
+            self.create("namespaces", {"metadata": {"name": name}})
 
     # ---- helpers -----------------------------------------------------------------------------------------
 
@@ -139,7 +85,7 @@ class Store:
     def _ns(self, rt: ResourceType, namespace: str | None) -> str:
         return (namespace or "") if rt.namespaced else ""
 
-    def _entry(self, resource: str, namespace: str | None, name: str) -> _Entry:
+    def _entry(self, resource: str, namespace: str | None, name: str) -> Entry:
         rt = self.resource_type(resource)
         entry = self._data[resource].get(self._ns(rt, namespace), {}).get(name)
         if entry is None:
@@ -213,13 +159,13 @@ class Store:
             if isinstance(field_selector, FieldSelector)
             else parse_field_selector(field_selector, resource)
         )
-        start = _decode_continue(continue_token) if continue_token else None
+        start = decode_continue(continue_token) if continue_token else None
         ns = self._ns(rt, namespace) if namespace else None
         with self._lock:
             version = str(self.resource_version)
             candidates = self._candidates(resource, ns, fields, start)
             items: list[Obj] = []
-            entries: list[_Entry] = []
+            entries: list[Entry] = []
             more = False
             for entry in candidates:
                 obj = entry.obj
@@ -229,16 +175,26 @@ class Store:
                         break
                     items.append(obj)
                     entries.append(entry)
+            remaining = None
+            if more and items and labels.empty and fields.empty:
+                remaining = self._after(resource, ns, items[-1])
         token = None
         if more and items:
             meta = items[-1]["metadata"]
-            token = _encode_continue(meta.get("namespace", ""), meta["name"])
+            token = encode_continue(meta.get("namespace", ""), meta["name"])
         raw = [e.encoded() for e in entries] if encode else []
-        return ListPage(items, raw, version, token, None)
+        return ListPage(items, raw, version, token, remaining)
+
+    def _after(self, resource: str, ns: str | None, last: Obj) -> int:
+        """How many objects follow `last` in an unfiltered list (remainingItemCount)."""
+        keys = self._sorted_keys(resource)
+        high = bisect.bisect_left(keys, (ns + "\x00", "")) if ns is not None else len(keys)
+        meta = last["metadata"]
+        return high - bisect.bisect_right(keys, (meta.get("namespace", ""), meta["name"]))
 
     def _candidates(
         self, resource: str, ns: str | None, fields: FieldSelector, start: tuple[str, str] | None
-    ) -> Iterable[_Entry]:
+    ) -> Iterable[Entry]:
         """Entries in key order from just after `start`, narrowed by the node index or namespace."""
         node = fields.equals("spec.nodeName") if resource == "pods" else None
         if node is not None:
@@ -280,6 +236,28 @@ class Store:
                     found.append(clone(obj) if copy else obj)
             return found
 
+    def objects_at(self, resource: str, version: int) -> Objs:
+        """The objects of a resource as they were at `version` (shared, read-only), from the history:
+        410 when it is older than the history kept, 504 when the store has not reached it."""
+        with self._lock:
+            if version > self.resource_version:
+                raise snapshots.too_large(version, self.resource_version)
+            if version < self._compacted[resource] or version < self._oldest:
+                raise snapshots.too_old()
+            history = self._history[resource]
+            later = history[bisect.bisect_right(history, version, key=lambda e: e.resource_version) :]
+            current = [e.obj for names in self._data[resource].values() for e in names.values()]
+            return snapshots.state_at(current, later)
+
+    def compact(self) -> None:
+        """Forget every event so far, as an etcd compaction does: watches and exact lists from an
+        earlier version get 410 (the fault that forces clients to relist)."""
+        with self._lock:
+            self._oldest = self.resource_version
+            for resource, history in self._history.items():
+                history.clear()
+                self._compacted[resource] = self.resource_version
+
     def count(self, resource: str) -> int:
         """How many objects of a resource are stored."""
         with self._lock:
@@ -297,13 +275,13 @@ class Store:
             self._sorted[resource] = None
         else:
             new["metadata"]["resourceVersion"] = str(version)
-            self._data[resource].setdefault(ns, {})[name] = _Entry(new)
+            self._data[resource].setdefault(ns, {})[name] = Entry(new)
             if old is None:
                 self._sorted[resource] = None
         if resource == "pods":
             self._reindex_pod(ns, name, new if kind != "DELETED" else None, old)
-        old_owners = _owner_uids(old) if old is not None else set()
-        new_owners = _owner_uids(new) if kind != "DELETED" else set()
+        old_owners = owner_uids(old) if old is not None else set()
+        new_owners = owner_uids(new) if kind != "DELETED" else set()
         if old_owners != new_owners:
             key = (resource, ns, name)
             for uid in old_owners - new_owners:
@@ -374,42 +352,40 @@ class Store:
         else:
             meta.pop("namespace", None)
         ns = self._ns(rt, meta.get("namespace"))
-        new["apiVersion"] = rt.api_version
-        new["kind"] = rt.kind
+        kind_first(new, rt)
         with self._lock:
             name = meta.get("name")
             if not name and meta.get("generateName"):
                 name = meta["name"] = self._generate_name(resource, ns, meta["generateName"])
-            if not name:
-                raise errors.invalid(
-                    rt.kind,
-                    "",
-                    [
-                        {
-                            "field": "metadata.name",
-                            "message": "Required value: name or generateName is required",
-                        }
-                    ],
-                    group=rt.group,
-                )
-            if name in self._data[resource].get(ns, {}):
-                raise errors.already_exists(rt, name)
             for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
                 meta.pop(key, None)
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = self.clock.timestamp()
-            if "spec" in new or rt.group:
+            if resource in GENERATION_KEPT:
                 meta["generation"] = 1
             apply_defaults(resource, new)
+            namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None
+            admission.admit_create(rt, new, namespace=namespace_entry.obj if namespace_entry else None)
+            name = str(meta["name"])  # validation refuses a missing name
+            if name in self._data[resource].get(ns, {}):
+                raise errors.already_exists(rt, name)
             if dry_run:
                 return new
             stored = self._commit(resource, "ADDED", ns, name, new=new, old=None)
             return clone(stored) if copy else stored
 
     def _update(
-        self, rt: ResourceType, old: Obj, new: Obj, *, subresource: str | None, keep_status: bool
+        self,
+        rt: ResourceType,
+        old: Obj,
+        new: Obj,
+        *,
+        subresource: str | None,
+        keep_status: bool,
+        dry_run: bool = False,
     ) -> Obj:
-        """Commit `new` over `old` with the API server's rules; returns the stored object (shared)."""
+        """Commit `new` over `old` with the API server's rules (defaults, generation, admission); returns
+        the stored object (shared). A dry run goes as far as admission and returns what would be stored."""
         resource = rt.plural
         meta_old = old["metadata"]
         if subresource == "status":
@@ -431,8 +407,7 @@ class Store:
             else:
                 meta.pop(key, None)
         meta["name"] = meta_old["name"]
-        new["apiVersion"] = rt.api_version
-        new["kind"] = rt.kind
+        kind_first(new, rt)
         if "generation" in meta_old:
             changed = subresource is None and new.get("spec") != old.get("spec")
             meta["generation"] = meta_old["generation"] + (1 if changed else 0)
@@ -440,13 +415,21 @@ class Store:
         apply_defaults(resource, new)  # like kube-apiserver, default on every write, not only on create
         if new == old:
             return old
+        admission.admit_update(rt, new, old, subresource=subresource)
+        if dry_run:
+            return new
         ns = self._ns(rt, meta_old.get("namespace"))
-        if meta.get("deletionTimestamp") and not meta.get("finalizers") and resource != "pods":
+        done = (
+            resource != "pods" or meta.get("deletionGracePeriodSeconds") == 0
+        )  # a pod waits for its kubelet
+        if meta.get("deletionTimestamp") and finalized(new) and done:
             self._remove(rt, ns, meta["name"], propagation_policy=None)
             return new
         return self._commit(resource, "MODIFIED", ns, meta["name"], new=new, old=old)
 
-    def replace(self, resource: str, obj: Obj, *, subresource: str | None = None) -> Obj:
+    def replace(
+        self, resource: str, obj: Obj, *, subresource: str | None = None, dry_run: bool = False
+    ) -> Obj:
         """PUT: 409 on a stale metadata.resourceVersion; status only via subresource="status"."""
         rt = self.resource_type(resource)
         meta = obj.get("metadata") or {}
@@ -455,7 +438,10 @@ class Store:
             wanted = meta.get("resourceVersion")
             if wanted and wanted != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, old["metadata"]["name"])
-            return clone(self._update(rt, old, clone(obj), subresource=subresource, keep_status=True))
+            updated = self._update(
+                rt, old, clone(obj), subresource=subresource, keep_status=True, dry_run=dry_run
+            )
+            return clone(updated)
 
     def patch(
         self,
@@ -466,9 +452,10 @@ class Store:
         *,
         content_type: str,
         subresource: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         """PATCH the latest object (strategic-merge, merge or json-patch); 409 only if the patch carries a
-        different metadata.resourceVersion."""
+        different metadata.resourceVersion. A dry run is judged as the write would be, and stored nowhere."""
         rt = self.resource_type(resource)
         with self._lock:
             old = self._entry(resource, namespace, name).obj
@@ -482,7 +469,10 @@ class Store:
                 raise errors.bad_request(
                     f"the name of the object ({patched['metadata']['name']}) does not match"
                 )
-            return clone(self._update(rt, old, patched, subresource=subresource, keep_status=True))
+            updated = self._update(
+                rt, old, patched, subresource=subresource, keep_status=True, dry_run=dry_run
+            )
+            return clone(updated)
 
     def mutate(
         self,
@@ -492,6 +482,7 @@ class Store:
         fn: Callable[[Obj], None],
         *,
         subresource: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         """Read-modify-write under the lock: `fn` edits a copy in place; no change means no write."""
         rt = self.resource_type(resource)
@@ -501,7 +492,8 @@ class Store:
             fn(new)
             if new == old:
                 return clone(old)
-            return clone(self._update(rt, old, new, subresource=subresource, keep_status=False))
+            updated = self._update(rt, old, new, subresource=subresource, keep_status=False, dry_run=dry_run)
+            return clone(updated)
 
     def delete(
         self,
@@ -531,13 +523,16 @@ class Store:
                     raise errors.conflict(rt, name, why=why)
             ns = self._ns(rt, meta.get("namespace"))
             graceful = resource == "pods" and self._graceful(old, grace_period_seconds)
-            if graceful or meta.get("finalizers"):
+            if graceful or not finalized(old):
                 if meta.get("deletionTimestamp"):
                     return clone(old)
                 new: Obj = clone(old)
                 grace = self._grace(old, grace_period_seconds) if graceful else 0
                 new["metadata"]["deletionTimestamp"] = self.clock.timestamp(self.clock.now() + grace)
-                new["metadata"]["deletionGracePeriodSeconds"] = grace
+                if resource == "namespaces":  # the namespace controller empties it, then finalizes it
+                    new.setdefault("status", {})["phase"] = "Terminating"
+                else:
+                    new["metadata"]["deletionGracePeriodSeconds"] = grace
                 if dry_run:
                     return new
                 return clone(self._commit(resource, "MODIFIED", ns, name, new=new, old=old))
@@ -560,13 +555,20 @@ class Store:
         return pod.get("status", {}).get("phase") not in _TERMINAL_PHASES
 
     def remove(self, resource: str, namespace: str | None, name: str) -> None:
-        """Final removal now (the kubelet after a grace period): emits DELETED and garbage-collects."""
+        """Final removal now (the kubelet after a grace period): emits DELETED and garbage-collects. An
+        object that finalizers still hold only has its grace period cut to zero, and goes with the last
+        finalizer (see `_update`)."""
         rt = self.resource_type(resource)
         with self._lock:
             entry = self._entry(resource, namespace, name)
-            self._remove(
-                rt, self._ns(rt, entry.obj["metadata"].get("namespace")), name, propagation_policy=None
-            )
+            ns = self._ns(rt, entry.obj["metadata"].get("namespace"))
+            if not finalized(entry.obj):
+                if entry.obj["metadata"].get("deletionGracePeriodSeconds") != 0:
+                    new = clone(entry.obj)
+                    new["metadata"]["deletionGracePeriodSeconds"] = 0
+                    self._commit(resource, "MODIFIED", ns, name, new=new, old=entry.obj)
+                return
+            self._remove(rt, ns, name, propagation_policy=None)
 
     def _remove(self, rt: ResourceType, ns: str, name: str, *, propagation_policy: str | None) -> Obj:
         old = self._data[rt.plural][ns][name].obj

@@ -15,8 +15,9 @@ from typing import Any
 from aiohttp import web
 
 from kubesim.errors import ApiError
+from kubesim.records import Event, encode
 from kubesim.selectors import FieldSelector, LabelSelector
-from kubesim.store import Event, Store, encode
+from kubesim.store import Store
 
 Obj = dict[str, Any]
 Render = Callable[[str, Obj, bool], Obj]

@@ -33,6 +33,20 @@ MAX_IN_MAINTENANCE = 1
 
 SLOTS_LOCK = "chatops:lock:{cluster}:maintenance-slots"
 """Taking a maintenance slot is serialised per cluster (the limit is a cluster's)."""
+SLOTS_LOCK_SECONDS = 10
+"""How long the slots lock lives: its holder only reads the nodes and writes one annotation, and a holder
+that died (a SIGKILLed worker) must not block the cluster's maintenance for longer."""
+SLOTS_WAIT_SECONDS = SLOTS_LOCK_SECONDS + 5
+"""How long to wait for the slots lock: longer than it lives, so a dead holder's lock always runs out first."""
+
+
+def slots_lock(reporter: Reporter) -> Any:
+    """The per-cluster lock under which maintenance slots are counted and taken (maintain and upgrades)."""
+    return reporter.connection.lock(
+        SLOTS_LOCK.format(cluster=reporter.request.cluster),
+        timeout=SLOTS_LOCK_SECONDS,
+        blocking_timeout=SLOTS_WAIT_SECONDS,
+    )
 
 DRAINED_BY = "drain"
 """The ``by`` field of the records a plain drain writes (so a re-run knows the record as its own)."""
@@ -80,9 +94,7 @@ def _claim(
     With ``keep``, a node that already carries a record counts already: nothing is written and that
     record is returned. Returns None when ``record`` was written.
     """
-    with reporter.connection.lock(
-        SLOTS_LOCK.format(cluster=reporter.request.cluster), timeout=30, blocking_timeout=15
-    ):
+    with slots_lock(reporter):
         if keep and (existing := record_of(read_node(node))) is not None:
             return existing
         others = nodes_in_maintenance(besides=node)

@@ -443,7 +443,7 @@ class _NodeRun:
 
     def take_slot(self, node: str, *, limit: int | None) -> None:
         """A maintenance record on the node, under the cluster-wide limit (``None``: waived)."""
-        with self.reporter.connection.lock(maintenance.SLOTS_LOCK, timeout=30, blocking_timeout=15):
+        with maintenance.slots_lock(self.reporter):
             mine = maintenance.record_of(read_node(node))
             if mine is not None and mine.get("by") == UPGRADED_BY:
                 return
@@ -511,8 +511,10 @@ class _NodeRun:
     def finish(self, item: NodeWork, guard: Guard) -> None:
         """Drop the checkpoint and the maintenance record; report what moved and what runs there again."""
         guard.check()
-        _save(item.name, None)
+        # The record goes first: a worker killed in between leaves the checkpoint, and the re-run
+        # resumes the node and finishes it; the other order would leave a record no run ever clears.
         set_annotation(item.name, maintenance.ANNOTATION, None)
+        _save(item.name, None)
         version = _kubelet(read_node(item.name)) or self.target
         self.states[item.name] = wording.state_upgraded(str(version))
         moved = list(item.resume.moved) if item.resume else []

@@ -22,6 +22,9 @@ from kubesim.controllers.daemonset import DaemonSetController
 from kubesim.controllers.deployment import DeploymentController
 from kubesim.controllers.disruption import DisruptionController
 from kubesim.controllers.kubelet import Kubelet
+from kubesim.controllers.namespace import NamespaceController
+from kubesim.controllers.namespacedefaults import NamespaceDefaultsController
+from kubesim.controllers.nodelease import NodeLeaseController
 from kubesim.controllers.nodelifecycle import NodeLifecycleController
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.controllers.scheduler import Scheduler
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from kubesim.faults import Faults
     from kubesim.store import Store
 
+HEARTBEATS = frozenset({NodeLeaseController.name})
+"""Controllers that write on a period forever (node leases): a settled cluster may still beat."""
 TICK_SECONDS = 0.02
 """Real seconds between passes of the background thread when nothing is written."""
 
@@ -45,12 +50,15 @@ class ControllerManager:
         self.faults = faults
         self.controllers: list[Controller] = [
             NodeLifecycleController(store),
+            NamespaceController(store),
+            NamespaceDefaultsController(store),
             DeploymentController(store),
             ReplicaSetController(store),
             StatefulSetController(store),
             DaemonSetController(store),
             Scheduler(store, faults=faults),
             Kubelet(store, faults=faults),
+            NodeLeaseController(store, faults=faults),
             DisruptionController(store),
         ]
         self._pass_lock = threading.Lock()
@@ -71,14 +79,27 @@ class ControllerManager:
 
     def reconcile_once(self) -> float | None:
         """Run one pass of every controller; returns the earliest simulated time one asked to run again."""
+        return self._pass()[0]
+
+    def _pass(self) -> tuple[float | None, float | None, bool]:
+        """One pass: (earliest wake-up, earliest wake-up but for heartbeats, whether anything but a
+        heartbeat wrote)."""
         with self._pass_lock:
             wake: float | None = None
+            work: float | None = None
+            changed = False
             for controller in self.controllers:
-                wake = earliest(wake, controller.sync(self.store.clock.now()))
-            return wake
+                before = self.store.resource_version
+                due = controller.sync(self.store.clock.now())
+                wake = earliest(wake, due)
+                if controller.name not in HEARTBEATS:
+                    work = earliest(work, due)
+                    changed = changed or self.store.resource_version != before
+            return wake, work, changed
 
     def settle(self, *, timeout: float = 10.0) -> None:
-        """Run passes until nothing changes and no controller is due within the remaining real `timeout`.
+        """Run passes until nothing changes and no controller is due within the remaining real `timeout`
+        (heartbeats aside: they beat forever).
 
         Timers beyond the window (say a 600 s progress deadline at speed 1) are left pending. Raises
         TimeoutError when the controllers keep writing for the whole window (a livelock).
@@ -86,9 +107,8 @@ class ControllerManager:
         clock = self.store.clock
         deadline = time.monotonic() + timeout
         while True:
-            before = self.store.resource_version
-            wake = self.reconcile_once()
-            if self.store.resource_version != before:
+            _, wake, changed = self._pass()
+            if changed:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"controllers still changing the store after {timeout} s")
                 continue

@@ -37,11 +37,12 @@ def earliest(*moments: float | None) -> float | None:
 
 @contextmanager
 def tolerate_races() -> Iterator[None]:
-    """Skip an object that an API client deleted or changed under us; the next pass sees the new state."""
+    """Skip an object that an API client deleted or changed under us, or a write the server refuses (a
+    namespace being terminated, an invalid template): the next pass sees the new state."""
     try:
         yield
     except ApiError as error:
-        if error.code not in (404, 409):
+        if error.code not in (403, 404, 409, 422):
             raise
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.controllers.base import peek_or_none, tolerate_races
 from kubesim.controllers.replicaset import available_at, is_available, pods_from_template
+from kubesim.controllers.revisions import ensure_revision
 from kubesim.controllers.workqueue import Batch, Key, WorkQueue, controller_key, object_key
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
@@ -124,6 +125,8 @@ class DaemonSetController:
         spec = ds.get("spec") or {}
         template = spec.get("template") or {}
         revision = template_hash(template)
+        with tolerate_races():
+            ensure_revision(self.store, ds, revision)
         namespace = meta(ds).get("namespace")
         by_node = self._pods_by_node(ds)
         node_names = {name_of(n) for n in nodes}

@@ -31,7 +31,7 @@ from kubesim.podutil import (
     templates_equal_ignoring_hash,
 )
 from kubesim.quantities import scaled_value
-from kubesim.store import clone
+from kubesim.records import clone
 
 if TYPE_CHECKING:
     from kubesim.store import Store
@@ -262,6 +262,13 @@ class _Sync:
         self._set_new_rs_annotations(rs, new_revision, exists=False)
         try:
             created = self.store.create("replicasets", rs, namespace=self.namespace)
+            if _replicas(created) > 0:
+                self.store.events.record(
+                    self.d,
+                    reason="ScalingReplicaSet",
+                    message=f"Scaled up replica set {name_of(created)} from 0 to {_replicas(created)}",
+                    component="deployment-controller",
+                )
         except ApiError as error:
             if error.code != 409:
                 raise
@@ -336,7 +343,17 @@ class _Sync:
             notes[DESIRED_REPLICAS] = desired
             notes[MAX_REPLICAS] = maximum
 
-        return scaled, self.store.mutate("replicasets", self.namespace, name_of(rs), write)
+        before = _replicas(rs)
+        written = self.store.mutate("replicasets", self.namespace, name_of(rs), write)
+        if scaled:
+            way = "up" if size > before else "down"
+            self.store.events.record(
+                self.d,
+                reason="ScalingReplicaSet",
+                message=f"Scaled {way} replica set {name_of(rs)} from {before} to {size}",
+                component="deployment-controller",
+            )
+        return scaled, written
 
     # ---- strategies ----------------------------------------------------------------------------------
 
@@ -540,6 +557,7 @@ class _Sync:
             "readyReplicas": sum(_status_int(rs, "readyReplicas") for rs in all_rss),
             "availableReplicas": available,
             "unavailableReplicas": max(0, total - available),
+            "terminatingReplicas": sum(_status_int(rs, "terminatingReplicas") for rs in all_rss),
             "conditions": copy.deepcopy((self.d.get("status") or {}).get("conditions") or []),
         }
         collisions = (self.d.get("status") or {}).get("collisionCount")
@@ -682,6 +700,16 @@ def _find(status: Obj, kind: str) -> Obj | None:
     return None
 
 
+OMITTED_WHEN_ZERO = (
+    "replicas",
+    "updatedReplicas",
+    "readyReplicas",
+    "availableReplicas",
+    "unavailableReplicas",
+)
+"""DeploymentStatus counts the API server leaves out at zero (``omitempty``)."""
+
+
 def _replace(target: Obj, status: Obj) -> None:
     target.clear()
-    target.update(copy.deepcopy(status))
+    target.update({k: v for k, v in copy.deepcopy(status).items() if not (k in OMITTED_WHEN_ZERO and v == 0)})

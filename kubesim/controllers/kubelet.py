@@ -75,6 +75,10 @@ class Kubelet:
         self._hosts: dict[str, tuple[str, bool] | None] = {}
         self._writing: tuple[int, Key] | None = None
         """(thread, pod) of the status write in progress: the kubelet's own writes need no second look."""
+        self._unschedulable: set[str] = set()
+        """Nodes last reported NodeNotSchedulable (kubelet's lastNodeUnschedulable)."""
+        self._stopping: set[str] = set()
+        """UIDs of the pods whose containers were told to stop (Killing reported)."""
 
     def observe(self, event: str, resource: str, obj: Obj) -> None:
         """Bound pods and nodes written are looked at again (except the pod status the kubelet itself is
@@ -217,6 +221,7 @@ class Kubelet:
         stamp = self.store.clock.timestamp(now)
         for node in nodes:
             name = name_of(node)
+            self._report_schedulable(node)
             ready = name not in self.faults.not_ready_nodes
             address = _internal_ip(node)
             if address is None:
@@ -246,6 +251,33 @@ class Kubelet:
                 stuck.add(str(meta(rs).get("uid")))
         return stuck
 
+    def _report_schedulable(self, node: Obj) -> None:
+        """NodeNotSchedulable / NodeSchedulable when the cordon of a node changes (recordNodeSchedulableEvent)."""
+        name = name_of(node)
+        unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+        if unschedulable == (name in self._unschedulable):
+            return
+        self._unschedulable.symmetric_difference_update({name})
+        state = "NodeNotSchedulable" if unschedulable else "NodeSchedulable"
+        self.store.events.record(
+            node, reason=state, message=f"Node {name} status is now: {state}", component="kubelet", host=name
+        )
+
+    def _report_stopping(self, pod: Obj) -> None:
+        """Killing, once per container, when a pod's deletion starts."""
+        uid = str(meta(pod).get("uid"))
+        if uid in self._stopping:
+            return
+        self._stopping.add(uid)
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            self.store.events.record(
+                pod,
+                reason="Killing",
+                message=f"Stopping container {container.get('name')}",
+                component="kubelet",
+                host=str((pod.get("spec") or {}).get("nodeName")),
+            )
+
     def _terminate(self, pod: Obj, now: float) -> float | None:
         """Remove a terminating pod once its containers have exited; else when to look again.
 
@@ -254,12 +286,14 @@ class Kubelet:
         comes first: a drain waits for real shutdowns, not for every pod's full grace period.
         """
         metadata = meta(pod)
+        self._report_stopping(pod)
         deadline = self.store.clock.parse(str(metadata["deletionTimestamp"]))
         started = deadline - float(metadata.get("deletionGracePeriodSeconds") or 0)
         deadline = min(deadline, started + _shutdown_seconds(metadata))
         if now < deadline:
             return deadline
         self.store.remove("pods", metadata.get("namespace"), name_of(pod))
+        self._stopping.discard(str(metadata.get("uid")))
         return None
 
     def _run(

@@ -213,13 +213,18 @@ class ReplicaSetController:
         namespace = meta(rs).get("namespace")
         if diff > 0:
             for _ in range(diff):
-                self.store.create(
+                pod = self.store.create(
                     "pods", pods_from_template(rs, spec.get("template") or {}), namespace=namespace
                 )
+                self._report(rs, "SuccessfulCreate", f"Created pod: {name_of(pod)}")
         elif diff < 0:
             for pod in sorted(active, key=deletion_rank)[:-diff]:
                 with tolerate_races():
                     self.store.delete("pods", namespace, name_of(pod))
+                    self._report(rs, "SuccessfulDelete", f"Deleted pod: {name_of(pod)}")
+
+    def _report(self, rs: Obj, reason: str, message: str) -> None:
+        self.store.events.record(rs, reason=reason, message=message, component="replicaset-controller")
 
     def _update_status(self, rs: Obj, owned: list[Obj], now: float) -> float | None:
         """Write replicas/ready/available/fullyLabeled counts; returns when a pod next becomes available."""
@@ -233,13 +238,17 @@ class ReplicaSetController:
             at = available_at(pod, min_ready, parse)
             if at is not None and at > now:
                 wake = earliest(wake, at)
-        status = {
-            "replicas": len(active),
+        counts = {
             "fullyLabeledReplicas": sum(
                 1 for p in active if all(labels_of(p).get(k) == v for k, v in template_labels.items())
             ),
             "readyReplicas": sum(1 for p in active if is_ready(p)),
             "availableReplicas": sum(1 for p in active if is_available(p, min_ready, now, parse)),
+        }
+        status = {
+            "replicas": len(active),
+            **{k: v for k, v in counts.items() if v},  # omitempty, as the API server writes them
+            "terminatingReplicas": sum(1 for p in owned if is_terminating(p)),
             "observedGeneration": meta(rs).get("generation", 1),
         }
 

@@ -245,8 +245,16 @@ class Scheduler:
                 status, {"type": "PodScheduled", "status": "True", "lastProbeTime": None}, now=stamp
             )
 
-        self.store.mutate("pods", namespace, name, bind)
+        bound = self.store.mutate("pods", namespace, name, bind)
         self.store.mutate("pods", namespace, name, scheduled, subresource="status")
+        self.store.events.record(
+            bound,
+            reason="Scheduled",
+            message=f"Successfully assigned {namespace}/{name} to {node_name}",
+            component="default-scheduler",
+            host="default-scheduler-kubesim",
+            action="Binding",
+        )
 
     def _mark_unschedulable(self, pod: Obj, message: str, stamp: str) -> None:
         def mark(obj: Obj) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kubesim.controllers.base import peek_or_none, tolerate_races
 from kubesim.controllers.replicaset import available_at, is_available
+from kubesim.controllers.revisions import ensure_revision
 from kubesim.controllers.workqueue import Key, WorkQueue, controller_key, object_key
 from kubesim.hashing import template_hash
 from kubesim.podutil import (
@@ -112,12 +113,15 @@ class StatefulSetController:
         replicas = int(spec.get("replicas", 1))
         ordered = spec.get("podManagementPolicy", "OrderedReady") != "Parallel"
         revision = template_hash(spec.get("template") or {})
+        with tolerate_races():
+            ensure_revision(self.store, sts, revision)
         namespace = meta(sts).get("namespace")
         pods = self._pods(sts)
         for ordinal in range(replicas):
             pod = pods.get(ordinal)
             if pod is None:
-                self.store.create("pods", self._new_pod(sts, ordinal, revision), namespace=namespace)
+                pod = self.store.create("pods", self._new_pod(sts, ordinal, revision), namespace=namespace)
+                self._report(sts, "Create", name_of(pod))
                 if ordered:
                     return
                 continue
@@ -127,6 +131,7 @@ class StatefulSetController:
         for ordinal in surplus:
             if is_active(pods[ordinal]):
                 self.store.delete("pods", namespace, name_of(pods[ordinal]))
+                self._report(sts, "Delete", name_of(pods[ordinal]))
             if ordered:
                 return
         strategy = (spec.get("updateStrategy") or {}).get("type", "RollingUpdate")
@@ -136,6 +141,14 @@ class StatefulSetController:
             if labels_of(pods[ordinal]).get(REVISION_LABEL) != revision and is_active(pods[ordinal]):
                 self.store.delete("pods", namespace, name_of(pods[ordinal]))
                 return
+
+    def _report(self, sts: Obj, verb: str, pod: str) -> None:
+        self.store.events.record(
+            sts,
+            reason=f"Successful{verb}",
+            message=f"{verb} Pod {pod} in StatefulSet {name_of(sts)} successful",
+            component="statefulset-controller",
+        )
 
     def _update_status(self, sts: Obj, now: float) -> float | None:
         """Write the status; returns when a Ready pod next becomes available (a pass is due then, though

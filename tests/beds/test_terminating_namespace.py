@@ -6,14 +6,9 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from tests.beds.view import as_json, create_held_pod, pod_exists, pods_on, release, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for
-
-pytestmark = pytest.mark.control_plane
-"""kubesim has no namespace lifecycle yet (it accepts evictions in a Terminating namespace): issue 14."""
 
 NODE = "node-1"
 HELD = "chatops.test/held"

@@ -66,9 +66,8 @@ class Http:
 
 @pytest.fixture(name="empty_sim")
 def fixture_empty_sim() -> Iterator[Simulator]:
-    """A simulator with only the default namespace and no controllers: the API server alone."""
+    """A simulator with only the system namespaces and no controllers: the API server alone."""
     with running_simulator(scenario=None, controllers=False) as simulator:
-        simulator.store.create("namespaces", {"metadata": {"name": "default"}})
         yield simulator
 
 

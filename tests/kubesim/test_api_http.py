@@ -68,7 +68,9 @@ def test_discovery_lists_every_served_group_and_resource(http: Http) -> None:
     groups = {g["name"]: g["preferredVersion"]["groupVersion"] for g in http("GET", "/apis").json()["groups"]}
     assert groups == {
         "apps": "apps/v1",
+        "events.k8s.io": "events.k8s.io/v1",
         "policy": "policy/v1",
+        "coordination.k8s.io": "coordination.k8s.io/v1",
         "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
         "authorization.k8s.io": "authorization.k8s.io/v1",
         "authentication.k8s.io": "authentication.k8s.io/v1",
@@ -409,6 +411,8 @@ def test_openapi_v3_declares_server_side_field_validation(http: Http) -> None:
         "apis/rbac.authorization.k8s.io/v1",
         "apis/authorization.k8s.io/v1",
         "apis/authentication.k8s.io/v1",
+        "apis/events.k8s.io/v1",
+        "apis/coordination.k8s.io/v1",
     }
     document = http("GET", root["paths"]["apis/apps/v1"]["serverRelativeURL"]).json()
     patch = document["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]

@@ -105,9 +105,10 @@ class CountingStore(Store):
         fn: Callable[[Obj], None],
         *,
         subresource: str | None = None,
+        dry_run: bool = False,
     ) -> Obj:
         self._record("mutate", resource, namespace, name)
-        return super().mutate(resource, namespace, name, fn, subresource=subresource)
+        return super().mutate(resource, namespace, name, fn, subresource=subresource, dry_run=dry_run)
 
     def pods_read(self) -> set[str]:
         """Names of the pods read one by one (get, find, peek, mutate)."""

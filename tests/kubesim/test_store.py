@@ -8,7 +8,8 @@ import pytest
 
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
-from kubesim.store import Event, Store
+from kubesim.records import Event
+from kubesim.store import Store
 
 
 @pytest.fixture(name="store")
@@ -66,9 +67,9 @@ def test_create_assigns_identity_version_and_defaults(store: Store) -> None:
 def test_create_with_generate_name_picks_a_free_suffix(store: Store) -> None:
     """generateName yields `<prefix><5 chars>` names that do not collide."""
     names = {
-        store.create("pods", {"metadata": {"generateName": "web-"}, "spec": {}}, namespace="default")[
-            "metadata"
-        ]["name"]
+        store.create(
+            "pods", {"metadata": {"generateName": "web-"}, "spec": pod("x")["spec"]}, namespace="default"
+        )["metadata"]["name"]
         for _ in range(20)
     }
     assert len(names) == 20
@@ -275,6 +276,7 @@ def test_list_filters_by_namespace_labels_and_fields(store: Store) -> None:
     """Lists combine namespace, label selector and field selector; the list RV is the current counter."""
     store.create("pods", pod("a", node="n1", labels={"app": "web"}), namespace="default")
     store.create("pods", pod("b", node="n2", labels={"app": "web"}), namespace="default")
+    store.create("namespaces", {"metadata": {"name": "other"}})
     store.create("pods", pod("c", node="n1", labels={"app": "db"}), namespace="other")
     items, version = store.list("pods", label_selector="app=web", field_selector="spec.nodeName=n1")
     assert [p["metadata"]["name"] for p in items] == ["a"]
@@ -329,13 +331,14 @@ def test_watching_from_a_compacted_resource_version_is_410_expired(store: Store)
     assert (caught.value.code, caught.value.reason) == (410, "Expired")
 
 
-def test_deleting_a_namespace_removes_its_contents(store: Store) -> None:
-    """Namespaced objects go with their namespace."""
+def test_deleting_a_namespace_marks_it_terminating_for_the_namespace_controller(store: Store) -> None:
+    """The namespace stays, Terminating, with its content, until the namespace controller empties it."""
     store.create("namespaces", {"metadata": {"name": "team"}})
     store.create("configmaps", {"metadata": {"name": "c"}}, namespace="team")
-    store.create("configmaps", {"metadata": {"name": "c"}}, namespace="default")
-    store.delete("namespaces", None, "team")
-    assert [c["metadata"]["namespace"] for c in store.list("configmaps")[0]] == ["default"]
+    deleted = store.delete("namespaces", None, "team")
+    assert deleted["status"]["phase"] == "Terminating"
+    assert deleted["metadata"]["deletionTimestamp"]
+    assert [c["metadata"]["namespace"] for c in store.list("configmaps")[0]] == ["team"]
 
 
 def test_updates_are_defaulted_like_creates(store: Store) -> None:

@@ -48,6 +48,7 @@ def slots_lock(reporter: Reporter) -> Any:
         blocking_timeout=SLOTS_WAIT_SECONDS,
     )
 
+
 DRAINED_BY = "drain"
 """The ``by`` field of the records a plain drain writes (so a re-run knows the record as its own)."""
 

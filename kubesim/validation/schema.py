@@ -71,6 +71,12 @@ TOP_LEVEL: dict[str, str] = {
     "action related reportingComponent reportingInstance",
     "serviceaccounts": "secrets imagePullSecrets automountServiceAccountToken",
     "controllerrevisions": "data revision",
+    "roles": "rules",
+    "clusterroles": "rules aggregationRule",
+    "rolebindings": "roleRef subjects",
+    "clusterrolebindings": "roleRef subjects",
+    "selfsubjectaccessreviews": "spec status",
+    "selfsubjectreviews": "status",
 }
 """Kinds without a spec, and their own top-level fields."""
 

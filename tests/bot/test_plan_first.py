@@ -8,7 +8,6 @@ changes is voided there and then, and says so.
 
 from __future__ import annotations
 
-import fakeredis
 import pytest
 from redis import Redis
 from rq.job import Job
@@ -16,51 +15,20 @@ from rq.serializers import JSONSerializer
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
-from bot.core.conversation import Engine, Message, Reply
+from bot.core.conversation import Engine, Reply
 from bot.core.jobevents import EventKind, JobEvent
 from bot.core.jobs import plan_job_id
 from bot.core.messages import approvals as approval_messages
-from bot.core.policy_file import demo_policy
-from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.core.undo import REQUEST_TEXT_DETAIL
-from bot.dispatch import RQDispatcher
-from bot.timeline_store import TimelineStore
+
+# The demo engine on an in-memory Redis, and one message in the ops channel, as the approval flow's tests have them.
+from tests.bot.test_approval_flow import fixture_clock, fixture_connection, fixture_engine, say  # noqa: F401
 from tests.support.clocks import ManualClock
 from tests.support.plans import plan_ends
 
 ALICE, BOB = "U_ALICE", "U_BOB"
 REQUEST_TS = "1700000000.000100"
 REFUSAL = "`job-x-plan` failed: v1.33.0 skips a minor version: go to v1.32 first."
-
-
-@pytest.fixture(name="connection")
-def fixture_connection() -> Redis:
-    """An in-memory Redis."""
-    connection: Redis = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-    return connection
-
-
-@pytest.fixture(name="clock")
-def fixture_clock() -> ManualClock:
-    """The approvals' clock."""
-    return ManualClock()
-
-
-@pytest.fixture(name="engine")
-def fixture_engine(connection: Redis, clock: ManualClock) -> Engine:
-    """The engine under the demo policy (upgrades and drains need 1 approval from leads: bob or carol)."""
-    return Engine(
-        policy=demo_policy(),
-        jobs=RQDispatcher(connection),
-        approvals=ApprovalStore(connection, clock=clock),
-        timeline=TimelineStore(connection, key=DEMO_CHAIN_KEY, clock=clock),
-        default_cluster="default",
-    )
-
-
-def say(engine: Engine, text: str, *, user: str, ts: str, thread: str | None = None) -> list[Reply]:
-    """One message in the ops channel."""
-    return engine.handle(Message(user=user, channel="C_OPS", ts=ts, text=text, thread_ts=thread))
 
 
 def state(connection: Redis, planning: Reply) -> ApprovalState:

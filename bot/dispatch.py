@@ -89,8 +89,7 @@ class RQDispatcher:
             )
         except DuplicateJobError:
             return Submission(job_id=spec.job_id, duplicate=True)
-        position = job.get_position()
-        return Submission(job_id=job.id, duplicate=False, position=position)
+        return Submission(job_id=job.id, duplicate=False, position=_position(job))
 
     def park(self, spec: JobSpec) -> Submission:
         """Keep ``spec`` as a job that is not queued, until its approval releases or discards it."""
@@ -132,7 +131,7 @@ class RQDispatcher:
         self._connection.persist(job.key)
         job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
-        return Submission(job_id=job_id, duplicate=False, position=queued.get_position())
+        return Submission(job_id=job_id, duplicate=False, position=_position(queued))
 
     def discard(self, job_id: str) -> None:
         """Drop a parked job so it never runs; it stays listed as cancelled for the day."""
@@ -225,6 +224,18 @@ class RQDispatcher:
             )
         summaries.sort(key=lambda s: s.enqueued_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
         return summaries[:limit]
+
+
+def _position(job: Job) -> int | None:
+    """Where ``job`` waits in its queue; None once a worker took it (it may do so before we ask).
+
+    RQ answers from ``LPOS`` or, on servers without it (fakeredis), from the queue's list, which
+    raises ``ValueError`` for a job already taken.
+    """
+    try:
+        return job.get_position()
+    except ValueError:
+        return None
 
 
 def parked_key(cluster: str) -> str:

@@ -21,6 +21,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 EVICTION = r"/pods/[^/]+/eviction$"
 
+HARD_EVICTION_ERRORS: list[int | str] = [500, HANG]
+"""What an eviction may get that fails the drain (for a re-run to finish)."""
+
 
 def drain_once(runner: JobRunner, start_worker: StartWorker) -> tuple[str, EventKind, str]:
     """Drain node-1 with a burst worker; returns the job id, how it ended and its last sentence."""
@@ -129,7 +132,7 @@ def storm(chance: random.Random) -> list[RequestFault]:
             action=429, method="GET", resource="pods", times=chance.randint(1, 4), retry_after=0
         ),
         lambda: RequestFault(
-            action=chance.choice([500, HANG]), method="POST", path=EVICTION, times=1, hang_seconds=1
+            action=chance.choice(HARD_EVICTION_ERRORS), method="POST", path=EVICTION, times=1, hang_seconds=1
         ),
     ]
     return [chance.choice(kinds)() for _ in range(chance.randint(1, 3))]

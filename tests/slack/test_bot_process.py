@@ -106,6 +106,7 @@ def fixture_bot_process(
         process.wait(timeout=30)
 
 
+@pytest.mark.drill(Family.RUNNER_KILL)
 def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
     bot_process: tuple[subprocess.Popen[bytes], str], fake_slack: FakeSlack, drill: Tally
 ) -> None:

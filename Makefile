@@ -53,12 +53,14 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks $(ARGS)
 
 ## The fault drills alone, verbosely, ending with a table of trials and of trials that lost or duplicated
-## anything, per family (see README, "Figures"). They also run in `make test`.
+## anything, per family, the slowest recovery and the seed (see README, "Figures"). They also run in `make test`,
+## with fewer trials. Repeat a family's trials with the seed printed: make reliability ARGS="--seed N --only FAMILY".
 DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py \
 	tests/slack/test_security.py tests/slack/test_commands.py tests/slack/test_cards.py \
-	tests/core/test_grammar_properties.py tests/slack/test_bot_process.py tests/slack/test_reply_ledger.py
+	tests/core/test_grammar_properties.py tests/slack/test_bot_process.py tests/slack/test_reply_ledger.py \
+	tests/slack/test_signature_drill.py tests/slack/test_delivery_drill.py tests/slack/test_slack_429_drill.py
 reliability: $(STAMP) system-deps
-	$(BIN)/pytest -v -p no:cacheprovider --drill-summary $(DRILLS) $(PYTEST_ARGS)
+	$(BIN)/pytest -v -p no:cacheprovider --drill-summary $(DRILLS) $(PYTEST_ARGS) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -44,7 +44,11 @@ async def scale(request: web.Request, target: Target, store: Store, *, dry_run: 
         wanted = object_body(await read_body(request))
     elif request.method == "PATCH":
         content_type = request.headers.get("Content-Type", "application/merge-patch+json")
-        wanted = apply_patch(scale_of(current), await read_body(request), content_type=content_type)
+        # A patch is applied to the latest object: only a resourceVersion the patch itself carries is a
+        # precondition (the current one, read before the body arrived, may be stale by the write).
+        base = scale_of(current)
+        base["metadata"].pop("resourceVersion", None)
+        wanted = apply_patch(base, await read_body(request), content_type=content_type)
     else:
         raise errors.method_not_allowed()
     wanted_version = (wanted.get("metadata") or {}).get("resourceVersion")

@@ -13,8 +13,8 @@ from bot.core.job_signing import JOB_KEY_VARIABLE
 from tests.support.job_key import TEST_JOB_KEY
 from tests.support.redis_server import RedisServer, running_redis
 
-pytest_plugins = ["tests.support.drills", "tests.support.beds"]
-"""The drill tally (``drill`` fixture, ``--drill-summary``)."""
+pytest_plugins = ["tests.support.drills", "tests.support.drill_trials", "tests.support.beds"]
+"""The drill tally (``drill`` fixture, ``--drill-summary``); drills at volume (``--seed``, ``--only``)."""
 
 os.environ[JOB_KEY_VARIABLE] = TEST_JOB_KEY
 """Every ``chatops worker`` and ``chatops bot`` a test starts checks and signs jobs with the suite's key."""

@@ -4,8 +4,8 @@
 to one request URL). A body over ``SLACK_MAX_BODY_BYTES`` is refused with 413 before the rest is
 read (at once when its ``Content-Length`` says so, else as soon as the stream passes the limit), so
 no request can make the front hold more than that. The front checks the signature (wrong, older
-than five minutes, or with a timestamp header missing or not an integer: 401 and nothing is
-stored), answers Slack's one-off
+than five minutes, with a timestamp header missing or not an integer, or over a body that is not
+UTF-8: 401 and nothing is stored), answers Slack's one-off
 checks (``url_verification``, ``ssl_check``) itself, stores everything else in the inbox and
 answers an empty 200, which is a valid acknowledgement of every kind of request (or 503 when the
 inbox is full: no runner has worked for a long while, and Slack tries again later). It does no
@@ -122,8 +122,12 @@ def _take(verifier: SignatureVerifier, inbox: Inbox, body: bytes, headers: dict[
     if _is_ssl_check(body, content_type=headers.get("content-type", "")):
         return Response(b"", status_code=200)  # Slack probing the certificate: nothing to do
     timestamp = headers.get("x-slack-request-timestamp", "")
-    if not _is_timestamp(timestamp) or not verifier.is_valid(
-        body=body, timestamp=timestamp, signature=headers.get("x-slack-signature", "")
+    if (
+        not _is_timestamp(timestamp)
+        or not _is_utf8(body)
+        or not verifier.is_valid(
+            body=body, timestamp=timestamp, signature=headers.get("x-slack-signature", "")
+        )
     ):
         return PlainTextResponse("invalid request", status_code=401)
     check = _slack_check(body, content_type=headers.get("content-type", ""))
@@ -144,6 +148,15 @@ def _is_timestamp(header: str) -> bool:
     before the verifier sees it, which would otherwise raise on ``int()`` and answer 500.
     """
     return 0 < len(header) <= _TIMESTAMP_DIGITS and header.isascii() and header.isdigit()
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Whether ``body`` is UTF-8, as everything Slack sends is; the verifier would raise on anything else."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_ssl_check(body: bytes, *, content_type: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -186,11 +187,13 @@ def test_unknown_requests_give_no_answer(redis: Redis, clock: ManualClock) -> No
     assert store.get("apr-none") is None
 
 
+@pytest.mark.drill(Family.CONCURRENT_APPROVALS, trials=10, quick=1)
 @pytest.mark.parametrize("count", [1, 3])
 def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(
-    redis_url: str, count: int, drill: Tally
+    redis_url: str, count: int, *, trial: int, chance: random.Random, drill: Tally
 ) -> None:
-    """Each with its own connection, released together: one answer approves, every vote counts once."""
+    """Each with its own connection, started in a random order, released together: one answer approves,
+    every vote counts once."""
     setup = Redis.from_url(redis_url)
     opened(ApprovalStore(setup), count=count)
     barrier = threading.Barrier(len(APPROVERS))
@@ -205,7 +208,8 @@ def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(
             connection.close()
 
     with ThreadPoolExecutor(max_workers=len(APPROVERS)) as pool:
-        answers = [answer for answer in pool.map(answer_as, APPROVERS) if answer is not None]
+        order = chance.sample(APPROVERS, len(APPROVERS))
+        answers = [answer for answer in pool.map(answer_as, order) if answer is not None]
     outcomes = [answer.outcome for answer in answers]
     drill.tried(Family.CONCURRENT_APPROVALS)
     drill.lost(Family.CONCURRENT_APPROVALS, 1 - min(1, outcomes.count(Outcome.APPROVED)))
@@ -219,6 +223,7 @@ def test_twenty_approvers_at_the_same_instant_make_exactly_one_decision(
     setup.close()
 
 
+@pytest.mark.drill(Family.REDIS_RESTART)
 def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(
     tmp_path: Path, drill: Tally
 ) -> None:

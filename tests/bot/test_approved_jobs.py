@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,10 +80,12 @@ def planned(engine: Engine, connection: Redis, planning: Reply) -> Reply:
     return request
 
 
+@pytest.mark.drill(Family.CONCURRENT_APPROVALS, trials=10, quick=1)
 def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
-    connection: Redis, redis_url: str, drill: Tally
+    connection: Redis, redis_url: str, *, trial: int, chance: random.Random, drill: Tally
 ) -> None:
-    """Twenty leads approve at once, each through their own connection: one decision, one queued job."""
+    """Twenty leads approve at once, each through their own connection, started in a random order: one
+    decision, one queued job."""
     engine = build_engine(policy=load_policy(POLICY), connection=connection, cluster="default")
     request = asked(engine, [ask(engine, "scale web 5")])
     assert request.approval is not None
@@ -103,7 +106,9 @@ def test_twenty_approvers_at_the_same_instant_release_the_job_exactly_once(
             replies.append(answer)
         own.close()
 
-    threads = [threading.Thread(target=approve, args=(user,)) for user in APPROVERS]
+    threads = [
+        threading.Thread(target=approve, args=(user,)) for user in chance.sample(APPROVERS, len(APPROVERS))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

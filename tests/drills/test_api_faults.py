@@ -1,6 +1,10 @@
-"""API 429s, 500s and hung requests during a drain: it completes or fails clearly, never hangs or double-evicts."""
+"""API 429s, 500s and hung requests during a drain, alone or in random storms: it completes or fails clearly, never hangs or double-evicts."""
 
 from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -16,6 +20,9 @@ from tests.workers.harness import JobRunner
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 EVICTION = r"/pods/[^/]+/eviction$"
+
+HARD_EVICTION_ERRORS: list[int | str] = [500, HANG]
+"""What an eviction may get that fails the drain (for a re-run to finish)."""
 
 
 def drain_once(runner: JobRunner, start_worker: StartWorker) -> tuple[str, EventKind, str]:
@@ -38,6 +45,7 @@ def assert_each_pod_replaced_once(
     assert len(creations.names) == len(set(creations.names)) == len(before)
 
 
+@pytest.mark.drill(Family.API_STORM)
 @pytest.mark.parametrize(
     "fault",
     [
@@ -66,6 +74,7 @@ def test_a_drain_rides_out_throttling_and_transient_failures(
     assert_each_pod_replaced_once(sim, before, creations, drill)
 
 
+@pytest.mark.drill(Family.API_STORM)
 @pytest.mark.parametrize(
     "fault_and_wording",
     [(500, "kubesim injected fault (500)"), (HANG, "the server was unable to return a response")],
@@ -95,4 +104,74 @@ def test_a_drain_fails_clearly_on_a_hard_eviction_error_and_a_rerun_finishes_it(
 
     _, kind, text = drain_once(runner, start_worker)
     assert kind == EventKind.SUCCEEDED, text
+    assert_each_pod_replaced_once(sim, before, creations, drill)
+
+
+def storm(chance: random.Random) -> list[RequestFault]:
+    """One to three faults drawn from the seed: throttled evictions, failing or hung reads, and now and
+    then one eviction that errors or hangs (which fails the drain, for a re-run to finish)."""
+    kinds: list[Callable[[], RequestFault]] = [
+        lambda: RequestFault(
+            action=429,
+            method="POST",
+            path=EVICTION,
+            times=chance.randint(1, 8),
+            retry_after=chance.randint(0, 1),
+        ),
+        lambda: RequestFault(
+            action=chance.choice([500, 503]), method="GET", resource="pods", times=chance.randint(1, 2)
+        ),
+        lambda: RequestFault(
+            action=HANG,
+            method="GET",
+            resource="poddisruptionbudgets",
+            times=chance.randint(1, 2),
+            hang_seconds=1,
+        ),
+        lambda: RequestFault(
+            action=429, method="GET", resource="pods", times=chance.randint(1, 4), retry_after=0
+        ),
+        lambda: RequestFault(
+            action=chance.choice(HARD_EVICTION_ERRORS), method="POST", path=EVICTION, times=1, hang_seconds=1
+        ),
+    ]
+    return [chance.choice(kinds)() for _ in range(chance.randint(1, 3))]
+
+
+@pytest.mark.drill(Family.API_STORM, trials=20, quick=1)
+def test_a_storm_of_api_faults_at_a_random_point_of_a_drain_never_double_evicts_and_reruns_finish_it(
+    sim: Simulator,
+    runner: JobRunner,
+    start_worker: StartWorker,
+    creations: PodCreations,
+    *,
+    trial: int,
+    chance: random.Random,
+    drill: Tally,
+) -> None:
+    """Faults start after 0 to 10 evictions: the drain completes, or fails naming a pod and a re-run
+    (at most two) completes it; each pod is evicted and replaced once."""
+    before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
+    job_id = runner.enqueue("drain", node=BUSY_NODE)
+    worker = start_worker(burst=True)
+    after = chance.randint(0, REPLICAS - 2)
+    wait_until(lambda: len(evicted_so_far(runner.connection, job_id)) >= after, what=f"{after} evictions")
+    faults = storm(chance)
+    for fault in faults:
+        sim.faults.add_request_fault(fault)
+    struck = time.monotonic()
+    ending = final_event(runner.connection, job_id)
+    assert worker.wait() == 0, worker.output()
+    evicted = evicted_so_far(runner.connection, job_id)
+    for _ in range(2):
+        if ending.kind == EventKind.SUCCEEDED:
+            break
+        assert ending.kind == EventKind.FAILED, ending.text
+        assert "default/shop-" in ending.text, (faults, ending.text)
+        job_id, _, _ = drain_once(runner, start_worker)
+        ending = final_event(runner.connection, job_id)
+        evicted += evicted_so_far(runner.connection, job_id)
+    assert ending.kind == EventKind.SUCCEEDED, (faults, ending.text)
+    drill.recovered(Family.API_STORM, time.monotonic() - struck)
+    assert len(evicted) == len(set(evicted)) == REPLICAS, faults
     assert_each_pod_replaced_once(sim, before, creations, drill)

@@ -1,7 +1,9 @@
-"""A queued job survives a Redis restart (AOF) and runs once; the same job id enqueued twice runs once."""
+"""Queued jobs survive a Redis restart (AOF) and run once; the same job id enqueued twice runs once."""
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 
 import pytest
@@ -32,34 +34,51 @@ def cordon_spec(job_id: str, node: str) -> JobSpec:
     )
 
 
+@pytest.mark.drill(Family.REDIS_RESTART, trials=10, quick=1)
 @pytest.mark.parametrize("kill", [False, True], ids=["clean-restart", "killed-server"])
-def test_a_job_queued_before_a_redis_restart_runs_exactly_once(
-    sim: Simulator, kubeconfig: Path, tmp_path: Path, start_worker: StartWorker, kill: bool, *, drill: Tally
+def test_jobs_queued_before_a_redis_restart_run_exactly_once(
+    sim: Simulator,
+    kubeconfig: Path,
+    tmp_path: Path,
+    start_worker: StartWorker,
+    kill: bool,
+    *,
+    trial: int,
+    chance: random.Random,
+    drill: Tally,
 ) -> None:
-    """Redis stops (cleanly or SIGKILL) with a cordon queued; after the restart a worker runs it once."""
+    """Redis stops (cleanly or SIGKILL) with 1 to 3 cordons queued, the last one a random moment after it
+    was written; after the restart a worker runs each of them once."""
     server = RedisServer(tmp_path / "redis-aof")
     server.start()
     try:
         connection = Redis.from_url(server.url)
         runner = JobRunner(kubeconfig, connection=connection)
-        job_id = runner.enqueue("cordon", node="node-2")
+        nodes = chance.sample(["node-1", "node-2", "node-3"], chance.randint(1, 3))
+        job_ids = [runner.enqueue("cordon", node=node) for node in nodes]
+        time.sleep(chance.uniform(0.0, 0.2))
         server.stop(kill=kill)
         server.start()
+        restarted = time.monotonic()
         worker = start_worker(burst=True, url=server.url)
         assert worker.wait() == 0, worker.output()
-        started = kinds(read_events(connection, job_id)).count(EventKind.STARTED)
+        starts = [kinds(read_events(connection, job_id)).count(EventKind.STARTED) for job_id in job_ids]
         drill.tried(Family.REDIS_RESTART)
-        drill.lost(Family.REDIS_RESTART, int(started == 0))
-        drill.duplicated(Family.REDIS_RESTART, started - 1)
-        assert final_event(connection, job_id).kind == EventKind.SUCCEEDED
-        assert kinds(read_events(connection, job_id)).count(EventKind.STARTED) == 1
-        assert runner.outcome(job_id).status == "finished"
-        assert sim.store.get("nodes", None, "node-2")["spec"]["unschedulable"] is True
+        drill.lost(Family.REDIS_RESTART, starts.count(0))
+        drill.duplicated(Family.REDIS_RESTART, sum(max(0, started - 1) for started in starts))
+        for job_id in job_ids:
+            assert final_event(connection, job_id).kind == EventKind.SUCCEEDED
+            assert runner.outcome(job_id).status == "finished"
+        drill.recovered(Family.REDIS_RESTART, time.monotonic() - restarted)
+        assert starts == [1] * len(job_ids)
+        for node in nodes:
+            assert sim.store.get("nodes", None, node)["spec"]["unschedulable"] is True
         connection.close()
     finally:
         server.stop()
 
 
+@pytest.mark.drill(Family.DUPLICATE_DELIVERY)
 def test_the_same_job_id_enqueued_twice_runs_once(
     sim: Simulator, dispatcher: RQDispatcher, connection: Redis, start_worker: StartWorker, drill: Tally
 ) -> None:

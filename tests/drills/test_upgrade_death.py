@@ -2,7 +2,7 @@
 
 One at a time, node-2 (v1.30.6) and node-3 (v1.28.9) of the default scenario are drained, given the
 v1.31.4 kubelet, waited for and uncordoned. The worker running the upgrade is killed after a random
-number of the job's events, twice over; each time a standby worker reports the job failed and, once the
+number of the job's events and a random fraction of a second, four times over; each time a standby worker reports the job failed and, once the
 dead job's locks are free, the upgrade is enqueued again, resuming from the nodes' checkpoints. At the end every node runs v1.31.4,
 is uncordoned and out of maintenance, each kubelet was changed at most once, and every workload runs
 its desired replicas again.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,11 @@ SPEED = 10.0
 
 TARGET = "v1.31.4"
 UPGRADED = ("node-2", "node-3")
-KILLS = 3
-"""How many times the upgrade is killed before it is left to finish."""
+KILLS = 4
+"""How many times each trial kills the upgrade before it is left to finish (each kill is a trial)."""
+
+EVENTS = 25
+"""About how many events a whole upgrade of the two nodes publishes: kill points are drawn up to it."""
 
 
 FLAGS = {"force": True, "delete_emptydir_data": True}
@@ -100,10 +104,12 @@ def short_of_desired(sim: Simulator) -> int:
     return missing
 
 
+@pytest.mark.drill(Family.UPGRADE_KILL, trials=5, quick=1)
 def test_an_upgrade_killed_at_random_points_resumes_and_upgrades_every_node_exactly_once(
-    cluster: Simulator, redis_url: str, tmp_path: Path, drill: Tally
+    cluster: Simulator, redis_url: str, tmp_path: Path, *, trial: int, chance: random.Random, drill: Tally
 ) -> None:
-    """Three SIGKILLs after a random number of events; the locks freed as each is settled; each re-run resumes; all nodes end upgraded once."""
+    """Four SIGKILLs, each after a random number of events and a random fraction of a second; the locks
+    freed as each is settled; each re-run resumes; all nodes end upgraded once."""
     connection = Redis.from_url(redis_url)
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
     runner = JobRunner(kubeconfig, connection=connection)
@@ -127,14 +133,16 @@ def test_an_upgrade_killed_at_random_points_resumes_and_upgrades_every_node_exac
         running = start_worker()
         for _ in range(KILLS):
             job_id = runner.enqueue("upgrade_nodes", version=TARGET, **FLAGS)
-            after = random.randint(2, 12)
+            after = chance.randint(1, EVENTS)
             wait_until(
                 functools.partial(reached, connection, job_id, after),
                 what=f"{after} events of the upgrade",
                 seconds=60,
             )
+            time.sleep(chance.uniform(0.0, 0.5))
             standby = start_worker()
             running.kill()
+            killed_at = time.monotonic()
             killed_after.append(after)
             ending = final_event(connection, job_id, seconds=30)
             assert ending.kind in {EventKind.FAILED, EventKind.SUCCEEDED}, ending.text
@@ -145,6 +153,7 @@ def test_an_upgrade_killed_at_random_points_resumes_and_upgrades_every_node_exac
         wait_until(
             lambda: short_of_desired(cluster) == 0, what="every workload back at its replicas", seconds=30
         )
+        drill.recovered(Family.UPGRADE_KILL, time.monotonic() - killed_at)
     finally:
         changes.close()
         for worker in workers:

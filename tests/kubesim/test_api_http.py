@@ -356,6 +356,30 @@ def test_the_scale_subresource_reads_and_sets_replicas(http: Http) -> None:
     assert (stored["spec"]["replicas"], stored["metadata"]["generation"]) == (5, 2)
 
 
+def test_a_scale_patch_is_checked_against_a_resource_version_only_when_it_carries_one(http: Http) -> None:
+    """A patch without a resourceVersion applies to the latest object, however often it changed; one with
+    a stale resourceVersion is 409."""
+    deployment = {
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            },
+        },
+    }
+    created = http("POST", "/apis/apps/v1/namespaces/default/deployments", deployment).json()
+    path = "/apis/apps/v1/namespaces/default/deployments/web/scale"
+    for size in (2, 3):
+        reply = http("PATCH", path, {"spec": {"replicas": size}}, content_type="application/merge-patch+json")
+        assert reply.status == 200
+    stale = {"metadata": {"resourceVersion": created["metadata"]["resourceVersion"]}, "spec": {"replicas": 4}}
+    assert http("PATCH", path, stale, content_type="application/merge-patch+json").status == 409
+    assert http("GET", path).json()["spec"]["replicas"] == 3
+
+
 def test_the_status_subresource_only_changes_status(http: Http) -> None:
     """PATCH nodes/status edits status and leaves spec alone."""
     http("POST", "/api/v1/nodes", node("n1"))

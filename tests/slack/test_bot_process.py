@@ -7,6 +7,7 @@ told 200 for every one; every one must be answered in its thread exactly once.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -95,6 +96,7 @@ def fixture_bot_process(
         "CHATOPS_POLICY": str(DEMO_POLICY_FILE),
         "CHATOPS_USER_COMMANDS_PER_MINUTE": "1000",  # the drill's bursts are not what it tests
         "CHATOPS_TIMELINE_KEY": "a timeline key for the tests",
+        "CHATOPS_CHANNEL_COMMANDS_PER_MINUTE": "1000",
     }
     env.pop("SLACK_APP_TOKEN", None)
     process = subprocess.Popen([str(CHATOPS), "bot"], env=env, stderr=subprocess.DEVNULL)
@@ -107,15 +109,32 @@ def fixture_bot_process(
         process.wait(timeout=30)
 
 
+KILLS = 2
+"""SIGKILLs per trial: the supervisor's pause doubles with each restart, so a trial kills twice."""
+
+MENTIONS = 30
+
+
+@pytest.mark.drill(Family.RUNNER_KILL, trials=10, quick=1)
 def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
-    bot_process: tuple[subprocess.Popen[bytes], str], fake_slack: FakeSlack, drill: Tally
+    bot_process: tuple[subprocess.Popen[bytes], str],
+    fake_slack: FakeSlack,
+    *,
+    trial: int,
+    chance: random.Random,
+    drill: Tally,
 ) -> None:
-    """30 mentions, the runner SIGKILLed after the 10th and the 20th: 30 answers, one per thread."""
+    """30 mentions, the runner SIGKILLed twice, each time after a mention drawn from the drill seed and a
+    random fraction of a second: 30 answers, one per thread (10 trials in ``make reliability``)."""
     process, base = bot_process
     sender = SlackSender(base + "/slack/events", response_url=fake_slack.response_url)
+    planned = KILLS
+    mentions = MENTIONS
+    kill_after = set(chance.sample(range(mentions - 1), planned))
     stamps: list[str] = []
     kills = 0
-    for number in range(30):
+    killed_at: list[float] = []
+    for number in range(mentions):
         ts = sender.new_ts()
         event = sender.message_event(
             f"<@{BOT_USER}> cordon node-{number % 3 + 1} --dry-run", user=ALICE, ts=ts, kind="app_mention"
@@ -123,13 +142,15 @@ def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
         status, _ = sender.send_event(event)
         assert status == 200
         stamps.append(ts)
-        if number in (9, 19):
+        if number in kill_after:
             wait_until(lambda: len(runners_of(process.pid)) == 1, timeout=60, what="a runner")
+            time.sleep(chance.uniform(0.0, 0.2))
             [runner] = runners_of(process.pid)
             os.kill(runner, signal.SIGKILL)
+            killed_at.append(time.monotonic())
             wait_until(partial(gone, runner, parent=process.pid), what="the runner to die")
             kills += 1
-    assert kills == 2
+    assert kills == planned
 
     def answered() -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -140,6 +161,7 @@ def test_the_runner_killed_mid_stream_loses_and_repeats_no_command(
         return counts
 
     wait_until(lambda: len(answered()) == len(stamps), timeout=90, what="every mention to be answered")
+    drill.recovered(Family.RUNNER_KILL, time.monotonic() - killed_at[-1])
     time.sleep(1.0)  # anything answered twice would show by now
     counts = answered()
     lost = [ts for ts in stamps if ts not in counts]

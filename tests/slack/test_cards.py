@@ -141,6 +141,7 @@ def test_warnings_and_plans_are_posted_in_the_thread_as_they_come(fake_slack: Fa
     assert texts[1:] == ["will evict 3 pods", "pod web-1 has local storage that will be lost"]
 
 
+@pytest.mark.drill(Family.SLACK_429)
 def test_a_rate_limit_storm_puts_calls_off_and_loses_no_final_state(
     fake_slack: FakeSlack, drill: Tally
 ) -> None:
@@ -209,6 +210,7 @@ def test_job_events_on_the_stream_become_one_card_updated_in_place_then_a_broadc
     assert "succeeded" in fake_slack.calls("chat.update")[-1].body["text"]
 
 
+@pytest.mark.drill(Family.SLACK_429)
 @pytest.mark.redis
 def test_a_slack_429_storm_during_progress_updates_loses_no_final_state(
     make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis, drill: Tally

@@ -112,6 +112,7 @@ def test_a_direct_message_is_a_command_without_a_mention(
     assert queued_job_ids(connection) == [job_id_for(channel="D_ALICE", message_ts=ts)]
 
 
+@pytest.mark.drill(Family.DUPLICATE_DELIVERY)
 def test_a_retried_delivery_runs_once(
     running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
@@ -136,6 +137,7 @@ def test_a_retried_delivery_runs_once(
     assert len(queued_job_ids(connection)) == 1
 
 
+@pytest.mark.drill(Family.DUPLICATE_DELIVERY)
 def test_a_mention_arriving_as_app_mention_and_as_message_runs_once(
     running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:

@@ -25,6 +25,7 @@ def only_start_up_calls(fake_slack: FakeSlack) -> bool:
     return {call.method for call in fake_slack.calls()} <= {"auth.test"}
 
 
+@pytest.mark.drill(Family.SIGNATURE)
 def test_a_request_with_a_bad_signature_is_refused_with_401_and_runs_nothing(
     running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:
@@ -48,6 +49,7 @@ def test_a_request_with_a_bad_signature_is_refused_with_401_and_runs_nothing(
     assert connection.keys("rq:job:*") == []
 
 
+@pytest.mark.drill(Family.SIGNATURE)
 def test_a_replayed_request_older_than_five_minutes_is_refused_with_401(
     running: RunningBot, fake_slack: FakeSlack, connection: Redis, drill: Tally
 ) -> None:

@@ -7,7 +7,14 @@ A drill test takes the ``drill`` fixture and, before asserting, reports what it 
     drill.duplicated(Family.DRAIN_KILL, len(names) - len(set(names)))
 
 Counting comes before the assertions, so a loss shows in the table and still fails the test.
-``pytest --drill-summary`` (what ``make reliability`` runs) prints one row per family at the end.
+A drill that measures how long the system took to be whole again reports that too::
+
+    drill.recovered(Family.DRAIN_KILL, seconds)
+
+``pytest --drill-summary`` (what ``make reliability`` runs) prints one row per family at the end, with the
+slowest recovery and the seed the trials drew their fault points from (see ``tests.support.drill_trials``),
+and fails the session if any trial lost or duplicated anything, or a family ran fewer trials than
+:data:`MINIMUM_TRIALS` asks for.
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ class Count:
     tried: int = 0
     lost: int = 0
     duplicated: int = 0
+    slowest: float | None = None
+    """The longest recovery a trial reported, in seconds (None: the family has no recovery to time)."""
+
+
+MINIMUM_TRIALS = {Family.SIGNATURE: 100, Family.PARSER_FUZZ: 10_000}
+"""Trials a family must reach at volume (``--drill-summary`` over every family); any other family: 20."""
+
+DEFAULT_MINIMUM = 20
 
 
 class Tally:
@@ -50,6 +65,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.counts = {family: Count() for family in Family}
+        self.seed: int | None = None
 
     def tried(self, family: Family, trials: int = 1) -> None:
         """``trials`` more trials of ``family`` were run."""
@@ -63,20 +79,50 @@ class Tally:
         """A trial of ``family`` did ``items`` things twice (an eviction, a run, a decision); 0 is fine."""
         self.counts[family].duplicated += max(0, items)
 
+    def recovered(self, family: Family, seconds: float) -> None:
+        """A trial of ``family`` was whole again ``seconds`` after its fault; the table keeps the slowest."""
+        count = self.counts[family]
+        count.slowest = seconds if count.slowest is None else max(count.slowest, seconds)
+
+    def short_of_minimum(self) -> list[str]:
+        """The drilled families that ran fewer trials than they must at volume, with their counts
+        (a family no drill of the session reported shows its zeros in the table instead)."""
+        return [
+            f"{family.value}: {count.tried} of {MINIMUM_TRIALS.get(family, DEFAULT_MINIMUM)}"
+            for family, count in self.counts.items()
+            if 0 < count.tried < MINIMUM_TRIALS.get(family, DEFAULT_MINIMUM)
+        ]
+
     def table(self) -> list[str]:
         """The summary rows, header first, total last."""
-        rows = [("drill family", "tried", "lost", "duplicated")]
+
+        def slowest(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
+        rows = [("drill family", "trials", "lost", "duplicated", "slowest recovery (s)")]
         for family, count in self.counts.items():
-            rows.append((family.value, str(count.tried), str(count.lost), str(count.duplicated)))
+            rows.append(
+                (
+                    family.value,
+                    str(count.tried),
+                    str(count.lost),
+                    str(count.duplicated),
+                    slowest(count.slowest),
+                )
+            )
+        recoveries = [c.slowest for c in self.counts.values() if c.slowest is not None]
         totals = Count(
             tried=sum(c.tried for c in self.counts.values()),
             lost=sum(c.lost for c in self.counts.values()),
             duplicated=sum(c.duplicated for c in self.counts.values()),
+            slowest=max(recoveries) if recoveries else None,
         )
-        rows.append(("total", str(totals.tried), str(totals.lost), str(totals.duplicated)))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        rows.append(
+            ("total", str(totals.tried), str(totals.lost), str(totals.duplicated), slowest(totals.slowest))
+        )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
-        def line(row: tuple[str, str, str, str]) -> str:
+        def line(row: tuple[str, ...]) -> str:
             return "  ".join(
                 [row[0].ljust(widths[0])] + [cell.rjust(widths[i + 1]) for i, cell in enumerate(row[1:])]
             )
@@ -84,6 +130,8 @@ class Tally:
         lines = [line(row) for row in rows]
         lines.insert(1, "  ".join("-" * width for width in widths))
         lines.insert(len(lines) - 1, lines[1])
+        if self.seed is not None:
+            lines.append(f"seed: {self.seed}")
         return lines
 
 
@@ -116,5 +164,29 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if not config.getoption(ENABLED_OPTION):
         return
     terminalreporter.section("fault drills: trials, and trials that lost or duplicated anything")
-    for line in config.stash[TALLY_KEY].table():
+    tally = config.stash[TALLY_KEY]
+    for line in tally.table():
         terminalreporter.write_line(line)
+    for problem in verdict(config):
+        terminalreporter.write_line(f"FAILED: {problem}", red=True)
+
+
+def verdict(config: pytest.Config) -> list[str]:
+    """What makes a ``--drill-summary`` session fail even if every test passed: anything lost or
+    duplicated, or (unless the run was narrowed to some trials) a family short of its minimum."""
+    tally = config.stash[TALLY_KEY]
+    problems = [
+        f"{family.value}: {count.lost} lost, {count.duplicated} duplicated"
+        for family, count in tally.counts.items()
+        if count.lost or count.duplicated
+    ]
+    if config.getoption("--only", None) is None and not config.getoption("-k"):
+        problems += [f"too few trials, {short}" for short in tally.short_of_minimum()]
+    return problems
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A ``--drill-summary`` session with a loss, a duplicate or too few trials fails."""
+    if session.config.getoption(ENABLED_OPTION) and exitstatus == 0 and verdict(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

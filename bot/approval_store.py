@@ -28,9 +28,9 @@ from redis.exceptions import WatchError
 
 from bot.core import approvals, plan_gate, stale_requests
 from bot.core.approvals import Answer, ApprovalRequest
-from bot.core.job_signing import approval_record_key
-from bot.core.jobevents import JobEvent
 from bot.core.policy import Policy
+from shared.job_signing import approval_record_key
+from shared.jobevents import JobEvent
 
 PENDING_KEY = "chatops:approvals:pending"
 """Sorted set of pending request ids, scored by deadline, for :meth:`ApprovalStore.expire_due`."""

@@ -4,7 +4,7 @@ Lines are messages from the current user in one channel. ``/as NAME`` switches t
 approval by someone else can be tried), ``#N TEXT`` replies in the thread of request N, and lines
 starting with ``# `` are comments. Replies are printed with the thread they belong to, and job
 progress is printed as the worker reports it, message for message as the Slack thread shows it
-(:func:`~bot.core.jobevents.posts_a_message`): a job's first event is its card, later progress is an
+(:func:`~shared.jobevents.posts_a_message`): a job's first event is its card, later progress is an
 edit of that card (marked ``↳``), warnings, plans and the outcome are messages of their own.
 """
 
@@ -18,14 +18,14 @@ from typing import TextIO
 
 from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.fit import attached
-from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
-from bot.core.messages import approvals as approval_messages
-from bot.core.messages import console as messages
 from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 from bot.timeline_recorder import TimelineRecorder
+from shared.fit import attached
+from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
+from shared.messages import approvals as approval_messages
+from shared.messages import console as messages
 
 DEMO_USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "dave": "U_DAVE"}
 

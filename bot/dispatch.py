@@ -4,7 +4,7 @@ The only module of the bot that talks to RQ. Jobs are enqueued by dotted path wi
 serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
 message delivered twice enqueues once for as long as the job is remembered (a day).
 
-Every job is signed with the job key (:mod:`bot.core.job_signing`), and a parked job gets the signed
+Every job is signed with the job key (:mod:`shared.job_signing`), and a parked job gets the signed
 release when its approval decides it: workers run nothing else. A dispatcher without a signer (tests
 with a plain RQ worker) enqueues unsigned jobs, which a ``chatops worker`` refuses.
 """
@@ -22,8 +22,8 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, SignedJob
-from bot.core.jobs import (
+from shared.job_signing import JobSigner, SignedJob
+from shared.jobs import (
     REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bot import redis_url as redis_urls
 from bot.core import limits as limit_defaults
-from bot.core.jobs import REMEMBER_SECONDS
 from bot.core.limits import Limits
 from bot.core.page_links import DEFAULT_LINK_SECONDS
+from shared.jobs import REMEMBER_SECONDS
 
 DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""

@@ -1,6 +1,6 @@
 """Job events onto the timeline: the timeline's own consumer group on the job events stream.
 
-Workers publish job events on one stream (:data:`~bot.core.jobevents.EVENTS_STREAM`), the one bus:
+Workers publish job events on one stream (:data:`~shared.jobevents.EVENTS_STREAM`), the one bus:
 the Slack cards and the console render from it, and the timeline records from it, each reader in
 its own consumer group, so none depends on another. The recorder belongs with the engine (it is
 built beside it in :mod:`bot.wiring`), not with a chat adapter.
@@ -24,9 +24,9 @@ from typing import Protocol
 
 from redis import Redis
 
-from bot.core.jobevents import JobEvent
 from bot.core.timeline import Appended, Entry, job_event_entry
 from bot.events import CLAIM_AFTER_MS, EventGroup
+from shared.jobevents import JobEvent
 
 TIMELINE_GROUP = "chatops-timeline"
 """The consumer group of the timeline on the job events stream."""

@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
 from workers import observing
 from workers.errors import Conflict, JobError, NotFound
 

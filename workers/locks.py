@@ -18,7 +18,7 @@ from typing import Protocol
 from redis import Redis
 from redis.exceptions import LockError
 
-from bot.core.messages import operations as wording
+from shared.messages import operations as wording
 from workers.errors import JobError
 
 UPGRADE_LOCK = "cluster/upgrade"

@@ -4,7 +4,7 @@ exactly once per slot however many workers run it.
 Two locks make "once": a worker first claims the slot with ``SET key NX EX`` (only one claim
 succeeds while the key lives), then enqueues with a job id derived from the slot and ``unique=True``,
 so even a claim that expired and was taken again cannot queue a second job for the same slot. Jobs go
-through the same :class:`~bot.core.jobs.JobSpec` shape the bot enqueues, as if ``schedule:NAME`` had
+through the same :class:`~shared.jobs.JobSpec` shape the bot enqueues, as if ``schedule:NAME`` had
 asked, so they emit the same events and land on the timeline with that actor, signed with the
 worker's job key as the bot signs its jobs (or unsigned, without a signer: tests with a plain worker).
 """
@@ -23,10 +23,10 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, SignedJob
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.jobs import job_spec, queue_name
-from bot.core.messages import backups as wording
+from shared.job_signing import JobSigner, SignedJob
+from shared.jobevents import EventKind, RequestContext
+from shared.jobs import job_spec, queue_name
+from shared.messages import backups as wording
 from workers.report import Reporter
 from workers.schedule import ScheduleEntry, actor, load_schedule, scheduled_job_id
 

@@ -44,9 +44,9 @@ from rq.job import Job, JobStatus
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
 from workers.locks import LOCK_TTL_SECONDS, UPGRADE_LOCK, lock_key
 from workers.report import Reporter
 

@@ -12,10 +12,10 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
-from bot.core.jobevents import JobEvent
-from bot.core.jobs import JobOrigin, JobSpec, JobSummary, Submission
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
+from shared.jobevents import JobEvent
+from shared.jobs import JobOrigin, JobSpec, JobSummary, Submission
 
 
 class JobPort(Protocol):

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, approval_id_for
-from bot.core.jobevents import JobEvent
 from bot.core.plan_gate import planned_job
 from bot.core.ports import ApprovalPort, JobPort, TimelinePort
 from bot.core.stale_requests import changed_by
 from bot.core.timeline import approval_answer_entry, approval_request_entry
+from shared.jobevents import JobEvent
 
 ACTOR = "chatops"
 """Who the timeline names for what the bot decided on a job's word."""

@@ -15,15 +15,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from bot.core import commands
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.jobevents import EventKind, JobEvent, is_lookup
-from bot.core.messages import approvals as messages
 from bot.core.plan_gate import is_request_plan
-from bot.core.undo import REQUEST_TEXT_DETAIL
-from bot.core.vocabulary import READ_ONLY_COMMANDS
+from shared import commands
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.jobevents import EventKind, JobEvent, is_lookup
+from shared.messages import approvals as messages
+from shared.undo import REQUEST_TEXT_DETAIL
+from shared.vocabulary import READ_ONLY_COMMANDS
 
 
 def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:

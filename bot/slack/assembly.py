@@ -26,7 +26,6 @@ from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
 from bot.core.conversation import Engine, Reply
-from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
 from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
@@ -58,6 +57,7 @@ from bot.slack.usergroups import UserGroupResolver
 from bot.timeline_recorder import TimelineRecorder
 from bot.web.app import configured_page_routes
 from bot.wiring import build_recorder, page_links, timeline_key, timeline_retention
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 

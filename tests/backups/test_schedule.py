@@ -13,10 +13,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot.core import commands
-from bot.core.jobevents import EVENTS_STREAM
-from bot.core.jobs import queue_name
 from kubesim.server import Simulator
+from shared import commands
+from shared.jobevents import EVENTS_STREAM
+from shared.jobs import queue_name
 from tests.backups.store_files import write_config_backup, write_snapshot
 from workers import backup_store
 from workers import cli as worker_cli

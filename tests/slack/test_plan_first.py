@@ -9,10 +9,10 @@ import pytest
 from redis import Redis
 
 from bot.core.approvals import approval_id_for
-from bot.core.jobs import job_id_for, plan_job_id
-from bot.core.messages import approvals as approval_messages
 from bot.slack.payloads import APPROVE_ACTION
 from kubesim.server import Simulator
+from shared.jobs import job_id_for, plan_job_id
+from shared.messages import approvals as approval_messages
 from tests.slack.conftest import ALICE, BOB, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.test_approvals import PLAN_TEXT, Asked, ask, buttons, queued_job_ids, thread_texts

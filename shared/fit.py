@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.messages import jobs as messages
+from shared.messages import jobs as messages
 
 LINE_WIDTH = 100
 """Most characters in one line of a reply, outside a code block of data."""

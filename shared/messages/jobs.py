@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.text_safety import code, escape
+from shared.text_safety import code, escape
 
 
 def queued(*, job_id: str, description: str, cluster: str, position: int | None) -> str:

@@ -6,8 +6,8 @@ catch one type and show the message, which was written for the person in chat::
     BotError                 something the person who typed the command should read
     └── UsageError           the text is not a command we understand; fix it and send it again
 
-Messages are built by ``bot.core.messages``; these classes only carry them. Any fragment of user input
-inside a message has already passed through :func:`bot.core.text.escape_for_chat`.
+Messages are built by ``shared.messages``; these classes only carry them. Any fragment of user input
+inside a message has already passed through :func:`shared.text.escape_for_chat`.
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.jobs import JobSummary
-from bot.core.messages import usage
-from bot.core.messages.approvals import mention
-from bot.core.reference import CommandReference, command_reference, reference_for
-from bot.core.text_safety import code, escape
+from shared.jobs import JobSummary
+from shared.messages import usage
+from shared.messages.approvals import mention
+from shared.reference import CommandReference, command_reference, reference_for
+from shared.text_safety import code, escape
 
 
 def jobs_list(jobs: Sequence[JobSummary], *, cluster: str) -> str:

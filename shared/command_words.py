@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.core import commands
+from shared import commands
 
 
 def arguments_of(command: commands.Command) -> dict[str, Any]:

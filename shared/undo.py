@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core import commands as c
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
+from shared import commands as c
+from shared.errors import UsageError
+from shared.grammar import parse
 
 REQUEST_TEXT_DETAIL = "request_text"
 """The detail of a job's final event holding the command as it was typed (workers add it)."""
@@ -74,7 +74,7 @@ def undo_text(request_text: str, *, result: Mapping[str, Any]) -> str | None:
 
 
 def command_text(command: Undo) -> str:
-    """``command`` as chat text that :func:`~bot.core.grammar.parse` reads back to the same command."""
+    """``command`` as chat text that :func:`~shared.grammar.parse` reads back to the same command."""
     if isinstance(command, c.NodeCommand):
         words = [command.name, command.node]
     else:

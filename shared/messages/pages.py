@@ -1,14 +1,14 @@
 """Sentences of paged reading (``timeline``, ``jobs``) and of the ``help`` sheet as chat surfaces draw them.
 
-The plain-text answers stay in :mod:`bot.core.messages.timeline` and :mod:`bot.core.messages.conversation`;
+The plain-text answers stay in :mod:`shared.messages.timeline` and :mod:`shared.messages.conversation`;
 these are the words around a structured page: its title, its footer, the paging buttons, and one
 line per entry. Everything handed in as ``what`` is already chat-safe.
 """
 
 from __future__ import annotations
 
-from bot.core.messages.approvals import mention
-from bot.core.text_safety import code, escape
+from shared.messages.approvals import mention
+from shared.text_safety import code, escape
 
 
 def entry_line(*, when: str, actor: str, what: str) -> str:

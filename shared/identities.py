@@ -23,7 +23,7 @@ import enum
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.core.messages import policy as messages
+from shared.messages import policy as messages
 
 Report = Callable[[str, str], None]
 """How the policy reader collects a problem: ``report(path, message)``."""

@@ -2,7 +2,7 @@
 
 A usage error is read by the person who just typed the command, so each says what was wrong, then
 shows how to write it. Every fragment of their input that appears here goes through
-:func:`bot.core.text.echo` (shortened, escaped for chat, shown as code), so an error can never ping
+:func:`shared.text.echo` (shortened, escaped for chat, shown as code), so an error can never ping
 a channel or render a disguised link. Usage lines use UPPERCASE placeholders and never angle brackets,
 which Slack would try to read as markup.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.names import NameKind
-from bot.core.text import echo
+from shared.names import NameKind
+from shared.text import echo
 
 _USAGE: dict[str, str] = {
     "help": "help [COMMAND]",

@@ -1,9 +1,9 @@
 """From chat text to a command value: :func:`parse` is the only way a :class:`Command` is made.
 
-The grammar is small and table-driven. A message is normalised (:func:`bot.core.text.normalize`),
+The grammar is small and table-driven. A message is normalised (:func:`shared.text.normalize`),
 split into words (a word opening with ``"`` or ``'`` runs to the matching quote that ends a word; an
 unmatched quote is just a character, so ``don't`` needs no quoting), stripped of a leading
-``kubectl``, and matched against the verbs of :data:`bot.core.vocabulary.COMMAND_NAMES` (one or two
+``kubectl``, and matched against the verbs of :data:`shared.vocabulary.COMMAND_NAMES` (one or two
 words, case-insensitive) or a kubectl spelling (``rollout undo``, ``set image``, ``get nodes``).
 
 Options may come anywhere after the verb, as ``--name value``, ``--name=value``, ``-n value``,
@@ -34,13 +34,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from bot.core import commands as c
-from bot.core.durations import parse_duration
-from bot.core.errors import UsageError
-from bot.core.messages import usage as messages
-from bot.core.names import APPROVAL_PREFIX, NameKind, is_valid_name
-from bot.core.text import escape_for_chat, normalize
-from bot.core.vocabulary import COMMAND_NAMES
+from shared import commands as c
+from shared.durations import parse_duration
+from shared.errors import UsageError
+from shared.messages import usage as messages
+from shared.names import APPROVAL_PREFIX, NameKind, is_valid_name
+from shared.text import escape_for_chat, normalize
+from shared.vocabulary import COMMAND_NAMES
 
 MAX_REPLICAS = 10_000
 MAX_GRACE_PERIOD = 86_400

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core.messages.approvals import mention
-from bot.core.text_safety import code, escape
+from shared.messages.approvals import mention
+from shared.text_safety import code, escape
 
 
 def utc(at: float) -> str:

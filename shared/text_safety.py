@@ -1,12 +1,12 @@
 """Short names for the two formatting helpers every message module uses.
 
-Both delegate to :mod:`bot.core.text`, which owns the escaping rules; this module only gives
+Both delegate to :mod:`shared.text`, which owns the escaping rules; this module only gives
 message modules a compact vocabulary: ``code(name)`` and ``escape(text)``.
 """
 
 from __future__ import annotations
 
-from bot.core.text import echo, escape_for_chat
+from shared.text import echo, escape_for_chat
 
 CODE_LIMIT = 200
 """Longest fragment shown as inline code; names and ids are far shorter."""

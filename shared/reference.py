@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.messages import usage as messages
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.messages import usage as messages
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class CommandReference:
     """One command as ``help`` shows it."""
 
     name: str
-    """The policy name, as in :data:`bot.core.vocabulary.COMMAND_NAMES`: ``"upgrade nodes"``."""
+    """The policy name, as in :data:`shared.vocabulary.COMMAND_NAMES`: ``"upgrade nodes"``."""
     usage: str
     """How to write it, with UPPERCASE placeholders and ``[optional]`` parts."""
     summary: str
@@ -30,7 +30,7 @@ class CommandReference:
     read_only: bool
     """Whether it changes nothing in the cluster."""
     area: str
-    """Where ``help`` lists it, one of :data:`bot.core.messages.usage.AREAS`."""
+    """Where ``help`` lists it, one of :data:`shared.messages.usage.AREAS`."""
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -74,7 +74,7 @@ def command_reference() -> tuple[CommandReference, ...]:
 def reference_for(topic: str) -> tuple[CommandReference, ...]:
     """The commands ``help TOPIC`` covers: one command, or a group such as ``upgrade``; none if unknown.
 
-    ``topic`` is what :class:`bot.core.commands.Help` carries, so aliases are already resolved.
+    ``topic`` is what :class:`shared.commands.Help` carries, so aliases are already resolved.
     """
     if topic in COMMAND_NAMES:
         return (_reference(topic),)

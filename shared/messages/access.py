@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.messages.approvals import mention
-from bot.core.text_safety import code, escape
+from shared.messages.approvals import mention
+from shared.text_safety import code, escape
 
 
 def missing_permission(*, verb: str, resource: str, namespace: str | None, reason: str) -> str:

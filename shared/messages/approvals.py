@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core.text_safety import code, escape
+from shared.text_safety import code, escape
 
 
 def mention(user: str) -> str:

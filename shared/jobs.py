@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.jobevents import RequestContext
-from bot.core.vocabulary import COMMAND_NAMES
+from shared.jobevents import RequestContext
+from shared.vocabulary import COMMAND_NAMES
 
 JOBS_MODULE = "workers.jobs"
 """Where every job function lives; a command ``upgrade plan`` runs ``workers.jobs.upgrade_plan``."""

@@ -1,18 +1,18 @@
 """The commands the bot understands, as frozen values: one dataclass per verb.
 
-:func:`bot.core.grammar.parse` is the only way chat text becomes one of these. Every command carries
+:func:`shared.grammar.parse` is the only way chat text becomes one of these. Every command carries
 ``cluster`` (``None``: the default cluster, decided by settings) and ``dry_run`` (plan only, change
 nothing), and exposes what policy and messages need without knowing the verb:
 
-- ``name``: the policy name from :data:`bot.core.vocabulary.COMMAND_NAMES` (``"upgrade plan"``);
+- ``name``: the policy name from :data:`shared.vocabulary.COMMAND_NAMES` (``"upgrade plan"``);
 - ``namespace``: the namespace it acts in, ``None`` for cluster-scoped commands, and for deployment
   commands ``None`` also when none was given (the policy's default namespace applies);
 - ``target``: the node, deployment, version, snapshot or id it acts on, ``""`` if none.
 
-Names in fields are already validated (see :mod:`bot.core.names`), versions are normalised (see
-:func:`bot.core.grammar.normalize_version`) and free text (``Note.text``, ``IncidentOpen.title``,
+Names in fields are already validated (see :mod:`shared.names`), versions are normalised (see
+:func:`shared.grammar.normalize_version`) and free text (``Note.text``, ``IncidentOpen.title``,
 ``Deny.reason``) is stored chat-safe, already passed through
-:func:`bot.core.text.escape_for_chat`, which is idempotent, so escaping it again is harmless.
+:func:`shared.text.escape_for_chat`, which is idempotent, so escaping it again is harmless.
 ``target`` holds validated names only, never free text. All fields are JSON-safe.
 """
 
@@ -478,4 +478,4 @@ COMMAND_TYPES: tuple[type[Command], ...] = (
     Approve,
     Deny,
 )
-"""One class per name in :data:`bot.core.vocabulary.COMMAND_NAMES`, in the same order."""
+"""One class per name in :data:`shared.vocabulary.COMMAND_NAMES`, in the same order."""

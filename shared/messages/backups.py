@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.core.text_safety import code, escape
+from shared.text_safety import code, escape
 
 
 def _size(total: int) -> str:

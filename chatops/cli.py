@@ -32,9 +32,6 @@ from redis import Redis
 
 from bot import redis_url
 from bot.console import DEMO_USERS, ConsoleSession, demo_name
-from bot.core.identities import impersonation_rules
-from bot.core.job_signing import session_key
-from bot.core.messages import console as console_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, demo_policy, load_policy_file
@@ -42,6 +39,9 @@ from bot.embedded import EmbeddedWorker, embedded_redis
 from bot.events import EventFeed
 from bot.settings import Secret, Settings, SettingsError
 from bot.wiring import build_recorder, page_links, production_engine, timeline_key, timeline_retention
+from shared.identities import impersonation_rules
+from shared.job_signing import session_key
+from shared.messages import console as console_messages
 
 
 def build_parser() -> argparse.ArgumentParser:

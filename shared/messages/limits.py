@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.text_safety import code
+from shared.text_safety import code
 
 
 def too_long(*, limit: int) -> str:

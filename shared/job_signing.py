@@ -28,9 +28,9 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.jobs import REMEMBER_SECONDS, function_path
-from bot.core.messages import admission as messages
-from bot.core.vocabulary import COMMAND_NAMES
+from shared.jobs import REMEMBER_SECONDS, function_path
+from shared.messages import admission as messages
+from shared.vocabulary import COMMAND_NAMES
 
 JOB_KEY_VARIABLE = "CHATOPS_JOB_KEY"
 """The environment variable holding the job key (bot and workers share it; Redis never sees it)."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.core.fit import first_items, wrap
-from bot.core.text_safety import code
+from shared.fit import first_items, wrap
+from shared.text_safety import code
 
 
 def _pods(names: Sequence[str]) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.core.jobevents import EventKind
-from bot.core.text_safety import code, escape
+from shared.jobevents import EventKind
+from shared.text_safety import code, escape
 
 _CARD_STATES = {
     EventKind.QUEUED: ":hourglass_flowing_sand: Queued",

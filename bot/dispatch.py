@@ -30,11 +30,11 @@ from shared.jobs import (
     JobSummary,
     Submission,
     cancel_flag_key,
-    command_for_function,
     job_state,
     outcome_key,
     queue_name,
 )
+from shared.registry import REGISTRY
 
 
 class RQDispatcher:
@@ -181,11 +181,12 @@ class RQDispatcher:
         if not cluster and job.origin.startswith(queue_name("")):
             cluster = job.origin.removeprefix(queue_name(""))
         namespace = kwargs.get("namespace")
+        spec = REGISTRY.by_function(job.func_name or "")
         return JobOrigin(
             job_id=job_id,
             requester=str(request.get("user") or job.meta.get("user") or ""),
             cluster=cluster,
-            command=command_for_function(job.func_name or ""),
+            command=None if spec is None else spec.name,
             namespace=namespace if isinstance(namespace, str) else None,
         )
 

@@ -4,13 +4,13 @@
 ``cluster`` (``None``: the default cluster, decided by settings) and ``dry_run`` (plan only, change
 nothing), and exposes what policy and messages need without knowing the verb:
 
-- ``name``: the policy name from :data:`shared.vocabulary.COMMAND_NAMES` (``"upgrade plan"``);
+- ``name``: the policy name, its entry's in :mod:`shared.registry` (``"upgrade plan"``);
 - ``namespace``: the namespace it acts in, ``None`` for cluster-scoped commands, and for deployment
   commands ``None`` also when none was given (the policy's default namespace applies);
 - ``target``: the node, deployment, version, snapshot or id it acts on, ``""`` if none.
 
 Names in fields are already validated (see :mod:`shared.names`), versions are normalised (see
-:func:`shared.grammar.normalize_version`) and free text (``Note.text``, ``IncidentOpen.title``,
+:func:`shared.parsing.arguments.normalize_version`) and free text (``Note.text``, ``IncidentOpen.title``,
 ``Deny.reason``) is stored chat-safe, already passed through
 :func:`shared.text.escape_for_chat`, which is idempotent, so escaping it again is harmless.
 ``target`` holds validated names only, never free text. All fields are JSON-safe.
@@ -439,43 +439,3 @@ class Deny(Command):
     name: ClassVar[str] = "deny"
     reason: str | None = None
     approval_id: str | None = None
-
-
-COMMAND_TYPES: tuple[type[Command], ...] = (
-    Help,
-    Nodes,
-    Status,
-    History,
-    Jobs,
-    Cordon,
-    Uncordon,
-    Drain,
-    Maintain,
-    Unmaintain,
-    Rollback,
-    Restart,
-    Scale,
-    Image,
-    Strategy,
-    Pause,
-    Resume,
-    UpgradePlan,
-    UpgradeControlPlane,
-    UpgradeNodes,
-    BackupConfig,
-    BackupSecrets,
-    BackupList,
-    BackupShow,
-    BackupRestore,
-    EtcdSnapshot,
-    EtcdStatus,
-    EtcdRestore,
-    Cancel,
-    IncidentOpen,
-    IncidentClose,
-    Note,
-    Timeline,
-    Approve,
-    Deny,
-)
-"""One class per name in :data:`shared.vocabulary.COMMAND_NAMES`, in the same order."""

@@ -28,9 +28,9 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.jobs import REMEMBER_SECONDS, function_path
+from shared.jobs import REMEMBER_SECONDS
 from shared.messages import admission as messages
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY
 
 JOB_KEY_VARIABLE = "CHATOPS_JOB_KEY"
 """The environment variable holding the job key (bot and workers share it; Redis never sees it)."""
@@ -38,8 +38,9 @@ JOB_KEY_VARIABLE = "CHATOPS_JOB_KEY"
 MIN_KEY_LENGTH = 32
 """The shortest job key accepted, in characters (``openssl rand -hex 32`` gives 64)."""
 
-JOB_REGISTRY: frozenset[str] = frozenset(function_path(name) for name in COMMAND_NAMES)
-"""The dotted paths of our job functions (``workers.jobs.drain``…): the only functions a worker runs."""
+JOB_REGISTRY: frozenset[str] = REGISTRY.job_functions
+"""The dotted paths of our job functions (``workers.jobs.drain``…), from the command registry: the
+only functions a worker runs."""
 
 SIGNATURE_MAX_AGE_SECONDS = REMEMBER_SECONDS
 """A job signed (or released) longer ago than this is refused: it is a replay of an old one."""

@@ -14,21 +14,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from shared.command_spec import DEFAULT_TIMEOUT_SECONDS, JOBS_MODULE, Registry
 from shared.jobevents import RequestContext
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY
 
-JOBS_MODULE = "workers.jobs"
-"""Where every job function lives; a command ``upgrade plan`` runs ``workers.jobs.upgrade_plan``."""
-
-DEFAULT_TIMEOUT_SECONDS = 1800
-"""How long a job may run before the worker stops it (drains of big nodes take minutes)."""
+__all__ = ["DEFAULT_TIMEOUT_SECONDS", "JOBS_MODULE"]
 
 REMEMBER_SECONDS = 86_400
 """How long finished and failed jobs (and so their de-duplication and outcome) are kept."""
-
-LONG_JOB_TIMEOUTS = {"upgrade nodes": 12 * 3600, "upgrade control-plane": 2 * 3600}
-"""Jobs that walk a whole cluster: each node's hook alone may take the default. A worker stopped
-mid-way (deploy, SIGTERM) leaves checkpoints, and the same command resumes where it stopped."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,11 +107,6 @@ class JobOrigin:
     """The namespace of a deployment command; None for cluster-scoped work."""
 
 
-def command_for_function(path: str) -> str | None:
-    """The command whose job function is ``path`` (the inverse of :func:`function_path`), or None."""
-    return next((name for name in COMMAND_NAMES if function_path(name) == path), None)
-
-
 def job_id_for(*, channel: str, message_ts: str) -> str:
     """The id of the job a chat message asks for: stable across deliveries, short enough to type.
 
@@ -141,11 +129,6 @@ def cancel_flag_key(job_id: str) -> str:
 def plan_job_id(job_id: str) -> str:
     """The id of the dry-run job that shows the plan an approval is asked for."""
     return f"{job_id}-plan"
-
-
-def function_path(command_name: str) -> str:
-    """The dotted path of the job function for a policy command name."""
-    return f"{JOBS_MODULE}.{command_name.replace(' ', '_').replace('-', '_')}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,19 +169,24 @@ def job_spec(
     arguments: Mapping[str, Any],
     request: RequestContext,
     description: str,
+    registry: Registry = REGISTRY,
 ) -> JobSpec:
-    """Build the job for an allowed command.
+    """Build the job for an allowed command: its function and timeout are its entry's in ``registry``.
 
     ``arguments`` are the command's own fields (already resolved: namespace filled in from the
-    policy's default). The request context travels as the ``request`` keyword.
+    policy's default). The request context travels as the ``request`` keyword. Raises ``ValueError``
+    for a command the engine answers itself, which has no job.
     """
+    spec = registry[command_name]
+    if spec.function is None:
+        raise ValueError(f"{command_name!r} is answered by the engine; it has no job")
     kwargs = {key: json_safe(value) for key, value in arguments.items()}
     kwargs["request"] = request.to_json()
     return JobSpec(
         job_id=request.job_id,
-        function=function_path(command_name),
+        function=spec.function,
         cluster=request.cluster,
         description=description,
         kwargs=kwargs,
-        timeout_seconds=LONG_JOB_TIMEOUTS.get(command_name, DEFAULT_TIMEOUT_SECONDS),
+        timeout_seconds=spec.timeout_seconds,
     )

@@ -1,7 +1,8 @@
 """The command reference as data: name, usage, summary and kubectl spellings for every command.
 
-``help`` renders it in chat (with an example of each command), and the README's command table is generated from it, so the two can never
-disagree with each other or with the grammar (tests parse every usage example).
+Read from the command registry (:mod:`shared.registry`). ``help`` renders it in chat (with an example of
+each command), and docs/commands.md is generated from it, so the two can never disagree with each
+other or with the grammar (tests parse every usage example).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.messages import usage as messages
-from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.command_spec import CommandSpec, Registry
+from shared.registry import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class CommandReference:
     """One command as ``help`` shows it."""
 
     name: str
-    """The policy name, as in :data:`shared.vocabulary.COMMAND_NAMES`: ``"upgrade nodes"``."""
+    """The policy name, as in the registry: ``"upgrade nodes"``."""
     usage: str
     """How to write it, with UPPERCASE placeholders and ``[optional]`` parts."""
     summary: str
@@ -60,25 +61,26 @@ class HelpSheet:
         return tuple(entry for entry in self.entries if entry.name in self.allowed)
 
 
-def help_sheet(*, allowed: Sequence[str], topic: str | None) -> HelpSheet:
+def help_sheet(*, allowed: Sequence[str], topic: str | None, registry: Registry = REGISTRY) -> HelpSheet:
     """The sheet of ``help`` (every command) or ``help TOPIC``, for someone allowed ``allowed``."""
-    entries = command_reference() if topic is None else reference_for(topic)
+    entries = command_reference(registry) if topic is None else reference_for(topic, registry=registry)
     return HelpSheet(entries=entries, allowed=frozenset(allowed), topic=topic)
 
 
-def command_reference() -> tuple[CommandReference, ...]:
+def command_reference(registry: Registry = REGISTRY) -> tuple[CommandReference, ...]:
     """Every command, in ``help`` order."""
-    return tuple(_reference(name) for name in COMMAND_NAMES)
+    return tuple(_reference(spec) for spec in registry)
 
 
-def reference_for(topic: str) -> tuple[CommandReference, ...]:
+def reference_for(topic: str, *, registry: Registry = REGISTRY) -> tuple[CommandReference, ...]:
     """The commands ``help TOPIC`` covers: one command, or a group such as ``upgrade``; none if unknown.
 
     ``topic`` is what :class:`shared.commands.Help` carries, so aliases are already resolved.
     """
-    if topic in COMMAND_NAMES:
-        return (_reference(topic),)
-    return tuple(_reference(name) for name in COMMAND_NAMES if name.split()[0] == topic and " " in name)
+    spec = registry.get(topic)
+    if spec is not None:
+        return (_reference(spec),)
+    return tuple(_reference(spec) for spec in registry if spec.name.split()[0] == topic and " " in spec.name)
 
 
 def usage_parts(usage: str) -> tuple[str, ...]:
@@ -96,13 +98,13 @@ def usage_parts(usage: str) -> tuple[str, ...]:
     return (*parts, current) if current else tuple(parts)
 
 
-def _reference(name: str) -> CommandReference:
+def _reference(spec: CommandSpec) -> CommandReference:
     return CommandReference(
-        name=name,
-        usage=messages.usage_line(name),
-        summary=messages.summary(name),
-        example=messages.example(name),
-        aliases=messages.aliases(name),
-        read_only=name in READ_ONLY_COMMANDS,
-        area=messages.area(name),
+        name=spec.name,
+        usage=spec.usage,
+        summary=spec.summary,
+        example=spec.example,
+        aliases=spec.aliases,
+        read_only=spec.read_only,
+        area=spec.area,
     )

@@ -6,8 +6,8 @@ import inspect
 
 import workers.jobs
 from bot.core.conversation import IMPLEMENTED
-from shared.jobs import JOBS_MODULE, function_path
-from shared.vocabulary import COMMAND_NAMES
+from shared.jobs import JOBS_MODULE
+from shared.registry import REGISTRY
 
 
 def test_every_implemented_command_has_its_job_function() -> None:
@@ -15,18 +15,28 @@ def test_every_implemented_command_has_its_job_function() -> None:
     missing = [
         name
         for name in sorted(IMPLEMENTED)
-        if not callable(getattr(workers.jobs, function_path(name).removeprefix(JOBS_MODULE + "."), None))
+        if not callable(
+            getattr(workers.jobs, str(REGISTRY[name].function).removeprefix(JOBS_MODULE + "."), None)
+        )
     ]
     assert missing == []
 
 
 def test_every_job_function_is_reachable_from_a_command() -> None:
     """No job function is dead: each one is the job of an implemented command."""
-    reachable = {function_path(name).removeprefix(JOBS_MODULE + ".") for name in IMPLEMENTED}
+    reachable = {str(REGISTRY[name].function).removeprefix(JOBS_MODULE + ".") for name in IMPLEMENTED}
     exported = {name for name in workers.jobs.__all__ if inspect.isfunction(getattr(workers.jobs, name))}
     assert exported - reachable == set()
 
 
-def test_implemented_commands_are_part_of_the_vocabulary() -> None:
+def test_implemented_commands_are_part_of_the_registry() -> None:
     """Only real command names are marked implemented."""
-    assert set(COMMAND_NAMES) >= IMPLEMENTED
+    assert set(REGISTRY.names) >= IMPLEMENTED
+
+
+def test_the_worker_admits_exactly_the_job_functions_of_the_registry() -> None:
+    """A worker runs the function of a command's entry, and nothing the engine answers itself."""
+    from shared.job_signing import JOB_REGISTRY
+
+    assert {f"{JOBS_MODULE}.{name}" for name in workers.jobs.__all__ if name != "NotFound"} == JOB_REGISTRY
+    assert "workers.jobs.help" not in JOB_REGISTRY and "workers.jobs.approve" not in JOB_REGISTRY

@@ -18,7 +18,7 @@ LISTED = 30
 """Backups ``backup list`` shows; older ones are counted."""
 
 
-@job(lambda **_: "list the backups")
+@job("backup list")
 def backup_list(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
     """The configuration backups and etcd snapshots in the store, newest first, checksums checked."""
     entries = backup_store.list_backups(etcd.settings().backup_dir)
@@ -27,7 +27,7 @@ def backup_list(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
     return {"backups": rows, "total": len(entries)}
 
 
-@job(lambda *, backup, **_: f"show backup {backup}")
+@job("backup show")
 def backup_show(*, reporter: Reporter, backup: str, dry_run: bool = False) -> dict[str, Any]:
     """A backup's manifest: its objects by kind and whether every checksum still holds."""
     entry = backup_store.find_backup(etcd.settings().backup_dir, backup)
@@ -55,7 +55,7 @@ def backup_show(*, reporter: Reporter, backup: str, dry_run: bool = False) -> di
     }
 
 
-@job(lambda *, backup, **_: f"preview restoring backup {backup}")
+@job("backup restore")
 def backup_restore(
     *, reporter: Reporter, backup: str, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:

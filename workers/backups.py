@@ -79,7 +79,7 @@ def _record_path(snapshot: Path) -> Path:
 # --- etcd jobs ---------------------------------------------------------------------------------------
 
 
-@job(lambda **_: "save an etcd snapshot")
+@job("etcd snapshot")
 def etcd_snapshot(
     *, reporter: Reporter, dry_run: bool = False, schedule: str | None = None, keep: int | None = None
 ) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def etcd_snapshot(
     return {"snapshot": name, "sha256": checksum, "status": status.to_json(), "deleted": deleted}
 
 
-@job(lambda *, snapshot, **_: f"check etcd snapshot {snapshot}")
+@job("etcd status")
 def etcd_status(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> dict[str, Any]:
     """Check a stored snapshot: its checksum against the record, and etcdutl's hash, revision, keys, size."""
     settings = etcd.settings()
@@ -121,7 +121,7 @@ def etcd_status(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> 
     return {"snapshot": path.name, "status": status.to_json()}
 
 
-@job(lambda *, snapshot, **_: f"restore etcd from snapshot {snapshot}")
+@job("etcd restore")
 def etcd_restore(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> dict[str, Any]:
     """Restore a checked snapshot into a new data directory as a new one-member cluster; say what is left."""
     settings = etcd.settings()
@@ -345,18 +345,7 @@ def _counts(documents: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _describe_backup(
-    *, namespace: str | None = None, all_namespaces: bool = False, include_secrets: bool = False, **_: Any
-) -> str:
-    return (
-        "back up the configuration "
-        + ("and Secrets " if include_secrets else "")
-        + "of "
-        + ("every namespace" if all_namespaces else f"namespace {namespace or DEFAULT_NAMESPACE}")
-    )
-
-
-@job(_describe_backup)
+@job("backup config")
 def backup_config(
     *,
     reporter: Reporter,
@@ -378,7 +367,7 @@ def backup_config(
     )
 
 
-@job(lambda **kwargs: _describe_backup(**kwargs, include_secrets=True))
+@job("backup secrets")
 def backup_secrets(
     *,
     reporter: Reporter,

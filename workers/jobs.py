@@ -50,14 +50,14 @@ def _deployment(deployment: str, namespace: str | None) -> Target:
     return Target(deployment, namespace or "default")
 
 
-@job(lambda *, node, **_: f"cordon node/{node}")
+@job("cordon")
 def cordon(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
     """Mark a node unschedulable: new pods stop landing on it, running pods stay."""
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
         return set_unschedulable(node, value=True, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, node, **_: f"uncordon node/{node}")
+@job("uncordon")
 def uncordon(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
     """Make a node schedulable again after maintenance; a drained node stops counting against the limit."""
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
@@ -67,7 +67,7 @@ def uncordon(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[st
         return {**result, "released": maintenance.release(node, guard=guard)}
 
 
-@job(lambda *, node, **_: f"drain node/{node}")
+@job("drain")
 def drain(
     *,
     reporter: Reporter,
@@ -95,21 +95,21 @@ def drain(
         )
 
 
-@job(lambda *, node, **_: f"put node/{node} in maintenance")
+@job("maintain")
 def maintain(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
     """Cordon and drain a node as one maintenance, recorded on the node."""
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
         return maintenance.maintain(node, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, node, **_: f"end maintenance of node/{node}")
+@job("unmaintain")
 def unmaintain(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
     """Uncordon a node in maintenance and report what the maintenance moved."""
     with _locked(reporter, f"node/{node}", dry_run=dry_run) as guard:
         return maintenance.unmaintain(node, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, deployment, **_: f"roll back deployment/{deployment}")
+@job("rollback")
 def rollback(
     *,
     reporter: Reporter,
@@ -126,7 +126,7 @@ def rollback(
         )
 
 
-@job(lambda *, deployment, **_: f"show the history of deployment/{deployment}")
+@job("history")
 def history(
     *, reporter: Reporter, deployment: str, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -134,7 +134,7 @@ def history(
     return deployments.history(_deployment(deployment, namespace), reporter=reporter)
 
 
-@job(lambda *, deployment, **_: f"show the rollout status of deployment/{deployment}")
+@job("status")
 def status(
     *,
     reporter: Reporter,
@@ -148,7 +148,7 @@ def status(
     return deployments.status(_deployment(deployment, namespace), reporter=reporter, seconds=seconds)
 
 
-@job(lambda *, deployment, **_: f"restart deployment/{deployment}")
+@job("restart")
 def restart(
     *, reporter: Reporter, deployment: str, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def restart(
         return deployments.restart(target, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, deployment, replicas, **_: f"scale deployment/{deployment} to {replicas}")
+@job("scale")
 def scale(
     *, reporter: Reporter, deployment: str, replicas: int, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def scale(
         return deployments.scale(target, replicas=replicas, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, deployment, image, **_: f"set the image of deployment/{deployment} to {image}")
+@job("image")
 def image(
     *,
     reporter: Reporter,
@@ -186,7 +186,7 @@ def image(
         )
 
 
-@job(lambda *, deployment, strategy, **_: f"set the strategy of deployment/{deployment} to {strategy}")
+@job("strategy")
 def strategy(
     *,
     reporter: Reporter,
@@ -211,7 +211,7 @@ def strategy(
         )
 
 
-@job(lambda *, deployment, **_: f"pause deployment/{deployment}")
+@job("pause")
 def pause(
     *, reporter: Reporter, deployment: str, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -221,7 +221,7 @@ def pause(
         return deployments.pause(target, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, deployment, **_: f"resume deployment/{deployment}")
+@job("resume")
 def resume(
     *, reporter: Reporter, deployment: str, namespace: str | None = None, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -231,13 +231,13 @@ def resume(
         return deployments.resume(target, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, version, **_: f"upgrade the control plane to {version}")
+@job("upgrade control-plane")
 def upgrade_control_plane(*, reporter: Reporter, version: str, dry_run: bool = False) -> dict[str, Any]:
     """kube-apiserver, then controller-manager and scheduler, to ``version`` (one minor at a time)."""
     return _upgrade_control_plane(version, dry_run=dry_run, reporter=reporter)
 
 
-@job(lambda *, version, strategy="one-at-a-time", **_: f"upgrade the nodes to {version} ({strategy})")
+@job("upgrade nodes")
 def upgrade_nodes(
     *,
     reporter: Reporter,
@@ -258,7 +258,7 @@ def upgrade_nodes(
     )
 
 
-@job(lambda **_: "summarise the nodes")
+@job("nodes")
 def nodes(*, reporter: Reporter, dry_run: bool = False) -> dict[str, Any]:
     """Summarise nodes: status, roles, kubelet version and pod count; problem nodes first."""
     node_items, _ = list_all(cluster.core().list_node, missing="the node list endpoint is missing")

@@ -23,11 +23,13 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from shared.command_spec import CommandSpec
 from shared.identities import KubeIdentity
 from shared.job_signing import approval_record_key
 from shared.jobevents import EventKind, RequestContext
 from shared.messages import access as access_messages
 from shared.messages import jobs as messages
+from shared.registry import REGISTRY
 from workers import access, impersonation, observing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
@@ -112,13 +114,19 @@ JobFunction = Callable[..., dict[str, Any]]
 """A job function: JSON keyword arguments in, a JSON summary out."""
 
 
-def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]:
-    """Wrap a job function ``fn(*, reporter, **kwargs) -> result`` for RQ.
+def job(command: str | CommandSpec) -> Callable[[JobFunction], JobFunction]:
+    """Wrap the job function ``fn(*, reporter, **kwargs) -> result`` of ``command`` for RQ.
 
-    ``description(**kwargs)`` says in a few words what the job does (for the start event). The
-    wrapped function is called by RQ with the JSON keyword arguments the bot sent, ``request``
-    included, and receives a ``reporter`` instead of ``request``.
+    ``command`` is a name in the registry (or an entry of a registry of one's own): its
+    ``describe_job(**kwargs)`` says in a few words what the job does (for the start event), and its
+    ``permissions`` are checked when the job acts as a person. The wrapped function is called by RQ
+    with the JSON keyword arguments the bot sent, ``request`` included, and receives a ``reporter``
+    instead of ``request``.
     """
+    spec = REGISTRY[command] if isinstance(command, str) else command
+    description = spec.describe_job
+    if description is None:
+        raise ValueError(f"{spec.name} is answered by the engine; it has no job function")
 
     def decorate(fn: JobFunction) -> JobFunction:
         @functools.wraps(fn)
@@ -159,7 +167,7 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             try:
                 with impersonation.acting_as(identity):
                     if identity is not None:
-                        access.check(fn.__name__, namespace=kwargs.get("namespace"))
+                        access.check(spec, namespace=kwargs.get("namespace"))
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))

@@ -417,7 +417,7 @@ def plan_text(plan: UpgradePlan) -> str:
     return "\n".join(lines)
 
 
-@job(lambda *, version=None, **_: f"plan an upgrade to {version or 'the next minor version'}")
+@job("upgrade plan")
 def upgrade_plan(*, reporter: Reporter, version: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """Show the skew rule in force, today's violations, the steps to ``version`` and the capacity per strategy."""
     plan = plan_upgrade(read_inventory(), version)

@@ -66,8 +66,8 @@ from shared.messages import jobs as job_messages
 from shared.messages import pages as page_messages
 from shared.messages import timeline as timeline_messages
 from shared.reference import HelpSheet, help_sheet
+from shared.registry import REGISTRY
 from shared.text import escape_for_chat
-from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
 
@@ -120,21 +120,12 @@ class Reply:
     stays for the record)."""
 
 
-ANSWERED_BY_THE_ENGINE: frozenset[str] = frozenset(
-    {"help", "jobs", "cancel", "incident open", "incident close", "note", "timeline", "approve", "deny"}
-)
-"""Commands the engine answers itself, from Redis, without a job on a worker."""
-
-IMPLEMENTED: frozenset[str] = frozenset(COMMAND_NAMES) - ANSWERED_BY_THE_ENGINE
-"""Commands carried out by a job in ``workers.jobs`` (all the others, today).
+IMPLEMENTED: frozenset[str] = REGISTRY.run_by_workers
+"""Commands carried out by a job in ``workers.jobs``: every command whose registry entry the engine
+does not answer itself.
 
 An engine built with fewer answers the rest with "not available yet"; ``tests/test_job_registry.py``
 keeps this in step with the job functions that exist."""
-
-
-LOOKUPS: frozenset[str] = READ_ONLY_COMMANDS - ANSWERED_BY_THE_ENGINE
-"""Read-only commands a worker answers (``nodes``, ``status``, ``backup list``, ``upgrade plan``…): the
-person sees one message, the answer, with no queued, started or succeeded lines around it."""
 
 
 class Engine:
@@ -148,12 +139,15 @@ class Engine:
         approvals: ApprovalPort,
         timeline: TimelinePort,
         default_cluster: str,
-        implemented: frozenset[str] = IMPLEMENTED,
+        implemented: frozenset[str] | None = None,
         observer: Observer | None = None,
         links: PageLinks | None = None,
         gate: Callable[[Message], list[Reply] | None] | None = None,
     ) -> None:
-        """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``)."""
+        """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``).
+
+        The commands are the policy's registry's; ``implemented`` (default: every one a job carries
+        out) are those this engine hands to workers."""
         self.policy = policy
         self._gate = gate
         self._links = links
@@ -162,7 +156,8 @@ class Engine:
         self._approvals = approvals
         self._timeline = timeline
         self._default_cluster = default_cluster
-        self._implemented = implemented
+        self._registry = policy.registry
+        self._implemented = self._registry.run_by_workers if implemented is None else implemented
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -171,7 +166,7 @@ class Engine:
             return refused
         thread = message.thread_ts or message.ts
         try:
-            command = parse(message.text)
+            command = parse(message.text, registry=self._registry)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
@@ -204,13 +199,14 @@ class Engine:
             self._record_command(message, command, cluster=cluster, decision=decision)
             self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
             return [Reply(decision.reason, thread, ephemeral=True)]
-        if command.name in ANSWERED_BY_THE_ENGINE:
+        answered_here = self._registry[command.name].answered_by_engine
+        if answered_here:
             self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
         if isinstance(command, commands.Approve | commands.Deny):
             return self._answer(message, command)
         if isinstance(command, commands.Timeline):
             return self._show_timeline(message, command, thread=thread)
-        runs_a_job = command.name in self._implemented and command.name not in ANSWERED_BY_THE_ENGINE
+        runs_a_job = command.name in self._implemented and not answered_here
         self._record_command(message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job)
         if isinstance(command, commands.Jobs):
             cursor = PageCursor(kind=PageKind.JOBS, cluster=command.cluster)
@@ -338,6 +334,7 @@ class Engine:
             arguments=arguments_of(command),
             request=request,
             description=describe(command),
+            registry=self._registry,
         )
         # Checked before anything is queued (an unmapped requester is refused), so this never raises.
         identity = self.policy.identities.acting_as(user=request.user, cluster=request.cluster)
@@ -346,7 +343,7 @@ class Engine:
         return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
 
     def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
-        lookup = command.name in LOOKUPS
+        lookup = self._registry[command.name].lookup
         request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
         spec = self._spec(command, request)
         submission = self._jobs.submit(spec)
@@ -762,8 +759,8 @@ class Engine:
             channel=message.channel,
             cluster=cluster,
         )
-        text = messages.help_text(allowed=allowed, topic=topic, cluster=cluster)
-        return Reply(text, thread, view=help_sheet(allowed=allowed, topic=topic))
+        text = messages.help_text(allowed=allowed, topic=topic, cluster=cluster, registry=self._registry)
+        return Reply(text, thread, view=help_sheet(allowed=allowed, topic=topic, registry=self._registry))
 
 
 def message_time(message: Message) -> float | None:

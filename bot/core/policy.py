@@ -21,7 +21,7 @@ Semantics, in the order :func:`decide` applies them:
   ``clusters`` key, or a list containing ``"*"``, matches anything. Cluster-scoped commands (nodes,
   upgrades, etcd) have no namespace: they match a rule without ``namespaces`` or with ``"*"``, never a
   rule that lists specific namespaces. ``"*"`` does not cover the commands of
-  :data:`~shared.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
+  ``explicit_only`` in the registry (``backup secrets``): a rule must name them.
 * **The first matching rule decides.** If the user is in its ``allow`` list the command is allowed,
   with the rule's ``approval`` requirement if it has one; otherwise it is denied by that rule, and
   later rules are not consulted.
@@ -46,15 +46,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from shared.command_spec import CommandSpec
 from shared.identities import Identities
 from shared.messages import policy as messages
-from shared.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
+from shared.registry import REGISTRY, Registry
 
 ANY = "*"
 """The wildcard: any command, anyone, any namespace or any cluster, depending on where it is written."""
-
-UNGOVERNED_COMMANDS: frozenset[str] = frozenset({"approve", "deny"})
-"""Commands that need no rule: answering an approval is governed by the approval requirement itself."""
 
 DEFAULT_NAMESPACE = "default"
 """The namespace used when a command names none and the policy does not set ``default_namespace``."""
@@ -111,6 +109,8 @@ class Policy:
     """Whose permissions each cluster's jobs use, and the Kubernetes identity of each person."""
     source: str = "<policy>"
     """Where the policy came from, for messages: a file path or ``<demo>``."""
+    registry: Registry = REGISTRY
+    """The commands the rules were checked against and are decided over."""
 
 
 @dataclass(frozen=True)
@@ -142,18 +142,21 @@ def decide(
     ids (``S…``) the user belongs to. Raises ``ValueError`` for a command name outside the
     vocabulary, which is a programming error: the grammar only produces known names.
     """
-    if command not in COMMAND_NAMES:
-        raise ValueError(f"unknown command {command!r}; expected one of shared.vocabulary.COMMAND_NAMES")
+    spec = policy.registry.get(command)
+    if spec is None:
+        raise ValueError(
+            f"unknown command {command!r}; expected one of the registry's {policy.registry.names}"
+        )
     if not channel_accepted(policy, channel=channel):
         return Decision(
             allowed=False,
             rule=None,
             reason=messages.channel_refused(channel=channel, channels=sorted(policy.channels or ())),
         )
-    if command in UNGOVERNED_COMMANDS:
+    if not spec.governed:
         return Decision(allowed=True, rule=None)
     for index, rule in enumerate(policy.rules, start=1):
-        if not _rule_matches(rule, command=command, namespace=namespace, cluster=cluster):
+        if not _rule_matches(rule, command=spec, namespace=namespace, cluster=cluster):
             continue
         if _any_principal_matches(policy, rule.allow, user=user, user_groups=user_groups):
             return Decision(allowed=True, rule=index, approval=rule.approval)
@@ -201,8 +204,8 @@ def allowed_commands(
         for rule in policy.rules
     )
     listed: list[str] = []
-    for command in COMMAND_NAMES:
-        if command in UNGOVERNED_COMMANDS:
+    for command in policy.registry.names:
+        if not policy.registry[command].governed:
             if is_some_approver:
                 listed.append(command)
             continue
@@ -237,8 +240,11 @@ def gating_requirement(
     policy: Policy, *, command: str, namespace: str | None, cluster: str
 ) -> ApprovalRequirement | None:
     """The approval asked by the rule that decides ``command`` on ``cluster``, if that rule asks one."""
+    spec = policy.registry.get(command)
+    if spec is None:
+        return None
     for rule in policy.rules:
-        if _rule_matches(rule, command=command, namespace=namespace, cluster=cluster):
+        if _rule_matches(rule, command=spec, namespace=namespace, cluster=cluster):
             return rule.approval
     return None
 
@@ -337,14 +343,14 @@ def _any_principal_matches(
     return False
 
 
-def names_command(commands: frozenset[str], command: str) -> bool:
+def names_command(commands: frozenset[str], command: CommandSpec) -> bool:
     """Whether a rule's ``commands`` cover ``command``: listed, or ``"*"`` unless it must be named."""
-    if command in commands:
+    if command.name in commands:
         return True
-    return ANY in commands and command not in EXPLICIT_ONLY_COMMANDS
+    return ANY in commands and not command.explicit_only
 
 
-def _rule_matches(rule: Rule, *, command: str, namespace: str | None, cluster: str) -> bool:
+def _rule_matches(rule: Rule, *, command: CommandSpec, namespace: str | None, cluster: str) -> bool:
     if not names_command(rule.commands, command):
         return False
     if rule.namespaces is not None and ANY not in rule.namespaces and namespace not in rule.namespaces:

@@ -40,7 +40,6 @@ from bot.core.policy import (
     ANY,
     DEFAULT_APPROVAL_TTL_SECONDS,
     DEFAULT_NAMESPACE,
-    UNGOVERNED_COMMANDS,
     ApprovalRequirement,
     Group,
     Policy,
@@ -53,7 +52,7 @@ from shared.durations import DurationError, parse_duration
 from shared.identities import read_identities
 from shared.messages import policy as messages
 from shared.names import NameKind, is_valid_name
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY, Registry
 
 _TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
 _RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
@@ -61,7 +60,6 @@ _APPROVAL_KEYS = ("approvers", "count", "ttl")
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]+")
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-_GOVERNED_COMMANDS = tuple(name for name in COMMAND_NAMES if name not in UNGOVERNED_COMMANDS)
 
 _Check = Callable[[str], "str | None"]
 """A scope checker: returns a problem sentence, or ``None`` when the name is fine."""
@@ -99,8 +97,11 @@ class PolicyError(ValueError):
         return messages.policy_invalid(source=self.source, problems=lines)
 
 
-def load_policy(text: str, *, source: str = "<policy>") -> Policy:
-    """Read and check a policy written in YAML; raise :class:`PolicyError` listing every problem."""
+def load_policy(text: str, *, source: str = "<policy>", registry: Registry = REGISTRY) -> Policy:
+    """Read and check a policy written in YAML; raise :class:`PolicyError` listing every problem.
+
+    Rules may name the commands of ``registry``, and the policy decides over them.
+    """
     try:
         document = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -110,7 +111,7 @@ def load_policy(text: str, *, source: str = "<policy>") -> Policy:
         detail = str(getattr(error, "problem", None) or error)
         problem = PolicyProblem(path="", message=messages.yaml_syntax(detail=detail), line=line)
         raise PolicyError(source=source, problems=[problem]) from error
-    reader = _Reader(lines=_line_index(root))
+    reader = _Reader(lines=_line_index(root), registry=registry)
     policy = reader.policy(document, source=source)
     if reader.problems or policy is None:
         raise PolicyError(source=source, problems=reader.problems)
@@ -139,6 +140,7 @@ class _Reader:
     """Walks the loaded document, building the policy and collecting problems instead of stopping."""
 
     lines: Mapping[str, int]
+    registry: Registry
     problems: list[PolicyProblem] = field(default_factory=list)
 
     def report(self, path: str, message: str) -> None:
@@ -174,6 +176,7 @@ class _Reader:
             channel_clusters=channel_clusters,
             identities=identities,
             source=source,
+            registry=self.registry,
         )
 
     def check_keys(self, path: str, mapping: Mapping[object, object], allowed: Sequence[str]) -> None:
@@ -315,12 +318,14 @@ class _Reader:
             return frozenset()
         names: set[str] = set()
         for item_path, name in self.string_list(path, entry["commands"], hint="list commands, or '*'"):
-            if name in UNGOVERNED_COMMANDS:
+            spec = self.registry.get(name)
+            if spec is not None and not spec.governed:
                 self.report(item_path, messages.ungoverned_command(name=name))
-            elif name == ANY or name in COMMAND_NAMES:
+            elif name == ANY or spec is not None:
                 names.add(name)
             else:
-                suggestion = _closest(name, _GOVERNED_COMMANDS)
+                governed = [spec.name for spec in self.registry if spec.governed]
+                suggestion = _closest(name, governed)
                 self.report(item_path, messages.unknown_command(name=name, suggestion=suggestion))
         return frozenset(names)
 
@@ -413,7 +418,7 @@ class _Reader:
             return
         for position, name in enumerate(listed):
             for earlier_index, earlier_rule in earlier:
-                if _decides_first(earlier_rule, rule, command=str(name)):
+                if _decides_first(earlier_rule, rule, command=str(name), registry=self.registry):
                     self.report(
                         f"rules[{index}].commands[{position}]",
                         messages.shadowed_command(command=str(name), earlier=f"rules[{earlier_index}]"),
@@ -452,9 +457,11 @@ def _check_cluster(name: str) -> str | None:
     return None if name.strip() else messages.bad_cluster(name=name)
 
 
-def _decides_first(earlier: Rule, later: Rule, *, command: str) -> bool:
-    """Whether ``earlier`` matches every request for ``command`` that ``later`` would match."""
-    if not names_command(earlier.commands, command):
+def _decides_first(earlier: Rule, later: Rule, *, command: str, registry: Registry) -> bool:
+    """Whether ``earlier`` matches every request for ``command`` (or ``"*"``) that ``later`` would match."""
+    spec = registry.get(command)
+    named = command in earlier.commands if spec is None else names_command(earlier.commands, spec)
+    if not named:
         return False
     return _covers(earlier.namespaces, later.namespaces) and _covers(earlier.clusters, later.clusters)
 

@@ -22,8 +22,8 @@ from shared.errors import UsageError
 from shared.grammar import parse
 from shared.jobevents import EventKind, JobEvent, is_lookup
 from shared.messages import approvals as messages
+from shared.registry import REGISTRY
 from shared.undo import REQUEST_TEXT_DETAIL
-from shared.vocabulary import READ_ONLY_COMMANDS
 
 
 def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
@@ -37,7 +37,7 @@ def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
         command = parse(typed)
     except UsageError:
         return frozenset()
-    if command.dry_run or command.name in READ_ONLY_COMMANDS:
+    if command.dry_run or REGISTRY[command.name].read_only:
         return frozenset()
     if isinstance(command, commands.NodeCommand):
         return frozenset({f"node/{command.node}"})

@@ -9,6 +9,7 @@ from shared.jobs import JobSummary
 from shared.messages import usage
 from shared.messages.approvals import mention
 from shared.reference import CommandReference, command_reference, reference_for
+from shared.registry import REGISTRY, Registry
 from shared.text_safety import code, escape
 
 
@@ -82,15 +83,18 @@ def wrap(text: str, *, width: int = HELP_WIDTH, indent: str = "") -> list[str]:
     return fill(_WORD.findall(text), width=width, indent=indent)
 
 
-def help_text(*, allowed: Sequence[str], topic: str | None, cluster: str | None = None) -> str:
+def help_text(
+    *, allowed: Sequence[str], topic: str | None, cluster: str | None = None, registry: Registry = REGISTRY
+) -> str:
     """``help``: the commands this person may run, by area; ``help CMD``: one command (or group) in detail.
 
     ``cluster`` is where commands typed here go without ``--cluster``; plain ``help`` names it. Every
     line fits :data:`HELP_WIDTH` columns.
     """
     if topic is not None:
-        return "\n\n".join(help_entry(entry, allowed=entry.name in allowed) for entry in reference_for(topic))
-    entries = [entry for entry in command_reference() if entry.name in allowed]
+        covered = reference_for(topic, registry=registry)
+        return "\n\n".join(help_entry(entry, allowed=entry.name in allowed) for entry in covered)
+    entries = [entry for entry in command_reference(registry) if entry.name in allowed]
     if not entries:
         return "You may not run any command here. Ask an admin to add you to the policy."
     heading = "Commands you may run here" + ("" if cluster is None else f" (on cluster {code(cluster)})")

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from shared.jobevents import EventKind
+from shared.registry import REGISTRY
 from shared.text_safety import code, escape
 
 _CARD_STATES = {
@@ -191,33 +192,18 @@ def _is_slack_id(value: str, prefixes: str) -> bool:
     return len(value) > 1 and value[0] in prefixes and rest.replace("_", "").isalnum() and rest.isupper()
 
 
-_LOSSES = {
-    "upgrade control-plane": (
-        "the control plane's components are replaced one by one; "
-        "requests to the API server may fail while each restarts"
-    ),
-    "upgrade nodes": (
-        "every node is drained in turn: its pods are evicted, and data in their emptyDir volumes is lost"
-    ),
-    "etcd restore": "every change made to the cluster since the snapshot was taken is lost",
-    "drain": (
-        "the node's pods are evicted: data in their emptyDir volumes is lost, "
-        "and pods no controller manages are not recreated"
-    ),
-    "maintain": "the node is cordoned and drained: its pods are evicted and their emptyDir data is lost",
-    "rollback": "the running revision is replaced: its pods are deleted, with any local data they hold",
-    "scale": "when scaling down, the pods above the new replica count are deleted, with their local data",
-}
-
-
 def what_is_lost(*, command: str) -> str | None:
-    """What approving ``command`` (a policy command name) destroys for good; None when nothing is."""
-    return _LOSSES.get(command)
+    """What approving ``command`` (a policy command name) destroys for good (its registry entry's
+    ``loses``); None when nothing is."""
+    spec = REGISTRY.get(command)
+    return None if spec is None else spec.loses
 
 
 def destructive_commands() -> tuple[str, ...]:
     """The commands whose approval asks for confirmation, longest names first."""
-    return tuple(sorted(_LOSSES, key=len, reverse=True))
+    return tuple(
+        sorted(REGISTRY.names_where(lambda spec: spec.destructive), key=lambda name: (-len(name), name))
+    )
 
 
 def approval_loses(*, loses: str) -> str:

@@ -1,10 +1,10 @@
-"""Every sentence the grammar shows: usage lines, summaries, and why a command was not understood.
+"""Every sentence the grammar shows: why a command was not understood, and how to write it.
 
 A usage error is read by the person who just typed the command, so each says what was wrong, then
 shows how to write it. Every fragment of their input that appears here goes through
 :func:`shared.text.echo` (shortened, escaped for chat, shown as code), so an error can never ping
-a channel or render a disguised link. Usage lines use UPPERCASE placeholders and never angle brackets,
-which Slack would try to read as markup.
+a channel or render a disguised link. The usage lines themselves are part of each command's entry
+(:mod:`shared.catalog`): UPPERCASE placeholders, never angle brackets, which Slack would read as markup.
 """
 
 from __future__ import annotations
@@ -14,172 +14,8 @@ from collections.abc import Sequence
 from shared.names import NameKind
 from shared.text import echo
 
-_USAGE: dict[str, str] = {
-    "help": "help [COMMAND]",
-    "nodes": "nodes",
-    "status": "status DEPLOY [-n NAMESPACE]",
-    "history": "history DEPLOY [-n NAMESPACE]",
-    "jobs": "jobs",
-    "cordon": "cordon NODE",
-    "uncordon": "uncordon NODE",
-    "drain": "drain NODE [--force] [--delete-emptydir-data] [--grace-period SECONDS] [--timeout DURATION]",
-    "maintain": "maintain NODE",
-    "unmaintain": "unmaintain NODE",
-    "rollback": "rollback DEPLOY [--to-revision N] [-n NAMESPACE]",
-    "restart": "restart DEPLOY [-n NAMESPACE]",
-    "scale": "scale DEPLOY REPLICAS [-n NAMESPACE]",
-    "image": "image DEPLOY [CONTAINER=]IMAGE [-n NAMESPACE]",
-    "strategy": (
-        "strategy DEPLOY rolling|recreate [--max-surge N|N%] [--max-unavailable N|N%] [-n NAMESPACE]"
-    ),
-    "pause": "pause DEPLOY [-n NAMESPACE]",
-    "resume": "resume DEPLOY [-n NAMESPACE]",
-    "upgrade plan": "upgrade plan [VERSION]",
-    "upgrade control-plane": "upgrade control-plane VERSION",
-    "upgrade nodes": (
-        "upgrade nodes VERSION [--strategy one-at-a-time|all-at-once|surge] [--nodes NODE,NODE] "
-        "[--force] [--delete-emptydir-data]"
-    ),
-    "backup config": "backup config [NAMESPACE|--all]",
-    "backup secrets": "backup config [NAMESPACE|--all] --include-secrets",
-    "backup list": "backup list",
-    "backup show": "backup show BACKUP",
-    "backup restore": "backup restore BACKUP [-n NAMESPACE]",
-    "etcd snapshot": "etcd snapshot",
-    "etcd status": "etcd status SNAPSHOT",
-    "etcd restore": "etcd restore SNAPSHOT",
-    "cancel": "cancel JOB",
-    "incident open": "incident open TITLE",
-    "incident close": "incident close",
-    "note": "note TEXT",
-    "timeline": "timeline [INCIDENT] [--export md|json | --link | --revoke-links]",
-    "approve": "approve [APPROVAL]",
-    "deny": "deny [APPROVAL] [REASON]",
-}
-
-_SUMMARY: dict[str, str] = {
-    "help": "List the commands, or explain one.",
-    "nodes": "List nodes with their status, schedulability and version.",
-    "status": "Show a deployment's rollout status.",
-    "history": "Show a deployment's revisions.",
-    "jobs": "List running and recent jobs.",
-    "cordon": "Stop new pods from being scheduled on a node.",
-    "uncordon": "Let pods be scheduled on a node again.",
-    "drain": "Cordon a node and evict its pods (DaemonSet pods stay).",
-    "maintain": "Put a node into maintenance: cordon and drain it, and note it on the timeline.",
-    "unmaintain": "Take a node out of maintenance: uncordon it.",
-    "rollback": "Roll a deployment back to the previous revision, or to --to-revision N.",
-    "restart": "Restart every pod of a deployment, one batch at a time.",
-    "scale": "Set a deployment's number of replicas (0 to 10000).",
-    "image": "Change a container's image; the container can be left out if there is only one.",
-    "strategy": "Set a deployment's update strategy and its surge and unavailability limits.",
-    "pause": "Pause a deployment's rollout.",
-    "resume": "Resume a paused rollout.",
-    "upgrade plan": "Show what upgrading the cluster to a version would do; changes nothing.",
-    "upgrade control-plane": "Upgrade the control plane to a version.",
-    "upgrade nodes": "Upgrade nodes to a version, one at a time, all at once or with a surge node.",
-    "backup config": (
-        "Back up a namespace's configuration, or every namespace's with --all; "
-        "--include-secrets needs the policy's `backup secrets`."
-    ),
-    "backup secrets": "Back up a namespace's configuration with its Secrets (same as `backup config --include-secrets`).",
-    "backup list": "List the stored configuration backups and etcd snapshots, newest first.",
-    "backup show": "Show a backup's objects by kind, with its checksums verified.",
-    "backup restore": "Preview restoring a configuration backup: what would be created or changed (changes nothing).",
-    "etcd snapshot": "Take an etcd snapshot.",
-    "etcd status": "Check an etcd snapshot.",
-    "etcd restore": "Restore etcd from a snapshot.",
-    "cancel": "Cancel a queued or running job: your own, or one whose kind of work you may approve.",
-    "incident open": "Open an incident; what happens next goes on its timeline.",
-    "incident close": "Close the open incident.",
-    "note": "Add a note to the timeline.",
-    "timeline": "Show a timeline, export it as Markdown or JSON, or share an incident's web page by an expiring link (`--revoke-links` stops every link given so far).",
-    "approve": "Approve the request (reply in its thread; name it when the thread holds several).",
-    "deny": "Refuse the request, optionally saying why (reply in its thread; name it when the thread holds several).",
-}
-
-_EXAMPLE: dict[str, str] = {
-    "help": "help drain",
-    "nodes": "nodes",
-    "status": "status web -n shop",
-    "history": "history web -n shop",
-    "jobs": "jobs",
-    "cordon": "cordon node-1",
-    "uncordon": "uncordon node-1",
-    "drain": "drain node-1 --delete-emptydir-data --timeout 10m",
-    "maintain": "maintain node-1",
-    "unmaintain": "unmaintain node-1",
-    "rollback": "rollback web --to-revision 3 -n shop",
-    "restart": "restart web -n shop",
-    "scale": "scale web 5 -n shop",
-    "image": "image web web=nginx:1.27 -n shop",
-    "strategy": "strategy web rolling --max-surge 25% --max-unavailable 0",
-    "pause": "pause web -n shop",
-    "resume": "resume web -n shop",
-    "upgrade plan": "upgrade plan v1.32.1",
-    "upgrade control-plane": "upgrade control-plane v1.32.1",
-    "upgrade nodes": "upgrade nodes v1.32.1 --strategy one-at-a-time",
-    "backup config": "backup config shop",
-    "backup secrets": "backup config shop --include-secrets",
-    "backup list": "backup list",
-    "backup show": "backup show config-20261128T020000Z-job-1-shop.yaml",
-    "backup restore": "backup restore config-20261128T020000Z-job-1-shop.yaml -n shop",
-    "etcd snapshot": "etcd snapshot",
-    "etcd status": "etcd status snap-1",
-    "etcd restore": "etcd restore snap-1",
-    "cancel": "cancel job-1",
-    "incident open": 'incident open "checkout errors"',
-    "incident close": "incident close",
-    "note": 'note "drained node-1 by hand"',
-    "timeline": "timeline INC-1 --export md",
-    "approve": "approve",
-    "deny": "deny not during the sale",
-}
-
 AREAS: tuple[str, ...] = ("Looking", "Nodes", "Deployments", "Upgrades", "Backups", "Jobs and incidents")
 """The areas ``help`` groups commands by, in the order it shows them."""
-
-_AREA: dict[str, str] = {
-    **dict.fromkeys(("help", "nodes", "status", "history", "jobs"), "Looking"),
-    **dict.fromkeys(("cordon", "uncordon", "drain", "maintain", "unmaintain"), "Nodes"),
-    **dict.fromkeys(("rollback", "restart", "scale", "image", "strategy", "pause", "resume"), "Deployments"),
-    **dict.fromkeys(("upgrade plan", "upgrade control-plane", "upgrade nodes"), "Upgrades"),
-    **dict.fromkeys(
-        (
-            "backup config",
-            "backup secrets",
-            "backup list",
-            "backup show",
-            "backup restore",
-            "etcd snapshot",
-            "etcd status",
-            "etcd restore",
-        ),
-        "Backups",
-    ),
-    **dict.fromkeys(
-        ("cancel", "incident open", "incident close", "note", "timeline", "approve", "deny"),
-        "Jobs and incidents",
-    ),
-}
-
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "nodes": ("get nodes",),
-    "status": ("rollout status deployment/DEPLOY",),
-    "history": ("rollout history deployment/DEPLOY",),
-    "drain": ("drain NODE --ignore-daemonsets --delete-local-data",),
-    "rollback": ("rollout undo deployment/DEPLOY [--to-revision=N]",),
-    "restart": ("rollout restart deployment/DEPLOY",),
-    "scale": ("scale deployment/DEPLOY --replicas=N",),
-    "image": ("set image deployment/DEPLOY CONTAINER=IMAGE",),
-    "pause": ("rollout pause deployment/DEPLOY",),
-    "resume": ("rollout resume deployment/DEPLOY",),
-    "backup config": (
-        "backup config -n NAMESPACE",
-        "backup config --all-namespaces",
-    ),
-    "backup secrets": ("backup secrets [NAMESPACE|--all]",),
-}
 
 _PLACEHOLDERS: dict[str, str] = {
     "DEPLOY": "the deployment's name, like `web`",
@@ -228,31 +64,6 @@ _NAME_RULES: dict[NameKind, str] = {
 }
 
 
-def usage_line(command: str) -> str:
-    """How to write ``command`` (a policy name such as ``"upgrade nodes"``), without backticks."""
-    return _USAGE[command]
-
-
-def summary(command: str) -> str:
-    """What ``command`` does, in one sentence."""
-    return _SUMMARY[command]
-
-
-def example(command: str) -> str:
-    """A complete, runnable ``command`` with realistic values, as ``help`` shows it."""
-    return _EXAMPLE[command]
-
-
-def area(command: str) -> str:
-    """The area of :data:`AREAS` that ``help`` lists ``command`` under."""
-    return _AREA[command]
-
-
-def aliases(command: str) -> tuple[str, ...]:
-    """The kubectl-style spellings also accepted for ``command``; often none."""
-    return _ALIASES.get(command, ())
-
-
 def common_options() -> str:
     """The options every command takes, for the foot of ``help``."""
     return (
@@ -261,9 +72,9 @@ def common_options() -> str:
     )
 
 
-def usage_error(problem: str, *, command: str) -> str:
-    """A usage error: the problem (already safe for chat), then how to write ``command``."""
-    return f"{problem}\nUsage: `{usage_line(command)}`"
+def usage_error(problem: str, *, usage: str) -> str:
+    """A usage error: the problem (already safe for chat), then how to write the command (``usage``)."""
+    return f"{problem}\nUsage: `{usage}`"
 
 
 def _did_you_mean(suggestions: Sequence[str]) -> str:

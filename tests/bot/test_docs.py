@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.docs import DOC_PATH, render_command_reference
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY
+
+COMMAND_NAMES = REGISTRY.names
 
 
 def test_the_committed_command_reference_is_up_to_date() -> None:

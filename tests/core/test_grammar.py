@@ -6,7 +6,9 @@ import pytest
 
 from shared import commands as c
 from shared.grammar import normalize_version, parse
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY
+
+COMMAND_NAMES = REGISTRY.names
 
 VERBS = [
     pytest.param("help", c.Help(), id="help"),
@@ -333,8 +335,8 @@ def test_versions_are_normalised_to_a_leading_v(text: str, expected: str | None)
 
 
 def test_every_command_name_has_a_class_with_that_name() -> None:
-    """The command classes and the vocabulary list the same names in the same order."""
-    assert tuple(command.name for command in c.COMMAND_TYPES) == COMMAND_NAMES
+    """Each registry entry's command class carries the entry's name."""
+    assert tuple(spec.command.name for spec in REGISTRY) == COMMAND_NAMES
 
 
 @pytest.mark.parametrize(

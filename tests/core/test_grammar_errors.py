@@ -8,11 +8,12 @@ from shared.errors import UsageError
 from shared.grammar import parse
 from shared.messages import usage as messages
 from shared.names import NameKind
+from shared.registry import REGISTRY
 
 
 def usage(problem: str, command: str) -> str:
     """The full message of a usage error about ``command``."""
-    return messages.usage_error(problem, command=command)
+    return messages.usage_error(problem, usage=REGISTRY[command].usage)
 
 
 UNKNOWN = [
@@ -41,7 +42,7 @@ UNKNOWN = [
     pytest.param(
         "rollout",
         messages.missing_subcommand(
-            "rollout", choices=["undo", "restart", "status", "history", "pause", "resume"]
+            "rollout", choices=["status", "history", "undo", "restart", "pause", "resume"]
         ),
         id="rollout-alone",
     ),

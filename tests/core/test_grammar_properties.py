@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from shared.commands import Command
 from shared.errors import UsageError
 from shared.grammar import parse
-from shared.vocabulary import COMMAND_NAMES
+from shared.registry import REGISTRY
 from tests.support.drill_trials import session_seed, trial_count
 from tests.support.drills import Family, Tally
+
+COMMAND_NAMES = REGISTRY.names
 
 FORBIDDEN = ("<!channel>", "<!here>", "<@", "<#", "<http", "<mailto", "<", ">")
 

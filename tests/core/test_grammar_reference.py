@@ -9,7 +9,10 @@ import pytest
 from shared.grammar import parse
 from shared.messages.conversation import help_text
 from shared.reference import CommandReference, command_reference, reference_for
-from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.registry import REGISTRY
+
+COMMAND_NAMES = REGISTRY.names
+READ_ONLY_COMMANDS = REGISTRY.read_only
 
 EXAMPLE_VALUES = {
     "DEPLOY": "web",

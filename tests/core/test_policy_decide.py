@@ -9,7 +9,10 @@ import pytest
 from bot.core.policy import ApprovalRequirement, Decision, Policy, decide
 from bot.core.policy_file import demo_policy, load_policy
 from shared.messages import policy as messages
-from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.registry import REGISTRY
+
+COMMAND_NAMES = REGISTRY.names
+READ_ONLY_COMMANDS = REGISTRY.read_only
 
 LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=1, ttl_seconds=900)
 BOTH_LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=2, ttl_seconds=1800)

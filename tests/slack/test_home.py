@@ -23,11 +23,13 @@ from bot.slack.listeners import SlackListeners
 from shared.jobs import JobState, JobSummary, job_id_for
 from shared.messages import slack as messages
 from shared.reference import command_reference
-from shared.vocabulary import READ_ONLY_COMMANDS
+from shared.registry import REGISTRY
 from tests.slack.conftest import ALICE, BOB, CAROL, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
 from tests.slack.test_approvals import report_plan
+
+READ_ONLY_COMMANDS = REGISTRY.read_only
 
 BLOCKS_LIMIT = 100
 """Most blocks a Home tab view may have."""

@@ -1,0 +1,63 @@
+"""The API permissions a command's job uses, checked before a job acting as a person touches anything.
+
+Each entry of the registry lists the calls its job makes (the same calls deploy/'s worker ClusterRole
+grants the bot); :mod:`workers.access` asks the API server about each one as the job's person. Pure
+data: this module names permissions, the worker asks about them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Permission:
+    """One verb on one resource, cluster-wide or in the job's namespace."""
+
+    verb: str
+    resource: str
+    group: str = ""
+    subresource: str = ""
+    namespaced: bool = False
+    """Checked in the job's namespace (a Deployment's); otherwise across the cluster (a node's pods)."""
+
+    @property
+    def resource_name(self) -> str:
+        """``pods/eviction``, ``deployments.apps`` and the like, as kubectl names them."""
+        name = self.resource if not self.group else f"{self.resource}.{self.group}"
+        return f"{name}/{self.subresource}" if self.subresource else name
+
+
+NODE_READ = (Permission("get", "nodes"),)
+NODE_WRITE = (*NODE_READ, Permission("patch", "nodes"))
+DRAIN = (
+    *NODE_WRITE,
+    Permission("list", "pods"),
+    Permission("create", "pods", subresource="eviction"),
+    Permission("get", "daemonsets", group="apps"),
+    Permission("list", "poddisruptionbudgets", group="policy"),
+)
+NODE_LIST = (Permission("list", "nodes"), Permission("list", "pods"))
+DEPLOYMENT_READ = (
+    Permission("get", "deployments", group="apps", namespaced=True),
+    Permission("list", "replicasets", group="apps", namespaced=True),
+)
+DEPLOYMENT_WRITE = (*DEPLOYMENT_READ, Permission("patch", "deployments", group="apps", namespaced=True))
+DEPLOYMENT_SCALE = (
+    Permission("get", "deployments", group="apps", subresource="scale", namespaced=True),
+    Permission("patch", "deployments", group="apps", subresource="scale", namespaced=True),
+)
+CONFIGURATION_READ = tuple(
+    Permission("list", resource, group=group)
+    for resource, group in (
+        ("namespaces", ""),
+        ("configmaps", ""),
+        ("services", ""),
+        ("serviceaccounts", ""),
+        ("deployments", "apps"),
+        ("daemonsets", "apps"),
+        ("statefulsets", "apps"),
+        ("poddisruptionbudgets", "policy"),
+    )
+)
+SECRETS_READ = (*CONFIGURATION_READ, Permission("list", "secrets"))

@@ -1,0 +1,184 @@
+"""A command is added by one registry entry and its job function, and every part of the product sees it.
+
+The command here, ``reboot NODE``, exists only in this test's registry: nothing else in the code base
+names it, yet the grammar parses it, ``help`` lists and explains it, docs/commands.md would show it,
+policy files may name it, the policy decides it and the dispatcher knows its job function.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+
+from bot.core.policy import allowed_commands, decide
+from bot.core.policy_file import PolicyError, load_policy
+from bot.docs import render_command_reference
+from shared import commands as c
+from shared import permissions
+from shared.command_spec import CommandSpec, Registry
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.jobevents import RequestContext
+from shared.jobs import job_spec
+from shared.messages import conversation as help_messages
+from shared.messages import policy as policy_messages
+from shared.messages import usage as usage_messages
+from shared.parsing.arguments import node_command
+from shared.reference import help_sheet
+from shared.registry import REGISTRY
+from workers.report import Reporter
+from workers.runtime import job
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reboot(c.NodeCommand):
+    """``reboot NODE``: this test's own command."""
+
+    name: ClassVar[str] = "reboot"
+
+
+REBOOT = CommandSpec(
+    name="reboot",
+    command=Reboot,
+    build=node_command(Reboot),
+    usage="reboot NODE",
+    summary="Reboot a node's machine.",
+    example="reboot node-1",
+    area="Nodes",
+    also_typed=("node reboot",),
+    loses="the node's pods stop until it is back",
+    describe_job=lambda *, node, **_: f"reboot node/{node}",
+    job_function=f"{__name__}.reboot",
+    timeout_seconds=600,
+    permissions=permissions.NODE_WRITE,
+)
+REGISTRY_WITH_REBOOT = REGISTRY.with_commands(REBOOT)
+
+
+@job(REBOOT)
+def reboot(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[str, Any]:
+    """The job of ``reboot``: a real one would ask the node's machine to restart."""
+    return {"node": node, "dry_run": dry_run}
+
+
+POLICY = textwrap.dedent(
+    """
+    groups:
+      oncall: [U01ALICE]
+    rules:
+      - commands: [help]
+        allow: ["*"]
+      - commands: [reboot]
+        allow: [oncall]
+    """
+)
+
+
+def test_the_grammar_parses_the_new_command_and_its_spellings() -> None:
+    """``reboot NODE`` becomes its frozen value, common options included, and its other words work too."""
+    assert parse("reboot node-1 --dry-run", registry=REGISTRY_WITH_REBOOT) == Reboot(
+        node="node-1", dry_run=True
+    )
+    assert parse("node reboot node/node-2", registry=REGISTRY_WITH_REBOOT) == Reboot(node="node-2")
+
+
+def test_a_mistake_in_the_new_command_shows_its_usage() -> None:
+    """A missing NODE is explained with the entry's own usage line."""
+    with pytest.raises(UsageError) as caught:
+        parse("reboot", registry=REGISTRY_WITH_REBOOT)
+    problem = usage_messages.missing_argument("NODE")
+    assert str(caught.value) == usage_messages.usage_error(problem, usage="reboot NODE")
+
+
+def test_the_products_own_registry_does_not_know_the_new_command() -> None:
+    """The command lives in this test's registry alone."""
+    with pytest.raises(UsageError):
+        parse("reboot node-1")
+    assert "reboot" not in REGISTRY
+
+
+def test_help_lists_the_new_command_in_its_area_and_explains_it() -> None:
+    """``help`` shows its short usage under Nodes; ``help reboot`` its summary, usage and example."""
+    listing = help_messages.help_text(allowed=["reboot"], topic=None, registry=REGISTRY_WITH_REBOOT)
+    assert "*Nodes:* `reboot NODE`" in listing
+    topic = parse("help reboot", registry=REGISTRY_WITH_REBOOT)
+    assert topic == c.Help(topic="reboot")
+    detail = help_messages.help_text(allowed=["reboot"], topic="reboot", registry=REGISTRY_WITH_REBOOT)
+    assert "*reboot*: Reboot a node's machine." in detail
+    assert "Example: `reboot node-1`" in detail
+    sheet = help_sheet(allowed=["reboot"], topic=None, registry=REGISTRY_WITH_REBOOT)
+    assert [entry.name for entry in sheet.shown] == ["reboot"]
+
+
+def test_the_generated_docs_have_a_row_for_the_new_command() -> None:
+    """docs/commands.md, rendered from this registry, lists it under Nodes as changing the cluster."""
+    text = render_command_reference(REGISTRY_WITH_REBOOT)
+    nodes = text.split("## Nodes")[1].split("## ")[0]
+    assert "| `reboot NODE` | Reboot a node's machine. | `reboot node-1` |  | yes |" in nodes
+
+
+def test_a_policy_may_name_the_new_command_and_decides_it() -> None:
+    """Rules may list ``reboot`` against this registry; the product's own refuses the name."""
+    policy = load_policy(POLICY, registry=REGISTRY_WITH_REBOOT)
+    allowed = decide(policy, user="U01ALICE", command="reboot", channel="C1", namespace=None, cluster="prod")
+    refused = decide(policy, user="U09EVE", command="reboot", channel="C1", namespace=None, cluster="prod")
+    assert allowed.allowed and not refused.allowed
+    assert "reboot" in allowed_commands(policy, user="U01ALICE", channel="C1", cluster="prod")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(POLICY, source="ops.yaml")
+    assert [problem.message for problem in caught.value.problems] == [
+        policy_messages.unknown_command(name="reboot", suggestion=None)
+    ]
+
+
+def test_the_new_commands_job_is_its_entrys_function_with_its_timeout() -> None:
+    """The dispatcher enqueues the entry's job function with the entry's timeout, and finds it back."""
+    request = RequestContext(job_id="job-1", user="U01ALICE", channel="C1", thread_ts="1.0", cluster="prod")
+    spec = job_spec(
+        command_name="reboot",
+        arguments={"node": "node-1"},
+        request=request,
+        description="reboot node/node-1",
+        registry=REGISTRY_WITH_REBOOT,
+    )
+    assert (spec.function, spec.timeout_seconds) == (f"{__name__}.reboot", 600)
+    assert REGISTRY_WITH_REBOOT.by_function(spec.function) is REBOOT
+    assert spec.function in REGISTRY_WITH_REBOOT.job_functions
+    assert callable(reboot)
+
+
+def test_a_registry_refuses_a_name_or_words_declared_twice() -> None:
+    """Two entries may not share a name, nor the words that name them."""
+    with pytest.raises(ValueError, match="declared twice"):
+        Registry((REBOOT, REBOOT))
+    with pytest.raises(ValueError, match="naming two commands"):
+        REGISTRY.with_commands(
+            CommandSpec(
+                name="restart node",
+                command=Reboot,
+                build=node_command(Reboot),
+                also_typed=("rollout restart",),
+                usage="restart node NODE",
+                summary="-",
+                example="restart node node-1",
+                area="Nodes",
+                answered_by_engine=True,
+            )
+        )
+
+
+def test_an_entry_run_by_a_job_must_say_what_its_job_does() -> None:
+    """A command a worker carries out needs the description of its start event."""
+    with pytest.raises(ValueError, match="describe_job"):
+        CommandSpec(
+            name="reboot",
+            command=Reboot,
+            build=node_command(Reboot),
+            usage="reboot NODE",
+            summary="-",
+            example="reboot node-1",
+            area="Nodes",
+        )

@@ -49,6 +49,9 @@ class CommandSpec:
     text_required: bool = True
     also_typed: tuple[str, ...] = ()
     """Other words that name it, kubectl's (``rollout undo`` for ``rollback``)."""
+    placeholders: tuple[tuple[str, str], ...] = ()
+    """What its own UPPERCASE placeholders mean, for usage errors (``("WINDOW", "how long, like 2h")``);
+    the common ones (``NODE``, ``DEPLOY``, ``VERSION``…) are explained already."""
 
     # How help and docs/commands.md show it.
     usage: str

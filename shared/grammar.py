@@ -40,7 +40,7 @@ def parse(text: str, *, registry: Registry = REGISTRY) -> c.Command:
         raise UsageError(messages.empty_command())
     spec, rest = _resolve(words, registry=registry)
     arguments = collect(
-        Arguments(command=spec.name, usage=spec.usage, topics=registry),
+        Arguments(command=spec.name, usage=spec.usage, topics=registry, placeholders=dict(spec.placeholders)),
         rest,
         normalized,
         options=spec.options,

@@ -26,7 +26,7 @@ from shared.jobs import job_spec
 from shared.messages import conversation as help_messages
 from shared.messages import policy as policy_messages
 from shared.messages import usage as usage_messages
-from shared.parsing.arguments import node_command
+from shared.parsing.arguments import Arguments, node_command
 from shared.reference import help_sheet
 from shared.registry import REGISTRY
 from workers.report import Reporter
@@ -182,3 +182,40 @@ def test_an_entry_run_by_a_job_must_say_what_its_job_does() -> None:
             example="reboot node-1",
             area="Nodes",
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wait(c.Command):
+    """``wait SECONDS``: a command with a placeholder of its own."""
+
+    name: ClassVar[str] = "wait"
+    seconds: int
+
+
+def build_wait(arguments: Arguments) -> c.Command:
+    """``wait SECONDS``, from 1 to 60."""
+    arguments.at_most(1)
+    raw = arguments.required(0, "SECONDS")
+    return Wait(seconds=arguments.integer("SECONDS", raw, minimum=1, maximum=60))
+
+
+WAIT = CommandSpec(
+    name="wait",
+    command=Wait,
+    build=build_wait,
+    usage="wait SECONDS",
+    summary="Wait a little.",
+    example="wait 5",
+    area="Looking",
+    placeholders=(("SECONDS", "how long to wait, from 1 to 60"),),
+    answered_by_engine=True,
+)
+
+
+def test_a_placeholder_of_the_new_command_is_explained_by_its_entry() -> None:
+    """A usage error about ``SECONDS`` says what the entry says it means."""
+    with pytest.raises(UsageError) as caught:
+        parse("wait", registry=REGISTRY.with_commands(WAIT))
+    problem = usage_messages.missing_argument("SECONDS", meaning="how long to wait, from 1 to 60")
+    assert str(caught.value) == usage_messages.usage_error(problem, usage="wait SECONDS")
+    assert "how long to wait" in str(caught.value)

@@ -8,31 +8,22 @@ in production, the same on fakeredis in the console). It never talks to Slack, R
 What it decides (each command's outcome, each approval's decision) goes to an
 :class:`~bot.core.ports.Observer` for metrics and to the ``chatops.engine`` log with its ids.
 
-A command that needs approval goes through three steps: the real job is parked and its plan runs
-at once as a dry-run job; only a plan that succeeds opens the approval request
-(:meth:`Engine.plans_reported`, :mod:`bot.core.plan_gate`), and a plan that fails answers the
-requester and asks nobody. The answer that decides the request releases the parked job (approved)
-or discards it (denied, expired, cancelled); the job then checks that the cluster still matches the
-approved plan before acting.
+A command that needs approval is parked while its plan runs, and only a plan that succeeds asks the
+approvers (:mod:`bot.core.approval_flow`). :class:`Message` and :class:`Reply` are defined in
+:mod:`bot.core.chat` and exported here too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from bot.core import request_events
-from bot.core.approvals import (
-    Answer,
-    ApprovalRequest,
-    ApprovalState,
-    approval_id_for,
-)
+from bot.core.approval_flow import ApprovalFlow
+from bot.core.approvals import ApprovalRequest
+from bot.core.chat import Attachment, Message, Reply, message_time
+from bot.core.job_requests import JobRequests
 from bot.core.page_links import PageLinks
-from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
-from bot.core.plan_gate import planning_request
+from bot.core.pages import PageCursor, PageKind
 from bot.core.policy import (
     Decision,
     Policy,
@@ -43,81 +34,23 @@ from bot.core.policy import (
     may_cancel,
 )
 from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
-from bot.core.timeline import (
-    Entry,
-    EntryKind,
-    Scope,
-    approval_answer_entry,
-    export_json,
-    export_markdown,
-    render_page,
-)
+from bot.core.recording import Observations, Recorder
+from bot.core.timeline import EntryKind, approval_answer_entry
+from bot.core.timeline_desk import TimelineDesk
 from shared import commands
-from shared.command_words import arguments_of, describe
 from shared.errors import UsageError
 from shared.grammar import parse
 from shared.identities import RunAs
-from shared.jobevents import JobEvent, RequestContext
-from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
+from shared.jobevents import JobEvent
+from shared.jobs import JobOrigin
 from shared.messages import access as access_messages
-from shared.messages import approvals as approval_messages
 from shared.messages import conversation as messages
 from shared.messages import jobs as job_messages
-from shared.messages import pages as page_messages
-from shared.messages import timeline as timeline_messages
-from shared.reference import HelpSheet, help_sheet
+from shared.reference import help_sheet
 from shared.registry import REGISTRY
 from shared.text import escape_for_chat
 
-log = logging.getLogger("chatops.engine")
-
-
-@dataclasses.dataclass(frozen=True)
-class Message:
-    """A chat message as the engine needs it, whatever the surface."""
-
-    user: str
-    channel: str
-    ts: str
-    """The message's own id (Slack's ``ts``); job ids are derived from it and the channel."""
-    text: str
-    thread_ts: str | None = None
-    """Set when the message is a reply in a thread."""
-    user_groups: frozenset[str] = frozenset()
-    """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
-    approval_id: str | None = None
-    """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Attachment:
-    """A document that goes with a reply (a timeline export): a file name and its text."""
-
-    filename: str
-    content: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Reply:
-    """Something the bot says, in the thread of the request."""
-
-    text: str
-    thread_ts: str
-    ephemeral: bool = False
-    """Only for the person who asked (usage errors, refusals)."""
-    job_id: str | None = None
-    """The job this reply is about, when there is one."""
-    channel: str | None = None
-    """Where it goes when not in the channel of the message being answered (expiry notices)."""
-    approval: ApprovalRequest | None = None
-    """Set on the message that asks for (or reports the decision of) an approval, for buttons."""
-    file: Attachment | None = None
-    view: ReadingPage | HelpSheet | None = None
-    """The same answer as structured data (a page of ``timeline``/``jobs``, the ``help`` sheet), for
-    surfaces that draw it; ``text`` stays the plain form (the console's, and Slack's fallback)."""
-    quiet: bool = False
-    """Not shown: the job of a lookup, whose answer is the only message the person sees (``text``
-    stays for the record)."""
+__all__ = ["IMPLEMENTED", "Attachment", "Engine", "Message", "Reply", "message_time"]
 
 
 IMPLEMENTED: frozenset[str] = REGISTRY.run_by_workers
@@ -129,7 +62,13 @@ keeps this in step with the job functions that exist."""
 
 
 class Engine:
-    """Turns messages into replies and jobs, under one policy."""
+    """Turns messages into replies and jobs, under one policy.
+
+    It decides here (parse, policy, who may cancel) and hands each kind of answer to its part:
+    :class:`~bot.core.job_requests.JobRequests` queues jobs, :class:`~bot.core.approval_flow.ApprovalFlow`
+    runs approval requests, :class:`~bot.core.timeline_desk.TimelineDesk` answers from the timeline,
+    and :mod:`bot.core.recording` writes the timeline entries, metrics and logs.
+    """
 
     def __init__(
         self,
@@ -150,14 +89,27 @@ class Engine:
         out) are those this engine hands to workers."""
         self.policy = policy
         self._gate = gate
-        self._links = links
-        self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
         self._approvals = approvals
-        self._timeline = timeline
         self._default_cluster = default_cluster
         self._registry = policy.registry
         self._implemented = self._registry.run_by_workers if implemented is None else implemented
+        clock = approvals.now
+        self._recorder = Recorder(timeline=timeline, clock=clock)
+        self._observations = Observations(observer=observer or NoObserver(), clock=clock)
+        self._requests = JobRequests(policy=policy, jobs=jobs, observations=self._observations)
+        self._flow = ApprovalFlow(
+            policy=policy,
+            approvals=approvals,
+            jobs=jobs,
+            timeline=timeline,
+            requests=self._requests,
+            recorder=self._recorder,
+            observations=self._observations,
+        )
+        self._desk = TimelineDesk(
+            timeline=timeline, jobs=jobs, recorder=self._recorder, links=links, clock=clock
+        )
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -168,17 +120,19 @@ class Engine:
         try:
             command = parse(message.text, registry=self._registry)
         except UsageError as error:
-            self._record(
+            self._recorder.record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
             )
-            self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
+            self._observations.command(
+                message, verb="unparsed", outcome="invalid", cluster=self._default_cluster
+            )
             return [Reply(str(error), thread, ephemeral=True)]
         cluster = self._cluster_for(channel=message.channel, named=command.cluster)
         origin = self._jobs.origin(command.job) if isinstance(command, commands.Cancel) else None
         if origin is not None and origin.cluster:
             cluster = origin.cluster  # a job is cancelled under the rules of the cluster it acts on
         if isinstance(command, commands.Help):
-            self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
+            self._observations.command(message, verb=command.name, outcome="answered", cluster=cluster)
             return [self._help(message, cluster=cluster, topic=command.topic, thread=thread)]
         namespace = command.namespace
         if isinstance(command, commands.DeploymentCommand) and namespace is None:
@@ -196,39 +150,43 @@ class Engine:
         if origin is not None and decision.allowed:
             decision = self._cancel_decision(message, origin, decision=decision)
         if not decision.allowed:
-            self._record_command(message, command, cluster=cluster, decision=decision)
-            self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
+            self._recorder.record_command(message, command, cluster=cluster, decision=decision)
+            self._observations.command(message, verb=command.name, outcome="denied", cluster=cluster)
             return [Reply(decision.reason, thread, ephemeral=True)]
         answered_here = self._registry[command.name].answered_by_engine
         if answered_here:
-            self._observe_command(message, verb=command.name, outcome="answered", cluster=cluster)
+            self._observations.command(message, verb=command.name, outcome="answered", cluster=cluster)
         if isinstance(command, commands.Approve | commands.Deny):
-            return self._answer(message, command)
+            return self._flow.answer(message, command)
         if isinstance(command, commands.Timeline):
-            return self._show_timeline(message, command, thread=thread)
+            return self._desk.show_timeline(message, command, thread=thread)
         runs_a_job = command.name in self._implemented and not answered_here
-        self._record_command(message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job)
+        self._recorder.record_command(
+            message, command, cluster=cluster, decision=decision, runs_a_job=runs_a_job
+        )
         if isinstance(command, commands.Jobs):
             cursor = PageCursor(kind=PageKind.JOBS, cluster=command.cluster)
-            return [self._read_jobs(cursor, cluster=cluster, thread=thread)]
+            return [self._desk.read_jobs(cursor, cluster=cluster, thread=thread)]
         if isinstance(command, commands.Cancel):
-            return [self._cancel(message, command.job, thread=thread)]
+            return [self._flow.cancel(message, command.job, thread=thread)]
         if isinstance(command, commands.IncidentOpen | commands.IncidentClose | commands.Note):
-            return [self._incident_command(message, command, thread=thread)]
+            return [self._desk.incident_command(message, command, thread=thread)]
         if command.name not in self._implemented:
-            self._observe_command(message, verb=command.name, outcome="unavailable", cluster=cluster)
+            self._observations.command(message, verb=command.name, outcome="unavailable", cluster=cluster)
             return [Reply(job_messages.not_available_yet(command=command.name), thread)]
         if (
             self.policy.identities.mode(cluster) is RunAs.REQUESTER
             and message.user not in self.policy.identities.people
         ):
-            self._observe_command(message, verb=command.name, outcome="denied", cluster=cluster)
+            self._observations.command(message, verb=command.name, outcome="denied", cluster=cluster)
             return [
                 Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
             ]
         if decision.approval is not None and not command.dry_run:
-            return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
-        return [self._submit(command, message=message, cluster=cluster, thread=thread)]
+            return self._flow.request_approval(
+                message, command, cluster=cluster, thread=thread, decision=decision
+            )
+        return [self._requests.submit(command, message=message, cluster=cluster, thread=thread)]
 
     def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
         """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.
@@ -249,8 +207,8 @@ class Engine:
         if not decision.allowed:
             return Reply(decision.reason, "", ephemeral=True)
         if cursor.kind is PageKind.JOBS:
-            return self._read_jobs(cursor, cluster=cluster, thread="")
-        return self._read_timeline(cursor, channel=channel, thread="")
+            return self._desk.read_jobs(cursor, cluster=cluster, thread="")
+        return self._desk.read_timeline(cursor, channel=channel, thread="")
 
     def _cluster_for(self, *, channel: str, named: str | None) -> str:
         """Where a command goes: its ``--cluster``, else its channel's cluster, else the bot's own."""
@@ -266,8 +224,8 @@ class Engine:
         for answer in self._approvals.expire_due():
             request = answer.request
             self._jobs.discard(request.job_id)
-            self._append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
-            self._observe_decision(request)
+            self._recorder.append(approval_answer_entry(answer, actor="chatops", at=self._approvals.now()))
+            self._observations.decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
 
@@ -303,7 +261,7 @@ class Engine:
         if not self.may_pin(user=user, user_groups=user_groups, channel=channel):
             return False
         message = Message(user=user, channel=channel, ts=message_ts, text=text)
-        self._record(
+        self._recorder.record(
             message,
             kind=EntryKind.NOTE,
             summary=escape_for_chat(text),
@@ -312,53 +270,6 @@ class Engine:
             details={"pinned_by": user},
         )
         return True
-
-    # Jobs
-
-    def _request_context(
-        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
-    ) -> RequestContext:
-        return RequestContext(
-            job_id=job_id_for(channel=message.channel, message_ts=message.ts),
-            user=message.user,
-            channel=message.channel,
-            thread_ts=thread,
-            cluster=cluster,
-            text=message.text,
-            lookup=lookup,
-        )
-
-    def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
-        spec = job_spec(
-            command_name=command.name,
-            arguments=arguments_of(command),
-            request=request,
-            description=describe(command),
-            registry=self._registry,
-        )
-        # Checked before anything is queued (an unmapped requester is refused), so this never raises.
-        identity = self.policy.identities.acting_as(user=request.user, cluster=request.cluster)
-        if identity is None:
-            return spec
-        return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
-
-    def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
-        lookup = self._registry[command.name].lookup
-        request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
-        spec = self._spec(command, request)
-        submission = self._jobs.submit(spec)
-        outcome = "duplicate" if submission.duplicate else "queued"
-        self._observe_command(
-            message, verb=command.name, outcome=outcome, cluster=cluster, job_id=spec.job_id
-        )
-        if submission.duplicate:
-            return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
-        text = job_messages.queued(
-            job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
-        )
-        if command.dry_run:
-            text = job_messages.dry_run_only(description=spec.description) + "\n" + text
-        return Reply(text, thread, job_id=spec.job_id, quiet=lookup)
 
     def _cancel_decision(self, message: Message, origin: JobOrigin, *, decision: Decision) -> Decision:
         """``decision`` when the author may stop the job (its requester, or an approver of its rule)."""
@@ -382,374 +293,13 @@ class Engine:
         )
         return Decision(allowed=False, rule=None, reason=reason)
 
-    def _cancel(self, message: Message, job_id: str, *, thread: str) -> Reply:
-        approval = self._approvals.get(approval_id_for(job_id=job_id))
-        if approval is not None and approval.state.is_live:
-            answer = self._approvals.cancel(approval.approval_id, user=message.user)
-            if answer is not None:
-                if answer.decided and approval.state is ApprovalState.PLANNING:
-                    self._jobs.cancel(plan_job_id(job_id))  # its plan is no longer wanted
-                self._settle(answer, message=message)
-                return Reply(
-                    answer.reply, thread, ephemeral=answer.outcome.is_refusal, approval=answer.request
-                )
-        before = self._jobs.cancel(job_id)
-        if before is None:
-            return Reply(messages.no_such_job(job_id=job_id), thread, ephemeral=True)
-        return Reply(messages.cancel_result(job_id=job_id, status=before), thread)
-
-    # Approvals
-
-    def _request_approval(
-        self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
-    ) -> list[Reply]:
-        """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
-        assert decision.approval is not None
-        request = self._request_context(message, cluster=cluster, thread=thread)
-        plan_id = plan_job_id(request.job_id)
-        approval = planning_request(
-            job_id=request.job_id,
-            requester=message.user,
-            channel=message.channel,
-            thread_ts=thread,
-            cluster=cluster,
-            description=describe(command),
-            requirement=decision.approval,
-            now=self._approvals.now(),
-        )
-        stored = self._approvals.create(approval)
-        outcome = "duplicate" if stored != approval else "approval_requested"
-        self._observe_command(
-            message,
-            verb=command.name,
-            outcome=outcome,
-            cluster=cluster,
-            job_id=request.job_id,
-            approval_id=stored.approval_id,
-        )
-        if stored != approval:
-            return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
-        real = self._spec(command, request)
-        real = dataclasses.replace(
-            real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
-        )
-        self._jobs.park(real)
-        plan_command = dataclasses.replace(command, dry_run=True)
-        plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
-        self._jobs.submit(plan)
-        text = approval_messages.planning_first(
-            description=stored.description, cluster=cluster, approvers=stored.approvers
-        )
-        return [Reply(text, thread, job_id=plan_id)]
-
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
         """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
 
         A plan that succeeded asks its approvers, one that did not refuses its request; a job that
         changed what a pending plan read voids that request. Each is said once, however often read.
         """
-        answers = request_events.follow(
-            events,
-            approvals=self._approvals,
-            jobs=self._jobs,
-            timeline=self._timeline,
-            default_namespace=self.policy.default_namespace,
-            decided=self._observe_decision,
-        )
-        return [
-            Reply(
-                answer.reply,
-                answer.request.thread_ts,
-                channel=answer.request.channel,
-                approval=answer.request,
-            )
-            for answer in answers
-        ]
-
-    def _answer(self, message: Message, command: commands.Approve | commands.Deny) -> list[Reply]:
-        thread = message.thread_ts or message.ts
-        if message.thread_ts is None:
-            return [Reply(approval_messages.answer_in_thread(), thread, ephemeral=True)]
-        named = message.approval_id or command.approval_id
-        if named is not None:
-            request = self._approvals.get(named)
-            if request is None or (request.channel, request.thread_ts) != (
-                message.channel,
-                message.thread_ts,
-            ):
-                return [Reply(approval_messages.no_such_request(approval_id=named), thread, ephemeral=True)]
-            approval_id = named
-        else:
-            pending = self._approvals.pending_in_thread(channel=message.channel, thread_ts=message.thread_ts)
-            if not pending:
-                return [Reply(approval_messages.no_pending_request(), thread, ephemeral=True)]
-            if len(pending) > 1:
-                ids = sorted(request.approval_id for request in pending)
-                return [Reply(approval_messages.name_the_request(approval_ids=ids), thread, ephemeral=True)]
-            approval_id = pending[0].approval_id
-        if isinstance(command, commands.Approve):
-            answer = self._approvals.approve(
-                approval_id, policy=self.policy, user=message.user, user_groups=message.user_groups
-            )
-        else:
-            answer = self._approvals.deny(
-                approval_id,
-                policy=self.policy,
-                user=message.user,
-                user_groups=message.user_groups,
-                reason=command.reason,
-            )
-        if answer is None:
-            return [Reply(approval_messages.no_such_request(approval_id=approval_id), thread, ephemeral=True)]
-        replies = [Reply(answer.reply, thread, ephemeral=answer.outcome.is_refusal, approval=answer.request)]
-        released = self._settle(answer, message=message)
-        if released is not None:
-            replies.append(released)
-        return replies
-
-    def _settle(self, answer: Answer, *, message: Message) -> Reply | None:
-        """Record an answer; when it decided the request, release or discard the parked job."""
-        self._append(
-            approval_answer_entry(
-                answer,
-                actor=message.user,
-                at=self._approvals.now(),
-                event_id=f"{message.channel}-{message.ts}",
-            )
-        )
-        if not answer.decided:
-            return None
-        request = answer.request
-        self._observe_decision(request)
-        if request.state is not ApprovalState.APPROVED:
-            self._jobs.discard(request.job_id)
-            return None
-        submission = self._jobs.release(request.job_id)
-        if submission is None:
-            return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
-        text = job_messages.queued(
-            job_id=request.job_id,
-            description=request.description,
-            cluster=request.cluster,
-            position=submission.position,
-        )
-        return Reply(text, request.thread_ts, job_id=request.job_id)
-
-    # Metrics and logs
-
-    def _observe_command(
-        self,
-        message: Message,
-        *,
-        verb: str,
-        outcome: str,
-        cluster: str,
-        job_id: str | None = None,
-        approval_id: str | None = None,
-    ) -> None:
-        """Count a handled command and log what became of it, with the ids to follow it by."""
-        self._observer.command(verb=verb, outcome=outcome, cluster=cluster)
-        ids = {"user": message.user, "cluster": cluster, "job_id": job_id, "approval_id": approval_id}
-        log.info("command %s: %s", verb, outcome, extra=ids)
-
-    def _observe_decision(self, request: ApprovalRequest) -> None:
-        """Count a decided approval request with the time it waited, and log the decision."""
-        decided_at = request.decided_at if request.decided_at is not None else self._approvals.now()
-        seconds = max(0.0, decided_at - request.created_at)
-        self._observer.approval_decided(outcome=request.state.value, seconds=seconds)
-        ids = {
-            "approval_id": request.approval_id,
-            "job_id": request.job_id,
-            "cluster": request.cluster,
-            "user": request.decided_by or request.requester,
-        }
-        log.info("approval %s %s after %.1fs", request.approval_id, request.state.value, seconds, extra=ids)
-
-    # Timeline and incidents
-
-    def _record_command(
-        self,
-        message: Message,
-        command: commands.Command,
-        *,
-        cluster: str,
-        decision: Decision,
-        runs_a_job: bool = False,
-    ) -> None:
-        details: dict[str, Any] = {"text": message.text, "allowed": decision.allowed}
-        if decision.rule is not None:
-            details["rule"] = decision.rule
-        if decision.approval is not None:
-            details["approval"] = {
-                "approvers": list(decision.approval.approvers),
-                "count": decision.approval.count,
-            }
-        self._record(
-            message,
-            kind=EntryKind.COMMAND,
-            summary=describe(command) if decision.allowed else messages.denied_summary(describe(command)),
-            suffix="command",
-            cluster=cluster,
-            target=command.target,
-            job_id=job_id_for(channel=message.channel, message_ts=message.ts) if runs_a_job else "",
-            details=details,
-        )
-
-    def _append(self, entry: Entry | None) -> None:
-        if entry is not None:
-            self._timeline.append(entry)
-
-    def _record(
-        self,
-        message: Message,
-        *,
-        kind: EntryKind,
-        summary: str,
-        suffix: str,
-        at: float | None = None,
-        **fields: Any,
-    ) -> None:
-        self._timeline.append(
-            Entry(
-                at=self._approvals.now() if at is None else at,
-                actor=message.user,
-                kind=kind,
-                summary=summary,
-                channel=message.channel,
-                thread_ts=message.thread_ts or message.ts,
-                event_id=f"{message.channel}-{message.ts}-{suffix}",
-                **fields,
-            )
-        )
-
-    def _incident_command(
-        self,
-        message: Message,
-        command: commands.IncidentOpen | commands.IncidentClose | commands.Note,
-        *,
-        thread: str,
-    ) -> Reply:
-        if isinstance(command, commands.IncidentOpen):
-            incident, created = self._timeline.open_incident(
-                channel=message.channel, title=command.title, actor=message.user
-            )
-            if not created:
-                return Reply(
-                    timeline_messages.incident_already_open(
-                        incident_id=incident.incident_id, title=incident.title
-                    ),
-                    thread,
-                    ephemeral=True,
-                )
-            log.info(
-                "incident %s opened",
-                incident.incident_id,
-                extra={"incident_id": incident.incident_id, "user": message.user},
-            )
-            return Reply(
-                timeline_messages.incident_opened(incident_id=incident.incident_id, title=incident.title),
-                thread,
-            )
-        if isinstance(command, commands.IncidentClose):
-            closed = self._timeline.close_incident(channel=message.channel, actor=message.user)
-            if closed is None:
-                return Reply(timeline_messages.no_open_incident(), thread, ephemeral=True)
-            lasted = (closed.closed_at or closed.opened_at) - closed.opened_at
-            log.info(
-                "incident %s closed",
-                closed.incident_id,
-                extra={"incident_id": closed.incident_id, "user": message.user},
-            )
-            return Reply(
-                timeline_messages.incident_closed(
-                    incident_id=closed.incident_id, title=closed.title, lasted=lasted
-                ),
-                thread,
-            )
-        self._record(
-            message, kind=EntryKind.NOTE, summary=command.text, suffix="note", at=message_time(message)
-        )
-        scope = self._timeline.scope(channel=message.channel)
-        incident_id = scope.incident.incident_id if scope is not None and scope.incident is not None else None
-        return Reply(timeline_messages.note_added(incident_id=incident_id), thread)
-
-    def _show_timeline(self, message: Message, command: commands.Timeline, *, thread: str) -> list[Reply]:
-        if command.link or command.revoke_links:
-            return [self._page_link(message, command, thread=thread)]
-        if command.export is None:
-            cursor = PageCursor(kind=PageKind.TIMELINE, incident=command.incident)
-            return [self._read_timeline(cursor, channel=message.channel, thread=thread)]
-        scope = self._timeline_scope(channel=message.channel, incident_id=command.incident, thread=thread)
-        if isinstance(scope, Reply):
-            return [scope]
-        export = self._timeline.export(scope)
-        fmt = command.export.value
-        content = export_markdown(export) if fmt == "md" else export_json(export)
-        name = (scope.incident.incident_id if scope.incident else f"timeline-{message.channel}") + f".{fmt}"
-        text = timeline_messages.export_ready(
-            scope=scope.label, count=len(export.entries), verified=export.report.ok, fmt=fmt
-        )
-        return [Reply(text, thread, file=Attachment(filename=name, content=content))]
-
-    def _page_link(self, message: Message, command: commands.Timeline, *, thread: str) -> Reply:
-        """``timeline --link`` and ``--revoke-links``: answered to the asker alone (a link is a key)."""
-        if self._links is None:
-            return Reply(timeline_messages.page_links_off(), thread, ephemeral=True)
-        scope = self._timeline_scope(channel=message.channel, incident_id=command.incident, thread=thread)
-        if isinstance(scope, Reply):
-            return scope
-        if scope.incident is None:
-            return Reply(timeline_messages.page_links_need_incident(), thread, ephemeral=True)
-        incident_id = scope.incident.incident_id
-        if command.revoke_links:
-            self._links.generations.revoke(incident_id)
-            log.info("page links of %s revoked by %s", incident_id, message.user)
-            return Reply(
-                timeline_messages.page_links_revoked(incident_id=incident_id), thread, ephemeral=True
-            )
-        url, expires_at = self._links.url(incident_id, now=self._approvals.now())
-        log.info("page link of %s given to %s", incident_id, message.user)
-        text = timeline_messages.page_link(incident_id=incident_id, url=url, expires_at=expires_at)
-        return Reply(text, thread, ephemeral=True)
-
-    def _timeline_scope(self, *, channel: str, incident_id: str | None, thread: str) -> Scope | Reply:
-        """The timeline ``timeline [INCIDENT]`` means in ``channel``, or the ephemeral reply refusing it.
-
-        An incident's timeline belongs to the channel it was opened in: asked for anywhere else, it
-        is refused without a word of what it holds.
-        """
-        scope = self._timeline.scope(channel=channel, incident_id=incident_id)
-        if scope is None:
-            text = timeline_messages.no_such_incident(incident_id=incident_id or "")
-            return Reply(text, thread, ephemeral=True)
-        if scope.incident is not None and scope.incident.channel != channel:
-            log.info("timeline of %s refused in %s: not its channel", scope.incident.incident_id, channel)
-            text = timeline_messages.incident_elsewhere(incident_id=scope.incident.incident_id)
-            return Reply(text, thread, ephemeral=True)
-        return scope
-
-    def _read_timeline(self, cursor: PageCursor, *, channel: str, thread: str) -> Reply:
-        scope = self._timeline_scope(channel=channel, incident_id=cursor.incident, thread=thread)
-        if isinstance(scope, Reply):
-            return scope
-        read = self._timeline.page(scope.stream, count=cursor.offset + PAGE_SIZE)
-        page = timeline_page(
-            read.entries, scope=scope.label, cursor=cursor, has_older=read.older_before is not None
-        )
-        if cursor.offset == 0:
-            text = render_page(read.entries, scope=scope.label, older_before=read.older_before)
-        else:
-            text = page_messages.page_fallback(title=page.title, number=page.number, shown=len(page.items))
-        return Reply(text, thread, view=page)
-
-    def _read_jobs(self, cursor: PageCursor, *, cluster: str, thread: str) -> Reply:
-        jobs = self._jobs.recent(cluster, limit=cursor.offset + PAGE_SIZE + 1)
-        page = jobs_page(jobs, cluster=cluster, cursor=cursor)
-        if cursor.offset == 0:
-            text = messages.jobs_list(jobs[:PAGE_SIZE], cluster=cluster)
-        else:
-            text = page_messages.page_fallback(title=page.title, number=page.number, shown=len(page.items))
-        return Reply(text, thread, view=page)
+        return self._flow.plans_reported(events)
 
     def _help(self, message: Message, *, cluster: str, topic: str | None, thread: str) -> Reply:
         allowed = allowed_commands(
@@ -761,11 +311,3 @@ class Engine:
         )
         text = messages.help_text(allowed=allowed, topic=topic, cluster=cluster, registry=self._registry)
         return Reply(text, thread, view=help_sheet(allowed=allowed, topic=topic, registry=self._registry))
-
-
-def message_time(message: Message) -> float | None:
-    """When a chat message was written, from its Slack-style ``ts`` (``seconds.micro``), if it reads as one."""
-    try:
-        return float(message.ts)
-    except ValueError:
-        return None

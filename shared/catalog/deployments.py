@@ -50,7 +50,7 @@ def _build_scale(arguments: Arguments) -> c.Command:
         arguments.fail(messages.conflicting("REPLICAS", "`--replicas`"))
     raw = positional if positional is not None else option
     if raw is None:
-        arguments.fail(messages.missing_argument("REPLICAS"))
+        arguments.fail(arguments.missing("REPLICAS"))
     replicas = arguments.integer("REPLICAS", raw, minimum=0, maximum=MAX_REPLICAS)
     return c.Scale(deployment=deployment, namespace=arguments.namespace(), replicas=replicas)
 

@@ -116,9 +116,9 @@ def unknown_help_topic(topic: str, *, suggestions: Sequence[str]) -> str:
     return f"There is no command {echo(topic)}.{_did_you_mean(suggestions)}"
 
 
-def missing_argument(placeholder: str) -> str:
-    """The problem when a required argument is left out."""
-    return f"{placeholder} is missing: {_PLACEHOLDERS[placeholder]}."
+def missing_argument(placeholder: str, *, meaning: str | None = None) -> str:
+    """The problem when a required argument is left out; ``meaning`` explains a command's own placeholder."""
+    return f"{placeholder} is missing: {meaning or _PLACEHOLDERS[placeholder]}."
 
 
 def unexpected_arguments(extra: Sequence[str]) -> str:
@@ -218,9 +218,9 @@ def empty_node_list() -> str:
     return "`--nodes` takes node names separated by commas, like `node-1,node-2`, with no empty entries."
 
 
-def empty_text(placeholder: str) -> str:
+def empty_text(placeholder: str, *, meaning: str | None = None) -> str:
     """The problem when a quoted TEXT, TITLE or REASON is empty."""
-    return f"{placeholder} is empty: {_PLACEHOLDERS[placeholder]}."
+    return f"{placeholder} is empty: {meaning or _PLACEHOLDERS[placeholder]}."
 
 
 def text_too_long(placeholder: str, *, limit: int) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn, Protocol
 
@@ -72,6 +72,8 @@ class Arguments:
     usage: str
     """Its usage line, shown under every usage error."""
     topics: Topics
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    """What the command's own UPPERCASE placeholders mean, beyond the common ones (``DEPLOY``…)."""
     positionals: list[Word] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     switches: dict[str, bool] = field(default_factory=dict)
@@ -93,8 +95,12 @@ class Arguments:
     def required(self, index: int, placeholder: str) -> str:
         """The positional at ``index``; refuse its absence, naming ``placeholder``."""
         if index >= len(self.positionals):
-            self.fail(messages.missing_argument(placeholder))
+            self.fail(self.missing(placeholder))
         return self.positionals[index].value
+
+    def missing(self, placeholder: str) -> str:
+        """The problem of a missing ``placeholder``, explained."""
+        return messages.missing_argument(placeholder, meaning=self.placeholders.get(placeholder))
 
     def optional(self, index: int) -> str | None:
         """The positional at ``index``, if given."""
@@ -266,11 +272,11 @@ def _is_known_option(word: Word, table: dict[str, Option]) -> bool:
 def _check_text(arguments: Arguments, *, placeholder: str, required: bool) -> None:
     if arguments.text is None:
         if required:
-            arguments.fail(messages.missing_argument(placeholder))
+            arguments.fail(arguments.missing(placeholder))
         return
     arguments.text = arguments.text.strip()
     if not arguments.text:
-        arguments.fail(messages.empty_text(placeholder))
+        arguments.fail(messages.empty_text(placeholder, meaning=arguments.placeholders.get(placeholder)))
     if len(arguments.text) > TEXT_LIMITS[placeholder]:
         arguments.fail(messages.text_too_long(placeholder, limit=TEXT_LIMITS[placeholder]))
 

@@ -1,0 +1,77 @@
+"""From an allowed command to its job on the cluster's queue, and the reply saying it is queued.
+
+The job's id comes from the chat message (a redelivery names the same job, queued once), its function
+and timeout from the command's registry entry, and its ``act_as`` from the policy's identities.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.core.chat import Message, Reply
+from bot.core.policy import Policy
+from bot.core.ports import JobPort
+from bot.core.recording import Observations
+from shared import commands
+from shared.command_words import arguments_of, describe
+from shared.jobevents import RequestContext
+from shared.jobs import JobSpec, job_id_for, job_spec
+from shared.messages import jobs as job_messages
+
+
+class JobRequests:
+    """Builds and submits the jobs of one policy's commands."""
+
+    def __init__(self, *, policy: Policy, jobs: JobPort, observations: Observations) -> None:
+        self._policy = policy
+        self._registry = policy.registry
+        self._jobs = jobs
+        self._observations = observations
+
+    def request_context(
+        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+    ) -> RequestContext:
+        """Who asked for the job ``message`` asks for, where, and in which thread it is answered."""
+        return RequestContext(
+            job_id=job_id_for(channel=message.channel, message_ts=message.ts),
+            user=message.user,
+            channel=message.channel,
+            thread_ts=thread,
+            cluster=cluster,
+            text=message.text,
+            lookup=lookup,
+        )
+
+    def spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
+        """The job carrying out ``command``: its entry's function and timeout, acting as the policy says."""
+        spec = job_spec(
+            command_name=command.name,
+            arguments=arguments_of(command),
+            request=request,
+            description=describe(command),
+            registry=self._registry,
+        )
+        # Checked before anything is queued (an unmapped requester is refused), so this never raises.
+        identity = self._policy.identities.acting_as(user=request.user, cluster=request.cluster)
+        if identity is None:
+            return spec
+        return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
+
+    def submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
+        """Queue the job of an allowed command that needs no approval, and say so (a lookup quietly)."""
+        lookup = self._registry[command.name].lookup
+        request = self.request_context(message, cluster=cluster, thread=thread, lookup=lookup)
+        spec = self.spec(command, request)
+        submission = self._jobs.submit(spec)
+        outcome = "duplicate" if submission.duplicate else "queued"
+        self._observations.command(
+            message, verb=command.name, outcome=outcome, cluster=cluster, job_id=spec.job_id
+        )
+        if submission.duplicate:
+            return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
+        text = job_messages.queued(
+            job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
+        )
+        if command.dry_run:
+            text = job_messages.dry_run_only(description=spec.description) + "\n" + text
+        return Reply(text, thread, job_id=spec.job_id, quiet=lookup)

@@ -11,8 +11,9 @@ event and the permissions checked as a person (:mod:`workers.runtime`, :mod:`wor
 Adding a command
 ----------------
 
-1. Its value: a frozen dataclass in :mod:`shared.commands` (its ``name`` class variable is the
-   command's name; fields are what the job receives as keyword arguments).
+1. Its value: a frozen dataclass in the area's module of :mod:`shared.commands`, exported from the
+   package (its ``name`` class variable is the command's name; its fields are what the job receives
+   as keyword arguments; subclass ``NodeCommand`` or ``DeploymentCommand`` for a node or deployment).
 2. Its entry: a ``CommandSpec(...)`` in the ``SPECS`` of the area's module in :mod:`shared.catalog`
    (``looking``, ``nodes``, ``deployments``, ``upgrades``, ``backups``, ``incidents``), beside its
    builder (``build=``, turning :class:`~shared.parsing.arguments.Arguments` into the value; the

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from redis import Redis
 
 from bot.approval_store import ApprovalStore
-from bot.core.conversation import IMPLEMENTED, Engine
+from bot.core.conversation import Engine
 from bot.core.limits import Gate, LimitObserver, Limits
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -33,7 +33,7 @@ def build_engine(
     policy: Policy,
     connection: Redis,
     cluster: str,
-    implemented: frozenset[str] = IMPLEMENTED,
+    implemented: frozenset[str] | None = None,
     clock: Callable[[], float] = time.time,
     observer: Observer | None = None,
     links: PageLinks | None = None,
@@ -45,6 +45,9 @@ def build_engine(
     timeline_key: bytes = DEMO_CHAIN_KEY,
 ) -> Engine:
     """The conversation engine with its RQ queue, approval store and timeline on ``connection``.
+
+    The commands are those of ``policy.registry``; ``implemented`` narrows the ones handed to workers
+    (None: every one whose entry has a job).
 
     ``clock`` drives approval deadlines and timeline times; tests pass one they can move. ``observer``
     counts commands and approval decisions (:class:`bot.observability.PrometheusObserver` in the bot).

@@ -11,18 +11,24 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import fakeredis
 import pytest
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
 
+from bot.core.chat import Message
 from bot.core.policy import allowed_commands, decide
 from bot.core.policy_file import PolicyError, load_policy
 from bot.docs import render_command_reference
+from bot.wiring import build_engine
 from shared import commands as c
 from shared import permissions
 from shared.command_spec import CommandSpec, Registry
 from shared.errors import UsageError
 from shared.grammar import parse
 from shared.jobevents import RequestContext
-from shared.jobs import job_spec
+from shared.jobs import job_spec, queue_name
 from shared.messages import conversation as help_messages
 from shared.messages import policy as policy_messages
 from shared.messages import usage as usage_messages
@@ -111,6 +117,19 @@ def test_help_lists_the_new_command_in_its_area_and_explains_it() -> None:
     assert "Example: `reboot node-1`" in detail
     sheet = help_sheet(allowed=["reboot"], topic=None, registry=REGISTRY_WITH_REBOOT)
     assert [entry.name for entry in sheet.shown] == ["reboot"]
+
+
+def test_the_engine_under_a_policy_of_that_registry_helps_with_it_and_queues_its_job() -> None:
+    """Typed in chat, ``help`` lists ``reboot`` to whoever may run it, and ``reboot`` queues its job."""
+    connection: Redis = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+    policy = load_policy(POLICY, registry=REGISTRY_WITH_REBOOT)
+    engine = build_engine(policy=policy, connection=connection, cluster="prod")
+    [help_reply] = engine.handle(Message(user="U01ALICE", channel="C1", ts="1.000001", text="help"))
+    assert "`reboot NODE`" in help_reply.text
+    [queued] = engine.handle(Message(user="U01ALICE", channel="C1", ts="1.000002", text="reboot node-1"))
+    [job] = Queue(queue_name("prod"), connection=connection, serializer=JSONSerializer).get_jobs()
+    assert (job.id, job.func_name, job.timeout) == (queued.job_id, f"{__name__}.reboot", 600)
+    assert job.kwargs["node"] == "node-1"
 
 
 def test_the_generated_docs_have_a_row_for_the_new_command() -> None:

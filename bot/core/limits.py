@@ -127,7 +127,7 @@ class Gate:
         if rated is not None:
             return rated
         try:
-            command = parse(message.text)
+            command = parse(message.text, registry=self._policy.registry)
         except UsageError:
             return None  # the engine answers it, with the usage
         if command.cluster is not None and command.cluster not in self._clusters:

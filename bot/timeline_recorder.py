@@ -24,6 +24,7 @@ from typing import Protocol
 
 from redis import Redis
 
+from bot.core.rechecks import is_recheck
 from bot.core.timeline import Appended, Entry, job_event_entry
 from bot.events import CLAIM_AFTER_MS, EventGroup
 from shared.jobevents import JobEvent
@@ -62,7 +63,11 @@ class NoRecorderObserver:
 
 
 def event_entry(event: JobEvent) -> Entry:
-    """The timeline entry of a job event (the same event gives the same entry id)."""
+    """The timeline entry of a job event (the same event gives the same entry id).
+
+    A pending request's re-check (:mod:`bot.core.rechecks`) is left out: it runs every minute and
+    changes nothing, and what it finds is recorded as the request's answer.
+    """
     return job_event_entry(event, actor=event.user or "worker", cluster=event.cluster)
 
 
@@ -109,7 +114,7 @@ class TimelineRecorder:
             try:
                 try:
                     for delivered in batch:
-                        if delivered.event is not None:
+                        if delivered.event is not None and not is_recheck(delivered.event):
                             self._timeline.append(event_entry(delivered.event))
                         handled.append(delivered.entry_id)
                 finally:

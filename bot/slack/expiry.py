@@ -1,4 +1,5 @@
-"""Expiring approval requests on time, even when nobody writes in their threads.
+"""Expiring approval requests on time, even when nobody writes in their threads, and re-checking the
+plans of those still pending (:mod:`bot.core.rechecks`).
 
 A request past its deadline must stop blocking its job and say so where it was asked. The engine
 knows which are due (:meth:`~bot.core.conversation.Engine.expire_due`); :class:`ExpiryLoop` asks it
@@ -14,6 +15,7 @@ import threading
 from slack_sdk import WebClient
 
 from bot.core.conversation import Engine
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.slack.replies import ReplyPoster
 
 DEFAULT_EXPIRY_INTERVAL_SECONDS = 5.0
@@ -32,8 +34,10 @@ class ExpiryLoop:
         replies: ReplyPoster,
         client: WebClient,
         interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
+        recheck_interval: float = RECHECK_INTERVAL_SECONDS,
     ) -> None:
         self._engine = engine
+        self._recheck_interval = recheck_interval
         self._replies = replies
         self._client = client
         self._interval = interval
@@ -41,8 +45,13 @@ class ExpiryLoop:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> int:
-        """Expire what is due now and post about it; returns how many requests expired."""
+        """Expire what is due now and post about it, and queue this round's re-checks of the pending
+        requests (their outcome comes back as job events); returns how many requests expired."""
         replies = self._engine.expire_due()
+        try:
+            self._engine.recheck_pending(interval=self._recheck_interval)
+        except Exception:  # a re-check not queued now is queued next round
+            log.exception("re-checking pending requests failed; trying next round")
         for reply in replies:
             channel = reply.channel or (reply.approval.channel if reply.approval is not None else None)
             if channel is None:

@@ -10,13 +10,13 @@ buttons, and a notice goes to its thread). Tests call :meth:`ExpiryLoop.tick` or
 from __future__ import annotations
 
 import logging
-import threading
 
 from slack_sdk import WebClient
 
 from bot.core.conversation import Engine
 from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.slack.replies import ReplyPoster
+from shared.background import Loop
 
 DEFAULT_EXPIRY_INTERVAL_SECONDS = 5.0
 """How often due requests are looked for: an expiry shows at most this late."""
@@ -40,9 +40,15 @@ class ExpiryLoop:
         self._recheck_interval = recheck_interval
         self._replies = replies
         self._client = client
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop(
+            self.tick,
+            name="approval-expiry",
+            logger=log,
+            failure="approval expiry failed",  # Redis away for a moment: tried again next time
+            every=interval,
+            after_failure=interval,
+            wait_first=True,
+        )
 
     def tick(self) -> int:
         """Expire what is due now and post about it, and queue this round's re-checks of the pending
@@ -65,21 +71,12 @@ class ExpiryLoop:
 
     def run(self) -> None:
         """Tick every ``interval`` seconds until :meth:`stop`; errors are logged and the loop goes on."""
-        while not self._stop.wait(self._interval):
-            try:
-                self.tick()
-            except Exception:  # Redis away for a moment: try again next time
-                log.exception("approval expiry failed; retrying")
+        self._loop.run()
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="approval-expiry", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, *, timeout: float = 5.0) -> None:
         """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout=timeout)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from bot.core import request_events
+from bot.core import rechecks, request_events
 from bot.core.approvals import Answer, ApprovalState, approval_id_for
 from bot.core.chat import Message, Reply
 from bot.core.job_requests import JobRequests
@@ -52,6 +52,7 @@ class ApprovalFlow:
         self._requests = requests
         self._recorder = recorder
         self._observations = observations
+        self._recheck_round: int | None = None
 
     def cancel(self, message: Message, job_id: str, *, thread: str) -> Reply:
         """``cancel JOB`` by someone allowed to: its approval request if it still waits, else the job."""
@@ -205,3 +206,21 @@ class ApprovalFlow:
             position=submission.position,
         )
         return Reply(text, request.thread_ts, job_id=request.job_id)
+
+    def recheck_pending(self, *, interval: float) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        round_ = rechecks.recheck_round(self._approvals.now(), interval=interval)
+        if round_ == self._recheck_round:
+            return []
+        self._recheck_round = round_
+        queued = []
+        for request in rechecks.due(self._approvals.pending()):
+            parked = self._jobs.parked(request.job_id)
+            if parked is None:
+                continue
+            submitted = self._jobs.submit(rechecks.recheck_spec(parked, round_=round_))
+            if not submitted.duplicate:
+                queued.append(submitted.job_id)
+        return queued

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 
+from bot.core import rechecks
 from bot.core.approval_flow import ApprovalFlow
 from bot.core.approvals import ApprovalRequest
 from bot.core.chat import Attachment, Message, Reply, message_time
@@ -228,6 +229,12 @@ class Engine:
             self._observations.decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
+
+    def recheck_pending(self, *, interval: float = rechecks.RECHECK_INTERVAL_SECONDS) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        return self._flow.recheck_pending(interval=interval)
 
     def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
         """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.

@@ -30,7 +30,7 @@ from bot.core.policy import (
 from shared.durations import DurationError, parse_duration
 from shared.identities import read_identities
 from shared.messages import policy as messages
-from shared.names import NameKind, is_valid_name
+from shared.names import NameKind, is_cluster_name, is_valid_name
 from shared.registry import Registry
 
 _TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
@@ -86,7 +86,7 @@ class PolicyReader:
             document,
             report=self.report,
             is_user_id=is_user_id,
-            is_cluster_name=lambda name: is_valid_name(NameKind.CLUSTER, name),
+            is_cluster_name=is_cluster_name,
         )
         return Policy(
             rules=rules,

@@ -29,6 +29,10 @@ Adding a command
    (``tests/core/test_registry.py`` shows adding one to a registry of a test's own).
 
 Nothing else changes: ``help``, the grammar, policy rules and the worker's admission pick it up here.
+A registry of one's own is ``REGISTRY.with_commands(spec)``: :func:`~bot.core.policy_file.load_policy`
+(``registry=``) checks rules against it and the policy carries it, so an engine built on that policy
+parses, helps with and queues its commands; :func:`~shared.grammar.parse`, :func:`bot.docs.render_command_reference`
+and :func:`~shared.jobs.job_spec` take it too.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
+from shared.invocation import invocation_of
 from shared.job_signing import JobSigner, SignedJob
 from shared.jobevents import EventKind, RequestContext
 from shared.jobs import job_spec, queue_name
@@ -100,7 +101,7 @@ class Scheduler:
             channel=entry.channel,
             thread_ts="",
             cluster=self._cluster,
-            text=entry.text,
+            command=invocation_of(entry.command).to_json(),
         )
         spec = job_spec(
             command_name=entry.command.name,

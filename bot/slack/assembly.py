@@ -15,7 +15,8 @@ import dataclasses
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from prometheus_client import generate_latest
 from redis import Redis
@@ -197,7 +198,7 @@ def build_bot(
             app,
             consumer=runner_name,
             on_handled=handled,
-            on_dropped=lambda delivery: tell_dropped(client, delivery),
+            on_dropped=lambda delivery, body: tell_dropped(client, delivery, body),
         ),
         cards=cards,
         expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
@@ -214,9 +215,12 @@ def build_bot(
     )
 
 
-def tell_dropped(client: WebClient, delivery: Delivery) -> None:
-    """Tell the sender of a delivery the runner gave up on, only them, in its thread when it has one."""
-    origin = payloads.origin_of(delivery.body, content_type=delivery.headers.get("content-type", ""))
+def tell_dropped(client: WebClient, delivery: Delivery, body: Mapping[str, Any]) -> None:
+    """Tell the sender of a delivery the runner gave up on, only them, in its thread when it has one.
+
+    ``body`` is the delivery as Bolt parsed it for the last attempt.
+    """
+    origin = payloads.origin_of(body)
     if origin is None:
         return
     try:

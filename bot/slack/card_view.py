@@ -40,7 +40,7 @@ def card_view(card: StoredCard) -> CardView:
 def card_blocks(card: StoredCard, *, undo_by: str | None = None) -> list[Block]:
     """The blocks of ``card``: the job card, then its Undo button, or who asked for the undo."""
     blocks = job_card(card_view(card))
-    if not card.final or card.undo is None:
+    if not card.final or card.undo is None or card.undo_command is None:
         return blocks
     if undo_by is not None:
         return [*blocks, context(messages.undo_requested(user=undo_by, command=card.undo))]

@@ -10,7 +10,8 @@ message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
 
 A listener that fails is tried again (its claim on the message is released when it fails), up to
 :data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it, and
-``on_dropped`` is told, to let the person who sent it know (never a traceback).
+``on_dropped`` is told (with the body as Bolt parsed it), to let the person who sent it know (never
+a traceback).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -78,7 +79,7 @@ class InboxRunner:
         claim_idle_ms: int = CLAIM_IDLE_MS,
         block_ms: int = 1000,
         on_handled: Handled | None = None,
-        on_dropped: Callable[[Delivery], None] | None = None,
+        on_dropped: Callable[[Delivery, Mapping[str, Any]], None] | None = None,
     ) -> None:
         self._redis = connection
         self._app = app
@@ -245,7 +246,7 @@ class InboxRunner:
         else:
             log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
             if self._on_dropped is not None:
-                self._on_dropped(delivery)
+                self._on_dropped(delivery, request.body)
         self._done(delivery)
         if self._on_handled is not None:
             self._on_handled(delivery, status)

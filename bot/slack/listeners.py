@@ -19,12 +19,14 @@ go to them only (``chat.postEphemeral``); the others go through :class:`~bot.sla
 which turns approval requests into messages with buttons and edits them once decided. A delivery
 already seen (same channel and ``ts``) is dropped, and so is a copy of a slash command already run
 (same ``trigger_id``, or the same signed body without one). Opening the bot's Home tab (``app_home_opened``
-with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every other ``message``
-event is acknowledged by a no-op listener registered last, so Slack never gets a 404 and retries.
+with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every ``message`` and
+``app_mention`` event reaches one listener, which routes it once (:func:`~bot.slack.payloads.routed_event`)
+and ignores what is not for the bot, so Slack never gets a 404 and retries.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -43,7 +45,7 @@ from bot.slack.inbox_runner import DELIVERY_CONTEXT_KEY
 from bot.slack.metrics import SlackMetrics
 from bot.slack.page_turns import PageTurner
 from bot.slack.pages import PAGE_ACTIONS
-from bot.slack.payloads import Incoming, Route
+from bot.slack.payloads import Route, Routed
 from bot.slack.people import AccountCheck
 from bot.slack.replies import ReplyPoster
 from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
@@ -86,8 +88,8 @@ class SlackListeners:
 
     def register(self, app: App) -> None:
         """Attach the listeners to ``app``; the specific ones first, the catch-alls last."""
-        app.event("app_mention", matchers=[self.is_routable])(self.on_event)
-        app.event("message", matchers=[self.is_routable])(self.on_event)
+        app.event("app_mention")(self.on_event)
+        app.event("message")(self.on_event)
         app.command(self._slash_command)(self.on_command)
         app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
         app.action(payloads.DENY_ACTION)(self.on_answer_click)
@@ -97,21 +99,13 @@ class SlackListeners:
             app.action(page_action)(turner.on_click)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
-        app.event("app_mention")(self.ignore)
-        app.event("message")(self.ignore)
-
-    @staticmethod
-    def is_routable(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-        """Matcher: the event is a command or an answer (not a bot, an edit, or chatter)."""
-        return payloads.route_event(event, bot_user_id=context.get("bot_user_id")) is not None
 
     def on_event(self, event: Mapping[str, Any], context: Mapping[str, Any], client: WebClient) -> None:
-        """A mention, a DM, or an answer typed in a thread."""
-        route = payloads.route_event(event, bot_user_id=context.get("bot_user_id"))
-        if route is None:
-            return
-        incoming = payloads.incoming_from_event(event, route=route, team=context.get("team_id"))
-        self.handle(incoming, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
+        """A mention, a DM, or an answer typed in a thread; anything else (a bot, an edit, chatter) is
+        acknowledged and ignored, routed once."""
+        routed = payloads.routed_event(event, bot_user_id=context.get("bot_user_id"))
+        if routed is not None:
+            self.handle(routed, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
 
     def on_command(
         self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any, request: BoltRequest
@@ -146,8 +140,8 @@ class SlackListeners:
                 return
             root_ts = str(root["ts"])
             self._dedupe.slash_posted(claim, root_ts=root_ts)
-        incoming = payloads.slash_incoming(body, root_ts=root_ts)
-        self.handle(incoming, client=client, react=False, delivery=delivery)
+        routed = payloads.routed_slash(body, root_ts=root_ts)
+        self.handle(routed, client=client, react=False, delivery=delivery)
 
     def on_answer_click(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: WebClient
@@ -159,9 +153,9 @@ class SlackListeners:
         """
         ack()
         word = "approve" if action.get("action_id") == payloads.APPROVE_ACTION else "deny"
-        incoming = payloads.incoming_from_action(body, word=word, find_place=self._place_of_request)
-        if incoming is not None:
-            self.handle(incoming, client=client, react=False, dedupe=False)
+        routed = payloads.routed_action(body, word=word, find_place=self._place_of_request)
+        if routed is not None:
+            self.handle(routed, client=client, react=False, dedupe=False)
 
     def on_undo_click(self, ack: Any, body: Mapping[str, Any], client: WebClient) -> None:
         """Undo clicked on a job card: its undo command, run as if the clicker typed it in the card's thread."""
@@ -170,7 +164,7 @@ class SlackListeners:
         if self._undo is None or click is None:
             return
         try:
-            replies = self.handle(click.incoming, client=client, react=False)
+            replies = self.handle(click.routed, client=client, react=False)
         except Exception:
             self._undo.release(click)
             raise
@@ -218,13 +212,9 @@ class SlackListeners:
         except SlackApiError as error:
             log.info("views.publish failed: %s", error.response.get("error"))
 
-    @staticmethod
-    def ignore() -> None:
-        """Acknowledge and do nothing (Bolt has already answered Slack)."""
-
     def handle(
         self,
-        incoming: Incoming,
+        routed: Routed,
         *,
         client: WebClient,
         react: bool = True,
@@ -236,30 +226,22 @@ class SlackListeners:
         ``delivery`` is the inbox id of the delivery being run: running it again (its runner died)
         is not a duplicate.
         """
-        route = incoming.route.value
+        incoming = routed.message
+        route = routed.route.value
         if dedupe and not self._dedupe.claim(channel=incoming.channel, ts=incoming.ts, owner=delivery):
             self._count(route, "duplicate")
             return []
         try:
             if react:
                 self._react(client, incoming)
-            if incoming.route is Route.ANSWER and self._accounts is not None:
+            if routed.route is Route.ANSWER and self._accounts is not None:
                 refusal = self._accounts.refusal(incoming.user)
                 if refusal is not None:
                     self._post_ephemeral(client, incoming, refusal)
                     self._count(route, "refused")
                     return []
             groups = self._groups.groups_of(incoming.user) if self._groups is not None else frozenset()
-            message = Message(
-                user=incoming.user,
-                channel=incoming.channel,
-                ts=incoming.ts,
-                text=incoming.text,
-                thread_ts=incoming.thread_ts,
-                user_groups=groups,
-                approval_id=incoming.approval_id,
-            )
-            replies = self._engine.handle(message)
+            replies = self._engine.handle(dataclasses.replace(incoming, user_groups=groups))
             for index, reply in enumerate(replies):
                 self._post_once(client, incoming, reply, delivery=delivery, index=index)
         except Exception:
@@ -273,7 +255,7 @@ class SlackListeners:
         return replies
 
     def _post_once(
-        self, client: WebClient, incoming: Incoming, reply: Reply, *, delivery: str | None, index: int
+        self, client: WebClient, incoming: Message, reply: Reply, *, delivery: str | None, index: int
     ) -> None:
         """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`).
 
@@ -305,14 +287,14 @@ class SlackListeners:
         self._post_reply(client, incoming, reply, metadata=reply_metadata(delivery, index))
         self._ledger.mark(delivery, index, SENT)
 
-    def _react(self, client: WebClient, incoming: Incoming) -> None:
+    def _react(self, client: WebClient, incoming: Message) -> None:
         try:
             client.reactions_add(channel=incoming.channel, timestamp=incoming.ts, name=SEEN_REACTION)
         except SlackApiError as error:  # already_reacted, or no reactions:write: not worth failing for
             log.info("reactions.add failed: %s", error.response.get("error"))
 
     def _post_reply(
-        self, client: WebClient, incoming: Incoming, reply: Reply, *, metadata: dict[str, Any] | None = None
+        self, client: WebClient, incoming: Message, reply: Reply, *, metadata: dict[str, Any] | None = None
     ) -> None:
         if reply.ephemeral:
             self._post_ephemeral(client, incoming, reply.text)
@@ -320,7 +302,7 @@ class SlackListeners:
         self._replies.post(client, reply, channel=incoming.channel, metadata=metadata)
 
     @staticmethod
-    def _post_ephemeral(client: WebClient, incoming: Incoming, text: str) -> None:
+    def _post_ephemeral(client: WebClient, incoming: Message, text: str) -> None:
         # Ephemeral messages show in a thread only once it exists: reply there only when it does
         # (a None thread_ts is left out of the call).
         client.chat_postEphemeral(

@@ -215,6 +215,14 @@ def what_is_lost(*, command: str) -> str | None:
     return _LOSSES.get(command)
 
 
+def loss_not_recorded() -> str:
+    """What an approval request stored by an earlier version (without its command as data) may lose."""
+    return (
+        "unknown: this request was stored by an earlier version, which did not record the command it "
+        "runs; read the plan before you approve"
+    )
+
+
 def destructive_commands() -> tuple[str, ...]:
     """The commands whose approval asks for confirmation, longest names first."""
     return tuple(sorted(_LOSSES, key=len, reverse=True))

@@ -1,16 +1,33 @@
-"""Block Kit layouts the bot posts: job cards and approval requests, as plain JSON-ready dicts.
+"""Block Kit layouts the bot posts: job cards and approval requests, built with slack_sdk's models.
 
-Pure builders, no Slack calls: the wording comes from :mod:`shared.messages.slack`, the limits
-from Slack's Block Kit reference (section text at most 3000 characters, button text 75, confirm
-title 100 and body 300). Text handed in is expected chat-safe (engine and worker sentences are);
-anything a person typed is escaped by the message functions.
+Pure builders, no Slack calls. Every block and element is made with :mod:`slack_sdk.models.blocks`
+(``SectionBlock``, ``ActionsBlock``, ``ButtonElement``, ``ConfirmObject``…), which check Slack's
+limits as they are written out; a :data:`Block` is that written-out JSON, as the Web API takes it.
+The small helpers here (:func:`section`, :func:`context`, :func:`header`, :func:`actions`,
+:func:`button`, :func:`confirm`) are what the other views build with. The wording comes from
+:mod:`shared.messages.slack`, the limits from Slack's Block Kit reference (section text at most
+3000 characters, button text 75, confirm title 100 and body 300). Text handed in is expected
+chat-safe (engine and worker sentences are); anything a person typed is escaped by the message
+functions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from shared.jobevents import EventKind
@@ -18,34 +35,81 @@ from shared.messages import slack as messages
 from shared.text import shorten
 
 Block = dict[str, Any]
+"""One block as the Web API takes it: the JSON a :mod:`slack_sdk.models.blocks` block writes out."""
 
 SECTION_LIMIT = 3000
 BUTTON_LIMIT = 75
 CONFIRM_TITLE_LIMIT = 100
 CONFIRM_TEXT_LIMIT = 300
+CONFIRM_BUTTON_LIMIT = 30
+HEADER_LIMIT = 150
+"""Most characters of a header block's text."""
+
+Style = Literal["primary", "danger"]
 
 
-def mrkdwn(text: str) -> dict[str, str]:
+def mrkdwn(text: str) -> MarkdownTextObject:
     """A mrkdwn text object."""
-    return {"type": "mrkdwn", "text": text}
+    return MarkdownTextObject(text=text)
 
 
-def plain(text: str, *, limit: int = SECTION_LIMIT) -> dict[str, Any]:
+def plain(text: str, *, limit: int = SECTION_LIMIT) -> PlainTextObject:
     """A plain_text text object (Slack renders it literally: no mentions, no links)."""
-    return {"type": "plain_text", "text": shorten(text, limit=limit), "emoji": True}
+    return PlainTextObject(text=shorten(text, limit=limit), emoji=True)
 
 
 def section(text: str, *, block_id: str | None = None) -> Block:
     """A section of mrkdwn, cut to Slack's limit."""
-    block: Block = {"type": "section", "text": mrkdwn(shorten(text, limit=SECTION_LIMIT))}
-    if block_id is not None:
-        block["block_id"] = block_id
-    return block
+    return SectionBlock(text=mrkdwn(shorten(text, limit=SECTION_LIMIT)), block_id=block_id).to_dict()
 
 
 def context(*texts: str) -> Block:
     """A context block: small grey lines."""
-    return {"type": "context", "elements": [mrkdwn(shorten(text, limit=SECTION_LIMIT)) for text in texts]}
+    return ContextBlock(elements=[mrkdwn(shorten(text, limit=SECTION_LIMIT)) for text in texts]).to_dict()
+
+
+def header(text: str) -> Block:
+    """A header block (plain text, cut to Slack's limit)."""
+    return HeaderBlock(text=plain(text, limit=HEADER_LIMIT)).to_dict()
+
+
+def divider() -> Block:
+    """A divider block."""
+    return DividerBlock().to_dict()
+
+
+def confirm(*, title: str, text: str, yes: str, no: str, style: Style | None = None) -> ConfirmObject:
+    """A confirm dialog: ``title`` and the buttons plain text, ``text`` mrkdwn, each cut to Slack's limit."""
+    return ConfirmObject(
+        title=plain(title, limit=CONFIRM_TITLE_LIMIT),
+        text=mrkdwn(shorten(text, limit=CONFIRM_TEXT_LIMIT)),
+        confirm=plain(yes, limit=CONFIRM_BUTTON_LIMIT),
+        deny=plain(no, limit=CONFIRM_BUTTON_LIMIT),
+        style=style,
+    )
+
+
+def button(
+    label: str,
+    *,
+    action_id: str,
+    value: str,
+    style: Style | None = None,
+    confirm_with: ConfirmObject | None = None,
+) -> ButtonElement:
+    """A button whose ``value`` the listener of ``action_id`` reads; ``label`` cut to Slack's limit."""
+    return ButtonElement(
+        text=plain(label, limit=BUTTON_LIMIT),
+        action_id=action_id,
+        value=value,
+        style=style,
+        confirm=confirm_with,
+    )
+
+
+def actions(*elements: ButtonElement, block_id: str) -> Block:
+    """An actions block of ``elements``."""
+    return ActionsBlock(elements=list(elements), block_id=block_id).to_dict()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,30 +154,25 @@ class ApprovalView:
 
 def approval_request(view: ApprovalView) -> list[Block]:
     """An approval request: the plan, who may answer, and Approve / Deny buttons."""
-    approve: Block = {
-        "type": "button",
-        "action_id": APPROVE_ACTION,
-        "style": "primary",
-        "value": view.approval_id,
-        "text": plain(messages.approve_button(), limit=BUTTON_LIMIT),
-    }
+    sure = None
     if view.loses is not None:
-        approve["confirm"] = {
-            "title": plain(messages.confirm_title(description=view.description), limit=CONFIRM_TITLE_LIMIT),
-            "text": mrkdwn(shorten(messages.confirm_text(loses=view.loses), limit=CONFIRM_TEXT_LIMIT)),
-            "confirm": plain(messages.confirm_yes(), limit=30),
-            "deny": plain(messages.confirm_no(), limit=30),
-            "style": "danger",
-        }
-    deny: Block = {
-        "type": "button",
-        "action_id": DENY_ACTION,
-        "style": "danger",
-        "value": view.approval_id,
-        "text": plain(messages.deny_button(), limit=BUTTON_LIMIT),
-    }
+        sure = confirm(
+            title=messages.confirm_title(description=view.description),
+            text=messages.confirm_text(loses=view.loses),
+            yes=messages.confirm_yes(),
+            no=messages.confirm_no(),
+            style="danger",
+        )
+    approve = button(
+        messages.approve_button(),
+        action_id=APPROVE_ACTION,
+        value=view.approval_id,
+        style="primary",
+        confirm_with=sure,
+    )
+    deny = button(messages.deny_button(), action_id=DENY_ACTION, value=view.approval_id, style="danger")
     blocks = _approval_head(view)
-    blocks.append({"type": "actions", "block_id": f"decide:{view.approval_id}", "elements": [approve, deny]})
+    blocks.append(actions(approve, deny, block_id=f"decide:{view.approval_id}"))
     blocks.append(context(messages.approval_hint()))
     return blocks
 

@@ -282,7 +282,7 @@ def runner_died(*, exit_code: int | None, pause: float) -> str:
     )
 
 
-# The App Home tab (bot.slack.home).
+# The App Home tab (bot.slack.views.home).
 
 
 def home_title() -> str:
@@ -367,7 +367,7 @@ def home_updated(*, at: float) -> str:
     return f"Updated <!date^{int(at)}^{{time}}|{fallback}> · open the tab again to refresh."
 
 
-# Undo on finished job cards, and approvals still gathering votes (bot.slack.cards, bot.slack.approval_view).
+# Undo on finished job cards, and approvals still gathering votes (bot.slack.posting.cards, bot.slack.views.approval_view).
 
 
 def undo_button() -> str:

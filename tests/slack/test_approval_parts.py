@@ -11,9 +11,9 @@ from slack_sdk.models.blocks import Block
 from bot.core.approvals import ApprovalRequest, ApprovalState, new_request
 from bot.core.policy import ApprovalRequirement
 from bot.slack.app import build_web_client
-from bot.slack.approval_posts import ApprovalPosts
-from bot.slack.approval_view import approval_blocks
-from bot.slack.recording import RecordingSource
+from bot.slack.posting.approval_posts import ApprovalPosts
+from bot.slack.posting.recording import RecordingSource
+from bot.slack.views.approval_view import approval_blocks
 from shared.invocation import Invocation
 from shared.jobevents import EventKind, JobEvent
 from shared.messages import slack as messages

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 from redis import Redis
 
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import UNDO_ACTION, card_blocks, job_of_block
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.views.card_view import UNDO_ACTION, card_blocks, job_of_block
 from shared.commands import Scale, Uncordon
 from shared.invocation import invocation_of
 from shared.jobevents import EventKind, JobEvent

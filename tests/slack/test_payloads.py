@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_bolt import BoltRequest
 
-from bot.slack import payloads
-from bot.slack.payloads import Route, answer_word, route_event, routed_action, routed_event
+from bot.slack.ingress import payloads
+from bot.slack.ingress.payloads import Route, answer_word, route_event, routed_action, routed_event
 
 BOT = "UBOT"
 

@@ -11,7 +11,7 @@ approved so far (``1 of 2 approvals: @bob``) above its buttons, which stay until
 from __future__ import annotations
 
 from bot.core.approvals import ApprovalRequest, ApprovalState
-from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request, context
+from bot.slack.views.blocks import ApprovalView, Block, approval_decided, approval_request, context
 from shared.messages import slack as messages
 
 

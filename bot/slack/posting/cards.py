@@ -18,9 +18,9 @@ Nothing is lost to rate limits or outages: a call Slack refuses for now (429 aft
 attempt after ``retry_seconds`` sends the newest state. Updates are coalesced, never dropped.
 
 A finished operation that can be undone (:mod:`shared.undo`) gets an Undo button on its card
-(:mod:`bot.slack.card_view`); the click itself is :mod:`bot.slack.card_undo`'s.
+(:mod:`bot.slack.views.card_view`); the click itself is :mod:`bot.slack.listeners.card_undo`'s.
 
-With a :class:`~bot.slack.card_store.CardStore`, every card is written through to Redis after each
+With a :class:`~bot.slack.posting.card_store.CardStore`, every card is written through to Redis after each
 step and loaded back when an event of a job this process does not hold arrives, or at start for the
 cards that still owe Slack something: a restarted bot edits the card already posted (never a second
 one) and finishes what was owed. The reader is behind :class:`EventSource`; in the bot it is the
@@ -41,11 +41,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.plan_gate import is_request_plan
-from bot.slack.blocks import job_card_fallback
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
-from bot.slack.uploads import upload_to_thread
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.posting.uploads import upload_to_thread
+from bot.slack.views.blocks import job_card_fallback
+from bot.slack.views.card_view import card_blocks, card_view
 from shared.fit import attached
 from shared.invocation import maybe_invocation
 from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup

@@ -4,8 +4,8 @@ Pure builders over the core's values (:class:`~bot.core.pages.ReadingPage`,
 :class:`~shared.reference.HelpSheet`); the wording is in :mod:`shared.messages.pages`. A page is a
 header, one section per entry (time, who, what), a context line, and Older / Newer buttons whose
 value is the :class:`~bot.core.pages.PageCursor` of the page they show. Slack's limits are enforced
-here: at most :data:`MAX_BLOCKS` blocks a message, :data:`~bot.slack.blocks.SECTION_LIMIT` characters
-a section, :data:`~bot.slack.blocks.HEADER_LIMIT` a header.
+here: at most :data:`MAX_BLOCKS` blocks a message, :data:`~bot.slack.views.blocks.SECTION_LIMIT` characters
+a section, :data:`~bot.slack.views.blocks.HEADER_LIMIT` a header.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import ButtonElement
 
 from bot.core.pages import PageCursor, ReadingPage
-from bot.slack.blocks import SECTION_LIMIT, Block, actions, button, context, header, section
+from bot.slack.views.blocks import SECTION_LIMIT, Block, actions, button, context, header, section
 from shared.messages import conversation, usage
 from shared.messages import pages as messages
 from shared.reference import HelpSheet

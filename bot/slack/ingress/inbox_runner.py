@@ -1,12 +1,12 @@
 """Running the deliveries of the inbox through the Bolt app, at least once each, none lost.
 
-The runner reads :data:`~bot.slack.inbox.INBOX_STREAM` through a consumer group and hands each
+The runner reads :data:`~bot.slack.ingress.inbox.INBOX_STREAM` through a consumer group and hands each
 delivery to the Bolt app as the request Slack sent (the front has verified its signature already;
 the app here runs its listeners before returning, so "returned" means "done"). A delivery leaves the
 stream only once handled. On start a runner first finishes what it had claimed before it stopped,
 and every so often it takes over deliveries another runner claimed and left unfinished for a minute
 (that runner died). A delivery handled twice that way is harmless: the listeners claim each
-message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
+message once (:mod:`bot.slack.ingress.dedupe`) and job ids are derived from the message.
 
 A listener that fails is tried again (its claim on the message is released when it fails), up to
 :data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it, and
@@ -30,7 +30,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest
 
-from bot.slack.inbox import (
+from bot.slack.ingress.inbox import (
     HEARTBEAT_SECONDS,
     HEARTBEATS,
     INBOX_STREAM,

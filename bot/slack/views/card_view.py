@@ -1,15 +1,15 @@
 """What a job card shows, as Block Kit: the job's state, then its Undo button once it has finished.
 
-Pure builders shared by the renderer (:mod:`bot.slack.cards`), which posts and updates cards, and the
-Undo click (:mod:`bot.slack.card_undo`), which replaces the button by who asked for the undo. The
+Pure builders shared by the renderer (:mod:`bot.slack.posting.cards`), which posts and updates cards, and the
+Undo click (:mod:`bot.slack.listeners.card_undo`), which replaces the button by who asked for the undo. The
 button's ``block_id`` names the job, so a click is checked against the stored card, never against
 what the payload says the button runs.
 """
 
 from __future__ import annotations
 
-from bot.slack.blocks import Block, CardView, actions, button, confirm, context, job_card
-from bot.slack.card_store import StoredCard
+from bot.slack.posting.card_store import StoredCard
+from bot.slack.views.blocks import Block, CardView, actions, button, confirm, context, job_card
 from shared.messages import slack as messages
 
 UNDO_ACTION = "job_card_undo"

@@ -1,6 +1,6 @@
 """An Undo click on a finished job card: the undo command runs as if the clicker typed it in the thread.
 
-The listener (:meth:`bot.slack.listeners.SlackListeners.on_undo_click`) hands the click here, then runs
+The listener (:meth:`bot.slack.listeners.handlers.SlackListeners.on_undo_click`) hands the click here, then runs
 what :meth:`CardUndo.claim` gives through the same path as a typed command, so policy, approvals
 and the timeline apply to the clicking person exactly as to a message:
 
@@ -25,10 +25,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Message, Reply
-from bot.slack.blocks import job_card_fallback
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import card_blocks, card_view, job_of_block
-from bot.slack.payloads import Route, Routed
+from bot.slack.ingress.payloads import Route, Routed
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.views.blocks import job_card_fallback
+from bot.slack.views.card_view import card_blocks, card_view, job_of_block
 from shared.invocation import maybe_invocation
 from shared.messages import slack as messages
 from shared.undo import undo_command

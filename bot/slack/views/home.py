@@ -13,7 +13,7 @@ for that person alone (``views.publish``, no scope needed) with three parts:
 Each request on the tab has its own Approve / Deny buttons (the action ids of the request message;
 the click is answered in the request's thread, checked like any answer). The view is drawn fresh
 when the tab is opened, and pushed again when something changes for the person
-(:mod:`bot.slack.home_push`).
+(:mod:`bot.slack.posting.home_push`).
 :func:`home_view` is pure (the wording is in :mod:`shared.messages.slack`); :class:`HomePublisher`
 gathers the parts and publishes them.
 """
@@ -33,9 +33,9 @@ from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
 from bot.core.policy import Policy, allowed_commands, is_approver
 from bot.core.ports import JobPort
-from bot.slack.blocks import SECTION_LIMIT, Block, actions, button, context, divider, header, section
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.listeners.usergroups import UserGroupResolver
+from bot.slack.views.blocks import SECTION_LIMIT, Block, actions, button, context, divider, header, section
 from shared.jobs import JobState, JobSummary
 from shared.messages import slack as messages
 from shared.reference import CommandReference, command_reference

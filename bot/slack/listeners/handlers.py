@@ -7,20 +7,20 @@ Every way in ends in :meth:`SlackListeners.handle`:
 - ``/ops TEXT``: the bot posts the request in the channel (so it has a thread) and runs it there;
 - the Approve/Deny buttons: the same answer as typing it in the thread the buttons are in (on the
   Home tab, in the thread of the stored request the button names);
-- the Older/Newer buttons of a ``timeline`` or ``jobs`` page: :class:`~bot.slack.page_turns.PageTurner`
+- the Older/Newer buttons of a ``timeline`` or ``jobs`` page: :class:`~bot.slack.listeners.page_turns.PageTurner`
   reads the page for the clicker, under the policy, and edits the message;
 - the Undo button of a finished job card: its undo command, as if the clicker typed it in the
-  card's thread (:mod:`bot.slack.card_undo` checks the click and shows who asked).
+  card's thread (:mod:`bot.slack.listeners.card_undo` checks the click and shows who asked).
 
 Events are acknowledged by Bolt before the listener runs and slash commands and clicks call ``ack()``
 first, so Slack always hears back within its 3 seconds; the engine itself only enqueues. The command
 message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
-go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.replies.ReplyPoster`,
+go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.posting.replies.ReplyPoster`,
 which turns approval requests into messages with buttons and edits them once decided. A delivery
 already seen (same channel and ``ts``) is dropped, and so is a copy of a slash command already run
 (same ``trigger_id``, or the same signed body without one). Opening the bot's Home tab (``app_home_opened``
-with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every ``message`` and
-``app_mention`` event reaches one listener, which routes it once (:func:`~bot.slack.payloads.routed_event`)
+with ``tab: home``) publishes that person's view (:mod:`bot.slack.views.home`). Every ``message`` and
+``app_mention`` event reaches one listener, which routes it once (:func:`~bot.slack.ingress.payloads.routed_event`)
 and ignores what is not for the bot, so Slack never gets a 404 and retries.
 """
 
@@ -36,20 +36,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.slack import payloads
-from bot.slack.card_undo import CardUndo
-from bot.slack.card_view import UNDO_ACTION
-from bot.slack.dedupe import Deduplicator
-from bot.slack.home import HomePublisher
-from bot.slack.inbox_runner import DELIVERY_CONTEXT_KEY
+from bot.slack.ingress import payloads
+from bot.slack.ingress.dedupe import Deduplicator
+from bot.slack.ingress.inbox_runner import DELIVERY_CONTEXT_KEY
+from bot.slack.ingress.payloads import Route, Routed
+from bot.slack.ingress.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
+from bot.slack.listeners.card_undo import CardUndo
+from bot.slack.listeners.page_turns import PageTurner
+from bot.slack.listeners.people import AccountCheck
+from bot.slack.listeners.usergroups import UserGroupResolver
 from bot.slack.metrics import SlackMetrics
-from bot.slack.page_turns import PageTurner
-from bot.slack.pages import PAGE_ACTIONS
-from bot.slack.payloads import Route, Routed
-from bot.slack.people import AccountCheck
-from bot.slack.replies import ReplyPoster
-from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.posting.replies import ReplyPoster
+from bot.slack.views.card_view import UNDO_ACTION
+from bot.slack.views.home import HomePublisher
+from bot.slack.views.pages import PAGE_ACTIONS
 from shared.messages import slack as messages
 
 SLASH_COMMAND = "/ops"
@@ -113,7 +113,7 @@ class SlackListeners:
         """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there.
 
         Once per typing of the command: a copy of a request already claimed is dropped silently
-        (:meth:`~bot.slack.dedupe.Deduplicator.claim_slash`), and the same delivery run again goes on in the
+        (:meth:`~bot.slack.ingress.dedupe.Deduplicator.claim_slash`), and the same delivery run again goes on in the
         thread of the request it posted.
         """
         ack()
@@ -257,7 +257,7 @@ class SlackListeners:
     def _post_once(
         self, client: WebClient, incoming: Message, reply: Reply, *, delivery: str | None, index: int
     ) -> None:
-        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`).
+        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.ingress.reply_ledger`).
 
         A quiet reply (a lookup's job) is not posted: the answer, posted by the job cards, is the one message.
         """

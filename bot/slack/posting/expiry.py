@@ -14,7 +14,7 @@ import threading
 from slack_sdk import WebClient
 
 from bot.core.conversation import Engine
-from bot.slack.replies import ReplyPoster
+from bot.slack.posting.replies import ReplyPoster
 
 DEFAULT_EXPIRY_INTERVAL_SECONDS = 5.0
 """How often due requests are looked for: an expiry shows at most this late."""

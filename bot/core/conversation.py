@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core import request_events
+from bot.core import rechecks, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
@@ -168,6 +168,7 @@ class Engine:
         self._timeline = timeline
         self._default_cluster = default_cluster
         self._implemented = implemented
+        self._recheck_round: int | None = None
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -279,6 +280,24 @@ class Engine:
             self._observe_decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
+
+    def recheck_pending(self, *, interval: float = rechecks.RECHECK_INTERVAL_SECONDS) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        round_ = rechecks.recheck_round(self._approvals.now(), interval=interval)
+        if round_ == self._recheck_round:
+            return []
+        self._recheck_round = round_
+        queued = []
+        for request in rechecks.due(self._approvals.pending()):
+            parked = self._jobs.parked(request.job_id)
+            if parked is None:
+                continue
+            submitted = self._jobs.submit(rechecks.recheck_spec(parked, round_=round_))
+            if not submitted.duplicate:
+                queued.append(submitted.job_id)
+        return queued
 
     def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
         """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.

@@ -5,7 +5,8 @@ The plan of a request records a witness of every object it read (``node/node-3``
 cordons the node a drain waits to be approved for, or scales the deployment a rollback was planned
 on), the request no longer describes what would happen: it is voided there and then, the parked job
 is dropped, and its thread says which target changed. A change made outside the bot (``kubectl``)
-is still caught by the approved job itself, which compares the plan's witnesses before acting.
+is found by the re-checks of :mod:`bot.core.rechecks`, and the approved job itself still compares
+the plan's witnesses before acting.
 
 Pure functions; the engine applies them to the job events it reads, atomically through the store.
 """

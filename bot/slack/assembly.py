@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 
 from bot.core.conversation import Engine, Reply
 from bot.core.policy import slack_usergroup_ids
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
 from bot.observability import PrometheusObserver
@@ -110,6 +111,7 @@ def build_bot(
     card_retry_seconds: float = 2.0,
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
     expiry_interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
+    recheck_interval: float = RECHECK_INTERVAL_SECONDS,
     runner_name: str | None = None,
     home_push_interval: float = DEFAULT_HOME_PUSH_SECONDS,
     observer: PrometheusObserver | None = None,
@@ -201,7 +203,13 @@ def build_bot(
             on_dropped=lambda delivery, body: tell_dropped(client, delivery, body),
         ),
         cards=cards,
-        expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
+        expiry=ExpiryLoop(
+            engine=engine,
+            replies=replies,
+            client=client,
+            interval=expiry_interval,
+            recheck_interval=recheck_interval,
+        ),
         client=client,
         metrics=metrics,
         recorder=build_recorder(

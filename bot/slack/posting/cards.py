@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -46,6 +45,7 @@ from bot.slack.posting.card_store import CardStore, StoredCard
 from bot.slack.posting.uploads import upload_to_thread
 from bot.slack.views.blocks import job_card_fallback
 from bot.slack.views.card_view import card_blocks, card_view
+from shared.background import Loop
 from shared.fit import attached
 from shared.invocation import maybe_invocation
 from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
@@ -123,8 +123,14 @@ class CardRenderer:
         self._cards: dict[str, _Card] = {}
         self._changed: dict[str, StoredCard] = {}
         """Cards changed since the last save, by job id."""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._resumed = False
+        self._loop = Loop(
+            self._resume_and_step,
+            name="job-cards",
+            logger=log,
+            failure="job cards: reading or rendering failed",  # a broken read must not end cards for good
+            after_failure=1.0,
+        )
 
     @property
     def pending(self) -> int:
@@ -219,29 +225,21 @@ class CardRenderer:
 
     def run(self) -> None:
         """Take over stored cards, then step until :meth:`stop` is called; errors are logged and it goes on."""
-        resumed = False
-        while not self._stop.is_set():
-            try:
-                if not resumed:
-                    self.resume()
-                    resumed = True
-                self.step()
-            except Exception:  # a broken stream read must not end job cards for good
-                log.exception("job cards: reading or rendering failed; retrying")
-                self._stop.wait(1.0)
+        self._loop.run()
+
+    def _resume_and_step(self) -> None:
+        if not self._resumed:
+            self.resume()
+            self._resumed = True
+        self.step()
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="job-cards", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, *, timeout: float = 5.0) -> None:
         """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout=timeout)
 
     def _track(self, stored: StoredCard) -> _Card:
         return _Card(state=stored, seen_at=self._clock(), gap=self._interval)

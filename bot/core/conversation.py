@@ -57,6 +57,7 @@ from shared.command_words import arguments_of, describe
 from shared.errors import UsageError
 from shared.grammar import parse
 from shared.identities import RunAs
+from shared.invocation import invocation_of
 from shared.jobevents import JobEvent, RequestContext
 from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from shared.messages import access as access_messages
@@ -67,6 +68,7 @@ from shared.messages import pages as page_messages
 from shared.messages import timeline as timeline_messages
 from shared.reference import HelpSheet, help_sheet
 from shared.text import escape_for_chat
+from shared.undo import undo_offer
 from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
@@ -87,6 +89,9 @@ class Message:
     """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
     approval_id: str | None = None
     """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
+    command: commands.Command | None = None
+    """A command given as data (an Undo click): it runs as it is, and ``text`` only says it in words
+    for the record; None for typed text, which the grammar reads."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,7 +177,7 @@ class Engine:
             return refused
         thread = message.thread_ts or message.ts
         try:
-            command = parse(message.text)
+            command = message.command if message.command is not None else parse(message.text)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
@@ -339,15 +344,18 @@ class Engine:
     # Jobs
 
     def _request_context(
-        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, lookup: bool = False
     ) -> RequestContext:
+        """Who asked, where, and what, as data: the command and the undo it will offer (worked out now)."""
+        undo = undo_offer(command)
         return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
             channel=message.channel,
             thread_ts=thread,
             cluster=cluster,
-            text=message.text,
+            command=invocation_of(command).to_json(),
+            undo=undo.to_json() if undo is not None else None,
             lookup=lookup,
         )
 
@@ -366,7 +374,7 @@ class Engine:
 
     def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
         lookup = command.name in LOOKUPS
-        request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
+        request = self._request_context(message, command, cluster=cluster, thread=thread, lookup=lookup)
         spec = self._spec(command, request)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"
@@ -427,7 +435,7 @@ class Engine:
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
-        request = self._request_context(message, cluster=cluster, thread=thread)
+        request = self._request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
             job_id=request.job_id,
@@ -438,6 +446,7 @@ class Engine:
             description=describe(command),
             requirement=decision.approval,
             now=self._approvals.now(),
+            command=invocation_of(command),
         )
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
@@ -457,7 +466,10 @@ class Engine:
         )
         self._jobs.park(real)
         plan_command = dataclasses.replace(command, dry_run=True)
-        plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
+        plan_request = dataclasses.replace(
+            request, job_id=plan_id, command=invocation_of(plan_command).to_json(), undo=None
+        )
+        plan = self._spec(plan_command, plan_request)
         self._jobs.submit(plan)
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers

@@ -19,24 +19,22 @@ from collections.abc import Collection
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
 from bot.core.plan_gate import is_request_plan
 from shared import commands
-from shared.errors import UsageError
-from shared.grammar import parse
-from shared.jobevents import EventKind, JobEvent, is_lookup
+from shared.invocation import UnknownCommand, maybe_invocation
+from shared.jobevents import COMMAND_DETAIL, EventKind, JobEvent, is_lookup
 from shared.messages import approvals as messages
-from shared.undo import REQUEST_TEXT_DETAIL
 from shared.vocabulary import READ_ONLY_COMMANDS
 
 
 def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
     """The objects (as plans name them) a job that just succeeded changed; empty for anything else."""
-    typed = event.details.get(REQUEST_TEXT_DETAIL)
     if event.kind is not EventKind.SUCCEEDED or is_lookup(event) or is_request_plan(event):
         return frozenset()
-    if not isinstance(typed, str):
-        return frozenset()
+    ran = maybe_invocation(event.details.get(COMMAND_DETAIL))
     try:
-        command = parse(typed)
-    except UsageError:
+        command = ran.command() if ran is not None else None
+    except UnknownCommand:
+        command = None
+    if command is None:
         return frozenset()
     if command.dry_run or command.name in READ_ONLY_COMMANDS:
         return frozenset()

@@ -18,9 +18,9 @@ Nothing is lost to rate limits or outages: a call Slack refuses for now (429 aft
 attempt after ``retry_seconds`` sends the newest state. Updates are coalesced, never dropped.
 
 A finished operation that can be undone (:mod:`shared.undo`) gets an Undo button on its card
-(:mod:`bot.slack.card_view`); the click itself is :mod:`bot.slack.card_undo`'s.
+(:mod:`bot.slack.views.card_view`); the click itself is :mod:`bot.slack.listeners.card_undo`'s.
 
-With a :class:`~bot.slack.card_store.CardStore`, every card is written through to Redis after each
+With a :class:`~bot.slack.posting.card_store.CardStore`, every card is written through to Redis after each
 step and loaded back when an event of a job this process does not hold arrives, or at start for the
 cards that still owe Slack something: a restarted bot edits the card already posted (never a second
 one) and finishes what was owed. The reader is behind :class:`EventSource`; in the bot it is the
@@ -34,22 +34,23 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.plan_gate import is_request_plan
-from bot.slack.blocks import job_card_fallback
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
-from bot.slack.uploads import upload_to_thread
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.posting.uploads import upload_to_thread
+from bot.slack.views.blocks import job_card_fallback
+from bot.slack.views.card_view import card_blocks, card_view
 from shared.background import Loop
 from shared.fit import attached
+from shared.invocation import maybe_invocation
 from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
 from shared.messages import jobs as messages
-from shared.undo import REQUEST_TEXT_DETAIL, undo_text
+from shared.undo import UNDO_DETAIL, command_text, undo_command
 
 DEFAULT_INTERVAL_SECONDS = 3.0
 """Least time between two updates of one card (Slack's chat.update is Tier 3, ~50 a minute)."""
@@ -186,7 +187,7 @@ class CardRenderer:
         if event.kind.is_final:
             state.final = True
             state.result = event.text
-            state.undo = _undo_of(event)
+            state.undo, state.undo_command = _undo_of(event)
         self._changed[event.job_id] = state
 
     @staticmethod
@@ -373,12 +374,13 @@ class CardRenderer:
             self._metrics.card_calls.labels(method=method).inc()
 
 
-def _undo_of(event: JobEvent) -> str | None:
-    """The undo a finished job offers: only a success, only when the worker said what was typed."""
-    typed = event.details.get(REQUEST_TEXT_DETAIL)
-    if event.kind is not EventKind.SUCCEEDED or not isinstance(typed, str):
-        return None
-    return undo_text(typed, result=event.details)
+def _undo_of(event: JobEvent) -> tuple[str | None, dict[str, Any] | None]:
+    """The undo a finished job offers, in words and as data: only a success, as its event carries it."""
+    offered = maybe_invocation(event.details.get(UNDO_DETAIL)) if event.kind is EventKind.SUCCEEDED else None
+    undo = undo_command(offered) if offered is not None else None
+    if offered is None or undo is None:
+        return None, None
+    return command_text(undo), offered.to_json()
 
 
 def _is_retryable(error: SlackApiError) -> bool:

@@ -1,16 +1,17 @@
 """Running the deliveries of the inbox through the Bolt app, at least once each, none lost.
 
-The runner reads :data:`~bot.slack.inbox.INBOX_STREAM` through a consumer group and hands each
+The runner reads :data:`~bot.slack.ingress.inbox.INBOX_STREAM` through a consumer group and hands each
 delivery to the Bolt app as the request Slack sent (the front has verified its signature already;
 the app here runs its listeners before returning, so "returned" means "done"). A delivery leaves the
 stream only once handled. On start a runner first finishes what it had claimed before it stopped,
 and every so often it takes over deliveries another runner claimed and left unfinished for a minute
 (that runner died). A delivery handled twice that way is harmless: the listeners claim each
-message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
+message once (:mod:`bot.slack.ingress.dedupe`) and job ids are derived from the message.
 
 A listener that fails is tried again (its claim on the message is released when it fails), up to
 :data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it, and
-``on_dropped`` is told, to let the person who sent it know (never a traceback).
+``on_dropped`` is told (with the body as Bolt parsed it), to let the person who sent it know (never
+a traceback).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,7 +31,7 @@ from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt, wait_incrementing
 
-from bot.slack.inbox import (
+from bot.slack.ingress.inbox import (
     HEARTBEAT_SECONDS,
     HEARTBEATS,
     INBOX_STREAM,
@@ -80,7 +81,7 @@ class InboxRunner:
         claim_idle_ms: int = CLAIM_IDLE_MS,
         block_ms: int = 1000,
         on_handled: Handled | None = None,
-        on_dropped: Callable[[Delivery], None] | None = None,
+        on_dropped: Callable[[Delivery, Mapping[str, Any]], None] | None = None,
     ) -> None:
         self._redis = connection
         self._app = app
@@ -233,12 +234,17 @@ class InboxRunner:
     def handle(self, delivery: Delivery) -> int:
         """Run one delivery through the app, trying a failed one again; the final status."""
 
+        parsed: dict[str, Any] = {}
+        """The body as Bolt parsed it for the latest attempt (for ``on_dropped``)."""
+
         def dispatch() -> int:
             request = BoltRequest(
                 body=delivery.body,
                 headers=dict(delivery.headers),
                 context={DELIVERY_CONTEXT_KEY: delivery.id},
             )
+            parsed.clear()
+            parsed.update(request.body)
             return self._app.dispatch(request).status
 
         def failed(state: RetryCallState) -> None:
@@ -257,7 +263,7 @@ class InboxRunner:
         if status >= 500:
             log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
             if self._on_dropped is not None:
-                self._on_dropped(delivery)
+                self._on_dropped(delivery, parsed)
         self._done(delivery)
         if self._on_handled is not None:
             self._on_handled(delivery, status)

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.core.conversation import Engine
 from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
-from bot.slack.replies import ReplyPoster
+from bot.slack.posting.replies import ReplyPoster
 from shared.background import Loop
 
 DEFAULT_EXPIRY_INTERVAL_SECONDS = 5.0

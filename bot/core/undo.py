@@ -13,7 +13,7 @@ operation                     undo
 ``maintain NODE``             ``unmaintain NODE``
 ``scale DEPLOY N``            ``scale DEPLOY PREVIOUS`` (the count the job saw)
 ``image DEPLOY IMAGE``        ``rollback DEPLOY`` (not while the rollout is paused)
-``rollback DEPLOY``           ``rollback DEPLOY`` (back to the revision it left)
+``rollback [KIND/]NAME``      ``rollback [KIND/]NAME`` (back to the revision it left)
 ``pause DEPLOY``              ``resume DEPLOY``
 ============================  ===============================================
 """
@@ -54,9 +54,9 @@ def undo_of(command: c.Command, *, result: Mapping[str, Any]) -> Undo | None:
         if previous is None:
             return None
         return c.Scale(deployment=name, namespace=namespace, cluster=cluster, replicas=previous)
-    if isinstance(command, c.Rollback) or (
-        isinstance(command, c.Image) and result.get("rollout") != "paused"
-    ):
+    if isinstance(command, c.Rollback):
+        return c.Rollback(deployment=name, kind=command.kind, namespace=namespace, cluster=cluster)
+    if isinstance(command, c.Image) and result.get("rollout") != "paused":
         return c.Rollback(deployment=name, namespace=namespace, cluster=cluster)
     if isinstance(command, c.Pause):
         return c.Resume(deployment=name, namespace=namespace, cluster=cluster)
@@ -79,6 +79,8 @@ def command_text(command: Undo) -> str:
         words = [command.name, command.node]
     else:
         words = [command.name, command.deployment]
+        if isinstance(command, c.Rollback) and command.kind is not c.WorkloadKind.DEPLOYMENT:
+            words[1] = command.resource
         if isinstance(command, c.Scale):
             words.append(str(command.replicas))
         if isinstance(command, c.Rollback) and command.to_revision is not None:

@@ -60,7 +60,10 @@ NEEDED: dict[str, tuple[Permission, ...]] = {
     "maintain": _DRAIN,
     "unmaintain": _NODE_WRITE,
     "nodes": (Permission("list", "nodes"), Permission("list", "pods")),
-    "status": _DEPLOYMENT_READ,
+    "status": (
+        Permission("list", "deployments", group="apps", namespaced=True),
+        Permission("watch", "deployments", group="apps", namespaced=True),
+    ),
     "history": _DEPLOYMENT_READ,
     "rollback": _DEPLOYMENT_WRITE,
     "image": _DEPLOYMENT_WRITE,
@@ -110,7 +113,10 @@ for _plural, _kind in (("daemonsets", "daemonset"), ("statefulsets", "statefulse
         Permission("get", _plural, group="apps", namespaced=True),
         Permission("list", "controllerrevisions", group="apps", namespaced=True),
     )
-    NEEDED[f"status_{_kind}"] = _read[:1]
+    NEEDED[f"status_{_kind}"] = (
+        Permission("list", _plural, group="apps", namespaced=True),
+        Permission("watch", _plural, group="apps", namespaced=True),
+    )
     NEEDED[f"history_{_kind}"] = _read
     NEEDED[f"rollback_{_kind}"] = (*_read, Permission("patch", _plural, group="apps", namespaced=True))
 

@@ -23,11 +23,9 @@ from workers.kube import list_all, read, retry_on_conflict, write
 from workers.locks import Guard
 from workers.plans import Plan
 from workers.report import Reporter
+from workers.watching import Follower
 
 KINDS = (DAEMONSET, STATEFULSET)
-
-POLL_SECONDS = 0.5
-"""How often a followed rollout is read again."""
 
 
 class Workload:
@@ -50,14 +48,15 @@ class Workload:
         """The lock name (and plan target) of this workload."""
         return f"{self.kind}/{self.namespace}/{self.name}"
 
-    def _call(self, verb: str) -> Callable[..., Any]:
+    def call(self, verb: str) -> Callable[..., Any]:
+        """The client's ``VERB_namespaced_daemon_set`` (or ``stateful_set``)."""
         method = "daemon_set" if self.kind == DAEMONSET else "stateful_set"
         call: Callable[..., Any] = getattr(cluster.apps(), f"{verb}_namespaced_{method}")
         return call
 
     def read(self) -> dict[str, Any]:
         """The workload as JSON."""
-        found: dict[str, Any] = read(self._call("read"), self.name, self.namespace, missing=self.missing)
+        found: dict[str, Any] = read(self.call("read"), self.name, self.namespace, missing=self.missing)
         return found
 
     def revisions(self, workload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,7 +73,7 @@ class Workload:
     def patch(self, body: Any, **options: Any) -> dict[str, Any]:
         """PATCH the workload (a dict: a strategic merge patch)."""
         patched: dict[str, Any] = write(
-            self._call("patch"), self.name, self.namespace, body, missing=self.missing, **options
+            self.call("patch"), self.name, self.namespace, body, missing=self.missing, **options
         )
         return patched
 
@@ -157,11 +156,13 @@ def status_text(kind: str, name: str, status: WorkloadStatus) -> str:
 
 
 def status(target: Workload, *, reporter: Reporter, seconds: float) -> dict[str, Any]:
-    """``rollout status``: follow (polling) until done, or ``seconds`` pass; reports each new status."""
-    deadline = time.monotonic() + seconds
+    """``rollout status``: follow (list, then watch, relisting on 410 Gone) until done or ``seconds``
+    pass; reports each new status."""
+    follower = Follower(target.call("list"), target.namespace, target.name, missing=target.missing)
     said = ""
-    while True:
-        reading = revisions.rollout_status(target.kind, target.read())
+    deadline = time.monotonic() + seconds
+    for workload in follower.states(deadline=deadline, stop=reporter.cancel_requested):
+        reading = revisions.rollout_status(target.kind, workload)
         if reading.failed:
             raise JobError(wording.not_rolling())
         text = status_text(target.kind, target.name, reading)
@@ -169,9 +170,12 @@ def status(target: Workload, *, reporter: Reporter, seconds: float) -> dict[str,
             reporter.progress(text)
             said = text
         if reading.done:
-            return {target.kind: target.name, "namespace": target.namespace, "done": True}
-        if time.monotonic() >= deadline:
-            raise JobError(wording.gave_up(target.kind, target.name, seconds=seconds, last=text))
-        if reporter.cancel_requested():
-            raise Cancelled(wording.follow_cancelled(target.kind, target.name, last=text))
-        time.sleep(POLL_SECONDS)
+            return {
+                target.kind: target.name,
+                "namespace": target.namespace,
+                "done": True,
+                "relists": follower.relists,
+            }
+    if reporter.cancel_requested():
+        raise Cancelled(wording.follow_cancelled(target.kind, target.name, last=said))
+    raise JobError(wording.gave_up(target.kind, target.name, seconds=seconds, last=said))

@@ -58,6 +58,42 @@ def new_image(sim: Simulator, resource: str, namespace: str, name: str, image: s
     )
 
 
+UNOBSERVED = (
+    ("status (not observed yet)", {**WEB, "timeout": 1.0}, "deployments", "default", "web"),
+    (
+        "status of a daemonset (not observed yet)",
+        {"deployment": "log-agent", "kind": "daemonset", "namespace": "kube-system", "timeout": 1.0},
+        "daemonsets",
+        "kube-system",
+        "log-agent",
+    ),
+    (
+        "status of a statefulset (not observed yet)",
+        {"deployment": "cache", "kind": "statefulset", "namespace": "default", "timeout": 1.0},
+        "statefulsets",
+        "default",
+        "cache",
+    ),
+)
+"""``status`` of rollouts whose new spec the (stopped) controllers have not observed: each lists, then
+watches until its deadline, and stops watching (a failure)."""
+
+
+def unobserved_statuses(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
+    """Run :data:`UNOBSERVED` with the controllers stopped, then let them catch up."""
+    sim.controllers.stop()
+    try:
+        outcomes = []
+        for name, arguments, resource, namespace, workload in UNOBSERVED:
+            spec = sim.store.get(resource, namespace, workload)["spec"]
+            body = {"spec": {"minReadySeconds": int(spec.get("minReadySeconds") or 0) + 1}}
+            sim.store.patch(resource, namespace, workload, body, content_type="application/merge-patch+json")
+            outcomes.append((name, runner.run("status", **arguments)))
+    finally:
+        sim.controllers.start()
+    return outcomes
+
+
 def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
     """Run a budget-blocked drain, every operation of :data:`OPERATIONS`, then the upgrades (through the wait
     hook, as on a real cluster); each outcome, in order."""
@@ -77,5 +113,6 @@ def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Ou
     ):
         new_image(sim, resource, namespace, name, image)
     outcomes.extend((name, runner.run(name, **arguments)) for name, arguments in OPERATIONS)
+    outcomes.extend(unobserved_statuses(sim, runner))
     outcomes.extend(run_upgrades(sim, runner))
     return outcomes

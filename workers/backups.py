@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers import backup_store, cluster, etcd
 from workers.errors import JobError, NotFound
 from workers.hook_commands import run_hook

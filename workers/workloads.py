@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.messages import workloads as wording
+from shared.messages import workloads as wording
 from workers import cluster, rollouts, selectors
 from workers import controller_revisions as revisions
 from workers.access import rehearse

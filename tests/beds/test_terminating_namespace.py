@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.beds.view import as_json, create_held_pod, pod_exists, pods_on, release, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for

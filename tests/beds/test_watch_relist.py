@@ -12,8 +12,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.beds.view import deployment, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import JobRunner, read_events, wait_for

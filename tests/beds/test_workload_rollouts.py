@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import workloads as wording
+from shared.jobevents import EventKind
+from shared.messages import workloads as wording
 from tests.beds.view import as_json, kubectl, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for

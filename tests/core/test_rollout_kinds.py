@@ -4,12 +4,12 @@ void pending requests planned on them), never as a Deployment of the same name."
 
 from __future__ import annotations
 
-from bot.core import commands as c
-from bot.core.command_words import arguments_of, describe
-from bot.core.grammar import parse
-from bot.core.jobevents import EventKind, JobEvent
 from bot.core.stale_requests import changed_by
-from bot.core.undo import REQUEST_TEXT_DETAIL
+from shared import commands as c
+from shared.command_words import arguments_of, describe
+from shared.grammar import parse
+from shared.jobevents import EventKind, JobEvent
+from shared.undo import REQUEST_TEXT_DETAIL
 
 
 def succeeded(typed: str) -> JobEvent:

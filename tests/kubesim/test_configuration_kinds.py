@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kubesim.clock import Clock
+from kubesim.errors import ApiError
 from kubesim.kind_defaults import JOB_CONTROLLER_UID, JOB_NAME
 from kubesim.store import Store
 from kubesim.testing import Kubectl
@@ -147,3 +148,11 @@ def test_kubectl_applies_gets_and_deletes_custom_objects(kubectl: Kubectl) -> No
     kubectl("apply", "-f", "-", input=json.dumps(WIDGET), check=True)
     assert kubectl("get", "wd", "-o", "name", check=True).stdout == "widget.example.com/w1\n"
     assert kubectl("delete", "widget", "w1", check=True).stdout.startswith('widget.example.com "w1" deleted')
+
+
+def test_rbac_names_are_path_segments_so_system_names_are_valid(store: Store) -> None:
+    """RBAC objects are named like `system:controller:x` (the rule is a path segment, not a DNS name)."""
+    store.create("clusterroles", {"metadata": {"name": "system:controller:widgets"}, "rules": []})
+    with pytest.raises(ApiError) as refused:
+        store.create("clusterroles", {"metadata": {"name": "a/b"}, "rules": []})
+    assert refused.value.code == 422 and "may not contain '/'" in refused.value.message

@@ -17,6 +17,8 @@ TemplateDefaults = Callable[[Obj], None]
 
 JOB_CONTROLLER_UID = "batch.kubernetes.io/controller-uid"
 JOB_NAME = "batch.kubernetes.io/job-name"
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+"""The finalizer that keeps a claim while pods use it (kubesim.controllers.pvcprotection removes it)."""
 LEGACY_JOB_UID, LEGACY_JOB_NAME = "controller-uid", "job-name"
 """The legacy pair of the labels the Job controller gives its pods (the current ones above)."""
 
@@ -26,7 +28,16 @@ def _spec(obj: Obj) -> Obj | None:
     return spec if isinstance(spec, dict) else None
 
 
+def _creating(obj: Obj) -> bool:
+    """Whether the defaults are those of a create (the store sets resourceVersion on every update)."""
+    return "resourceVersion" not in obj["metadata"]
+
+
 def _pvc(obj: Obj, _: TemplateDefaults) -> None:
+    if _creating(obj):  # the StorageObjectInUseProtection admission plugin's, on create only
+        finalizers = obj["metadata"].setdefault("finalizers", [])
+        if PVC_PROTECTION not in finalizers:
+            finalizers.append(PVC_PROTECTION)
     spec = _spec(obj)
     if spec is not None:
         spec.setdefault("volumeMode", "Filesystem")
@@ -46,7 +57,7 @@ def _replication_controller(obj: Obj, template: TemplateDefaults) -> None:
     obj.setdefault("status", {}).setdefault("replicas", 0)
 
 
-def _job_spec(spec: Obj, meta: Obj, template: TemplateDefaults, *, selector: bool) -> None:
+def _job_spec(spec: Obj, meta: Obj, template: TemplateDefaults) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     spec.setdefault("parallelism", 1)
@@ -54,16 +65,13 @@ def _job_spec(spec: Obj, meta: Obj, template: TemplateDefaults, *, selector: boo
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
-    spec.setdefault("manualSelector", None)
-    if spec["manualSelector"] is None:
-        del spec["manualSelector"]
     template(spec)
-    if not selector or spec.get("manualSelector") or not meta.get("uid"):
+    if spec.get("manualSelector") or not meta.get("uid"):
         return
     uid, name = meta["uid"], meta.get("name", "")
     spec.setdefault("selector", {"matchLabels": {JOB_CONTROLLER_UID: uid}})
-    pod_meta = spec.setdefault("template", {}).setdefault("metadata", {})
-    labels = pod_meta.setdefault("labels", {})
+    spec["manualSelector"] = False
+    labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
     for key, value in (
         (JOB_CONTROLLER_UID, uid),
         (JOB_NAME, name),
@@ -71,12 +79,14 @@ def _job_spec(spec: Obj, meta: Obj, template: TemplateDefaults, *, selector: boo
         (LEGACY_JOB_NAME, name),
     ):
         labels.setdefault(key, value)
+    if not meta.get("labels"):  # a Job without labels takes its pods'
+        meta["labels"] = dict(labels)
 
 
 def _job(obj: Obj, template: TemplateDefaults) -> None:
     spec = _spec(obj)
     if spec is not None:
-        _job_spec(spec, obj["metadata"], template, selector=True)
+        _job_spec(spec, obj["metadata"], template)
     obj.setdefault("status", {})
 
 
@@ -88,13 +98,18 @@ def _cronjob(obj: Obj, template: TemplateDefaults) -> None:
     spec.setdefault("suspend", False)
     spec.setdefault("successfulJobsHistoryLimit", 3)
     spec.setdefault("failedJobsHistoryLimit", 1)
-    job_spec = (spec.get("jobTemplate") or {}).get("spec")
-    if isinstance(job_spec, dict):
-        template(job_spec)
+    job_template = spec.get("jobTemplate")
+    if isinstance(job_template, dict):
+        job_template.setdefault("metadata", {})
+        if isinstance(job_template.get("spec"), dict):
+            template(job_template["spec"])
     obj.setdefault("status", {})
 
 
 def _hpa(obj: Obj, _: TemplateDefaults) -> None:
+    status = obj.setdefault("status", {})
+    status.setdefault("desiredReplicas", 0)
+    status.setdefault("currentMetrics", None)
     spec = _spec(obj)
     if spec is None:
         return

@@ -228,6 +228,7 @@ GENERATION_KEPT = frozenset(
         "cronjobs",
         "ingresses",
         "networkpolicies",
+        "horizontalpodautoscalers",
         "customresourcedefinitions",
     }
 )

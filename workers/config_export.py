@@ -124,14 +124,18 @@ PVC_BINDING_ANNOTATIONS = ("pv.kubernetes.io/", "volume.kubernetes.io/", "volume
 
 
 def _drop_generated_selector(job: dict[str, Any]) -> None:
-    """A Job's selector and pod labels on its uid are generated at create: a restore must not send them."""
+    """A Job's selector and its labels on its uid (its pods' and its own) are generated at create: a restore
+    must not send them."""
     spec = job.get("spec") or {}
     if spec.get("manualSelector"):
         return
     spec.pop("selector", None)
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    for key in JOB_UID_LABELS:
-        labels.pop(key, None)
+    for labels in (
+        ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {},
+        (job.get("metadata") or {}).get("labels") or {},
+    ):
+        for key in JOB_UID_LABELS:
+            labels.pop(key, None)
 
 
 def collect_config(

@@ -4,6 +4,7 @@ and their definition) is saved whole, and its restore preview finds the same obj
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ def test_a_namespace_backup_holds_every_kind_and_its_preview_finds_them_unchange
     assert (documents[0]["kind"], documents[-1]["kind"]) == ("CustomResourceDefinition", "Widget")
     job = next(doc for doc in documents if doc["kind"] == "Job")
     assert "selector" not in job["spec"]  # generated on the Job's uid: a restore must not send it
+    assert (
+        "controller-uid" not in job["metadata"]["labels"] and job["metadata"]["labels"]["job-name"] == "shop"
+    )
     preview = run_job("backup_restore", job_id="job-preview", backup=made.result["backup"])
     assert preview.succeeded, preview.failure
     assert (preview.result["created"], preview.result["changed"]) == ([], {})
@@ -112,6 +116,9 @@ def test_objects_deleted_since_the_backup_are_previewed_as_created(scenario: Sim
             "ReplicationController", "Role", "RoleBinding", "ServiceAccount", "Widget")  # fmt: skip
     for kind in gone:
         scenario.store.delete(EVERY_KIND[kind][0], NAMESPACE, "shop", propagation_policy="Background")
+    deadline = time.monotonic() + 10  # the claim waits for PVC protection to release it
+    while scenario.store.find("persistentvolumeclaims", NAMESPACE, "shop") and time.monotonic() < deadline:
+        time.sleep(0.05)
 
     preview = run_job("backup_restore", job_id="job-preview", backup=made.result["backup"])
 

@@ -10,7 +10,8 @@ import pytest
 
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
-from kubesim.kind_defaults import JOB_CONTROLLER_UID, JOB_NAME
+from kubesim.kind_defaults import JOB_CONTROLLER_UID, JOB_NAME, PVC_PROTECTION
+from kubesim.server import Simulator
 from kubesim.store import Store
 from kubesim.testing import Kubectl
 from tests.kubesim.conftest import Http
@@ -62,7 +63,8 @@ def test_api_resources_lists_every_configuration_kind(kubectl: Kubectl) -> None:
 
 
 def test_a_job_gets_the_selector_and_labels_the_job_controller_uses(store: Store) -> None:
-    """A Job's defaults: one completion, backoff 6, and a selector on its own uid that its template carries."""
+    """A Job's defaults: one completion, backoff 6, and a selector on its own uid that its template carries
+    (and the Job itself, having no labels of its own)."""
     job = store.create(
         "jobs", {"metadata": {"name": "once"}, "spec": {"template": POD_TEMPLATE}}, namespace="default"
     )
@@ -71,6 +73,7 @@ def test_a_job_gets_the_selector_and_labels_the_job_controller_uses(store: Store
     assert spec["selector"] == {"matchLabels": {JOB_CONTROLLER_UID: uid}}
     labels = spec["template"]["metadata"]["labels"]
     assert labels[JOB_CONTROLLER_UID] == uid and labels[JOB_NAME] == "once"
+    assert job["metadata"]["labels"] == labels and spec["manualSelector"] is False
     assert spec["template"]["spec"]["terminationGracePeriodSeconds"] == 30
     assert job["metadata"]["generation"] == 1
 
@@ -156,3 +159,25 @@ def test_rbac_names_are_path_segments_so_system_names_are_valid(store: Store) ->
     with pytest.raises(ApiError) as refused:
         store.create("clusterroles", {"metadata": {"name": "a/b"}, "rules": []})
     assert refused.value.code == 422 and "may not contain '/'" in refused.value.message
+
+
+def test_a_claim_in_use_outlives_its_deletion_until_its_pod_goes(sim: Simulator) -> None:
+    """A new PVC carries the pvc-protection finalizer; deleted while a running pod mounts it, it stays
+    Terminating, and goes with the pod."""
+    claim = {"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"],
+             "resources": {"requests": {"storage": "1Gi"}}}}  # fmt: skip
+    created = sim.store.create("persistentvolumeclaims", claim, namespace="default")
+    assert created["metadata"]["finalizers"] == [PVC_PROTECTION]
+    volume = {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}
+    sim.store.create("pods", {"metadata": {"name": "user"}, "spec": {
+        "nodeName": "node-1", "volumes": [volume], "containers": [{"name": "c", "image": "busybox:1.36"}]}},
+        namespace="default")  # fmt: skip
+    sim.controllers.settle(timeout=10.0)
+
+    sim.store.delete("persistentvolumeclaims", "default", "data")
+    sim.controllers.settle(timeout=10.0)
+    assert sim.store.get("persistentvolumeclaims", "default", "data")["metadata"]["deletionTimestamp"]
+
+    sim.store.delete("pods", "default", "user", grace_period_seconds=0)
+    sim.controllers.settle(timeout=10.0)
+    assert sim.store.find("persistentvolumeclaims", "default", "data") is None

@@ -96,8 +96,11 @@ def released(store: Store, removed: Obj) -> None:
         if rt is None:
             continue
         namespace = _namespace(removed) if rt.namespaced else None
-        owner = store.find(rt.plural, namespace, str(ref.get("name", "")))
-        if owner is None or _uid(owner) != ref.get("uid"):
+        try:
+            owner = store.peek(rt.plural, namespace, str(ref.get("name", "")))
+        except ApiError:
+            continue
+        if _uid(owner) != ref.get("uid"):
             continue
         waiting = FOREGROUND in (owner["metadata"].get("finalizers") or [])
         if waiting and owner["metadata"].get("deletionTimestamp") and not store.dependents(_uid(owner)):

@@ -181,3 +181,16 @@ def test_a_claim_in_use_outlives_its_deletion_until_its_pod_goes(sim: Simulator)
     sim.store.delete("pods", "default", "user", grace_period_seconds=0)
     sim.controllers.settle(timeout=10.0)
     assert sim.store.find("persistentvolumeclaims", "default", "data") is None
+
+
+def test_deleting_a_namespace_deletes_its_custom_objects_too(sim: Simulator) -> None:
+    """The namespace controller empties custom resources as it does built-in ones, then the namespace goes."""
+    sim.store.create("namespaces", {"metadata": {"name": "shop"}})
+    sim.store.create("customresourcedefinitions", CRD)
+    sim.store.create("widgets", WIDGET, namespace="shop")
+
+    sim.store.delete("namespaces", None, "shop")
+    sim.controllers.settle(timeout=10.0)
+
+    assert sim.store.find("namespaces", None, "shop") is None
+    assert sim.store.list("widgets")[0] == []

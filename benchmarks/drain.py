@@ -42,11 +42,11 @@ from rq.serializers import JSONSerializer
 
 from benchmarks.job_key import BENCH_ENV, BENCH_SIGNER
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
-from bot.core.job_signing import SignedJob
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.jobs import queue_name
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.job_signing import SignedJob
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.jobs import queue_name
 
 BUSY_NODE = "node-1"
 DEPLOYMENT = "shop"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.job_signing import JOB_KEY_VARIABLE, JobSigner
+from shared.job_signing import JOB_KEY_VARIABLE, JobSigner
 
 BENCH_JOB_KEY = "benchmark-job-key-0123456789abcdef0123456789abcdef"
 """What ``CHATOPS_JOB_KEY`` is for every ``chatops bot`` and ``chatops worker`` a benchmark starts."""

@@ -4,7 +4,7 @@ The only module of the bot that talks to RQ. Jobs are enqueued by dotted path wi
 serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
 message delivered twice enqueues once for as long as the job is remembered (a day).
 
-Every job is signed with the job key (:mod:`bot.core.job_signing`), and a parked job gets the signed
+Every job is signed with the job key (:mod:`shared.job_signing`), and a parked job gets the signed
 release when its approval decides it: workers run nothing else. A dispatcher without a signer (tests
 with a plain RQ worker) enqueues unsigned jobs, which a ``chatops worker`` refuses.
 """
@@ -22,8 +22,9 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, SignedJob
-from bot.core.jobs import (
+from shared.job_signing import JobSigner, SignedJob
+from shared.jobs import (
+    DEFAULT_TIMEOUT_SECONDS,
     REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,
@@ -132,6 +133,20 @@ class RQDispatcher:
         job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=_position(queued))
+
+    def parked(self, job_id: str) -> JobSpec | None:
+        """The job parked under ``job_id``, as it was parked; None once released or dropped."""
+        job = self._fetch(job_id)
+        if job is None or not self._connection.zscore(parked_key(str(job.meta.get("cluster", ""))), job_id):
+            return None
+        return JobSpec(
+            job_id=job_id,
+            function=str(job.func_name),
+            cluster=str(job.meta.get("cluster", "")),
+            description=str(job.description or ""),
+            kwargs=dict(job.kwargs or {}),
+            timeout_seconds=int(job.timeout or DEFAULT_TIMEOUT_SECONDS),
+        )
 
     def discard(self, job_id: str) -> None:
         """Drop a parked job so it never runs; it stays listed as cancelled for the day."""

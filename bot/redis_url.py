@@ -10,7 +10,7 @@ client asks a sentinel where the master is on each new connection, so after a fa
 the promoted replica by itself.
 
 The workers may not import the bot (see ``tests/test_layering.py``), so they are handed
-:func:`connect` by the one composition root that starts them (:mod:`bot.cli`).
+:func:`connect` by the one composition root that starts them (:mod:`chatops.cli`).
 """
 
 from __future__ import annotations

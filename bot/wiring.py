@@ -12,8 +12,6 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
-from bot.core.job_signing import JobSigner
-from bot.core.jobs import REMEMBER_SECONDS
 from bot.core.limits import Gate, LimitObserver, Limits
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -26,6 +24,8 @@ from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
 from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, RecorderObserver, TimelineRecorder
 from bot.timeline_store import Retention, TimelineStore
+from shared.job_signing import JobSigner
+from shared.jobs import REMEMBER_SECONDS
 
 
 def build_engine(

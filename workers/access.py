@@ -15,7 +15,7 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.messages import access as messages
+from shared.messages import access as messages
 from workers import cluster, impersonation
 from workers.errors import JobError
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers import backup_store, etcd
 from workers.config_export import collect_config
 from workers.errors import JobError, NotFound

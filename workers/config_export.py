@@ -9,7 +9,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers import backup_store, cluster
 from workers.errors import JobError
 from workers.exported_kinds import CRD_TYPE, EXPORTED_TYPES, SECRET_TYPE, custom_types, definitions

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.messages import operations as wording
+from shared.messages import operations as wording
 from workers import cluster, rollouts, selectors
 from workers.access import rehearse
 from workers.errors import Cancelled, JobError

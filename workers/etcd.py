@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers.errors import JobError
 
 DEFAULT_TIMEOUT_SECONDS = 120.0

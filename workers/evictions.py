@@ -23,7 +23,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import operations as wording
+from shared.messages import operations as wording
 from workers import cluster
 from workers.budgets import BudgetState, blocking_budget, state_of
 from workers.kube import call_json, is_transient, status_body, status_message

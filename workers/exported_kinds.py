@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers import cluster
 from workers.kube import list_all
 

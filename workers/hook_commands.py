@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrades as wording
 from workers.errors import JobError
 
 PLACEHOLDER = re.compile(

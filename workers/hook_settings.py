@@ -28,7 +28,7 @@ import enum
 import shlex
 from collections.abc import Mapping
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrades as wording
 from workers.errors import JobError
 
 DEFAULT_COMMAND_TIMEOUT_SECONDS = 1800.0

@@ -16,7 +16,7 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrades as wording
 from workers import cluster
 from workers.errors import JobError, NotFound
 from workers.kube import list_all, read

@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from bot.core.commands import NodeUpgradeStrategy
-from bot.core.fit import attachment
-from bot.core.messages import jobs as messages
+from shared.commands import NodeUpgradeStrategy
+from shared.fit import attachment
+from shared.messages import jobs as messages
 from workers import cluster, deployments, maintenance
 from workers.backup_views import backup_list, backup_restore, backup_show
 from workers.backups import backup_config, backup_secrets, etcd_restore, etcd_snapshot, etcd_status

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrades as wording
 from workers import cluster
 from workers.errors import NotFound
 from workers.kube import read, write

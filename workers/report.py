@@ -12,10 +12,10 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
-from bot.core.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
-from bot.core.messages import jobs as messages
-from bot.core.undo import REQUEST_TEXT_DETAIL
+from shared.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
+from shared.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
+from shared.messages import jobs as messages
+from shared.undo import REQUEST_TEXT_DETAIL
 from workers.errors import StalePlan
 from workers.plans import stale_keys
 
@@ -57,7 +57,7 @@ class Reporter:
         """Publish one event for this job; a final one also carries the command as it was typed.
 
         With the command and the job's result side by side, the bot can offer the undo of what
-        finished (:mod:`bot.core.undo`) from the event alone, even after a restart.
+        finished (:mod:`shared.undo`) from the event alone, even after a restart.
         """
         if kind.is_final and self.request.text:
             details = {REQUEST_TEXT_DETAIL: self.request.text, **details}

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers.backup_store import object_key
 from workers.config_export import clean
 from workers.exported_kinds import ExportedType, definitions, types_by_kind

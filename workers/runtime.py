@@ -23,11 +23,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.identities import KubeIdentity
-from bot.core.job_signing import approval_record_key
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.messages import access as access_messages
-from bot.core.messages import jobs as messages
+from shared.identities import KubeIdentity
+from shared.job_signing import approval_record_key
+from shared.jobevents import EventKind, RequestContext
+from shared.messages import access as access_messages
+from shared.messages import jobs as messages
 from workers import access, impersonation, observing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrades as wording
 from workers import cluster
 from workers.errors import JobError
 from workers.hook_commands import run_hook

@@ -40,9 +40,9 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.commands import NodeUpgradeStrategy
-from bot.core.messages import operations
-from bot.core.messages import upgrades as wording
+from shared.commands import NodeUpgradeStrategy
+from shared.messages import operations
+from shared.messages import upgrades as wording
 from workers import cluster, maintenance
 from workers.drain import drain, plan_drain
 from workers.errors import Cancelled, JobError, NotFound

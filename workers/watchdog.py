@@ -31,7 +31,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -44,9 +43,10 @@ from rq.job import Job, JobStatus
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
+from shared.background import Loop
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
 from workers.locks import LOCK_TTL_SECONDS, UPGRADE_LOCK, lock_key
 from workers.report import Reporter
 
@@ -338,8 +338,17 @@ class Liveness:
         self._worker = worker
         self._queues = list(queue_names)
         self._settings = settings
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="chatops-liveness", daemon=True)
+        self._next_reap = time.monotonic()
+        self._loop = Loop(
+            self._beat_and_reap,
+            name="chatops-liveness",
+            logger=log,
+            failure="liveness: Redis failed",
+            every=min(settings.beat_seconds, settings.reap_interval_seconds),
+            after_failure=min(settings.beat_seconds, settings.reap_interval_seconds),
+            wait_first=True,
+            expected=(RedisError,),
+        )
 
     def beat(self) -> None:
         """Say this worker is alive, for ``liveness_seconds``."""
@@ -353,27 +362,20 @@ class Liveness:
     def start(self) -> None:
         """Beat once now, then keep beating and reaping in the background."""
         self.beat()
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
         """Stop beating and say this worker left (a clean exit is not a death)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
+        self._loop.stop(timeout=5)
         with contextlib.suppress(RedisError):
             self._connection.delete(alive_key(self._worker))
             self._connection.hdel(WATCHED_WORKERS, self._worker)
 
-    def _run(self) -> None:
-        next_reap = time.monotonic()
-        while not self._stop.wait(min(self._settings.beat_seconds, self._settings.reap_interval_seconds)):
-            try:
-                self.beat()
-                if time.monotonic() >= next_reap:
-                    next_reap = time.monotonic() + self._settings.reap_interval_seconds
-                    reap(self._connection, self._queues)
-            except RedisError as error:
-                log.warning("liveness: %s", error)
+    def _beat_and_reap(self) -> None:
+        self.beat()
+        if time.monotonic() >= self._next_reap:
+            self._next_reap = time.monotonic() + self._settings.reap_interval_seconds
+            reap(self._connection, self._queues)
 
 
 def _die_with_parent(parent: int) -> None:

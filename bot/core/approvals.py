@@ -35,9 +35,9 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.messages import approvals as messages
-from bot.core.names import APPROVAL_PREFIX
 from bot.core.policy import ApprovalRequirement, Policy, is_approver
+from shared.messages import approvals as messages
+from shared.names import APPROVAL_PREFIX
 
 
 class ApprovalState(enum.StrEnum):

@@ -23,25 +23,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core import commands, request_events
+from bot.core import rechecks, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
     ApprovalState,
     approval_id_for,
 )
-from bot.core.command_words import arguments_of, describe
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.identities import RunAs
-from bot.core.jobevents import JobEvent, RequestContext
-from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
-from bot.core.messages import access as access_messages
-from bot.core.messages import approvals as approval_messages
-from bot.core.messages import conversation as messages
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import pages as page_messages
-from bot.core.messages import timeline as timeline_messages
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.plan_gate import planning_request
@@ -55,8 +43,6 @@ from bot.core.policy import (
     may_cancel,
 )
 from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
-from bot.core.reference import HelpSheet, help_sheet
-from bot.core.text import escape_for_chat
 from bot.core.timeline import (
     Entry,
     EntryKind,
@@ -66,7 +52,22 @@ from bot.core.timeline import (
     export_markdown,
     render_page,
 )
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared import commands
+from shared.command_words import arguments_of, describe
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.identities import RunAs
+from shared.jobevents import JobEvent, RequestContext
+from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
+from shared.messages import access as access_messages
+from shared.messages import approvals as approval_messages
+from shared.messages import conversation as messages
+from shared.messages import jobs as job_messages
+from shared.messages import pages as page_messages
+from shared.messages import timeline as timeline_messages
+from shared.reference import HelpSheet, help_sheet
+from shared.text import escape_for_chat
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
 
@@ -162,6 +163,7 @@ class Engine:
         self._timeline = timeline
         self._default_cluster = default_cluster
         self._implemented = implemented
+        self._recheck_round: int | None = None
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -273,6 +275,24 @@ class Engine:
             self._observe_decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
+
+    def recheck_pending(self, *, interval: float = rechecks.RECHECK_INTERVAL_SECONDS) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        round_ = rechecks.recheck_round(self._approvals.now(), interval=interval)
+        if round_ == self._recheck_round:
+            return []
+        self._recheck_round = round_
+        queued = []
+        for request in rechecks.due(self._approvals.pending()):
+            parked = self._jobs.parked(request.job_id)
+            if parked is None:
+                continue
+            submitted = self._jobs.submit(rechecks.recheck_spec(parked, round_=round_))
+            if not submitted.duplicate:
+                queued.append(submitted.job_id)
+        return queued
 
     def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
         """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.

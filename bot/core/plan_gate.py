@@ -29,10 +29,10 @@ from bot.core.approvals import (
     new_request,
     request_text,
 )
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import plan_job_id
-from bot.core.messages import approvals as messages
 from bot.core.policy import ApprovalRequirement
+from shared.jobevents import EventKind, JobEvent
+from shared.jobs import plan_job_id
+from shared.messages import approvals as messages
 
 PLAN_SUFFIX = plan_job_id("")
 """What the id of a request's plan job ends with."""

@@ -21,7 +21,7 @@ Semantics, in the order :func:`decide` applies them:
   ``clusters`` key, or a list containing ``"*"``, matches anything. Cluster-scoped commands (nodes,
   upgrades, etcd) have no namespace: they match a rule without ``namespaces`` or with ``"*"``, never a
   rule that lists specific namespaces. ``"*"`` does not cover the commands of
-  :data:`~bot.core.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
+  :data:`~shared.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
 * **The first matching rule decides.** If the user is in its ``allow`` list the command is allowed,
   with the rule's ``approval`` requirement if it has one; otherwise it is denied by that rule, and
   later rules are not consulted.
@@ -46,9 +46,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.core.identities import Identities
-from bot.core.messages import policy as messages
-from bot.core.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
+from shared.identities import Identities
+from shared.messages import policy as messages
+from shared.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
 
 ANY = "*"
 """The wildcard: any command, anyone, any namespace or any cluster, depending on where it is written."""
@@ -143,7 +143,7 @@ def decide(
     vocabulary, which is a programming error: the grammar only produces known names.
     """
     if command not in COMMAND_NAMES:
-        raise ValueError(f"unknown command {command!r}; expected one of bot.core.vocabulary.COMMAND_NAMES")
+        raise ValueError(f"unknown command {command!r}; expected one of shared.vocabulary.COMMAND_NAMES")
     if not channel_accepted(policy, channel=channel):
         return Decision(
             allowed=False,

@@ -36,10 +36,6 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.durations import DurationError, parse_duration
-from bot.core.identities import read_identities
-from bot.core.messages import policy as messages
-from bot.core.names import NameKind, is_valid_name
 from bot.core.policy import (
     ANY,
     DEFAULT_APPROVAL_TTL_SECONDS,
@@ -53,7 +49,11 @@ from bot.core.policy import (
     is_usergroup_id,
     names_command,
 )
-from bot.core.vocabulary import COMMAND_NAMES
+from shared.durations import DurationError, parse_duration
+from shared.identities import read_identities
+from shared.messages import policy as messages
+from shared.names import NameKind, is_cluster_name, is_valid_name
+from shared.vocabulary import COMMAND_NAMES
 
 _TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
 _RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
@@ -164,7 +164,7 @@ class _Reader:
             document,
             report=self.report,
             is_user_id=is_user_id,
-            is_cluster_name=lambda name: is_valid_name(NameKind.CLUSTER, name),
+            is_cluster_name=is_cluster_name,
         )
         return Policy(
             rules=rules,

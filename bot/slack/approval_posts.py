@@ -34,14 +34,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.approvals import ApprovalRequest, approval_id_for
-from bot.core.fit import attached
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import plan_job_id
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import slack as messages
 from bot.slack.approval_view import approval_blocks, approval_view
 from bot.slack.blocks import approval_fallback
 from bot.slack.uploads import upload_to_thread
+from shared.fit import attached
+from shared.jobevents import EventKind, JobEvent
+from shared.jobs import plan_job_id
+from shared.messages import jobs as job_messages
+from shared.messages import slack as messages
 
 KEY_PREFIX = "chatops:slack:approval-message:"
 
@@ -159,7 +159,7 @@ class ApprovalPosts:
     def show_plans(self, client: WebClient, events: Iterable[JobEvent]) -> None:
         """Fill in the plan of each request whose plan job reported one among ``events``.
 
-        A plan too long for the message (:mod:`bot.core.fit`) also brings its whole text as a file,
+        A plan too long for the message (:mod:`shared.fit`) also brings its whole text as a file,
         kept until the request is posted and then shared under it.
         """
         for event in events:

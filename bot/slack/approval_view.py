@@ -11,8 +11,8 @@ approved so far (``1 of 2 approvals: @bob``) above its buttons, which stay until
 from __future__ import annotations
 
 from bot.core.approvals import ApprovalRequest, ApprovalState
-from bot.core.messages import slack as messages
 from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request, context
+from shared.messages import slack as messages
 
 
 def command_of(description: str) -> str:

@@ -26,8 +26,8 @@ from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
 from bot.core.conversation import Engine, Reply
-from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
 from bot.observability import PrometheusObserver
@@ -58,6 +58,7 @@ from bot.slack.usergroups import UserGroupResolver
 from bot.timeline_recorder import TimelineRecorder
 from bot.web.app import configured_page_routes
 from bot.wiring import build_recorder, page_links, timeline_key, timeline_retention
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def build_bot(
     card_retry_seconds: float = 2.0,
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
     expiry_interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
+    recheck_interval: float = RECHECK_INTERVAL_SECONDS,
     runner_name: str | None = None,
     home_push_interval: float = DEFAULT_HOME_PUSH_SECONDS,
     observer: PrometheusObserver | None = None,
@@ -200,7 +202,13 @@ def build_bot(
             on_dropped=lambda delivery: tell_dropped(client, delivery),
         ),
         cards=cards,
-        expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
+        expiry=ExpiryLoop(
+            engine=engine,
+            replies=replies,
+            client=client,
+            interval=expiry_interval,
+            recheck_interval=recheck_interval,
+        ),
         client=client,
         metrics=metrics,
         recorder=build_recorder(

@@ -1,6 +1,6 @@
 """Block Kit layouts the bot posts: job cards and approval requests, as plain JSON-ready dicts.
 
-Pure builders, no Slack calls: the wording comes from :mod:`bot.core.messages.slack`, the limits
+Pure builders, no Slack calls: the wording comes from :mod:`shared.messages.slack`, the limits
 from Slack's Block Kit reference (section text at most 3000 characters, button text 75, confirm
 title 100 and body 300). Text handed in is expected chat-safe (engine and worker sentences are);
 anything a person typed is escaped by the message functions.
@@ -12,10 +12,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import slack as messages
-from bot.core.text import shorten
 from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from shared.jobevents import EventKind
+from shared.messages import slack as messages
+from shared.text import shorten
 
 Block = dict[str, Any]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EventKind, LookupAnswer
+from shared.jobevents import EventKind, LookupAnswer
 
 KEY_PREFIX = "chatops:slack:card:"
 OPEN_KEY = "chatops:slack:cards:open"

@@ -24,11 +24,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Reply
-from bot.core.messages import slack as messages
 from bot.slack.blocks import job_card_fallback
 from bot.slack.card_store import CardStore, StoredCard
 from bot.slack.card_view import card_blocks, card_view, job_of_block
 from bot.slack.payloads import Incoming, Route
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 

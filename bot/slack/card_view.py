@@ -8,8 +8,6 @@ what the payload says the button runs.
 
 from __future__ import annotations
 
-from bot.core.messages import slack as messages
-from bot.core.text import shorten
 from bot.slack.blocks import (
     BUTTON_LIMIT,
     CONFIRM_TEXT_LIMIT,
@@ -21,6 +19,8 @@ from bot.slack.blocks import (
     plain,
 )
 from bot.slack.card_store import StoredCard
+from shared.messages import slack as messages
+from shared.text import shorten
 
 UNDO_ACTION = "job_card_undo"
 """The stable ``action_id`` of every card's Undo button."""

@@ -9,7 +9,7 @@ them into a few Slack calls:
   up to ``max_interval``, so a long job stays a handful of calls (a 200-pod drain is under ten);
 - warnings and plans are also posted as thread replies (step details people must read);
 - a document that goes with an event (the whole list of a plan or of ``nodes`` too long to show,
-  :mod:`bot.core.fit`) is shared in the thread as a file once the message is there;
+  :mod:`shared.fit`) is shared in the thread as a file once the message is there;
 - the final event updates the card at once, then the result is posted in the thread and broadcast to
   the channel (``reply_broadcast``).
 
@@ -17,7 +17,7 @@ Nothing is lost to rate limits or outages: a call Slack refuses for now (429 aft
 ``Retry-After`` retries, 5xx, network errors) leaves the card's pending state in place, and the next
 attempt after ``retry_seconds`` sends the newest state. Updates are coalesced, never dropped.
 
-A finished operation that can be undone (:mod:`bot.core.undo`) gets an Undo button on its card
+A finished operation that can be undone (:mod:`shared.undo`) gets an Undo button on its card
 (:mod:`bot.slack.card_view`); the click itself is :mod:`bot.slack.card_undo`'s.
 
 With a :class:`~bot.slack.card_store.CardStore`, every card is written through to Redis after each
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -40,16 +39,17 @@ from typing import Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.fit import attached
-from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
-from bot.core.messages import jobs as messages
 from bot.core.plan_gate import is_request_plan
-from bot.core.undo import REQUEST_TEXT_DETAIL, undo_text
 from bot.slack.blocks import job_card_fallback
 from bot.slack.card_store import CardStore, StoredCard
 from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
 from bot.slack.uploads import upload_to_thread
+from shared.background import Loop
+from shared.fit import attached
+from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
+from shared.messages import jobs as messages
+from shared.undo import REQUEST_TEXT_DETAIL, undo_text
 
 DEFAULT_INTERVAL_SECONDS = 3.0
 """Least time between two updates of one card (Slack's chat.update is Tier 3, ~50 a minute)."""
@@ -122,8 +122,14 @@ class CardRenderer:
         self._cards: dict[str, _Card] = {}
         self._changed: dict[str, StoredCard] = {}
         """Cards changed since the last save, by job id."""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._resumed = False
+        self._loop = Loop(
+            self._resume_and_step,
+            name="job-cards",
+            logger=log,
+            failure="job cards: reading or rendering failed",  # a broken read must not end cards for good
+            after_failure=1.0,
+        )
 
     @property
     def pending(self) -> int:
@@ -218,29 +224,21 @@ class CardRenderer:
 
     def run(self) -> None:
         """Take over stored cards, then step until :meth:`stop` is called; errors are logged and it goes on."""
-        resumed = False
-        while not self._stop.is_set():
-            try:
-                if not resumed:
-                    self.resume()
-                    resumed = True
-                self.step()
-            except Exception:  # a broken stream read must not end job cards for good
-                log.exception("job cards: reading or rendering failed; retrying")
-                self._stop.wait(1.0)
+        self._loop.run()
+
+    def _resume_and_step(self) -> None:
+        if not self._resumed:
+            self.resume()
+            self._resumed = True
+        self.step()
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="job-cards", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, *, timeout: float = 5.0) -> None:
         """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout=timeout)
 
     def _track(self, stored: StoredCard) -> _Card:
         return _Card(state=stored, seen_at=self._clock(), gap=self._interval)

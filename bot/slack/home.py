@@ -14,7 +14,7 @@ Each request on the tab has its own Approve / Deny buttons (the action ids of th
 the click is answered in the request's thread, checked like any answer). The view is drawn fresh
 when the tab is opened, and pushed again when something changes for the person
 (:mod:`bot.slack.home_push`).
-:func:`home_view` is pure (the wording is in :mod:`bot.core.messages.slack`); :class:`HomePublisher`
+:func:`home_view` is pure (the wording is in :mod:`shared.messages.slack`); :class:`HomePublisher`
 gathers the parts and publishes them.
 """
 
@@ -30,14 +30,14 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobs import JobState, JobSummary
-from bot.core.messages import slack as messages
 from bot.core.policy import Policy, allowed_commands, is_approver
 from bot.core.ports import JobPort
-from bot.core.reference import CommandReference, command_reference
 from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain, section
 from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.slack.usergroups import UserGroupResolver
+from shared.jobs import JobState, JobSummary
+from shared.messages import slack as messages
+from shared.reference import CommandReference, command_reference
 
 ACTIVE_STATES = frozenset({JobState.RUNNING, JobState.QUEUED})
 """The job states the tab lists."""

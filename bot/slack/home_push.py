@@ -22,9 +22,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobevents import JobEvent
 from bot.core.policy import Policy, approver_user_ids, is_user_id
 from bot.slack.home import HomePublisher
+from shared.jobevents import JobEvent
 
 DEFAULT_INTERVAL_SECONDS = 3.0
 """Least time between two publishes of one person's tab."""

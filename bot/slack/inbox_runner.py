@@ -28,6 +28,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt, wait_incrementing
 
 from bot.slack.inbox import (
     HEARTBEAT_SECONDS,
@@ -38,6 +39,7 @@ from bot.slack.inbox import (
     delivery_from_fields,
 )
 from bot.stream_groups import ensure_group, recreating
+from shared.background import Loop
 
 DELIVERY_CONTEXT_KEY = "inbox_delivery"
 """The listeners find the inbox id of the delivery they run under this key of Bolt's context."""
@@ -92,26 +94,32 @@ class InboxRunner:
         self._slots = threading.BoundedSemaphore(threads)
         self._in_hand: set[str] = set()
         self._in_hand_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop(
+            self._round,
+            name="slack-inbox-reader",
+            logger=log,
+            failure="the Slack inbox is unreachable",
+            after_failure=1.0,
+            expected=(RedisError,),
+        )
+        self._stop = self._loop.stopping
         self._pool: ThreadPoolExecutor | None = None
         self._last_round = -math.inf
+        self._started = False
+        self._last_beat = self._last_claim = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Join the group and start reading in a background thread."""
         self._ensure_group()
-        self._stop.clear()
         self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="slack-inbox")
-        self._thread = threading.Thread(target=self.run, name="slack-inbox-reader", daemon=True)
-        self._thread.start()
+        self._started = False
+        self._loop.start()
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop reading and wait for the deliveries in hand to finish."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout=timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         with contextlib.suppress(RedisError):
@@ -123,33 +131,28 @@ class InboxRunner:
         What the runner's ``/healthz`` says: a runner that cannot read the inbox (Redis away, or its
         group lost and not recreated) answers no deliveries, whatever its TCP port says.
         """
-        running = self._thread is not None and self._thread.is_alive()
-        return running and time.monotonic() - self._last_round < within
+        return self._loop.running and time.monotonic() - self._last_round < within
 
     def run(self) -> None:
         """Read until stopped: own leftovers first, then new deliveries, reclaiming dead runners' ones."""
-        started = False
-        last_beat = last_claim = time.monotonic()
-        while not self._stop.is_set():
-            try:
-                if not started:  # also when Redis is away at start: the reader waits for it
-                    self._ensure_group()
-                    self._beat()
-                    self._submit_leftovers()
-                    started = True
-                    last_beat = last_claim = time.monotonic()
-                self._submit_all(self._read(">", block=True))
-                now = time.monotonic()
-                if now - last_beat >= HEARTBEAT_SECONDS:
-                    self._beat()
-                    last_beat = now
-                if now - last_claim >= self._claim_idle_ms / 2000:
-                    self._submit_all(self._claim_abandoned())
-                    last_claim = now
-                self._last_round = time.monotonic()
-            except RedisError as error:
-                log.warning("the Slack inbox is unreachable (%s); trying again", error)
-                self._stop.wait(1.0)
+        self._loop.run()
+
+    def _round(self) -> None:
+        if not self._started:  # also when Redis is away at start: the reader waits for it
+            self._ensure_group()
+            self._beat()
+            self._submit_leftovers()
+            self._started = True
+            self._last_beat = self._last_claim = time.monotonic()
+        self._submit_all(self._read(">", block=True))
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._beat()
+            self._last_beat = now
+        if now - self._last_claim >= self._claim_idle_ms / 2000:
+            self._submit_all(self._claim_abandoned())
+            self._last_claim = now
+        self._last_round = time.monotonic()
 
     def _submit_leftovers(self) -> None:
         """What this runner's name had claimed and not finished (a predecessor's), all of it."""
@@ -229,20 +232,29 @@ class InboxRunner:
 
     def handle(self, delivery: Delivery) -> int:
         """Run one delivery through the app, trying a failed one again; the final status."""
-        status = 500
-        for attempt in range(1, ATTEMPTS + 1):
+
+        def dispatch() -> int:
             request = BoltRequest(
                 body=delivery.body,
                 headers=dict(delivery.headers),
                 context={DELIVERY_CONTEXT_KEY: delivery.id},
             )
-            answer = self._app.dispatch(request)
-            status = answer.status
-            if status < 500:
-                break
-            log.warning("Slack delivery %s failed (attempt %d of %d)", delivery.id, attempt, ATTEMPTS)
-            self._stop.wait(0.2 * attempt)
-        else:
+            return self._app.dispatch(request).status
+
+        def failed(state: RetryCallState) -> None:
+            log.warning(
+                "Slack delivery %s failed (attempt %d of %d)", delivery.id, state.attempt_number, ATTEMPTS
+            )
+
+        status: int = Retrying(
+            retry=retry_if_result(lambda status: status >= 500),
+            stop=stop_after_attempt(ATTEMPTS),
+            wait=wait_incrementing(start=0.2, increment=0.2),
+            sleep=self._pause,
+            before_sleep=failed,
+            retry_error_callback=_last_status,
+        )(dispatch)
+        if status >= 500:
             log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
             if self._on_dropped is not None:
                 self._on_dropped(delivery)
@@ -251,8 +263,19 @@ class InboxRunner:
             self._on_handled(delivery, status)
         return status
 
+    def _pause(self, seconds: float) -> None:
+        """Wait between attempts, but no longer once the runner is stopping."""
+        self._stop.wait(seconds)
+
     def _done(self, delivery: Delivery) -> None:
         pipe = self._redis.pipeline(transaction=True)
         pipe.xack(self._stream, RUNNER_GROUP, delivery.id)
         pipe.xdel(self._stream, delivery.id)
         pipe.execute()
+
+
+def _last_status(state: RetryCallState) -> int:
+    """The status of the last attempt, once they are all used up."""
+    assert state.outcome is not None
+    status: int = state.outcome.result()
+    return status

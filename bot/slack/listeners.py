@@ -34,7 +34,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.messages import slack as messages
 from bot.slack import payloads
 from bot.slack.card_undo import CardUndo
 from bot.slack.card_view import UNDO_ACTION
@@ -49,6 +48,7 @@ from bot.slack.people import AccountCheck
 from bot.slack.replies import ReplyPoster
 from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
 from bot.slack.usergroups import UserGroupResolver
+from shared.messages import slack as messages
 
 SLASH_COMMAND = "/ops"
 SEEN_REACTION = "eyes"

@@ -17,10 +17,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Engine
-from bot.core.messages import pages as messages
 from bot.core.pages import PageCursor
 from bot.slack.pages import view_blocks
 from bot.slack.usergroups import UserGroupResolver
+from shared.messages import pages as messages
 
 log = logging.getLogger(__name__)
 

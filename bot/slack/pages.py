@@ -1,7 +1,7 @@
 """Block Kit for what people read: a page of ``timeline`` or ``jobs`` with paging buttons, and ``help``.
 
 Pure builders over the core's values (:class:`~bot.core.pages.ReadingPage`,
-:class:`~bot.core.reference.HelpSheet`); the wording is in :mod:`bot.core.messages.pages`. A page is a
+:class:`~shared.reference.HelpSheet`); the wording is in :mod:`shared.messages.pages`. A page is a
 header, one section per entry (time, who, what), a context line, and Older / Newer buttons whose
 value is the :class:`~bot.core.pages.PageCursor` of the page they show. Slack's limits are enforced
 here: at most :data:`MAX_BLOCKS` blocks a message, :data:`~bot.slack.blocks.SECTION_LIMIT` characters
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.messages import conversation, usage
-from bot.core.messages import pages as messages
 from bot.core.pages import PageCursor, ReadingPage
-from bot.core.reference import HelpSheet
 from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain, section
+from shared.messages import conversation, usage
+from shared.messages import pages as messages
+from shared.reference import HelpSheet
 
 OLDER_ACTION = "page_older"
 NEWER_ACTION = "page_newer"
@@ -75,7 +75,7 @@ def _page_button(action_id: str, label: str, cursor: PageCursor | None) -> Block
 def help_blocks(sheet: HelpSheet) -> list[Block]:
     """The ``help`` sheet: the commands the person may run by area, or one topic in detail.
 
-    The sections hold the very text of the plain reply (:func:`bot.core.messages.conversation.help_text`),
+    The sections hold the very text of the plain reply (:func:`shared.messages.conversation.help_text`),
     one per area or per command, so Slack and the console read the same.
     """
     shown = sheet.shown

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.core.text import normalize
+from shared.text import normalize
 
 ANSWER_WORDS = frozenset({"approve", "deny"})
 """First words of a reply in a thread that answer an approval request."""

@@ -13,7 +13,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.messages import slack as messages
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from bot.core.jobevents import JobEvent
 from bot.slack.cards import EventSource
+from shared.jobevents import JobEvent
 
 Sink = Callable[[list[JobEvent]], None]
 

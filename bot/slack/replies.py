@@ -30,10 +30,10 @@ from slack_sdk import WebClient
 
 from bot.core.approvals import ApprovalRequest, opens_request
 from bot.core.conversation import Reply
-from bot.core.messages import slack as messages
 from bot.slack.approval_posts import ApprovalPosts
 from bot.slack.pages import view_blocks
 from bot.slack.uploads import upload_to_thread
+from shared.messages import slack as messages
 
 EXPORT_LIMIT = 35_000
 """Most characters of an export shown in a message; Slack cuts a message's text at 40,000."""

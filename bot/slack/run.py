@@ -27,10 +27,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import redis_url
-from bot.core.job_signing import job_key_problem
-from bot.core.logs import configure_json_logging
-from bot.core.messages import policy as policy_messages
-from bot.core.messages import slack as messages
 from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, load_policy_file
 from bot.observability import PrometheusObserver
@@ -46,6 +42,10 @@ from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
 from bot.wiring import page_links, production_engine, timeline_key
+from shared.job_signing import job_key_problem
+from shared.logs import configure_json_logging
+from shared.messages import policy as policy_messages
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
             names=page_names(settings),
         ),
     )
-    runner = RunnerProcess(settings) if role == "all" else None
+    runner = RunnerProcess(settings, target=run_runner_process) if role == "all" else None
     if runner is not None:
         runner.start()
     log.info(messages.bot_listening(mode="HTTP mode", where=f"{settings.host}:{settings.port}"))

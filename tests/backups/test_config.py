@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.jobevents import EventKind
 from tests.backups.running import Outcome, run_job
 from workers import backups, cluster
 

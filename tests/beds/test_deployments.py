@@ -4,8 +4,8 @@ back from the API server, and the history is read by the real kubectl too."""
 
 from __future__ import annotations
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.beds.view import deployment, image_of, kubectl, revisions, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for

@@ -17,7 +17,7 @@ from redis import Redis
 from urllib3.exceptions import ProtocolError
 
 from benchmarks.drain import BUSY_NODE, DEPLOYMENT, busy_node_scenario
-from bot.core.jobevents import EventKind
+from shared.jobevents import EventKind
 from tests.beds.view import as_json, unschedulable
 from tests.drills.workers import (
     DETECTION_BOUND_SECONDS,

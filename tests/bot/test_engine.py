@@ -12,13 +12,13 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import IMPLEMENTED, Engine, Message
-from bot.core.jobs import job_id_for, plan_job_id, queue_name
-from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.core.timeline import EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_engine
+from shared.jobs import job_id_for, plan_job_id, queue_name
+from shared.messages import jobs as job_messages
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
 

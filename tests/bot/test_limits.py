@@ -14,14 +14,14 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobs import queue_name
 from bot.core.limits import Limits
-from bot.core.messages import limits as messages
 from bot.core.policy_file import load_policy
 from bot.observability import PrometheusObserver
 from bot.settings import Settings, SettingsError
 from bot.timeline_store import channel_stream
 from bot.wiring import build_engine, production_engine
+from shared.jobs import queue_name
+from shared.messages import limits as messages
 from tests.observability.scrape import collect, value
 from tests.support.clocks import ManualClock
 from tests.support.job_key import TEST_JOB_KEY

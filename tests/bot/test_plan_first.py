@@ -16,10 +16,10 @@ from rq.serializers import JSONSerializer
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
 from bot.core.conversation import Engine, Reply
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import plan_job_id
-from bot.core.messages import approvals as approval_messages
-from bot.core.undo import REQUEST_TEXT_DETAIL
+from shared.jobevents import EventKind, JobEvent
+from shared.jobs import plan_job_id
+from shared.messages import approvals as approval_messages
+from shared.undo import REQUEST_TEXT_DETAIL
 
 # The demo engine on an in-memory Redis, and one message in the ops channel, as the approval flow's tests have them.
 from tests.bot.test_approval_flow import fixture_clock, fixture_connection, fixture_engine, say  # noqa: F401

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import commands as c
-from bot.core.grammar import normalize_version, parse
-from bot.core.vocabulary import COMMAND_NAMES
+from shared import commands as c
+from shared.grammar import normalize_version, parse
+from shared.vocabulary import COMMAND_NAMES
 
 VERBS = [
     pytest.param("help", c.Help(), id="help"),

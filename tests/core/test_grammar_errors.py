@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.messages import usage as messages
-from bot.core.names import NameKind
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.messages import usage as messages
+from shared.names import NameKind
 
 
 def usage(problem: str, command: str) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.messages import policy as messages
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
 from bot.core.policy_file import PolicyError, PolicyProblem, demo_policy, load_policy, load_policy_file
+from shared.messages import policy as messages
 
 OK_RULE = '  - {commands: [help], allow: ["*"]}\n'
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.core import commands as c
-from bot.core.grammar import parse
-from bot.core.undo import Undo, command_text, undo_of, undo_text
+from shared import commands as c
+from shared.grammar import parse
+from shared.undo import Undo, command_text, undo_of, undo_text
 
 CHANGED: dict[str, Any] = {"changed": True}
 

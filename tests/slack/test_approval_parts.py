@@ -10,13 +10,13 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.core.approvals import ApprovalRequest, ApprovalState, new_request
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.messages import slack as messages
 from bot.core.policy import ApprovalRequirement
 from bot.slack.app import build_web_client
 from bot.slack.approval_posts import ApprovalPosts
 from bot.slack.approval_view import approval_blocks, command_of
 from bot.slack.recording import RecordingSource
+from shared.jobevents import EventKind, JobEvent
+from shared.messages import slack as messages
 from tests.slack.fake_slack import FakeSlack
 
 REQUIREMENT = ApprovalRequirement(approvers=("leads", "U_BOB", "S_ONCALL"), count=2, ttl_seconds=900)

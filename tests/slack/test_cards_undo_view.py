@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
 from bot.slack.card_store import CardStore, StoredCard
 from bot.slack.card_view import UNDO_ACTION, card_blocks, job_of_block
+from shared.jobevents import EventKind
 from tests.slack.test_approval_parts import valid
 
 FINISHED = StoredCard(

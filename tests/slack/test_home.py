@@ -13,17 +13,17 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobs import JobState, JobSummary, job_id_for
-from bot.core.messages import slack as messages
 from bot.core.policy import ApprovalRequirement, allowed_commands
 from bot.core.policy_file import demo_policy, load_policy
-from bot.core.reference import command_reference
-from bot.core.vocabulary import READ_ONLY_COMMANDS
 from bot.dispatch import RQDispatcher
 from bot.slack.blocks import SECTION_LIMIT
 from bot.slack.dedupe import Deduplicator
 from bot.slack.home import HomeContent, HomePublisher, awaiting, cheat_sheet, home_view, pending_requests
 from bot.slack.listeners import SlackListeners
+from shared.jobs import JobState, JobSummary, job_id_for
+from shared.messages import slack as messages
+from shared.reference import command_reference
+from shared.vocabulary import READ_ONLY_COMMANDS
 from tests.slack.conftest import ALICE, BOB, CAROL, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.workers.harness import JobRunner, settled, wait_for
 
 WEB = {"deployment": "web", "namespace": "default"}

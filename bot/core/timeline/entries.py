@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.approvals import Answer, ApprovalRequest, Outcome
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.messages import timeline as messages
+from shared.jobevents import EventKind, JobEvent
+from shared.messages import timeline as messages
 
 
 class EntryKind(enum.StrEnum):

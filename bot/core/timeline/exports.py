@@ -12,10 +12,10 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 
-from bot.core.messages import timeline as messages
 from bot.core.timeline.chain import ChainedEntry, ChainReport
 from bot.core.timeline.entries import Entry, EntryKind
 from bot.core.timeline.stored import Incident
+from shared.messages import timeline as messages
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +79,7 @@ class TimelineExport:
     """Everything an export shows: what it covers, the entries in stored order, and the chain verdict."""
 
     scope: str
-    """The timeline in words (:func:`~bot.core.messages.timeline.scope_incident` or ``scope_channel``)."""
+    """The timeline in words (:func:`~shared.messages.timeline.scope_incident` or ``scope_channel``)."""
     entries: Sequence[ChainedEntry]
     report: ChainReport
     incident: Incident | None = None

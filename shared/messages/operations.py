@@ -1,0 +1,488 @@
+"""Sentences about node and deployment operations (drain, maintenance, rollouts), as workers report them.
+
+Where kubectl has a well-known wording (``node/x drained``, ``skipped rollback ...``) we keep it, so people
+recognise it; the rest says what happened and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from shared.fit import first_items, wrap
+from shared.text_safety import code
+
+
+def _pods(names: Sequence[str]) -> str:
+    """The pods of a sentence: all of a short list, the first few and a count of the rest of a long one."""
+    return first_items(names)
+
+
+# --- API errors -------------------------------------------------------------------------------------
+
+
+def forbidden(detail: str) -> str:
+    """403: the worker's credentials may not do this."""
+    return f"The Kubernetes API refused this (403 Forbidden: {detail}). The worker's account lacks the right."
+
+
+def conflict(detail: str) -> str:
+    """409 that survived re-reading and re-applying."""
+    return f"Someone else kept changing the same object (409 Conflict: {detail}). Try again in a moment."
+
+
+def throttled(detail: str) -> str:
+    """429 on a call that is not an eviction."""
+    return f"The Kubernetes API is throttling requests (429: {detail}). Try again in a minute."
+
+
+def server_error(status: int, detail: str) -> str:
+    """5xx from the API server."""
+    return (
+        f"The Kubernetes API failed ({status}: {detail}). Try again; if it persists, check the control plane."
+    )
+
+
+def api_timeout(detail: str) -> str:
+    """No answer in time, or the connection dropped."""
+    return f"The Kubernetes API did not answer in time ({detail})."
+
+
+# --- drain -------------------------------------------------------------------------------------------
+
+
+def drain_refused(errors: Mapping[str, Sequence[str]], *, node: str) -> str:
+    """kubectl's aggregated refusal; nothing was evicted and the node stays cordoned."""
+    lines = [f"cannot delete {message}: {_pods(pods)}" for message, pods in errors.items()]
+    return (
+        "\n".join(lines)
+        + f"\nNothing was evicted. node/{node} stays cordoned; `uncordon {node}` undoes that."
+    )
+
+
+def drain_warning(message: str, pods: Sequence[str]) -> str:
+    """kubectl's ``Warning:`` line."""
+    return f"Warning: {message}: {_pods(pods)}"
+
+
+def drain_plan(
+    *,
+    node: str,
+    evict: Sequence[str],
+    lost: Sequence[str],
+    ignored: Sequence[str],
+    budgets: Sequence[str],
+    refusals: Mapping[str, Sequence[str]],
+) -> str:
+    """What a drain would do, before it does anything."""
+    lines = [f"Drain node/{node}: cordon it, then evict {len(evict)} pod(s): {_pods(evict)}."]
+    if lost:
+        lines.append(f"Lost for good (no controller recreates them, or emptyDir data): {_pods(lost)}.")
+    if ignored:
+        lines.append(f"Left in place (DaemonSet or mirror pods): {_pods(ignored)}.")
+    if budgets:
+        lines.append("Disruption budgets that may hold it up: " + "; ".join(budgets) + ".")
+    for message, pods in refusals.items():
+        lines.append(f"Refused: cannot delete {message}: {_pods(pods)}.")
+    return wrap("\n".join(lines))
+
+
+def drain_plan_in_full(
+    *,
+    node: str,
+    evict: Sequence[str],
+    lost: Sequence[str],
+    ignored: Sequence[str],
+    budgets: Sequence[str],
+) -> str:
+    """The whole plan of a drain, one pod per line: the file that goes with a plan too long to list."""
+    sections = [
+        (f"Drain node/{node}: evict {len(evict)} pod(s)", evict),
+        (f"Lost for good (no controller recreates them, or emptyDir data): {len(lost)}", lost),
+        (f"Left in place (DaemonSet or mirror pods): {len(ignored)}", ignored),
+        (f"Disruption budgets that may hold it up: {len(budgets)}", budgets),
+    ]
+    return (
+        "\n\n".join(
+            heading + "\n" + "\n".join(f"  {item}" for item in items) for heading, items in sections if items
+        )
+        + "\n"
+    )
+
+
+def drain_plan_file(node: str) -> str:
+    """The name of the file holding a drain's whole plan."""
+    return f"drain-{node}-plan.txt"
+
+
+def budget_line(name: str, *, healthy: int, desired: int, allowed: int) -> str:
+    """One PodDisruptionBudget in a plan."""
+    return f"{name} (needs {desired} healthy, has {healthy}, allows {allowed} disruption(s) now)"
+
+
+def evicted_progress(done: int, total: int, pod: str) -> str:
+    """Progress of the evictions, naming the pod that just went (kubectl: ``pod/x evicted``)."""
+    return f"evicted {done}/{total} ({pod_evicted(pod)})"
+
+
+def pod_evicted(pod: str) -> str:
+    """kubectl's line for one pod."""
+    return f"pod/{pod} evicted"
+
+
+def waiting_on_budget(budget: str, *, desired: int, healthy: int) -> str:
+    """An eviction answered 429: waiting for the budget to allow a disruption."""
+    return f"waiting on PDB {budget} (needs {desired} healthy, has {healthy})"
+
+
+def multiple_budgets(pod: str, detail: str) -> str:
+    """The eviction API refuses pods covered by more than one budget (HTTP 500)."""
+    return f"cannot evict pod {pod}: {detail} Fix the overlapping PodDisruptionBudgets, then drain again."
+
+
+def eviction_failed(pod: str, detail: str) -> str:
+    """Any other eviction error fails that pod."""
+    return f"cannot evict pod {pod}: {detail}"
+
+
+def drain_timeout(node: str, *, seconds: float, pending: Sequence[str]) -> str:
+    """The global --timeout ran out."""
+    return (
+        f"Drain of node/{node} gave up after {seconds:g}s (global timeout reached); "
+        f"pods still pending: {_pods(pending)}. The node stays cordoned."
+    )
+
+
+def drain_incomplete(node: str, *, failures: Sequence[str], evicted: Sequence[str]) -> str:
+    """Some pods could not be evicted."""
+    return (
+        "\n".join(failures)
+        + f"\nThere are pending pods in node/{node}; evicted so far: {_pods(evicted)}. The node stays cordoned."
+    )
+
+
+def drain_cancelled(node: str, *, evicted: Sequence[str]) -> str:
+    """Cooperative cancel between evictions."""
+    return (
+        f"Drain of node/{node} cancelled. Evicted before the cancel: {_pods(evicted)}. "
+        f"The node stays cordoned; `uncordon {node}` undoes that."
+    )
+
+
+def node_drained(node: str, *, moved: Sequence[str], lost: Sequence[str], undo: str) -> str:
+    """kubectl's ``node/x drained``, plus what moved, what was lost and how to undo."""
+    lines = [f"node/{node} drained. Moved: {_pods(moved)}."]
+    if lost:
+        lines.append(f"Lost (not recreated, or emptyDir data deleted): {_pods(lost)}.")
+    lines.append(f"To undo: {code(undo)}.")
+    return wrap("\n".join(lines))
+
+
+# --- maintenance -------------------------------------------------------------------------------------
+
+
+def maintenance_started(node: str, *, moved: Sequence[str]) -> str:
+    """A node is in maintenance."""
+    return (
+        f"node/{node} is in maintenance: cordoned and drained ({len(moved)} pod(s) moved). "
+        f"End it with {code('unmaintain ' + node)}."
+    )
+
+
+def maintenance_ended(node: str, *, moved: Sequence[str], started_by: str) -> str:
+    """unmaintain: the record, reported back."""
+    by = f" (started by {started_by})" if started_by else ""
+    return (
+        f"node/{node} is out of maintenance{by} and schedulable again. "
+        f"Pods moved off it then: {_pods(moved)}; they stay where they are now."
+    )
+
+
+def not_in_maintenance(node: str) -> str:
+    """unmaintain on a node with no maintenance record."""
+    return f"node/{node} had no maintenance record; uncordoned it anyway."
+
+
+def too_many_in_maintenance(node: str, *, others: Sequence[str], limit: int) -> str:
+    """The cluster-wide limit on nodes in maintenance."""
+    return (
+        f"Cannot put node/{node} in maintenance: {_pods(others)} already in maintenance "
+        f"(limit {limit} at a time). Finish there first: `uncordon` a drained node, `unmaintain` one in maintenance."
+    )
+
+
+def target_busy(target: str) -> str:
+    """Another mutating job holds the lock on the same target."""
+    return f"Another job is already changing {target}; wait for it to finish (or cancel it) and try again."
+
+
+def lock_lost(target: str) -> str:
+    """The lock was taken over (it expired): stop before changing anything more."""
+    return (
+        f"This job lost its lock on {target} (it expired or was taken over); stopped before the next change."
+    )
+
+
+# --- workers that died mid-job --------------------------------------------------------------------------
+
+
+def worker_silent(worker: str, *, seconds: float) -> str:
+    """Why a job is considered dead: its worker stopped saying it is alive."""
+    return f"its worker {worker} stopped responding {seconds:.0f} s ago (killed or lost)"
+
+
+def heartbeat_expired(worker: str) -> str:
+    """Why a job is considered dead: RQ's heartbeat for it expired."""
+    return f"its worker {worker} stopped sending heartbeats for it"
+
+
+def horse_killed(status: int) -> str:
+    """Why a job is considered dead: the process running it was killed (OOM, kill -9)."""
+    return f"the process running it was killed (wait status {status})"
+
+
+def worker_died(cause: str, *, steps: Sequence[str], evicted: Sequence[str], lock_free: bool) -> str:
+    """A job that ended without finishing because its process died: what was done, and how to finish."""
+    done = "; ".join(step.rstrip(".") for step in steps) if steps else "no change reported"
+    moved = f" Evicted before that: {len(evicted)} pod(s): {_pods(evicted)}." if evicted else ""
+    lock = "Its lock is free." if lock_free else "Its lock frees itself within a minute."
+    return (
+        f"it stopped without finishing because {cause}. Done before that: {done}.{moved} {lock} "
+        "Run the same command again to finish: every step checks the current state first, "
+        "so nothing done is repeated."
+    )
+
+
+# --- deployments -------------------------------------------------------------------------------------
+
+
+def deployment_not_found(deployment: str, namespace: str) -> str:
+    """404 on the deployment."""
+    return f"There is no deployment {code(deployment)} in namespace {code(namespace)}."
+
+
+def no_history() -> str:
+    """kubectl's rollback error with no other revision."""
+    return "no rollout history found for deployment"
+
+
+def revision_not_found(revision: int) -> str:
+    """kubectl's --to-revision error."""
+    return f"unable to find specified revision {revision} in history"
+
+
+def rollback_paused(deployment: str) -> str:
+    """kubectl refuses to roll back a paused deployment."""
+    return (
+        f"you cannot rollback a paused deployment; resume it first with {code('resume ' + deployment)} "
+        "and try again"
+    )
+
+
+def skipped_rollback(revision: int) -> str:
+    """kubectl's no-op rollback."""
+    return f"skipped rollback (current template already matches revision {revision})"
+
+
+def rollback_plan(deployment: str, *, revision: int, changes: Sequence[str]) -> str:
+    """Where a rollback goes and what it changes in the pod template."""
+    body = "\n".join(f"  {change}" for change in changes) or "  (no difference)"
+    return f"Roll back deployment.apps/{deployment} to revision {revision}:\n{body}"
+
+
+def rolled_back(deployment: str, *, revision: int) -> str:
+    """kubectl's ``rolled back``."""
+    return f"deployment.apps/{deployment} rolled back (to the template of revision {revision})"
+
+
+def history_table(deployment: str, rows: Sequence[tuple[int, str]]) -> str:
+    """kubectl rollout history."""
+    if not rows:
+        return "No rollout history found."
+    width = max(len("REVISION"), *(len(str(r)) for r, _ in rows))
+    lines = [f"{'REVISION'.ljust(width)}  CHANGE-CAUSE"]
+    lines += [f"{str(revision).ljust(width)}  {cause}" for revision, cause in rows]
+    return f"deployment.apps/{deployment}\n```\n" + "\n".join(lines) + "\n```"
+
+
+def status_waiting_spec() -> str:
+    """rollout status: the controller has not seen the latest spec."""
+    return "Waiting for deployment spec update to be observed..."
+
+
+def status_updated(deployment: str, updated: int, replicas: int) -> str:
+    """rollout status: new replicas being created."""
+    return (
+        f'Waiting for deployment "{deployment}" rollout to finish: '
+        f"{updated} out of {replicas} new replicas have been updated..."
+    )
+
+
+def status_old_pending(deployment: str, old: int) -> str:
+    """rollout status: old replicas still terminating."""
+    return f'Waiting for deployment "{deployment}" rollout to finish: {old} old replicas are pending termination...'
+
+
+def status_available(deployment: str, available: int, updated: int) -> str:
+    """rollout status: new replicas not yet available."""
+    return (
+        f'Waiting for deployment "{deployment}" rollout to finish: '
+        f"{available} of {updated} updated replicas are available..."
+    )
+
+
+def status_done(deployment: str) -> str:
+    """rollout status: complete."""
+    return f'deployment "{deployment}" successfully rolled out'
+
+
+def status_deadline(deployment: str) -> str:
+    """rollout status: Progressing=False/ProgressDeadlineExceeded."""
+    return f'deployment "{deployment}" exceeded its progress deadline'
+
+
+def status_gave_up(deployment: str, *, seconds: float, last: str) -> str:
+    """Our own wait deadline ran out before the rollout finished."""
+    return f"Stopped watching deployment {code(deployment)} after {seconds:g}s; last status: {last}"
+
+
+def follow_cancelled(deployment: str, *, last: str) -> str:
+    """Cancelled while following a rollout: the change itself stays."""
+    return f"Stopped following the rollout of {code(deployment)} on request (last status: {last}); any change made stays."
+
+
+def rollout_failed(deployment: str, *, last: str) -> str:
+    """A change's rollout exceeded its progress deadline: offer the rollback."""
+    return (
+        f"The rollout of deployment {code(deployment)} failed: {last}. "
+        f"To go back: {code('rollback ' + deployment)}."
+    )
+
+
+def restart_paused(deployment: str) -> str:
+    """kubectl's restart refusal."""
+    return f"can't restart paused deployment (run rollout resume first): {code('resume ' + deployment)}"
+
+
+def restarted(deployment: str) -> str:
+    """kubectl's ``restarted``."""
+    return f"deployment.apps/{deployment} restarted"
+
+
+def already_paused(deployment: str) -> str:
+    """kubectl's pause no-op."""
+    return f"deployment.apps/{deployment} already paused"
+
+
+def paused(deployment: str) -> str:
+    """kubectl's ``paused``."""
+    return f"deployment.apps/{deployment} paused"
+
+
+def not_paused(deployment: str) -> str:
+    """kubectl's resume refusal."""
+    return f"deployments.apps {code(deployment)} is not paused"
+
+
+def resumed(deployment: str) -> str:
+    """kubectl's ``resumed``."""
+    return f"deployment.apps/{deployment} resumed"
+
+
+def scale_plan(deployment: str, *, current: int, wanted: int) -> str:
+    """Current and new replica count."""
+    return f"Scale deployment.apps/{deployment} from {current} to {wanted} replica(s)."
+
+
+def scaled(deployment: str, *, current: int, wanted: int) -> str:
+    """kubectl's ``scaled`` with the numbers."""
+    return f"deployment.apps/{deployment} scaled (from {current} to {wanted})"
+
+
+def scale_unchanged(deployment: str, replicas: int) -> str:
+    """Scale to the current count."""
+    return f"deployment.apps/{deployment} already has {replicas} replica(s); nothing to change."
+
+
+def container_ambiguous(deployment: str, containers: Sequence[str]) -> str:
+    """``image`` without a container on a multi-container deployment."""
+    names = ", ".join(containers)
+    return f"deployment {code(deployment)} has several containers ({names}); say which: `image {deployment} NAME=IMAGE`."
+
+
+def container_not_found(deployment: str, container: str, containers: Sequence[str]) -> str:
+    """``image`` naming a container the deployment lacks."""
+    names = ", ".join(containers) or "none"
+    return f"deployment {code(deployment)} has no container {code(container)} (it has: {names})."
+
+
+def image_plan(deployment: str, *, container: str, old: str, new: str, strategy: str) -> str:
+    """Old and new image, and how the rollout will go."""
+    return f"Set image of deployment.apps/{deployment} container {container}: {old} → {new} ({strategy})."
+
+
+def image_unchanged(deployment: str, *, container: str, image: str) -> str:
+    """The image is already set."""
+    return f"deployment.apps/{deployment} container {container} already runs {image}; nothing to change."
+
+
+def image_updated(deployment: str, *, container: str, image: str) -> str:
+    """kubectl's ``image updated``."""
+    return f"deployment.apps/{deployment} image updated ({container}={image}); following the rollout..."
+
+
+def image_rolled_out(deployment: str, *, container: str, image: str) -> str:
+    """The image change rolled out completely; how to go back."""
+    return (
+        f"deployment.apps/{deployment} now runs {image} in {container}. "
+        f"To go back: {code('rollback ' + deployment)}."
+    )
+
+
+def strategy_plan(deployment: str, *, old: str, new: str) -> str:
+    """Old and new update strategy."""
+    return f"Change the update strategy of deployment.apps/{deployment}: {old} → {new}."
+
+
+def strategy_unchanged(deployment: str, strategy: str) -> str:
+    """The strategy is already as asked."""
+    return f"deployment.apps/{deployment} already uses {strategy}; nothing to change."
+
+
+def recreate_downtime(deployment: str) -> str:
+    """Warn before switching to Recreate."""
+    return (
+        f"With Recreate, every pod of {code(deployment)} is stopped before new ones start on the next "
+        "rollout: expect downtime during updates."
+    )
+
+
+def strategy_changed(deployment: str, strategy: str) -> str:
+    """kubectl-like confirmation."""
+    return f"deployment.apps/{deployment} strategy set to {strategy}"
+
+
+def pause_plan(deployment: str) -> str:
+    """Dry run of pause."""
+    return f"Would pause deployment.apps/{deployment}: template changes will not roll out until resumed."
+
+
+def resume_plan(deployment: str) -> str:
+    """Dry run of resume."""
+    return f"Would resume deployment.apps/{deployment}: pending template changes roll out."
+
+
+def restart_plan(deployment: str) -> str:
+    """Dry run of restart."""
+    return f"Would restart deployment.apps/{deployment}: every pod is replaced through a rolling update."
+
+
+def describe_strategy(strategy: Mapping[str, object]) -> str:
+    """``RollingUpdate (maxSurge 25%, maxUnavailable 25%)`` or ``Recreate``."""
+    kind = str(strategy.get("type") or "RollingUpdate")
+    if kind != "RollingUpdate":
+        return kind
+    rolling = strategy.get("rollingUpdate")
+    limits = rolling if isinstance(rolling, Mapping) else {}
+    surge = limits.get("maxSurge", "25%")
+    unavailable = limits.get("maxUnavailable", "25%")
+    return f"RollingUpdate (maxSurge {surge}, maxUnavailable {unavailable})"

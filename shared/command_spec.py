@@ -27,8 +27,21 @@ JOBS_MODULE = "workers.jobs"
 DEFAULT_TIMEOUT_SECONDS = 1800
 """How long a job may run before the worker stops it (drains of big nodes take minutes)."""
 
-UndoRule = Callable[[c.Command, Mapping[str, Any]], c.NodeCommand | c.DeploymentCommand | None]
-"""Given the command that ran (not a dry run) and its job's result, the command undoing it, or None."""
+
+@dataclasses.dataclass(frozen=True)
+class UndoRule:
+    """How a command's run is taken back, known before its job runs (:func:`shared.undo.undo_offer`).
+
+    ``undo(command)`` is the command undoing ``command``; it is offered once the job's result holds
+    every value of ``requires`` (``{"changed": True}``) and none of ``refuses``
+    (``{"rollout": "paused"}``), with the arguments named in ``from_plan`` taken from the result's plan
+    (``{"replicas": "current"}``: the count the job found).
+    """
+
+    undo: Callable[[Any], c.NodeCommand | c.DeploymentCommand]
+    requires: Mapping[str, Any]
+    refuses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    from_plan: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -91,6 +104,9 @@ class CommandSpec:
     permissions: tuple[Permission, ...] | None = None
     """The API calls its job makes, checked as the person when the job acts as one; None: it cannot
     act as a person (the etcd jobs reach etcd with the worker's certificates), so it is refused there."""
+    permissions_by_kind: tuple[tuple[str, tuple[Permission, ...]], ...] = ()
+    """For a rollout command, the calls its job makes on a workload of another kind than a Deployment,
+    by the job's ``kind`` argument (``"daemonset"``, ``"statefulset"``); see :meth:`permissions_for`."""
 
     def __post_init__(self) -> None:
         if not self.name or self.name != self.name.strip().lower() or len(self.name.split()) > 2:
@@ -99,6 +115,16 @@ class CommandSpec:
             raise ValueError(f"{self.name}: area {self.area!r} is not one of {AREAS}")
         if not self.answered_by_engine and self.describe_job is None:
             raise ValueError(f"{self.name}: a command run by a job needs describe_job")
+
+    def permissions_for(self, job_kwargs: Mapping[str, Any]) -> tuple[Permission, ...] | None:
+        """The calls the job given ``job_kwargs`` makes: those of its workload's ``kind`` if it names
+        one of :attr:`permissions_by_kind`, else :attr:`permissions`."""
+        kind = job_kwargs.get("kind")
+        return (
+            dict(self.permissions_by_kind).get(kind, self.permissions)
+            if isinstance(kind, str)
+            else self.permissions
+        )
 
     @property
     def function(self) -> str | None:

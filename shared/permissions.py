@@ -61,3 +61,33 @@ CONFIGURATION_READ = tuple(
     )
 )
 SECRETS_READ = (*CONFIGURATION_READ, Permission("list", "secrets"))
+
+
+def _workload_permissions(plural: str) -> dict[str, tuple[Permission, ...]]:
+    read = (
+        Permission("get", plural, group="apps", namespaced=True),
+        Permission("list", "controllerrevisions", group="apps", namespaced=True),
+    )
+    return {
+        "status": (
+            Permission("list", plural, group="apps", namespaced=True),
+            Permission("watch", plural, group="apps", namespaced=True),
+        ),
+        "history": read,
+        "rollback": (*read, Permission("patch", plural, group="apps", namespaced=True)),
+    }
+
+
+DEPLOYMENT_STATUS = (
+    Permission("list", "deployments", group="apps", namespaced=True),
+    Permission("watch", "deployments", group="apps", namespaced=True),
+)
+"""``status`` follows a rollout as kubectl does: a list, then a watch from its version."""
+_DAEMONSET = _workload_permissions("daemonsets")
+_STATEFULSET = _workload_permissions("statefulsets")
+
+
+def workload_permissions(command: str) -> tuple[tuple[str, tuple[Permission, ...]], ...]:
+    """What ``rollback``, ``history`` or ``status`` (``command``) calls on a DaemonSet or a StatefulSet,
+    by the job's ``kind``: the workload itself and its ControllerRevisions."""
+    return (("daemonset", _DAEMONSET[command]), ("statefulset", _STATEFULSET[command]))

@@ -1,50 +1,125 @@
 """Which command takes a finished operation back, so chat surfaces can offer it as one click.
 
-Pure: :func:`undo_of` looks at the command that ran and the result its job reported, and gives the
-command that undoes it, or None when there is nothing to undo (a dry run, a change that changed
-nothing, an operation with no inverse). :func:`command_text` writes a command back as text the
-grammar reads, so an undo runs exactly as if somebody had typed it, through policy and approvals.
+Pure, in two steps. When a job is submitted, :func:`undo_offer` works out from the command alone the
+command that would undo it, as data (:class:`~shared.invocation.Invocation`), with what the job's
+result must say for it to apply; the offer travels with the job (its request). When the job
+succeeds, :func:`offered` checks the offer against the result and gives the undo, or None when there
+is nothing to undo (a dry run, a change that changed nothing, an operation with no inverse). Nothing
+is parsed back: :func:`command_text` only writes the undo as words for people to read.
 
-Each command's entry in the registry holds its undo rule (:attr:`~shared.command_spec.CommandSpec.undo`):
-``cordon`` and ``drain`` are undone by ``uncordon`` (only when they changed something), ``maintain`` by
-``unmaintain``, ``scale`` by scaling back to the count the job saw, ``image`` (not while the rollout is
-paused) and ``rollback`` by ``rollback``, and ``pause`` by ``resume``.
+Each command's entry in the registry holds its undo rule (:attr:`~shared.command_spec.CommandSpec.undo`,
+an :class:`~shared.command_spec.UndoRule`): ``cordon`` and ``drain`` are undone by ``uncordon`` (only
+when they changed something), ``maintain`` by ``unmaintain``, ``scale`` by scaling back to the count
+the job saw, ``image`` (not while the rollout is paused) by ``rollback``, ``rollback [KIND/]NAME`` by
+``rollback [KIND/]NAME`` (back to the revision it left), and ``pause`` by ``resume``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from shared import commands as c
-from shared.errors import UsageError
-from shared.grammar import parse
+from shared.command_spec import Registry
+from shared.invocation import Invocation, UnknownCommand, invocation_of, maybe_invocation
 from shared.registry import REGISTRY
 
-REQUEST_TEXT_DETAIL = "request_text"
-"""The detail of a job's final event holding the command as it was typed (workers add it)."""
+UNDO_DETAIL = "undo_offered"
+"""The detail of a job's final event holding the undo it offers (an invocation; workers add it)."""
 
 
 Undo = c.NodeCommand | c.DeploymentCommand
 """The commands an undo can be: one about a node or a deployment, written back by :func:`command_text`."""
 
 
+@dataclasses.dataclass(frozen=True)
+class UndoOffer:
+    """The undo of a command, known when its job is submitted, and what its result must say to apply."""
+
+    command: Invocation
+    """The undo, as data; arguments named in :attr:`from_plan` are filled in from the result."""
+    requires: Mapping[str, Any]
+    """Result keys and the value each must hold (``{"changed": True}``)."""
+    refuses: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Result keys whose value withdraws the offer (``{"rollout": "paused"}``)."""
+    from_plan: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Arguments taken from the result's plan: argument name to plan key (``{"replicas": "current"}``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form carried in the job's request."""
+        return {
+            "command": self.command.to_json(),
+            "requires": dict(self.requires),
+            "refuses": dict(self.refuses),
+            "from_plan": dict(self.from_plan),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> UndoOffer | None:
+        """The offer written by :meth:`to_json`, or None when ``data`` is none."""
+        if not isinstance(data, Mapping):
+            return None
+        command = maybe_invocation(data.get("command"))
+        if command is None:
+            return None
+        return cls(
+            command=command,
+            requires=dict(data.get("requires") or {}),
+            refuses=dict(data.get("refuses") or {}),
+            from_plan={str(k): str(v) for k, v in (data.get("from_plan") or {}).items()},
+        )
+
+
+def undo_offer(command: c.Command, *, registry: Registry = REGISTRY) -> UndoOffer | None:
+    """The undo ``command`` would offer once done, worked out before it runs, by its entry's undo rule
+    in ``registry``; None if it has none."""
+    if command.dry_run:
+        return None
+    spec = registry.get(command.name)
+    rule = None if spec is None else spec.undo
+    if rule is None:
+        return None
+    return UndoOffer(
+        invocation_of(rule.undo(command)),
+        requires=dict(rule.requires),
+        refuses=dict(rule.refuses),
+        from_plan=dict(rule.from_plan),
+    )
+
+
+def offered(offer: UndoOffer, *, result: Mapping[str, Any]) -> Invocation | None:
+    """The undo ``offer`` gives once its job reported ``result``; None when the result rules it out."""
+    if result.get("dry_run"):
+        return None
+    if not all(_holds(result.get(key), value) for key, value in offer.requires.items()):
+        return None
+    if any(_holds(result.get(key), value) for key, value in offer.refuses.items()):
+        return None
+    arguments = dict(offer.command.arguments)
+    plan = result.get("plan")
+    for argument, key in offer.from_plan.items():
+        value = plan.get(key) if isinstance(plan, Mapping) else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        arguments[argument] = value
+    return dataclasses.replace(offer.command, arguments=arguments)
+
+
 def undo_of(command: c.Command, *, result: Mapping[str, Any]) -> Undo | None:
     """The command that undoes ``command``, given the result its job reported; None if there is none."""
-    if command.dry_run or result.get("dry_run"):
-        return None
-    spec = REGISTRY.get(command.name)
-    return None if spec is None or spec.undo is None else spec.undo(command, result)
+    offer = undo_offer(command)
+    undo = offered(offer, result=result) if offer is not None else None
+    return undo_command(undo) if undo is not None else None
 
 
-def undo_text(request_text: str, *, result: Mapping[str, Any]) -> str | None:
-    """The text of the command undoing the one typed as ``request_text``; None when there is none."""
+def undo_command(undo: Invocation) -> Undo | None:
+    """The undo command ``undo`` stands for; None when it is not one an undo can be."""
     try:
-        command = parse(request_text)
-    except UsageError:
+        command = undo.command()
+    except UnknownCommand:
         return None
-    undo = undo_of(command, result=result)
-    return None if undo is None else command_text(undo)
+    return command if isinstance(command, Undo) else None
 
 
 def command_text(command: Undo) -> str:
@@ -53,6 +128,8 @@ def command_text(command: Undo) -> str:
         words = [command.name, command.node]
     else:
         words = [command.name, command.deployment]
+        if isinstance(command, c.RolloutCommand) and command.kind is not c.WorkloadKind.DEPLOYMENT:
+            words[1] = command.resource
         if isinstance(command, c.Scale):
             words.append(str(command.replicas))
         if isinstance(command, c.Rollback) and command.to_revision is not None:
@@ -62,3 +139,8 @@ def command_text(command: Undo) -> str:
     if command.cluster is not None:
         words += ["--cluster", command.cluster]
     return " ".join(words)
+
+
+def _holds(actual: object, expected: object) -> bool:
+    """``actual`` is ``expected``, type included (``1`` is not ``True``)."""
+    return type(actual) is type(expected) and actual == expected

@@ -7,6 +7,7 @@ policy files may name it, the policy decides it and the dispatcher knows its job
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,17 +25,20 @@ from bot.docs import render_command_reference
 from bot.wiring import build_engine
 from shared import commands as c
 from shared import permissions
-from shared.command_spec import CommandSpec, Registry
+from shared.command_spec import CommandSpec, Registry, UndoRule
 from shared.errors import UsageError
 from shared.grammar import parse
+from shared.invocation import invocation_of
 from shared.jobevents import RequestContext
 from shared.jobs import job_spec, queue_name
 from shared.messages import conversation as help_messages
 from shared.messages import policy as policy_messages
 from shared.messages import usage as usage_messages
 from shared.parsing.arguments import Arguments, node_command
+from shared.permissions import Permission
 from shared.reference import help_sheet
 from shared.registry import REGISTRY
+from shared.undo import offered, undo_offer
 from workers.report import Reporter
 from workers.runtime import job
 
@@ -238,3 +242,44 @@ def test_a_placeholder_of_the_new_command_is_explained_by_its_entry() -> None:
     problem = usage_messages.missing_argument("SECONDS", meaning="how long to wait, from 1 to 60")
     assert str(caught.value) == usage_messages.usage_error(problem, usage="wait SECONDS")
     assert "how long to wait" in str(caught.value)
+
+
+REBOOT_UNDONE = dataclasses.replace(
+    REBOOT, undo=UndoRule(lambda command: c.Uncordon(node=command.node), requires={"rebooted": True})
+)
+
+
+def test_the_undo_a_command_offers_is_its_entry_s_rule_worked_out_before_the_job_runs() -> None:
+    """The offer travels as data; the entry's ``requires`` decides from the result whether it applies."""
+    registry = REGISTRY.with_commands(REBOOT_UNDONE)
+    offer = undo_offer(Reboot(node="node-1"), registry=registry)
+    assert offer is not None
+    assert offer.command == invocation_of(c.Uncordon(node="node-1"))
+    assert offered(offer, result={"rebooted": True}) == invocation_of(c.Uncordon(node="node-1"))
+    assert offered(offer, result={"rebooted": False}) is None
+    assert undo_offer(Reboot(node="node-1", dry_run=True), registry=registry) is None
+
+
+def test_a_command_of_one_s_own_registry_travels_as_data_and_comes_back_the_same() -> None:
+    """An invocation is rebuilt through the registry that knows the command."""
+    ran = invocation_of(Reboot(node="node-1", cluster="prod"))
+    assert ran.command(registry=REGISTRY_WITH_REBOOT) == Reboot(node="node-1", cluster="prod")
+
+
+def test_a_rollout_of_a_daemonset_or_statefulset_is_checked_for_the_calls_its_job_makes_on_that_kind() -> (
+    None
+):
+    """``rollback ds/NAME`` patches the DaemonSet and reads its ControllerRevisions, not a Deployment."""
+    rollback = REGISTRY["rollback"]
+    assert (
+        rollback.permissions_for({"deployment": "web", "kind": "deployment"}) == permissions.DEPLOYMENT_WRITE
+    )
+    daemonset = rollback.permissions_for({"deployment": "log-agent", "kind": "daemonset"}) or ()
+    assert Permission("patch", "daemonsets", group="apps", namespaced=True) in daemonset
+    assert Permission("list", "controllerrevisions", group="apps", namespaced=True) in daemonset
+    assert not any(permission.resource == "deployments" for permission in daemonset)
+    status = REGISTRY["status"].permissions_for({"deployment": "db", "kind": "statefulset"}) or ()
+    assert {(permission.verb, permission.resource) for permission in status} == {
+        ("list", "statefulsets"),
+        ("watch", "statefulsets"),
+    }

@@ -9,7 +9,7 @@ is asked. An approval never grants what the cluster's RBAC refuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kubernetes import client
@@ -21,16 +21,19 @@ from workers import cluster, impersonation
 from workers.errors import JobError
 
 
-def check(command: CommandSpec, *, namespace: str | None) -> None:
+def check(
+    command: CommandSpec, *, namespace: str | None, job_kwargs: Mapping[str, Any] | None = None
+) -> None:
     """Raise :class:`JobError` naming every permission the job's person lacks for ``command``.
 
     ``command.permissions`` lists what its job may call (``backup list`` and ``backup show`` read
-    only the backup store: none). The etcd jobs list none at all: they reach etcd with the worker's
-    certificates, not the API as a person, so where a cluster runs jobs as the requester they are
-    refused. Asked as the identity the job acts as (:mod:`workers.impersonation`): the server answers
+    only the backup store: none); a rollout of a DaemonSet or StatefulSet (the job's ``kind`` in
+    ``job_kwargs``) calls what ``command.permissions_by_kind`` lists for that kind. The etcd jobs
+    list none at all: they reach etcd with the worker's certificates, not the API as a person, so
+    where a cluster runs jobs as the requester they are refused. Asked as the identity the job acts as (:mod:`workers.impersonation`): the server answers
     for that person, so the worker needs no right to review others' access.
     """
-    needed = command.permissions
+    needed = command.permissions_for(job_kwargs or {})
     if needed is None:
         raise JobError(messages.not_as_a_person(operation=command.function_name))
     missing = [

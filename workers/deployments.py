@@ -22,6 +22,7 @@ from workers.kube import list_all, read, retry_on_conflict, write
 from workers.locks import Guard
 from workers.plans import Plan
 from workers.report import Reporter
+from workers.watching import Follower
 
 STATUS_WAIT_SECONDS = 120.0
 """How long ``status`` watches a rollout before saying where it stands."""
@@ -116,7 +117,8 @@ def status_text(name: str, status: rollouts.RolloutStatus) -> str:
 
 
 def follow(target: Target, *, seconds: float, reporter: Reporter) -> rollouts.RolloutStatus:
-    """Watch a rollout (polling) until done, failed, or ``seconds`` pass; reports each new status."""
+    """Follow a rollout by reading the Deployment again (polling, so ``image`` needs no watch right)
+    until done, failed, or ``seconds`` pass; reports each new status."""
     deadline = time.monotonic() + seconds
     said = ""
     while True:
@@ -133,15 +135,30 @@ def follow(target: Target, *, seconds: float, reporter: Reporter) -> rollouts.Ro
 
 
 def status(target: Target, *, reporter: Reporter, seconds: float = STATUS_WAIT_SECONDS) -> dict[str, Any]:
-    """``rollout status``: wait (up to ``seconds``) for the rollout to finish."""
-    result = follow(target, seconds=seconds, reporter=reporter)
-    if result.failed:
-        raise JobError(wording.status_deadline(target.name))
-    if not result.done:
-        raise JobError(
-            wording.status_gave_up(target.name, seconds=seconds, last=status_text(target.name, result))
-        )
-    return {"deployment": target.name, "namespace": target.namespace, "done": True}
+    """``rollout status``: follow the rollout as kubectl does (list, then watch, relisting on 410 Gone)
+    for up to ``seconds``, reporting each new status."""
+    follower = Follower(
+        cluster.apps().list_namespaced_deployment, target.namespace, target.name, missing=target.missing
+    )
+    said = ""
+    for deployment in follower.states(deadline=time.monotonic() + seconds, stop=reporter.cancel_requested):
+        reading = rollouts.rollout_status(deployment)
+        said_now = status_text(target.name, reading)
+        if said_now != said:
+            reporter.progress(said_now)
+            said = said_now
+        if reading.failed:
+            raise JobError(wording.status_deadline(target.name))
+        if reading.done:
+            return {
+                "deployment": target.name,
+                "namespace": target.namespace,
+                "done": True,
+                "relists": follower.relists,
+            }
+    if reporter.cancel_requested():
+        raise Cancelled(wording.follow_cancelled(target.name, last=said))
+    raise JobError(wording.status_gave_up(target.name, seconds=seconds, last=said))
 
 
 def history(target: Target, *, reporter: Reporter) -> dict[str, Any]:

@@ -167,7 +167,7 @@ def job(command: str | CommandSpec) -> Callable[[JobFunction], JobFunction]:
             try:
                 with impersonation.acting_as(identity):
                     if identity is not None:
-                        access.check(spec, namespace=kwargs.get("namespace"))
+                        access.check(spec, namespace=kwargs.get("namespace"), job_kwargs=kwargs)
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))

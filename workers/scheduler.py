@@ -23,6 +23,7 @@ from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
 from shared.background import Loop
+from shared.invocation import invocation_of
 from shared.job_signing import JobSigner, SignedJob
 from shared.jobevents import EventKind, RequestContext
 from shared.jobs import job_spec, queue_name
@@ -105,7 +106,7 @@ class Scheduler:
             channel=entry.channel,
             thread_ts="",
             cluster=self._cluster,
-            text=entry.text,
+            command=invocation_of(entry.command).to_json(),
         )
         spec = job_spec(
             command_name=entry.command.name,

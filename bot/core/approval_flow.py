@@ -24,6 +24,7 @@ from bot.core.recording import Observations, Recorder
 from bot.core.timeline import approval_answer_entry
 from shared import commands
 from shared.command_words import describe
+from shared.invocation import invocation_of
 from shared.jobevents import JobEvent
 from shared.jobs import plan_job_id
 from shared.messages import approvals as approval_messages
@@ -76,7 +77,7 @@ class ApprovalFlow:
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
-        request = self._requests.request_context(message, cluster=cluster, thread=thread)
+        request = self._requests.request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
             job_id=request.job_id,
@@ -87,6 +88,7 @@ class ApprovalFlow:
             description=describe(command),
             requirement=decision.approval,
             now=self._approvals.now(),
+            command=invocation_of(command),
         )
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
@@ -106,7 +108,10 @@ class ApprovalFlow:
         )
         self._jobs.park(real)
         plan_command = dataclasses.replace(command, dry_run=True)
-        plan = self._requests.spec(plan_command, dataclasses.replace(request, job_id=plan_id))
+        plan_request = dataclasses.replace(
+            request, job_id=plan_id, command=invocation_of(plan_command).to_json(), undo=None
+        )
+        plan = self._requests.spec(plan_command, plan_request)
         self._jobs.submit(plan)
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers

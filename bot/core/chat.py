@@ -10,6 +10,7 @@ import dataclasses
 
 from bot.core.approvals import ApprovalRequest
 from bot.core.pages import ReadingPage
+from shared import commands
 from shared.reference import HelpSheet
 
 
@@ -28,6 +29,9 @@ class Message:
     """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
     approval_id: str | None = None
     """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
+    command: commands.Command | None = None
+    """A command given as data (an Undo click): it runs as it is, and ``text`` only says it in words
+    for the record; None for typed text, which the grammar reads."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -119,7 +119,11 @@ class Engine:
             return refused
         thread = message.thread_ts or message.ts
         try:
-            command = parse(message.text, registry=self._registry)
+            command = (
+                message.command
+                if message.command is not None
+                else parse(message.text, registry=self._registry)
+            )
         except UsageError as error:
             self._recorder.record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"

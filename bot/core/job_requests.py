@@ -14,9 +14,11 @@ from bot.core.ports import JobPort
 from bot.core.recording import Observations
 from shared import commands
 from shared.command_words import arguments_of, describe
+from shared.invocation import invocation_of
 from shared.jobevents import RequestContext
 from shared.jobs import JobSpec, job_id_for, job_spec
 from shared.messages import jobs as job_messages
+from shared.undo import undo_offer
 
 
 class JobRequests:
@@ -29,16 +31,19 @@ class JobRequests:
         self._observations = observations
 
     def request_context(
-        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, lookup: bool = False
     ) -> RequestContext:
-        """Who asked for the job ``message`` asks for, where, and in which thread it is answered."""
+        """Who asked for the job ``message`` asks for, where, in which thread it is answered, and what,
+        as data: the command and the undo it will offer (worked out now, by its registry entry)."""
+        undo = undo_offer(command, registry=self._registry)
         return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
             channel=message.channel,
             thread_ts=thread,
             cluster=cluster,
-            text=message.text,
+            command=invocation_of(command).to_json(),
+            undo=undo.to_json() if undo is not None else None,
             lookup=lookup,
         )
 
@@ -60,7 +65,7 @@ class JobRequests:
     def submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
         """Queue the job of an allowed command that needs no approval, and say so (a lookup quietly)."""
         lookup = self._registry[command.name].lookup
-        request = self.request_context(message, cluster=cluster, thread=thread, lookup=lookup)
+        request = self.request_context(message, command, cluster=cluster, thread=thread, lookup=lookup)
         spec = self.spec(command, request)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"

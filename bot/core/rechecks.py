@@ -58,7 +58,11 @@ def recheck_spec(parked: JobSpec, *, round_: int) -> JobSpec:
     job_id = recheck_job_id(parked.job_id, round_)
     kwargs: dict[str, Any] = {key: value for key, value in parked.kwargs.items() if key != "approval"}
     request: Mapping[str, Any] = kwargs.get("request") or {}
-    kwargs["request"] = {**request, "job_id": job_id, "channel": "", "thread_ts": ""}
+    kwargs["request"] = {**request, "job_id": job_id, "channel": "", "thread_ts": "", "undo": None}
+    command = request.get("command")
+    if isinstance(command, Mapping):  # what it runs, as data: the same command, as a plan
+        arguments = {**(command.get("arguments") or {}), "dry_run": True}
+        kwargs["request"]["command"] = {**command, "arguments": arguments}
     kwargs["dry_run"] = True
     return dataclasses.replace(parked, job_id=job_id, kwargs=kwargs)
 

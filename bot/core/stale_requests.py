@@ -19,31 +19,30 @@ from collections.abc import Collection
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
 from bot.core.plan_gate import is_request_plan
 from shared import commands
-from shared.errors import UsageError
-from shared.grammar import parse
-from shared.jobevents import EventKind, JobEvent, is_lookup
+from shared.invocation import UnknownCommand, maybe_invocation
+from shared.jobevents import COMMAND_DETAIL, EventKind, JobEvent, is_lookup
 from shared.messages import approvals as messages
 from shared.registry import REGISTRY
-from shared.undo import REQUEST_TEXT_DETAIL
 
 
 def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
     """The objects (as plans name them) a job that just succeeded changed; empty for anything else."""
-    typed = event.details.get(REQUEST_TEXT_DETAIL)
     if event.kind is not EventKind.SUCCEEDED or is_lookup(event) or is_request_plan(event):
         return frozenset()
-    if not isinstance(typed, str):
-        return frozenset()
+    ran = maybe_invocation(event.details.get(COMMAND_DETAIL))
     try:
-        command = parse(typed)
-    except UsageError:
+        command = ran.command() if ran is not None else None
+    except UnknownCommand:
+        command = None
+    if command is None:
         return frozenset()
     if command.dry_run or REGISTRY[command.name].read_only:
         return frozenset()
     if isinstance(command, commands.NodeCommand):
         return frozenset({f"node/{command.node}"})
     if isinstance(command, commands.DeploymentCommand):
-        return frozenset({f"deployment/{command.namespace or default_namespace}/{command.deployment}"})
+        kind = command.kind.value if isinstance(command, commands.RolloutCommand) else "deployment"
+        return frozenset({f"{kind}/{command.namespace or default_namespace}/{command.deployment}"})
     return frozenset()
 
 

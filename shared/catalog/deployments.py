@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from shared import commands as c
 from shared import permissions as p
-from shared.command_spec import CommandSpec
+from shared.command_spec import CommandSpec, UndoRule
 from shared.messages import usage as messages
 from shared.names import NameKind
 from shared.parsing.arguments import Arguments, deployment_command
 from shared.parsing.options import NAMESPACE, Option
 
 AREA = "Deployments"
+DEPLOYMENT = c.WorkloadKind.DEPLOYMENT.value
 MAX_REPLICAS = 10_000
 MAX_REVISION = 2**31 - 1
 
@@ -33,12 +32,12 @@ _STRATEGY_TYPES = {
 
 def _build_rollback(arguments: Arguments) -> c.Command:
     arguments.at_most(1)
-    deployment = arguments.deployment()
+    kind, name = arguments.workload()
     raw = arguments.values.get(_TO_REVISION.key)
     revision = None
     if raw is not None:
         revision = arguments.integer("`--to-revision`", raw, minimum=0, maximum=MAX_REVISION)
-    return c.Rollback(deployment=deployment, namespace=arguments.namespace(), to_revision=revision)
+    return c.Rollback(deployment=name, kind=kind, namespace=arguments.namespace(), to_revision=revision)
 
 
 def _build_scale(arguments: Arguments) -> c.Command:
@@ -104,40 +103,33 @@ def _int_or_percent(arguments: Arguments, option: Option, value: str) -> int | s
     return f"{number}%"
 
 
-_Undo = Callable[[c.DeploymentCommand, Mapping[str, Any]], c.DeploymentCommand | None]
-
-
-def _when_changed(undo: _Undo) -> Callable[[c.Command, Mapping[str, Any]], c.DeploymentCommand | None]:
-    """An undo rule that applies only when the job reports that it changed the deployment."""
-
-    def rule(command: c.Command, result: Mapping[str, Any]) -> c.DeploymentCommand | None:
-        assert isinstance(command, c.DeploymentCommand)
-        return undo(command, result) if result.get("changed") is True else None
-
-    return rule
+_CHANGED = {"changed": True}
+"""The deployment jobs report ``changed``; there is nothing to undo when they changed nothing."""
 
 
 def _back(command: c.DeploymentCommand) -> c.Rollback:
+    """A rollback of the deployment: back to the revision before the change."""
     return c.Rollback(deployment=command.deployment, namespace=command.namespace, cluster=command.cluster)
 
 
-def _scale_back(command: c.DeploymentCommand, result: Mapping[str, Any]) -> c.Scale | None:
-    """Back to the replica count the scale job found before changing it (its plan's ``current``)."""
-    plan = result.get("plan")
-    previous = plan.get("current") if isinstance(plan, Mapping) else None
-    if not isinstance(previous, int) or isinstance(previous, bool):
-        return None
-    return c.Scale(
-        deployment=command.deployment, namespace=command.namespace, cluster=command.cluster, replicas=previous
+def _again(command: c.Rollback) -> c.Rollback:
+    """A rollback of the same workload, of whatever kind: back to the revision the rollback left."""
+    return c.Rollback(
+        deployment=command.deployment, kind=command.kind, namespace=command.namespace, cluster=command.cluster
     )
 
 
-def _image_back(command: c.DeploymentCommand, result: Mapping[str, Any]) -> c.Rollback | None:
-    """A rollback, unless the rollout is paused (the new image is not rolled out yet)."""
-    return _back(command) if result.get("rollout") != "paused" else None
+def _scale_back(command: c.Scale) -> c.Scale:
+    """A scale to the same count; the rule's ``from_plan`` puts in the count the job found (``current``)."""
+    return c.Scale(
+        deployment=command.deployment,
+        namespace=command.namespace,
+        cluster=command.cluster,
+        replicas=command.replicas,
+    )
 
 
-def _resume(command: c.DeploymentCommand, result: Mapping[str, Any]) -> c.Resume:
+def _resume(command: c.DeploymentCommand) -> c.Resume:
     return c.Resume(deployment=command.deployment, namespace=command.namespace, cluster=command.cluster)
 
 
@@ -148,15 +140,20 @@ SPECS = (
         build=_build_rollback,
         options=(NAMESPACE, _TO_REVISION),
         also_typed=("rollout undo",),
-        usage="rollback DEPLOY [--to-revision N] [-n NAMESPACE]",
-        summary="Roll a deployment back to the previous revision, or to --to-revision N.",
+        usage="rollback DEPLOY|ds/NAME|sts/NAME [--to-revision N] [-n NAMESPACE]",
+        summary="Roll a deployment, daemonset or statefulset back to the previous revision, or to --to-revision N.",
         example="rollback web --to-revision 3 -n shop",
         area=AREA,
-        aliases=("rollout undo deployment/DEPLOY [--to-revision=N]",),
+        aliases=(
+            "rollout undo deployment/DEPLOY [--to-revision=N]",
+            "rollout undo daemonset/NAME",
+            "rollout undo statefulset/NAME",
+        ),
         loses="the running revision is replaced: its pods are deleted, with any local data they hold",
-        undo=_when_changed(lambda command, result: _back(command)),
-        describe_job=lambda *, deployment, **_: f"roll back deployment/{deployment}",
+        undo=UndoRule(_again, requires=_CHANGED),
+        describe_job=lambda *, deployment, kind=DEPLOYMENT, **_: f"roll back {kind}/{deployment}",
         permissions=p.DEPLOYMENT_WRITE,
+        permissions_by_kind=p.workload_permissions("rollback"),
     ),
     CommandSpec(
         name="restart",
@@ -183,7 +180,7 @@ SPECS = (
         area=AREA,
         aliases=("scale deployment/DEPLOY --replicas=N",),
         loses="when scaling down, the pods above the new replica count are deleted, with their local data",
-        undo=_when_changed(_scale_back),
+        undo=UndoRule(_scale_back, requires=_CHANGED, from_plan={"replicas": "current"}),
         describe_job=lambda *, deployment, replicas, **_: f"scale deployment/{deployment} to {replicas}",
         permissions=p.DEPLOYMENT_SCALE,
     ),
@@ -198,7 +195,7 @@ SPECS = (
         example="image web web=nginx:1.27 -n shop",
         area=AREA,
         aliases=("set image deployment/DEPLOY CONTAINER=IMAGE",),
-        undo=_when_changed(_image_back),
+        undo=UndoRule(_back, requires=_CHANGED, refuses={"rollout": "paused"}),
         describe_job=lambda *, deployment, image, **_: f"set the image of deployment/{deployment} to {image}",
         permissions=p.DEPLOYMENT_WRITE,
     ),
@@ -227,7 +224,7 @@ SPECS = (
         example="pause web -n shop",
         area=AREA,
         aliases=("rollout pause deployment/DEPLOY",),
-        undo=_when_changed(_resume),
+        undo=UndoRule(_resume, requires=_CHANGED),
         describe_job=lambda *, deployment, **_: f"pause deployment/{deployment}",
         permissions=p.DEPLOYMENT_WRITE,
     ),

@@ -8,10 +8,12 @@ from shared import commands as c
 from shared import permissions as p
 from shared.command_spec import CommandSpec
 from shared.messages import usage as messages
-from shared.parsing.arguments import Arguments, deployment_command, no_arguments
+from shared.parsing.arguments import Arguments, no_arguments, rollout_command
 from shared.parsing.options import NAMESPACE
 
 AREA = "Looking"
+DEPLOYMENT = c.WorkloadKind.DEPLOYMENT.value
+"""The ``kind`` a job of ``status`` or ``history`` gets for a Deployment (the default)."""
 
 
 def _build_help(arguments: Arguments) -> c.Command:
@@ -57,32 +59,36 @@ SPECS = (
     CommandSpec(
         name="status",
         command=c.Status,
-        build=deployment_command(c.Status),
+        build=rollout_command(c.Status),
         options=(NAMESPACE,),
         also_typed=("rollout status",),
-        usage="status DEPLOY [-n NAMESPACE]",
-        summary="Show a deployment's rollout status.",
+        usage="status DEPLOY|ds/NAME|sts/NAME [-n NAMESPACE]",
+        summary="Show a deployment's (daemonset's, statefulset's) rollout status.",
         example="status web -n shop",
         area=AREA,
-        aliases=("rollout status deployment/DEPLOY",),
+        aliases=("rollout status deployment/DEPLOY", "rollout status daemonset/NAME"),
         read_only=True,
-        describe_job=lambda *, deployment, **_: f"show the rollout status of deployment/{deployment}",
-        permissions=p.DEPLOYMENT_READ,
+        describe_job=lambda *, deployment, kind=DEPLOYMENT, **_: (
+            f"show the rollout status of {kind}/{deployment}"
+        ),
+        permissions=p.DEPLOYMENT_STATUS,
+        permissions_by_kind=p.workload_permissions("status"),
     ),
     CommandSpec(
         name="history",
         command=c.History,
-        build=deployment_command(c.History),
+        build=rollout_command(c.History),
         options=(NAMESPACE,),
         also_typed=("rollout history",),
-        usage="history DEPLOY [-n NAMESPACE]",
-        summary="Show a deployment's revisions.",
+        usage="history DEPLOY|ds/NAME|sts/NAME [-n NAMESPACE]",
+        summary="Show a deployment's (daemonset's, statefulset's) revisions.",
         example="history web -n shop",
         area=AREA,
-        aliases=("rollout history deployment/DEPLOY",),
+        aliases=("rollout history deployment/DEPLOY", "rollout history statefulset/NAME"),
         read_only=True,
-        describe_job=lambda *, deployment, **_: f"show the history of deployment/{deployment}",
+        describe_job=lambda *, deployment, kind=DEPLOYMENT, **_: f"show the history of {kind}/{deployment}",
         permissions=p.DEPLOYMENT_READ,
+        permissions_by_kind=p.workload_permissions("history"),
     ),
     CommandSpec(
         name="jobs",

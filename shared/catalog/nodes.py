@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from shared import commands as c
 from shared import permissions as p
 from shared.command_spec import CommandSpec, UndoRule
@@ -42,20 +39,12 @@ def _build_drain(arguments: Arguments) -> c.Command:
     )
 
 
-def _uncordon_if(key: str) -> UndoRule:
-    """Undo by ``uncordon`` when the job's result says ``key`` is True (it cordoned, or drained)."""
-
-    def undo(command: c.Command, result: Mapping[str, Any]) -> c.Uncordon | None:
-        assert isinstance(command, c.NodeCommand)
-        return c.Uncordon(node=command.node, cluster=command.cluster) if result.get(key) is True else None
-
-    return undo
+def _uncordon(command: c.NodeCommand) -> c.Uncordon:
+    return c.Uncordon(node=command.node, cluster=command.cluster)
 
 
-def _unmaintain(command: c.Command, result: Mapping[str, Any]) -> c.Unmaintain | None:
-    assert isinstance(command, c.NodeCommand)
-    started = result.get("maintenance") == "started"
-    return c.Unmaintain(node=command.node, cluster=command.cluster) if started else None
+def _unmaintain(command: c.NodeCommand) -> c.Unmaintain:
+    return c.Unmaintain(node=command.node, cluster=command.cluster)
 
 
 SPECS = (
@@ -67,7 +56,7 @@ SPECS = (
         summary="Stop new pods from being scheduled on a node.",
         example="cordon node-1",
         area=AREA,
-        undo=_uncordon_if("changed"),
+        undo=UndoRule(_uncordon, requires={"changed": True}),
         describe_job=lambda *, node, **_: f"cordon node/{node}",
         permissions=p.NODE_WRITE,
     ),
@@ -96,7 +85,7 @@ SPECS = (
             "the node's pods are evicted: data in their emptyDir volumes is lost, "
             "and pods no controller manages are not recreated"
         ),
-        undo=_uncordon_if("drained"),
+        undo=UndoRule(_uncordon, requires={"drained": True}),
         describe_job=lambda *, node, **_: f"drain node/{node}",
         permissions=p.DRAIN,
     ),
@@ -109,7 +98,7 @@ SPECS = (
         example="maintain node-1",
         area=AREA,
         loses="the node is cordoned and drained: its pods are evicted and their emptyDir data is lost",
-        undo=_unmaintain,
+        undo=UndoRule(_unmaintain, requires={"maintenance": "started"}),
         describe_job=lambda *, node, **_: f"put node/{node} in maintenance",
         permissions=p.DRAIN,
     ),

@@ -35,7 +35,9 @@ from shared.commands.base import (
     ExportFormat,
     NodeCommand,
     NodeUpgradeStrategy,
+    RolloutCommand,
     StrategyType,
+    WorkloadKind,
 )
 from shared.commands.deployments import Image, Pause, Restart, Resume, Rollback, Scale, Strategy
 from shared.commands.incidents import Approve, Cancel, Deny, IncidentClose, IncidentOpen, Note, Timeline
@@ -75,6 +77,7 @@ __all__ = [
     "Restart",
     "Resume",
     "Rollback",
+    "RolloutCommand",
     "Scale",
     "Status",
     "Strategy",
@@ -85,4 +88,5 @@ __all__ = [
     "UpgradeControlPlane",
     "UpgradeNodes",
     "UpgradePlan",
+    "WorkloadKind",
 ]

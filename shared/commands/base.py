@@ -14,6 +14,14 @@ class StrategyType(StrEnum):
     RECREATE = "Recreate"
 
 
+class WorkloadKind(StrEnum):
+    """What a rollout command (``rollback``, ``history``, ``status``) acts on, as kubectl names it."""
+
+    DEPLOYMENT = "deployment"
+    DAEMONSET = "daemonset"
+    STATEFULSET = "statefulset"
+
+
 class NodeUpgradeStrategy(StrEnum):
     """How ``upgrade nodes`` walks the nodes."""
 
@@ -69,3 +77,18 @@ class DeploymentCommand(Command):
     @property
     def target(self) -> str:
         return self.deployment
+
+
+@dataclass(frozen=True, kw_only=True)
+class RolloutCommand(DeploymentCommand):
+    """A rollout command, about a Deployment or (``kind``) a DaemonSet or StatefulSet named ``deployment``.
+
+    ``rollback daemonset/log-agent``: ``kind=DAEMONSET``, ``deployment="log-agent"``.
+    """
+
+    kind: WorkloadKind = WorkloadKind.DEPLOYMENT
+
+    @property
+    def resource(self) -> str:
+        """``kind/name``, as kubectl writes it (``deployment/web``, ``daemonset/log-agent``)."""
+        return f"{self.kind.value}/{self.deployment}"

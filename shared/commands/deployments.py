@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.commands.base import DeploymentCommand, StrategyType
+from shared.commands.base import DeploymentCommand, RolloutCommand, StrategyType
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rollback(DeploymentCommand):
-    """``rollback DEPLOY``: go back to a revision; ``to_revision`` ``None`` or 0 means the previous one."""
+class Rollback(RolloutCommand):
+    """``rollback [KIND/]NAME``: go back to a revision; ``to_revision`` ``None`` or 0 means the previous one."""
 
     name: ClassVar[str] = "rollback"
     to_revision: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.commands.base import Command, DeploymentCommand
+from shared.commands.base import Command, RolloutCommand
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,15 +28,15 @@ class Nodes(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Status(DeploymentCommand):
-    """``status DEPLOY``: a Deployment's rollout status."""
+class Status(RolloutCommand):
+    """``status [KIND/]NAME``: a Deployment's (DaemonSet's, StatefulSet's) rollout status."""
 
     name: ClassVar[str] = "status"
 
 
 @dataclass(frozen=True, kw_only=True)
-class History(DeploymentCommand):
-    """``history DEPLOY``: a Deployment's revisions."""
+class History(RolloutCommand):
+    """``history [KIND/]NAME``: a Deployment's (DaemonSet's, StatefulSet's) revisions."""
 
     name: ClassVar[str] = "history"
 

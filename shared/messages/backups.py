@@ -219,6 +219,14 @@ def secrets_not_exported() -> str:
     return "Secrets were not exported: a configuration backup never holds them in plain text."
 
 
+def custom_resources_not_listed(resources: Sequence[str]) -> str:
+    """Custom resources the workers' role does not let them list: the backup goes on without them."""
+    return (
+        f"Not backed up, since the workers may not list them: {', '.join(code(r) for r in resources)}. "
+        "Grant the workers `list` on these custom resources to include them."
+    )
+
+
 def _counts(counts: Mapping[str, int]) -> str:
     parts: Sequence[str] = [
         f"{count} {kind}{'' if count == 1 else 's'}" for kind, count in counts.items() if count

@@ -30,6 +30,11 @@ def conflict(detail: str) -> str:
     return f"Someone else kept changing the same object (409 Conflict: {detail}). Try again in a moment."
 
 
+def invalid(detail: str) -> str:
+    """422: the API server's validation or admission refused the object (its message names the fields)."""
+    return f"The Kubernetes API refused this change as invalid (422 Unprocessable Entity: {detail}). That request changed nothing."
+
+
 def throttled(detail: str) -> str:
     """429 on a call that is not an eviction."""
     return f"The Kubernetes API is throttling requests (429: {detail}). Try again in a minute."
@@ -132,6 +137,14 @@ def pod_evicted(pod: str) -> str:
 def waiting_on_budget(budget: str, *, desired: int, healthy: int) -> str:
     """An eviction answered 429: waiting for the budget to allow a disruption."""
     return f"waiting on PDB {budget} (needs {desired} healthy, has {healthy})"
+
+
+def waiting_on_namespace(pod: str, namespace: str) -> str:
+    """An eviction answered 403 NamespaceTerminating: the namespace's own deletion will take the pod."""
+    return (
+        f"pod {pod} is not evicted: its namespace {code(namespace)} is being deleted (Terminating); "
+        "waiting for that deletion to remove it, as kubectl drain does"
+    )
 
 
 def multiple_budgets(pod: str, detail: str) -> str:

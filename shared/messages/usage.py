@@ -156,6 +156,14 @@ def wrong_kind(value: str, *, expected: NameKind) -> str:
     return f"{echo(value)} is not a {expected}: this command works on {expected}s, like `{expected}/NAME`."
 
 
+def wrong_workload_kind(value: str) -> str:
+    """The problem when a rollout's ``kind/name`` names a kind with no rollouts, as in ``rollback node/x``."""
+    return (
+        f"{echo(value)} is not a deployment, daemonset or statefulset: this command works on "
+        "`NAME` (a deployment), `daemonset/NAME` or `statefulset/NAME`."
+    )
+
+
 def conflicting(first: str, second: str) -> str:
     """The problem when two ways of saying the same thing are both used."""
     return f"Give either {first} or {second}, not both."

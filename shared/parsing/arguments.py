@@ -38,6 +38,17 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,12}")
 
 _DEPLOYMENT_KINDS = frozenset({"deployment", "deployments", "deploy", "deployment.apps", "deployments.apps"})
 _NODE_KINDS = frozenset({"node", "nodes", "no"})
+_WORKLOAD_KINDS: dict[str, c.WorkloadKind] = {
+    **dict.fromkeys(_DEPLOYMENT_KINDS, c.WorkloadKind.DEPLOYMENT),
+    **dict.fromkeys(
+        ("daemonset", "daemonsets", "ds", "daemonset.apps", "daemonsets.apps"), c.WorkloadKind.DAEMONSET
+    ),
+    **dict.fromkeys(
+        ("statefulset", "statefulsets", "sts", "statefulset.apps", "statefulsets.apps"),
+        c.WorkloadKind.STATEFULSET,
+    ),
+}
+"""The kinds ``rollback``, ``history`` and ``status`` take as ``KIND/NAME``; a bare name is a Deployment."""
 
 
 def normalize_version(text: str) -> str | None:
@@ -129,6 +140,15 @@ class Arguments:
     def deployment(self) -> str:
         """The first positional, as a deployment name."""
         return self.resource(NameKind.DEPLOYMENT, self.required(0, "DEPLOY"))
+
+    def workload(self) -> tuple[c.WorkloadKind, str]:
+        """A rollout's ``[KIND/]NAME``: a Deployment, or a DaemonSet or StatefulSet named by kind."""
+        value = self.required(0, "DEPLOY")
+        prefix, slash, name = value.partition("/")
+        kind = _WORKLOAD_KINDS.get(prefix.lower()) if slash else c.WorkloadKind.DEPLOYMENT
+        if kind is None:
+            self.fail(messages.wrong_workload_kind(value))
+        return kind, self.name(NameKind.DEPLOYMENT, name if slash else value)
 
     def node(self) -> str:
         """The first positional, as a node name."""
@@ -311,5 +331,16 @@ def deployment_command(command: Callable[..., c.DeploymentCommand]) -> Builder:
     def build(arguments: Arguments) -> c.Command:
         arguments.at_most(1)
         return command(deployment=arguments.deployment(), namespace=arguments.namespace())
+
+    return build
+
+
+def rollout_command(command: Callable[..., c.RolloutCommand]) -> Builder:
+    """The builder of a rollout command about ``[KIND/]NAME`` (``status ds/log-agent [-n NS]``)."""
+
+    def build(arguments: Arguments) -> c.Command:
+        arguments.at_most(1)
+        kind, name = arguments.workload()
+        return command(deployment=name, kind=kind, namespace=arguments.namespace())
 
     return build

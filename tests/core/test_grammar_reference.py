@@ -16,6 +16,7 @@ READ_ONLY_COMMANDS = REGISTRY.read_only
 
 EXAMPLE_VALUES = {
     "DEPLOY": "web",
+    "NAME": "log-agent",
     "NAMESPACE": "shop",
     "NODE": "node-1",
     "REPLICAS": "3",

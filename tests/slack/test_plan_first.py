@@ -11,9 +11,9 @@ import pytest
 from redis import Redis
 
 from bot.core.approvals import approval_id_for
-from bot.slack.front import EVENTS_PATH
-from bot.slack.payloads import APPROVE_ACTION
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.payloads import APPROVE_ACTION
+from bot.slack.ingress.server import ServerThread
 from kubesim.server import Simulator
 from shared.jobs import job_id_for, plan_job_id
 from shared.messages import approvals as approval_messages

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.jobevents import RequestContext
+from shared.schedules import Schedule
 from shared.vocabulary import COMMAND_NAMES
 
 JOBS_MODULE = "workers.jobs"
@@ -40,6 +41,8 @@ class Submission:
     """True when the same request was already submitted (a redelivery); nothing new was queued."""
     position: int | None = None
     """Jobs ahead of this one in its queue, when known."""
+    schedule: Schedule | None = None
+    """Set when the job waits for RQ's scheduler: when it starts, and in which window."""
 
 
 class JobState(enum.StrEnum):
@@ -97,6 +100,8 @@ class JobSummary:
     status: JobState
     enqueued_at: dt.datetime | None
     user: str
+    starts_at: float | None = None
+    """When a deferred job starts (it waits for RQ's scheduler); None for any other job."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,7 @@ from redis import Redis
 from shared.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
 from shared.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
 from shared.messages import jobs as messages
+from shared.schedules import Schedule
 from shared.undo import REQUEST_TEXT_DETAIL
 from workers.errors import StalePlan
 from workers.plans import stale_keys
@@ -47,6 +48,8 @@ class Reporter:
         self.request = request
         self.approved_witnesses = approved_witnesses
         """The resourceVersions of the plan that was approved, when the job runs on an approval."""
+        self.schedule: Schedule | None = None
+        """When a deferred job (or one bound to a window) was to start, and its window."""
 
     @property
     def connection(self) -> Redis:

@@ -28,10 +28,13 @@ from shared.job_signing import approval_record_key
 from shared.jobevents import EventKind, RequestContext
 from shared.messages import access as access_messages
 from shared.messages import jobs as messages
-from workers import access, impersonation, observing
+from shared.messages import windows as window_messages
+from shared.schedules import Schedule
+from workers import access, impersonation, observing, windowing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
 from workers.report import CRASHED_DETAIL, Reporter
+from workers.windowing import Voided
 
 log = logging.getLogger("chatops.workers")
 
@@ -127,9 +130,11 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             request: Mapping[str, Any],
             approval: Mapping[str, Any] | None = None,
             act_as: Mapping[str, Any] | None = None,
+            schedule: Mapping[str, Any] | None = None,
             **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
+            deferred = Schedule.from_json(schedule) if schedule is not None else None
             identity = acting_identity(act_as, job_id=job_id, approval=approval, connection=_connection())
             try:
                 reporter = reporter_for(request, approval=approval)
@@ -137,6 +142,12 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 Reporter(_connection(), RequestContext.from_json(request)).emit(
                     EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error))
                 )
+                raise
+            reporter.schedule = deferred
+            try:
+                windowing.check_at_start(deferred, job_id=job_id)
+            except Voided as error:
+                reporter.emit(EventKind.FAILED, str(error), voided=True)
                 raise
             what = description(**kwargs)
             log.info(
@@ -163,6 +174,13 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))
+                raise
+            except StalePlan as error:
+                if deferred is None or not deferred.waits:
+                    reporter.emit(EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error)))
+                else:
+                    text = window_messages.target_changed_at_start(job_id=job_id, detail=str(error))
+                    reporter.emit(EventKind.FAILED, text, voided=True)
                 raise
             except JobError as error:
                 reporter.emit(EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error)))

@@ -30,6 +30,7 @@ from bot.core.approvals import (
     ApprovalState,
     approval_id_for,
 )
+from bot.core.deferral import deferred_reply, parse_request, planning_note, schedule_for
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.plan_gate import planning_request
@@ -55,7 +56,6 @@ from bot.core.timeline import (
 from shared import commands
 from shared.command_words import arguments_of, describe
 from shared.errors import UsageError
-from shared.grammar import parse
 from shared.identities import RunAs
 from shared.jobevents import JobEvent, RequestContext
 from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
@@ -65,7 +65,9 @@ from shared.messages import conversation as messages
 from shared.messages import jobs as job_messages
 from shared.messages import pages as page_messages
 from shared.messages import timeline as timeline_messages
+from shared.messages import windows as window_messages
 from shared.reference import HelpSheet, help_sheet
+from shared.schedules import SCHEDULE_ARGUMENT, Schedule
 from shared.text import escape_for_chat
 from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
@@ -171,13 +173,20 @@ class Engine:
             return refused
         thread = message.thread_ts or message.ts
         try:
-            command = parse(message.text)
+            command, start, text = parse_request(message.text)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
             )
             self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
             return [Reply(str(error), thread, ephemeral=True)]
+        message = dataclasses.replace(message, text=text)  # without --at/--in: the command as it runs
+        if start is not None and (
+            command.name in READ_ONLY_COMMANDS or command.name in ANSWERED_BY_THE_ENGINE
+        ):
+            return [
+                Reply(window_messages.start_for_changes_only(command=command.name), thread, ephemeral=True)
+            ]
         cluster = self._cluster_for(channel=message.channel, named=command.cluster)
         origin = self._jobs.origin(command.job) if isinstance(command, commands.Cancel) else None
         if origin is not None and origin.cluster:
@@ -230,9 +239,15 @@ class Engine:
             return [
                 Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
             ]
+        try:
+            schedule = schedule_for(decision, command, start=start, now=self._approvals.now())
+        except UsageError as error:
+            return [Reply(str(error), thread, ephemeral=True)]
         if decision.approval is not None and not command.dry_run:
-            return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
-        return [self._submit(command, message=message, cluster=cluster, thread=thread)]
+            return self._request_approval(
+                message, command, cluster=cluster, thread=thread, decision=decision, schedule=schedule
+            )
+        return [self._submit(command, message=message, cluster=cluster, thread=thread, schedule=schedule)]
 
     def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
         """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.
@@ -332,23 +347,35 @@ class Engine:
             lookup=lookup,
         )
 
-    def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
+    def _spec(
+        self, command: commands.Command, request: RequestContext, *, schedule: Schedule | None = None
+    ) -> JobSpec:
         spec = job_spec(
             command_name=command.name,
             arguments=arguments_of(command),
             request=request,
             description=describe(command),
         )
+        if schedule is not None:
+            spec = dataclasses.replace(spec, kwargs={**spec.kwargs, SCHEDULE_ARGUMENT: schedule.to_json()})
         # Checked before anything is queued (an unmapped requester is refused), so this never raises.
         identity = self.policy.identities.acting_as(user=request.user, cluster=request.cluster)
         if identity is None:
             return spec
         return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
 
-    def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
+    def _submit(
+        self,
+        command: commands.Command,
+        *,
+        message: Message,
+        cluster: str,
+        thread: str,
+        schedule: Schedule | None = None,
+    ) -> Reply:
         lookup = command.name in LOOKUPS
         request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
-        spec = self._spec(command, request)
+        spec = self._spec(command, request, schedule=schedule)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"
         self._observe_command(
@@ -356,6 +383,9 @@ class Engine:
         )
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
+        if submission.schedule is not None:
+            text = self._deferred(spec.job_id, spec.description, cluster, submission.schedule)
+            return Reply(text, thread, job_id=spec.job_id)
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
@@ -403,8 +433,27 @@ class Engine:
 
     # Approvals
 
+    def _deferred(self, job_id: str, description: str, cluster: str, schedule: Schedule) -> str:
+        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``)."""
+        now = self._approvals.now()
+        return deferred_reply(
+            job_id=job_id,
+            description=description,
+            cluster=cluster,
+            schedule=schedule,
+            starts_at=schedule.start_at,
+            now=now,
+        )
+
     def _request_approval(
-        self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
+        self,
+        message: Message,
+        command: commands.Command,
+        *,
+        cluster: str,
+        thread: str,
+        decision: Decision,
+        schedule: Schedule | None = None,
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
@@ -432,7 +481,7 @@ class Engine:
         )
         if stored != approval:
             return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
-        real = self._spec(command, request)
+        real = self._spec(command, request, schedule=schedule)
         real = dataclasses.replace(
             real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
         )
@@ -443,7 +492,8 @@ class Engine:
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers
         )
-        return [Reply(text, thread, job_id=plan_id)]
+        note = planning_note(schedule, now=self._approvals.now())
+        return [Reply(text if note is None else f"{text}\n{note}", thread, job_id=plan_id)]
 
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
         """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
@@ -530,6 +580,9 @@ class Engine:
         submission = self._jobs.release(request.job_id)
         if submission is None:
             return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
+        if submission.schedule is not None:
+            text = self._deferred(request.job_id, request.description, request.cluster, submission.schedule)
+            return Reply(text, request.thread_ts, job_id=request.job_id)
         text = job_messages.queued(
             job_id=request.job_id,
             description=request.description,

@@ -1,0 +1,74 @@
+"""Work that runs later: a command's window, its ``--at``/``--in``, and the start they give it.
+
+A command whose rule names a window (:attr:`~bot.core.policy.Rule.window`) runs inside it: typed
+while the window is open it runs now, and the job still carries its window (so over many nodes it
+stops at the window's end); typed while the window is closed, it is planned and approved now and
+starts at the next opening. ``--at``/``--in`` ask for a later start; inside a window, a start that
+falls outside it moves to the window's next opening. A dry run changes nothing and always runs now.
+
+Pure functions; the engine applies them and the dispatcher hands a deferred job to RQ's scheduler.
+"""
+
+from __future__ import annotations
+
+from bot.core.policy import Decision
+from shared import commands
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.messages import windows as messages
+from shared.schedules import Schedule
+from shared.start_flags import StartRequest, split_start
+from shared.windows import local_time, start_time
+
+
+def parse_request(text: str) -> tuple[commands.Command, StartRequest | None, str]:
+    """The command typed, the later start it asks (if any), and its text without that option.
+
+    The grammar reads the text first, so free text (``note … --at 5``) stays as typed; only when it
+    does not read is a ``--at``/``--in`` taken out and the rest read. Raises :class:`UsageError`.
+    """
+    try:
+        return parse(text), None, text
+    except UsageError as error:
+        stripped, start = split_start(text)
+        if start is None:
+            raise error from None
+        return parse(stripped), start, stripped
+
+
+def schedule_for(
+    decision: Decision, command: commands.Command, *, start: StartRequest | None, now: float
+) -> Schedule | None:
+    """When the job of ``command`` starts, and in which window; None for a job with neither.
+
+    Raises :class:`UsageError` for a ``--at`` that cannot be read or has passed.
+    """
+    window = decision.window
+    if command.dry_run or (window is None and start is None):
+        return None
+    wanted = now if start is None else start.wanted(now=now, window=window)
+    return Schedule(start_at=start_time(window, wanted=wanted), window=window, asked_at=now)
+
+
+def deferred_reply(
+    *, job_id: str, description: str, cluster: str, schedule: Schedule, starts_at: float, now: float
+) -> str:
+    """ "Job … is queued for Sat 12 Dec 22:00 CET, in 2 d 3 h (window `sat-night`)"."""
+    return messages.deferred(
+        job_id=job_id,
+        description=description,
+        cluster=cluster,
+        when=local_time(schedule.window, starts_at),
+        wait=starts_at - now,
+        window=schedule.window.name if schedule.window else None,
+    )
+
+
+def planning_note(schedule: Schedule | None, *, now: float) -> str | None:
+    """What the plan-first reply adds when the job will wait for its window after approval."""
+    if schedule is None or schedule.start_at <= now:
+        return None
+    when = local_time(schedule.window, schedule.start_at)
+    if schedule.window is None:
+        return messages.later_start_note(when=when)
+    return messages.outside_window_note(window=schedule.window.name, when=when)

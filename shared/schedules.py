@@ -26,6 +26,8 @@ class Schedule:
     window: Window | None = None
     asked_at: float = 0.0
     """When the start was decided (the request, or its approval)."""
+    break_glass: bool = False
+    """Let through a freeze (with the incident group's approval): a freeze at start does not void it."""
 
     @property
     def waits(self) -> bool:
@@ -35,6 +37,8 @@ class Schedule:
     def to_json(self) -> dict[str, Any]:
         """The job argument form."""
         found: dict[str, Any] = {"start_at": self.start_at, "asked_at": self.asked_at}
+        if self.break_glass:
+            found["break_glass"] = True
         if self.window is not None:
             found["window"] = {"name": self.window.name, "spec": self.window.spec}
         return found
@@ -53,6 +57,7 @@ class Schedule:
             start_at=float(value.get("start_at", 0.0)),
             window=window,
             asked_at=float(value.get("asked_at", 0.0)),
+            break_glass=bool(value.get("break_glass", False)),
         )
 
     def when_released(self, now: float) -> float:

@@ -30,11 +30,12 @@ from shared.messages import access as access_messages
 from shared.messages import jobs as messages
 from shared.messages import windows as window_messages
 from shared.schedules import Schedule
-from workers import access, impersonation, observing, windowing
+from shared.windows import local_time, next_opening
+from workers import access, clock, continuation, impersonation, observing, windowing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
 from workers.report import CRASHED_DETAIL, Reporter
-from workers.windowing import Voided
+from workers.windowing import Voided, WindowEnded
 
 log = logging.getLogger("chatops.workers")
 
@@ -131,6 +132,7 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             approval: Mapping[str, Any] | None = None,
             act_as: Mapping[str, Any] | None = None,
             schedule: Mapping[str, Any] | None = None,
+            resumes: str | None = None,
             **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
@@ -145,7 +147,9 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 raise
             reporter.schedule = deferred
             try:
-                windowing.check_at_start(deferred, job_id=job_id)
+                windowing.check_at_start(
+                    deferred, job_id=job_id, cluster=reporter.request.cluster, connection=_connection()
+                )
             except Voided as error:
                 reporter.emit(EventKind.FAILED, str(error), voided=True)
                 raise
@@ -157,6 +161,8 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 extra={"job_id": job_id, "cluster": reporter.request.cluster, "user": reporter.request.user},
             )
             started = messages.started(job_id=job_id, description=what)
+            if resumes:
+                started = f"{started} {window_messages.resumes(job_id=resumes)}"
             if identity is None:
                 reporter.emit(EventKind.STARTED, started, description=what)
             else:
@@ -174,6 +180,23 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))
+                raise
+            except WindowEnded as stop:
+                assert deferred is not None and deferred.window is not None
+                opening = next_opening(deferred.window, clock.now()).start
+                arguments = {**kwargs, "act_as": act_as} if act_as is not None else dict(kwargs)
+                rest = continuation.schedule_rest(
+                    kwargs=arguments, request=request, schedule=deferred, starts_at=opening
+                )
+                text = window_messages.window_ended(
+                    job_id=job_id,
+                    window=deferred.window.name,
+                    done=stop.done,
+                    left=stop.left,
+                    resumes=local_time(deferred.window, opening),
+                    continuation=rest,
+                )
+                reporter.emit(EventKind.CANCELLED, text, paused=True, continuation=rest, resumes_at=opening)
                 raise
             except StalePlan as error:
                 if deferred is None or not deferred.waits:

@@ -43,7 +43,7 @@ from kubernetes import client
 from shared.commands import NodeUpgradeStrategy
 from shared.messages import operations
 from shared.messages import upgrades as wording
-from workers import cluster, maintenance
+from workers import cluster, maintenance, windowing
 from workers.drain import drain, plan_drain
 from workers.errors import Cancelled, JobError, NotFound
 from workers.kube import call_json, list_all, read
@@ -55,6 +55,7 @@ from workers.report import Reporter
 from workers.upgraders import Upgrader, configured
 from workers.upgrades import CONTROL_PLANE_LABEL, moves_on_drain, read_inventory, resolve_target
 from workers.versions import Version, image_tag, parse_version, too_old_for
+from workers.windowing import WindowEnded
 
 CHECKPOINT = "chatops.io/upgrade"
 """The node annotation holding a node's upgrade checkpoint (JSON)."""
@@ -434,12 +435,15 @@ class _NodeRun:
             self.reporter.progress(wording.node_resumed(item.name, start))
         return steps[steps.index(start) :]
 
-    def stop_if_cancelled(self) -> None:
-        """Stop between two nodes (or phases) once the requester cancelled."""
+    def stop_if_cancelled(self, *, between_nodes: bool = False) -> None:
+        """Stop between two nodes (or phases) once the requester cancelled, or between two nodes once
+        the job's window closed (the rest waits for its next opening)."""
+        done = [name for name, state in self.states.items() if state.startswith("upgraded")]
+        remaining = [w.name for w in self.work if w.name not in done]
         if self.reporter.cancel_requested():
-            done = [name for name, state in self.states.items() if state.startswith("upgraded")]
-            remaining = [w.name for w in self.work if w.name not in done]
             raise Cancelled(wording.upgrade_cancelled(done, remaining=remaining))
+        if between_nodes and done and windowing.window_closed(self.reporter.schedule):
+            raise WindowEnded(done=done, left=remaining)
 
     def take_slot(self, node: str, *, limit: int | None) -> None:
         """A maintenance record on the node, under the cluster-wide limit (``None``: waived)."""
@@ -530,7 +534,7 @@ class _NodeRun:
     def one_at_a_time(self) -> None:
         """Drain, upgrade, wait Ready, uncordon: node after node."""
         for item in self.work:
-            self.stop_if_cancelled()
+            self.stop_if_cancelled(between_nodes=True)
             self.upgrade_in_place(item)
 
     def upgrade_in_place(self, item: NodeWork) -> None:
@@ -598,7 +602,7 @@ class _NodeRun:
     def surge(self) -> None:
         """Per old node: a replacement at the target first, then drain the old node onto it and retire it."""
         for item in self.work:
-            self.stop_if_cancelled()
+            self.stop_if_cancelled(between_nodes=True)
             self.replace(item)
 
     def replace(self, item: NodeWork) -> None:
@@ -664,6 +668,8 @@ def _reporting_states(run: _NodeRun) -> Iterator[None]:
     """On a stop, add where every node stands to the reason."""
     try:
         yield
+    except WindowEnded:
+        raise
     except JobError as error:
         states = [(w.name, run.states[w.name]) for w in run.work]
         raise type(error)(f"{error}\n{wording.node_states(states)}") from error

@@ -10,6 +10,12 @@ no further node (:mod:`workers.upgrading`).
 
 from __future__ import annotations
 
+from typing import Any
+
+from redis import Redis
+
+from shared.freezes import Freeze, freeze_key
+from shared.messages import freezes as freeze_messages
 from shared.messages import windows as messages
 from shared.schedules import Schedule
 from shared.windows import local_time, next_opening, opening_at
@@ -24,12 +30,24 @@ class Voided(JobError):
 class WindowEnded(JobError):
     """A job over many nodes stopped between two nodes because its window closed; the rest waits."""
 
+    def __init__(self, *, done: list[str], left: list[str]) -> None:
+        super().__init__(", ".join(left))
+        self.done = done
+        self.left = left
 
-def check_at_start(schedule: Schedule | None, *, job_id: str) -> None:
-    """Raise :class:`Voided` when a deferred job's window is closed now; nothing for other jobs."""
-    if schedule is None or schedule.window is None:
+
+def check_at_start(schedule: Schedule | None, *, job_id: str, cluster: str, connection: Redis) -> None:
+    """Raise :class:`Voided` when a deferred job's cluster is frozen or its window closed; nothing for others."""
+    if schedule is None:
         return
-    if opening_at(schedule.window, clock.now()) is None:
+    raw: Any = connection.get(freeze_key(cluster))
+    freeze = Freeze.from_text(raw)
+    if freeze is not None and freeze.holds(clock.now()) and not schedule.break_glass:
+        text = freeze_messages.frozen_at_start(
+            job_id=job_id, cluster=cluster, by=freeze.by, reason=freeze.reason
+        )
+        raise Voided(text)
+    if schedule.window is not None and opening_at(schedule.window, clock.now()) is None:
         raise Voided(messages.window_closed_at_start(job_id=job_id, window=schedule.window.name))
 
 

@@ -31,6 +31,7 @@ from bot.core.approvals import (
     approval_id_for,
 )
 from bot.core.deferral import deferred_reply, parse_request, planning_note, schedule_for
+from bot.core.freezing import freeze_gate, known_clusters, parse_freeze, run_freeze
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.plan_gate import planning_request
@@ -43,7 +44,7 @@ from bot.core.policy import (
     gating_requirement,
     may_cancel,
 )
-from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
+from bot.core.ports import ApprovalPort, FreezePort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.timeline import (
     Entry,
     EntryKind,
@@ -62,6 +63,7 @@ from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from shared.messages import access as access_messages
 from shared.messages import approvals as approval_messages
 from shared.messages import conversation as messages
+from shared.messages import freezes as freeze_messages
 from shared.messages import jobs as job_messages
 from shared.messages import pages as page_messages
 from shared.messages import timeline as timeline_messages
@@ -154,10 +156,12 @@ class Engine:
         observer: Observer | None = None,
         links: PageLinks | None = None,
         gate: Callable[[Message], list[Reply] | None] | None = None,
+        freezes: FreezePort | None = None,
     ) -> None:
         """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``)."""
         self.policy = policy
         self._gate = gate
+        self._freezes = freezes
         self._links = links
         self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
@@ -172,15 +176,19 @@ class Engine:
         if refused is not None:
             return refused
         thread = message.thread_ts or message.ts
+        frozen = self._freeze_command(message, thread=thread)
+        if frozen is not None:
+            return [frozen]
         try:
-            command, start, text = parse_request(message.text)
+            typed = parse_request(message.text)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
             )
             self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
             return [Reply(str(error), thread, ephemeral=True)]
-        message = dataclasses.replace(message, text=text)  # without --at/--in: the command as it runs
+        command, start = typed.command, typed.start
+        message = dataclasses.replace(message, text=typed.text)  # without --at/--in: the command as it runs
         if start is not None and (
             command.name in READ_ONLY_COMMANDS or command.name in ANSWERED_BY_THE_ENGINE
         ):
@@ -243,9 +251,44 @@ class Engine:
             schedule = schedule_for(decision, command, start=start, now=self._approvals.now())
         except UsageError as error:
             return [Reply(str(error), thread, ephemeral=True)]
+        incident: tuple[str, ...] = ()
+        if not command.dry_run and command.name not in READ_ONLY_COMMANDS:
+            gate = freeze_gate(
+                self.policy,
+                freeze=self._freezes.get(cluster) if self._freezes is not None else None,
+                command=command.name,
+                cluster=cluster,
+                break_glass=typed.break_glass,
+                rule_approval=decision.approval,
+            )
+            if isinstance(gate, str):
+                self._observe_command(message, verb=command.name, outcome="frozen", cluster=cluster)
+                return [Reply(gate, thread, ephemeral=True)]
+            if gate is not None:
+                decision = dataclasses.replace(decision, approval=gate.requirement)
+                incident = gate.incident
+                if schedule is not None:
+                    schedule = dataclasses.replace(schedule, break_glass=True)
+                summary = freeze_messages.break_glass_summary(
+                    description=describe(command), reason=gate.freeze.reason
+                )
+                self._record(
+                    message,
+                    kind=EntryKind.COMMAND,
+                    summary=summary,
+                    suffix="break-glass",
+                    cluster=cluster,
+                    details={"break_glass": True, "freeze": gate.freeze.reason},
+                )
         if decision.approval is not None and not command.dry_run:
             return self._request_approval(
-                message, command, cluster=cluster, thread=thread, decision=decision, schedule=schedule
+                message,
+                command,
+                cluster=cluster,
+                thread=thread,
+                decision=decision,
+                schedule=schedule,
+                incident=incident,
             )
         return [self._submit(command, message=message, cluster=cluster, thread=thread, schedule=schedule)]
 
@@ -445,6 +488,33 @@ class Engine:
             now=now,
         )
 
+    def _freeze_command(self, message: Message, *, thread: str) -> Reply | None:
+        """``freeze``/``unfreeze`` (:mod:`bot.core.freezing`); None for every other command."""
+        clusters = known_clusters(self.policy, default=self._default_cluster)
+        try:
+            parsed = parse_freeze(message.text, clusters=clusters)
+        except UsageError as error:
+            return Reply(str(error), thread, ephemeral=True)
+        if parsed is None:
+            return None
+        cluster = self._cluster_for(channel=message.channel, named=parsed.cluster)
+        if self._freezes is None:
+            return Reply(job_messages.not_available_yet(command="freeze"), thread, ephemeral=True)
+        outcome = run_freeze(
+            parsed,
+            policy=self.policy,
+            freezes=self._freezes,
+            user=message.user,
+            user_groups=message.user_groups,
+            cluster=cluster,
+            now=self._approvals.now(),
+        )
+        if outcome.summary is not None:
+            self._record(
+                message, kind=EntryKind.COMMAND, summary=outcome.summary, suffix="freeze", cluster=cluster
+            )
+        return Reply(outcome.reply, thread, ephemeral=outcome.ephemeral)
+
     def _request_approval(
         self,
         message: Message,
@@ -454,6 +524,7 @@ class Engine:
         thread: str,
         decision: Decision,
         schedule: Schedule | None = None,
+        incident: tuple[str, ...] = (),
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
@@ -469,6 +540,7 @@ class Engine:
             requirement=decision.approval,
             now=self._approvals.now(),
         )
+        approval = dataclasses.replace(approval, incident=incident)
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
         self._observe_command(
@@ -493,6 +565,9 @@ class Engine:
             description=stored.description, cluster=cluster, approvers=stored.approvers
         )
         note = planning_note(schedule, now=self._approvals.now())
+        if incident:
+            glass = freeze_messages.break_glass_needs_incident(incident=incident)
+            note = glass if note is None else f"{glass}\n{note}"
         return [Reply(text if note is None else f"{text}\n{note}", thread, job_id=plan_id)]
 
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:

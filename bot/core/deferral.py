@@ -11,6 +11,9 @@ Pure functions; the engine applies them and the dispatcher hands a deferred job 
 
 from __future__ import annotations
 
+import dataclasses
+
+from bot.core.freezing import split_break_glass
 from bot.core.policy import Decision
 from shared import commands
 from shared.errors import UsageError
@@ -21,19 +24,31 @@ from shared.start_flags import StartRequest, split_start
 from shared.windows import local_time, start_time
 
 
-def parse_request(text: str) -> tuple[commands.Command, StartRequest | None, str]:
-    """The command typed, the later start it asks (if any), and its text without that option.
+@dataclasses.dataclass(frozen=True)
+class Typed:
+    """A command as typed: the command, the later start it asks, whether it breaks the glass of a
+    freeze, and its text without those options (the command as its job runs it)."""
+
+    command: commands.Command
+    start: StartRequest | None
+    break_glass: bool
+    text: str
+
+
+def parse_request(text: str) -> Typed:
+    """Read a command with its ``--at``/``--in`` and ``--break-glass``. Raises :class:`UsageError`.
 
     The grammar reads the text first, so free text (``note … --at 5``) stays as typed; only when it
-    does not read is a ``--at``/``--in`` taken out and the rest read. Raises :class:`UsageError`.
+    does not read are those options taken out and the rest read.
     """
     try:
-        return parse(text), None, text
+        return Typed(parse(text), None, False, text)
     except UsageError as error:
-        stripped, start = split_start(text)
-        if start is None:
+        unglassed, break_glass = split_break_glass(text)
+        stripped, start = split_start(unglassed)
+        if start is None and not break_glass:
             raise error from None
-        return parse(stripped), start, stripped
+        return Typed(parse(stripped), start, break_glass, stripped)
 
 
 def schedule_for(

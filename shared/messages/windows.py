@@ -149,11 +149,18 @@ def target_changed_at_start(*, job_id: str, detail: str) -> str:
     )
 
 
-def window_ended(*, job_id: str, window: str, done: Sequence[str], left: Sequence[str], resumes: str) -> str:
+def window_ended(
+    *, job_id: str, window: str, done: Sequence[str], left: Sequence[str], resumes: str, continuation: str
+) -> str:
     """A job over many nodes stopped between nodes at the window's end; the rest waits for the next."""
     finished = ", ".join(f"`{name}`" for name in done) or "none"
     remaining = ", ".join(f"`{name}`" for name in left)
     return (
         f"`{job_id}` paused: window `{window}` closed. Done: {finished}. Left: {remaining}; "
-        f"they resume at the next opening, {resumes}."
+        f"they resume at the next opening, {resumes}, as `{continuation}` (`cancel {continuation}` drops them)."
     )
+
+
+def resumes(*, job_id: str) -> str:
+    """Added to the start of a continuation."""
+    return f"It resumes `{job_id}`, paused at its window's end, from where it stopped."

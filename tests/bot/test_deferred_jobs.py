@@ -26,6 +26,7 @@ from bot.wiring import build_engine
 from kubesim.server import Simulator
 from shared.jobevents import EventKind
 from shared.jobs import queue_name
+from shared.messages import freezes as freeze_messages
 from shared.messages import windows as window_messages
 from tests.support.clocks import ManualClock
 from tests.support.plans import last_word
@@ -41,6 +42,7 @@ groups:
   leads: [U_BOB]
 windows:
   sat-night: sat 22:00-sun 04:00 Europe/Berlin
+freezes: {by: [leads], incident: [leads]}
 rules:
   - commands: [jobs, nodes]
     allow: ["*"]
@@ -211,3 +213,20 @@ def test_a_command_asked_for_later_waits_for_that_time_inside_its_window(
     assert "queued for Sun 19 Nov 01:00 CET" in replies[-1].text
     registry = queue(connection).scheduled_job_registry
     assert registry.get_scheduled_time(request.approval.job_id).timestamp() == OPENS + 3 * 3600
+
+
+def test_a_deferred_job_whose_cluster_froze_while_it_waited_is_void(
+    engine: Engine, connection: Redis, clock: ManualClock, sim: Simulator
+) -> None:
+    """Bob freezes the cluster on Friday: at Saturday's opening the drain is void, naming the freeze."""
+    job_id, _ = approved_drain(engine, connection)
+    engine.handle(Message(user="U_BOB", channel="C_OPS", ts="1700000500.1", text="freeze release weekend"))
+    clock.now = OPENS
+    scheduler_runs(connection)
+    work(connection)
+    final = last_word(connection, job_id)
+    assert final.kind is EventKind.FAILED
+    assert final.text == freeze_messages.frozen_at_start(
+        job_id=job_id, cluster="default", by="U_BOB", reason="release weekend"
+    )
+    assert sim.store.get("nodes", None, "node-2")["spec"].get("unschedulable") is not True

@@ -163,8 +163,9 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             started = messages.started(job_id=job_id, description=what)
             if resumes:
                 started = f"{started} {window_messages.resumes(job_id=resumes)}"
+            resumed = {"resumes": resumes} if resumes else {}
             if identity is None:
-                reporter.emit(EventKind.STARTED, started, description=what)
+                reporter.emit(EventKind.STARTED, started, description=what, **resumed)
             else:
                 as_whom = access_messages.acting_as(user=identity.user, groups=identity.groups)
                 reporter.emit(
@@ -172,6 +173,7 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                     f"{started} {as_whom}",
                     description=what,
                     acting_as=identity.to_json(),
+                    **resumed,
                 )
             try:
                 with impersonation.acting_as(identity):

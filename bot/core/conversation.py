@@ -30,7 +30,7 @@ from bot.core.approvals import (
     ApprovalState,
     approval_id_for,
 )
-from bot.core.deferral import deferred_reply, parse_request, planning_note, schedule_for
+from bot.core.deferral import deferral_entry, deferred_reply, parse_request, planning_note, schedule_for
 from bot.core.freezing import freeze_gate, known_clusters, parse_freeze, run_freeze
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
@@ -427,7 +427,14 @@ class Engine:
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
         if submission.schedule is not None:
-            text = self._deferred(spec.job_id, spec.description, cluster, submission.schedule)
+            text = self._deferred(
+                spec.job_id,
+                spec.description,
+                cluster,
+                submission.schedule,
+                channel=message.channel,
+                thread=thread,
+            )
             return Reply(text, thread, job_id=spec.job_id)
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
@@ -476,9 +483,22 @@ class Engine:
 
     # Approvals
 
-    def _deferred(self, job_id: str, description: str, cluster: str, schedule: Schedule) -> str:
-        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``)."""
+    def _deferred(
+        self, job_id: str, description: str, cluster: str, schedule: Schedule, *, channel: str, thread: str
+    ) -> str:
+        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``), and its entry."""
         now = self._approvals.now()
+        self._append(
+            deferral_entry(
+                job_id=job_id,
+                description=description,
+                cluster=cluster,
+                schedule=schedule,
+                channel=channel,
+                thread=thread,
+                now=now,
+            )
+        )
         return deferred_reply(
             job_id=job_id,
             description=description,
@@ -656,7 +676,14 @@ class Engine:
         if submission is None:
             return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
         if submission.schedule is not None:
-            text = self._deferred(request.job_id, request.description, request.cluster, submission.schedule)
+            text = self._deferred(
+                request.job_id,
+                request.description,
+                request.cluster,
+                submission.schedule,
+                channel=request.channel,
+                thread=request.thread_ts,
+            )
             return Reply(text, request.thread_ts, job_id=request.job_id)
         text = job_messages.queued(
             job_id=request.job_id,

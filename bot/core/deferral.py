@@ -15,6 +15,7 @@ import dataclasses
 
 from bot.core.freezing import split_break_glass
 from bot.core.policy import Decision
+from bot.core.timeline import Entry, EntryKind
 from shared import commands
 from shared.errors import UsageError
 from shared.grammar import parse
@@ -76,6 +77,34 @@ def deferred_reply(
         when=local_time(schedule.window, starts_at),
         wait=starts_at - now,
         window=schedule.window.name if schedule.window else None,
+    )
+
+
+def deferral_entry(
+    *,
+    job_id: str,
+    description: str,
+    cluster: str,
+    schedule: Schedule,
+    channel: str,
+    thread: str,
+    now: float,
+) -> Entry:
+    """The timeline entry of a job handed to RQ's scheduler."""
+    window = schedule.window.name if schedule.window else None
+    return Entry(
+        at=now,
+        actor="chatops",
+        kind=EntryKind.JOB_DEFERRED,
+        summary=messages.deferred_summary(
+            description=description, when=local_time(schedule.window, schedule.start_at), window=window
+        ),
+        channel=channel,
+        thread_ts=thread,
+        event_id=f"{job_id}-deferred",
+        cluster=cluster,
+        job_id=job_id,
+        details={"starts_at": schedule.start_at, "window": window, "break_glass": schedule.break_glass},
     )
 
 

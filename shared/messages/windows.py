@@ -124,6 +124,12 @@ def deferred(
     )
 
 
+def deferred_summary(*, description: str, when: str, window: str | None) -> str:
+    """The timeline entry of a deferred job."""
+    why = f" in window {window}" if window else ""
+    return f"deferred: {description} starts {when}{why}"
+
+
 def outside_window_note(*, window: str, when: str) -> str:
     """Said with the plan-first reply: the approval is asked now, the work waits for the window."""
     return f"`{window}` is closed now: once approved, the job waits for its opening, {when}."

@@ -10,6 +10,7 @@ scheduled; what proves the start time is the time RQ's scheduler holds the job f
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.policy_file import load_policy
+from bot.core.timeline.chain import DEMO_CHAIN_KEY
+from bot.timeline_recorder import TimelineRecorder
+from bot.timeline_store import TimelineStore
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from shared.jobevents import EventKind
@@ -44,7 +48,7 @@ windows:
   sat-night: sat 22:00-sun 04:00 Europe/Berlin
 freezes: {by: [leads], incident: [leads]}
 rules:
-  - commands: [jobs, nodes]
+  - commands: [jobs, nodes, timeline]
     allow: ["*"]
   - commands: [drain, cordon, cancel]
     allow: [oncall]
@@ -230,3 +234,25 @@ def test_a_deferred_job_whose_cluster_froze_while_it_waited_is_void(
         job_id=job_id, cluster="default", by="U_BOB", reason="release weekend"
     )
     assert sim.store.get("nodes", None, "node-2")["spec"].get("unschedulable") is not True
+
+
+def test_the_timeline_export_shows_the_deferral_and_the_start_at_the_opening(
+    engine: Engine, connection: Redis, clock: ManualClock, sim: Simulator
+) -> None:
+    """`timeline --export json`: the drain deferred on Tuesday, started and done on Saturday night."""
+    job_id, _ = approved_drain(engine, connection)
+    clock.now = OPENS
+    scheduler_runs(connection)
+    work(connection)
+    store = TimelineStore(connection, key=DEMO_CHAIN_KEY, clock=clock)
+    TimelineRecorder(connection, timeline=store, consumer="test").step()
+    [export] = engine.handle(
+        Message(user="U_ALICE", channel="C_OPS", ts="1700400000.1", text="timeline --export json")
+    )
+    assert export.file is not None
+    entries = [entry for entry in json.loads(export.file.content)["entries"] if entry.get("job_id") == job_id]
+    kinds = [entry["kind"] for entry in entries]
+    assert kinds.index("job_deferred") < kinds.index("job_started") < kinds.index("job_succeeded")
+    [deferred] = [entry for entry in entries if entry["kind"] == "job_deferred"]
+    assert deferred["summary"].startswith("deferred: drain node/node-2 starts Sat 18 Nov 22:00 CET")
+    assert deferred["details"]["starts_at"] == OPENS

@@ -16,6 +16,8 @@ import pytest
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
+from bot.core.timeline import EntryKind
+from bot.timeline_recorder import event_entry
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
 from shared.jobevents import EventKind
@@ -93,3 +95,5 @@ def test_upgrade_nodes_stops_between_nodes_at_the_window_end_and_resumes_at_the_
     for name in NODES:
         upgrades = [event for event in events if event.text == wording.node_step(name, "upgrade")]
         assert len(upgrades) == 1, name
+    kinds = [event_entry(event).kind for event in events]
+    assert EntryKind.JOB_PAUSED in kinds and EntryKind.JOB_RESUMED in kinds, "the timeline says so"

@@ -122,6 +122,8 @@ class Reply:
     quiet: bool = False
     """Not shown: the job of a lookup, whose answer is the only message the person sees (``text``
     stays for the record)."""
+    starts_at: float | None = None
+    """Set when the job waits for a later start (RQ's scheduler): nothing more is heard of it until then."""
 
 
 ANSWERED_BY_THE_ENGINE: frozenset[str] = frozenset(
@@ -435,7 +437,7 @@ class Engine:
                 channel=message.channel,
                 thread=thread,
             )
-            return Reply(text, thread, job_id=spec.job_id)
+            return Reply(text, thread, job_id=spec.job_id, starts_at=submission.schedule.start_at)
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
@@ -684,7 +686,9 @@ class Engine:
                 channel=request.channel,
                 thread=request.thread_ts,
             )
-            return Reply(text, request.thread_ts, job_id=request.job_id)
+            return Reply(
+                text, request.thread_ts, job_id=request.job_id, starts_at=submission.schedule.start_at
+            )
         text = job_messages.queued(
             job_id=request.job_id,
             description=request.description,

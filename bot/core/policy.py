@@ -125,7 +125,9 @@ class Policy:
     source: str = "<policy>"
     """Where the policy came from, for messages: a file path or ``<demo>``."""
     windows: tuple[Window, ...] = ()
-    """The change windows rules may name."""
+    """The change windows rules and clusters may name."""
+    cluster_windows: tuple[tuple[str, str], ...] = ()
+    """(cluster, window name) pairs: every change on that cluster runs inside that window."""
     freezes: FreezeRules | None = None
     """Who may freeze; ``None``: nobody may (``freeze`` is refused)."""
 
@@ -179,7 +181,8 @@ def decide(
         if not _rule_matches(rule, command=command, namespace=namespace, cluster=cluster):
             continue
         if _any_principal_matches(policy, rule.allow, user=user, user_groups=user_groups):
-            window = policy.window(rule.window) if command not in READ_ONLY_COMMANDS else None
+            named = rule.window or dict(policy.cluster_windows).get(cluster)
+            window = policy.window(named) if command not in READ_ONLY_COMMANDS else None
             return Decision(allowed=True, rule=index, approval=rule.approval, window=window)
         return Decision(
             allowed=False,

@@ -49,7 +49,7 @@ from bot.core.policy import (
     is_usergroup_id,
     names_command,
 )
-from bot.core.policy_windows import read_freezes, read_rule_window, read_windows
+from bot.core.policy_windows import read_cluster_windows, read_freezes, read_rule_window, read_windows
 from shared.durations import DurationError, parse_duration
 from shared.identities import read_identities
 from shared.messages import policy as messages
@@ -169,6 +169,7 @@ class _Reader:
         channel_clusters = self.channel_clusters(document.get("channel_clusters", {}), channels=channels)
         groups = self.groups(document.get("groups", {}))
         windows = read_windows(document, report=self.report)
+        cluster_windows = read_cluster_windows(document, windows=windows, report=self.report)
         freezes = read_freezes(
             document,
             report=self.report,
@@ -194,6 +195,7 @@ class _Reader:
             identities=identities,
             source=source,
             windows=windows,
+            cluster_windows=cluster_windows,
             freezes=freezes,
         )
 

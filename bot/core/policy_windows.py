@@ -10,13 +10,15 @@
         allow: [oncall]
         clusters: [prod-eu]
         window: sat-night              # optional: these commands run only inside it
+    clusters:
+      prod-eu: {window: sat-night}   # optional: every change on this cluster runs inside it
     freezes:                           # optional: without it nobody may freeze
       by: [leads]                      #   who may freeze and unfreeze
       incident: [incident]             #   who approves a break-glass during a freeze
 
-A rule's ``window`` applies to the commands it decides that change something (read-only commands
-run at once). A rule is per cluster (``clusters``) and per command group (``commands``), so is its
-window. Problems are reported through the policy reader, with the entry's path, like every other.
+A cluster's ``window`` applies to every command that changes something there (read-only commands
+run at once); a rule's ``window`` (per command group, and per cluster through its ``clusters``) wins
+over the cluster's for the commands the rule decides. Problems are reported through the policy reader, with the entry's path, like every other.
 """
 
 from __future__ import annotations
@@ -71,6 +73,22 @@ def read_rule_window(
         report(path, messages.unknown_window(name=str(name), known=known))
         return None
     return name
+
+
+def read_cluster_windows(
+    document: Mapping[object, object], *, windows: tuple[Window, ...], report: Report
+) -> tuple[tuple[str, str], ...]:
+    """``clusters.NAME.window``: (cluster, window name) pairs (the cluster settings are checked elsewhere)."""
+    clusters = document.get("clusters", {})
+    if not isinstance(clusters, dict):
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for cluster, settings in clusters.items():
+        if isinstance(settings, dict):
+            name = read_rule_window(f"clusters.{cluster}.window", settings, windows=windows, report=report)
+            if name is not None:
+                pairs.append((str(cluster), name))
+    return tuple(pairs)
 
 
 def read_freezes(

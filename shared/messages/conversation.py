@@ -20,7 +20,7 @@ def jobs_list(jobs: Sequence[JobSummary], *, cluster: str) -> str:
     lines = [f"Latest jobs on cluster {code(cluster)}:"]
     for job in jobs:
         asked = f", asked by {mention(job.user)}" if job.user else ""
-        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at else ""
+        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at and job.starts_at is None else ""
         later = window_messages.starts(job.starts_at)
         lines.append(f"• {code(job.job_id)} {job.status}: {escape(job.description)}{asked}{when}{later}")
     return "\n".join(lines)

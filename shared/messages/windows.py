@@ -101,7 +101,7 @@ def starts(at: float | None) -> str:
 
 def wait_text(seconds: float) -> str:
     """A wait as people say it: ``2 d 3 h``, ``3 h 20 min``, ``5 min``, ``under a minute``."""
-    minutes = int(seconds // 60)
+    minutes = round(seconds / 60)
     if minutes < 1:
         return "under a minute"
     days, rest = divmod(minutes, 24 * 60)
@@ -117,10 +117,10 @@ def deferred(
     *, job_id: str, description: str, cluster: str, when: str, wait: float, window: str | None
 ) -> str:
     """The reply once work is queued for later (a window's opening, or --at/--in)."""
-    why = f" (window `{window}`)" if window else ""
+    why = f"It waits for window `{window}`; " if window else ""
     return (
-        f"Job `{job_id}` ({description} on `{cluster}`) is queued for {when}, in {wait_text(wait)}{why}. "
-        f"`cancel {job_id}` drops it; it is checked again when it starts."
+        f"Job `{job_id}` ({description} on `{cluster}`) is queued for {when}, in {wait_text(wait)}.\n"
+        f"{why}`cancel {job_id}` drops it; it is checked again when it starts."
     )
 
 

@@ -123,3 +123,22 @@ def test_a_later_start_is_read_apart_from_the_command() -> None:
     _, start = split_start("drain node-2 --at 23:30")
     assert start is not None
     assert start.wanted(now=TUESDAY, window=window) == at(2023, 11, 14, 22, 30)  # 23:30 Berlin, today
+
+
+def test_a_cluster_window_binds_every_change_there_and_a_rule_window_wins() -> None:
+    """``clusters.live.window``: cordon on live has it; a rule's own window beats the cluster's."""
+    text = POLICY.replace(
+        "rules:", "clusters:\n  live: {window: weekdays}\n  prod: {window: weekdays}\nrules:"
+    ).replace("windows:\n", "windows:\n  weekdays: mon 09:00-fri 17:00 UTC\n")
+    policy = load_policy(text)
+
+    def window_of(command: str, cluster: str) -> str | None:
+        decision = decide(
+            policy, user="U_ALICE", command=command, channel="C1", namespace=None, cluster=cluster
+        )
+        return decision.window.name if decision.window else None
+
+    assert window_of("cordon", "live") == "weekdays"
+    assert window_of("nodes", "live") is None
+    assert window_of("cordon", "staging") is None
+    assert window_of("drain", "prod") == "sat-night"

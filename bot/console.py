@@ -19,6 +19,7 @@ from typing import TextIO
 from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
+from bot.core.rechecks import is_recheck
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 from bot.timeline_recorder import TimelineRecorder
@@ -104,6 +105,9 @@ class ConsoleSession:
         try:
             for notice in self.engine.expire_due():
                 self._show_reply(notice)
+            rechecks = set(self.engine.recheck_pending())
+            if rechecks:  # what a re-check finds is said in its request's thread, as in Slack
+                self._follow(rechecks)
             replies = self.engine.handle(message)
         except Exception as error:  # shown, counted, and the session goes on
             self._print(messages.crashed(error))
@@ -154,7 +158,8 @@ class ConsoleSession:
         if events:
             self._record()
         for event in events:
-            self._show_event(event)
+            if not is_recheck(event):  # a re-check has no thread of its own
+                self._show_event(event)
             if event.kind.is_final:
                 pending.discard(event.job_id)
         for reply in self.engine.plans_reported(events):

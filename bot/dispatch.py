@@ -25,6 +25,7 @@ from rq.serializers import JSONSerializer
 
 from shared.job_signing import JobSigner, SignedJob, approval_record_key
 from shared.jobs import (
+    DEFAULT_TIMEOUT_SECONDS,
     REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,
@@ -169,6 +170,20 @@ class RQDispatcher:
         job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=_position(queued))
+
+    def parked(self, job_id: str) -> JobSpec | None:
+        """The job parked under ``job_id``, as it was parked; None once released or dropped."""
+        job = self._fetch(job_id)
+        if job is None or not self._connection.zscore(parked_key(str(job.meta.get("cluster", ""))), job_id):
+            return None
+        return JobSpec(
+            job_id=job_id,
+            function=str(job.func_name),
+            cluster=str(job.meta.get("cluster", "")),
+            description=str(job.description or ""),
+            kwargs=dict(job.kwargs or {}),
+            timeout_seconds=int(job.timeout or DEFAULT_TIMEOUT_SECONDS),
+        )
 
     def discard(self, job_id: str) -> None:
         """Drop a parked job so it never runs; it stays listed as cancelled for the day."""

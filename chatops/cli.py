@@ -236,7 +236,7 @@ def console_pages(
         return
     from starlette.applications import Starlette
 
-    from bot.slack.server import ServerThread
+    from bot.slack.ingress.server import ServerThread
     from bot.web.app import configured_page_routes
 
     url = settings.page_url or f"http://127.0.0.1:{settings.port}"

@@ -16,6 +16,9 @@ from typing import Any
 EVENTS_STREAM = "chatops:job-events"
 """The Redis stream every job event goes to."""
 
+COMMAND_DETAIL = "request_command"
+"""The detail of a job's final event holding the command it ran, as data (an invocation's JSON)."""
+
 LOOKUP_DETAIL = "lookup"
 """Set (true) on every event of a lookup: the person sees one message, the answer, and nothing around it."""
 
@@ -42,14 +45,17 @@ class EventKind(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class RequestContext:
-    """Who asked for a job, and where the answers go. Travels with the job as JSON."""
+    """Who asked for a job, what they asked (as data), and where the answers go. Travels with the job as JSON."""
 
     job_id: str
     user: str
     channel: str
     thread_ts: str
     cluster: str
-    text: str = ""
+    command: Mapping[str, Any] | None = None
+    """The command the job runs, as :class:`shared.invocation.Invocation` JSON (never the typed words)."""
+    undo: Mapping[str, Any] | None = None
+    """The undo it offers once it succeeds, as :class:`shared.undo.UndoOffer` JSON, worked out at submission."""
     lookup: bool = False
     """A lookup (``nodes``, ``status``…): its events say so (:data:`LOOKUP_DETAIL`), and adapters show the
     answer as one message, without the start and success lines around it."""
@@ -61,9 +67,15 @@ class RequestContext:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RequestContext:
         """Rebuild the context a job received; unknown keys are ignored."""
-        names = {field.name for field in dataclasses.fields(cls)} - {"lookup"}
+        names = {field.name for field in dataclasses.fields(cls)} - {"lookup", "command", "undo"}
         fields = {key: str(value) for key, value in data.items() if key in names}
-        return cls(**fields, lookup=data.get("lookup") is True)
+        command, undo = data.get("command"), data.get("undo")
+        return cls(
+            **fields,
+            command=dict(command) if isinstance(command, Mapping) else None,
+            undo=dict(undo) if isinstance(undo, Mapping) else None,
+            lookup=data.get("lookup") is True,
+        )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -148,6 +148,18 @@ def plan_job_id(job_id: str) -> str:
     return f"{job_id}-plan"
 
 
+RECHECK_INFIX = "-recheck-"
+"""What the id of a pending request's re-check job holds between the gated job's id and its round."""
+
+
+def recheck_job_id(job_id: str, round_: int) -> str:
+    """The id of round ``round_`` of re-running, as a plan, the job a pending request waits to release.
+
+    One id per round, so several bot processes ticking the same round queue it once.
+    """
+    return f"{job_id}{RECHECK_INFIX}{round_}"
+
+
 def function_path(command_name: str) -> str:
     """The dotted path of the job function for a policy command name."""
     return f"{JOBS_MODULE}.{command_name.replace(' ', '_').replace('-', '_')}"

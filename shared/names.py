@@ -90,6 +90,16 @@ def is_approval_id(value: str) -> bool:
     return value.startswith(APPROVAL_PREFIX) and len(value) > len(APPROVAL_PREFIX) and is_our_id(value)
 
 
+DEFAULT_CLUSTER = "default"
+"""The cluster a command, a bot or a worker means when none is named."""
+
+
+def is_cluster_name(value: str) -> bool:
+    """The one definition of a cluster name, for ``--cluster``, policy files, the bot's settings and
+    ``chatops worker --cluster``: letters, digits, '.', '_' and '-', starting with a letter or digit."""
+    return is_valid_name(NameKind.CLUSTER, value)
+
+
 def is_valid_name(kind: NameKind, value: str) -> bool:
     """Whether ``value`` is acceptable as a name of ``kind``."""
     match kind:

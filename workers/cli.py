@@ -20,6 +20,8 @@ from rq.serializers import JSONSerializer
 from shared.job_signing import JOB_KEY_VARIABLE, JobSigner, job_key_problem
 from shared.jobs import queue_name
 from shared.logs import configure_json_logging
+from shared.messages.policy import bad_cluster_name
+from shared.names import DEFAULT_CLUSTER, is_cluster_name
 from workers import cluster, etcd, metrics_setup, observing, scheduler
 from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
 from workers.admission import admitted_job_class
@@ -89,7 +91,10 @@ def main(
     except etcd.EtcdSettingsError as error:
         print(f"chatops worker: {error}", file=sys.stderr)
         return 2
-    cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
+    cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or DEFAULT_CLUSTER
+    if not is_cluster_name(cluster_name):
+        print(f"chatops worker: {bad_cluster_name(name=cluster_name)}", file=sys.stderr)
+        return 2
     job_key = env.get(JOB_KEY_VARIABLE, "").strip()
     problem = job_key_problem(job_key, program="chatops worker")
     if problem is not None:

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.policy import ApprovalRequirement, Policy, is_approver
+from shared.invocation import Invocation, maybe_invocation
 from shared.messages import approvals as messages
 from shared.messages import freezes as freeze_messages
 from shared.names import APPROVAL_PREFIX
@@ -151,6 +152,9 @@ class ApprovalRequest:
     """Who denied or cancelled it, or whose approval completed the quorum; ``None`` for expiry."""
     reason: str | None = None
     """The reason given with ``deny``, or the changed targets for a voided request."""
+    command: Invocation | None = None
+    """What the job runs, as data (name and arguments). None on a request stored by a version that
+    kept only the :attr:`description`: it is answered as any other, and its view says what it lacks."""
     incident: tuple[str, ...] = ()
     """A break-glass during a freeze: one approval must come from these (the policy's incident group)."""
 
@@ -171,6 +175,7 @@ class ApprovalRequest:
         data = dataclasses.asdict(self)
         data["state"] = self.state.value
         data["witnesses"] = dict(self.witnesses)
+        data["command"] = self.command.to_json() if self.command is not None else None
         return data
 
     @classmethod
@@ -185,6 +190,7 @@ class ApprovalRequest:
             for vote in fields.get("votes", ())
         )
         fields["witnesses"] = _sorted_versions(fields.get("witnesses") or {})
+        fields["command"] = maybe_invocation(fields.get("command"))
         return cls(**fields)
 
 
@@ -227,8 +233,12 @@ def new_request(
     requirement: ApprovalRequirement,
     now: float,
     witnesses: Mapping[str, str] | None = None,
+    command: Invocation | None = None,
 ) -> ApprovalRequest:
-    """Open a pending request under ``requirement``, for the plan whose targets are ``witnesses``."""
+    """Open a pending request under ``requirement``, for the plan whose targets are ``witnesses``.
+
+    ``command`` is what the job runs, as data.
+    """
     if requirement.count < 1:
         raise ValueError("an approval requirement needs a count of at least 1")
     return ApprovalRequest(
@@ -244,6 +254,7 @@ def new_request(
         created_at=now,
         expires_at=now + requirement.ttl_seconds,
         witnesses=_sorted_versions(witnesses or {}),
+        command=command,
     )
 
 

@@ -23,14 +23,21 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core import request_events
+from bot.core import rechecks, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
     ApprovalState,
     approval_id_for,
 )
-from bot.core.deferral import deferral_entry, deferred_reply, parse_request, planning_note, schedule_for
+from bot.core.deferral import (
+    Typed,
+    deferral_entry,
+    deferred_reply,
+    parse_request,
+    planning_note,
+    schedule_for,
+)
 from bot.core.freezing import freeze_gate, known_clusters, parse_freeze, run_freeze
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
@@ -58,6 +65,7 @@ from shared import commands
 from shared.command_words import arguments_of, describe
 from shared.errors import UsageError
 from shared.identities import RunAs
+from shared.invocation import invocation_of
 from shared.jobevents import JobEvent, RequestContext
 from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
 from shared.messages import access as access_messages
@@ -71,6 +79,7 @@ from shared.messages import windows as window_messages
 from shared.reference import HelpSheet, help_sheet
 from shared.schedules import SCHEDULE_ARGUMENT, Schedule
 from shared.text import escape_for_chat
+from shared.undo import undo_offer
 from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
@@ -91,6 +100,9 @@ class Message:
     """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
     approval_id: str | None = None
     """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
+    command: commands.Command | None = None
+    """A command given as data (an Undo click): it runs as it is, and ``text`` only says it in words
+    for the record; None for typed text, which the grammar reads."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,6 +183,7 @@ class Engine:
         self._timeline = timeline
         self._default_cluster = default_cluster
         self._implemented = implemented
+        self._recheck_round: int | None = None
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -182,7 +195,10 @@ class Engine:
         if frozen is not None:
             return [frozen]
         try:
-            typed = parse_request(message.text)
+            if message.command is not None:  # given as data (an Undo click): nothing to read
+                typed = Typed(message.command, None, False, message.text)
+            else:
+                typed = parse_request(message.text)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
@@ -335,6 +351,24 @@ class Engine:
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
 
+    def recheck_pending(self, *, interval: float = rechecks.RECHECK_INTERVAL_SECONDS) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        round_ = rechecks.recheck_round(self._approvals.now(), interval=interval)
+        if round_ == self._recheck_round:
+            return []
+        self._recheck_round = round_
+        queued = []
+        for request in rechecks.due(self._approvals.pending()):
+            parked = self._jobs.parked(request.job_id)
+            if parked is None:
+                continue
+            submitted = self._jobs.submit(rechecks.recheck_spec(parked, round_=round_))
+            if not submitted.duplicate:
+                queued.append(submitted.job_id)
+        return queued
+
     def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
         """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.
 
@@ -380,15 +414,18 @@ class Engine:
     # Jobs
 
     def _request_context(
-        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, lookup: bool = False
     ) -> RequestContext:
+        """Who asked, where, and what, as data: the command and the undo it will offer (worked out now)."""
+        undo = undo_offer(command)
         return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
             channel=message.channel,
             thread_ts=thread,
             cluster=cluster,
-            text=message.text,
+            command=invocation_of(command).to_json(),
+            undo=undo.to_json() if undo is not None else None,
             lookup=lookup,
         )
 
@@ -419,7 +456,7 @@ class Engine:
         schedule: Schedule | None = None,
     ) -> Reply:
         lookup = command.name in LOOKUPS
-        request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
+        request = self._request_context(message, command, cluster=cluster, thread=thread, lookup=lookup)
         spec = self._spec(command, request, schedule=schedule)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"
@@ -550,7 +587,7 @@ class Engine:
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
         assert decision.approval is not None
-        request = self._request_context(message, cluster=cluster, thread=thread)
+        request = self._request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
             job_id=request.job_id,
@@ -561,6 +598,7 @@ class Engine:
             description=describe(command),
             requirement=decision.approval,
             now=self._approvals.now(),
+            command=invocation_of(command),
         )
         approval = dataclasses.replace(approval, incident=incident)
         stored = self._approvals.create(approval)
@@ -581,7 +619,10 @@ class Engine:
         )
         self._jobs.park(real)
         plan_command = dataclasses.replace(command, dry_run=True)
-        plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
+        plan_request = dataclasses.replace(
+            request, job_id=plan_id, command=invocation_of(plan_command).to_json(), undo=None
+        )
+        plan = self._spec(plan_command, plan_request)
         self._jobs.submit(plan)
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers

@@ -126,8 +126,8 @@ class Gate:
         rated = self._rate(message, thread=thread)
         if rated is not None:
             return rated
-        try:
-            command = parse(message.text)
+        try:  # a command given as data (an Undo click) is checked as it is, never read back from its words
+            command = message.command if message.command is not None else parse(message.text)
         except UsageError:
             return None  # the engine answers it, with the usage
         if command.cluster is not None and command.cluster not in self._clusters:

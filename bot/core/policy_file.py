@@ -53,7 +53,7 @@ from bot.core.policy_windows import read_cluster_windows, read_freezes, read_rul
 from shared.durations import DurationError, parse_duration
 from shared.identities import read_identities
 from shared.messages import policy as messages
-from shared.names import NameKind, is_valid_name
+from shared.names import NameKind, is_cluster_name, is_valid_name
 from shared.vocabulary import COMMAND_NAMES
 from shared.windows import Window
 
@@ -184,7 +184,7 @@ class _Reader:
             document,
             report=self.report,
             is_user_id=is_user_id,
-            is_cluster_name=lambda name: is_valid_name(NameKind.CLUSTER, name),
+            is_cluster_name=is_cluster_name,
         )
         return Policy(
             rules=rules,

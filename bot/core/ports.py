@@ -34,6 +34,9 @@ class JobPort(Protocol):
     def discard(self, job_id: str) -> None:
         """Drop a parked job (denied, expired or cancelled); it never runs."""
 
+    def parked(self, job_id: str) -> JobSpec | None:
+        """The job parked under ``job_id``, as it was parked; None if none is (released, dropped)."""
+
     def cancel(self, job_id: str) -> str | None:
         """Cancel a job; return its status before cancelling, or None if there is no such job."""
 
@@ -83,6 +86,9 @@ class ApprovalPort(Protocol):
 
     def pending(self) -> list[ApprovalRequest]:
         """Every pending request, the soonest to expire first."""
+
+    def recheck_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """Void a pending request whose re-check (its last word ``event``) found the plan moved; None if unknown."""
 
     def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
         """Void a pending request whose plan read one of ``changed`` (the job ``by_job`` changed them)."""

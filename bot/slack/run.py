@@ -33,11 +33,11 @@ from bot.observability import PrometheusObserver
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_web_client
 from bot.slack.assembly import build_bot, redis_answers
-from bot.slack.front import build_front
-from bot.slack.inbox import Inbox
+from bot.slack.ingress.front import build_front
+from bot.slack.ingress.inbox import Inbox
+from bot.slack.ingress.server import serve
 from bot.slack.metrics import FrontMetrics, SlackMetrics
 from bot.slack.names import SlackNames
-from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
@@ -147,7 +147,7 @@ def _run_runner(
     try:
         bot.start_background(inbox=not socket_mode)
         if socket_mode:
-            from bot.slack.socket import run_socket_mode
+            from bot.slack.ingress.socket import run_socket_mode
 
             log.info(messages.bot_listening(mode="Socket Mode", where=settings.slack_api_url or "slack.com"))
             run_socket_mode(bot.app, app_token=settings.slack_app_token.value)

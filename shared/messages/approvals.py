@@ -192,3 +192,21 @@ def answer_in_thread() -> str:
 def job_gone(*, job_id: str) -> str:
     """Approved, but the parked job was no longer there (it is kept a day)."""
     return f"Approved, but the job {code(job_id)} is no longer waiting (jobs wait a day at most). Run the command again."
+
+
+def voided_by_a_change_outside(*, targets: Sequence[str]) -> str:
+    """A pending request whose targets changed outside the bot (``kubectl``, a controller, another tool),
+    found by re-running its plan while it waited."""
+    changed = ", ".join(code(target) for target in targets)
+    return (
+        f"This request is void: {changed} changed outside the bot since the plan was shown.\n"
+        "Nothing will run; ask again for a fresh plan."
+    )
+
+
+def voided_plan_no_longer_holds(*, reason: str) -> str:
+    """A pending request whose plan, run again while it waited, now fails."""
+    return (
+        f"This request is void: its plan no longer holds ({reason}).\n"
+        "Nothing will run; ask again once the cluster allows it."
+    )

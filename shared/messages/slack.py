@@ -216,6 +216,14 @@ def what_is_lost(*, command: str) -> str | None:
     return _LOSSES.get(command)
 
 
+def loss_not_recorded() -> str:
+    """What an approval request stored by an earlier version (without its command as data) may lose."""
+    return (
+        "unknown: this request was stored by an earlier version, which did not record the command it "
+        "runs; read the plan before you approve"
+    )
+
+
 def destructive_commands() -> tuple[str, ...]:
     """The commands whose approval asks for confirmation, longest names first."""
     return tuple(sorted(_LOSSES, key=len, reverse=True))
@@ -275,7 +283,7 @@ def runner_died(*, exit_code: int | None, pause: float) -> str:
     )
 
 
-# The App Home tab (bot.slack.home).
+# The App Home tab (bot.slack.views.home).
 
 
 def home_title() -> str:
@@ -363,7 +371,7 @@ def home_updated(*, at: float) -> str:
     return f"Updated <!date^{int(at)}^{{time}}|{fallback}> · open the tab again to refresh."
 
 
-# Undo on finished job cards, and approvals still gathering votes (bot.slack.cards, bot.slack.approval_view).
+# Undo on finished job cards, and approvals still gathering votes (bot.slack.posting.cards, bot.slack.views.approval_view).
 
 
 def undo_button() -> str:

@@ -196,7 +196,7 @@ def test_the_scheduler_thread_enqueues_the_current_slot_and_stops_when_asked(red
         tick_seconds=0.01,
     )
     queue = Queue(queue_name("main"), connection=connection, serializer=JSONSerializer)
-    thread = scheduler.start()
+    scheduler.start()
     try:
         for _ in range(500):
             if queue.count:
@@ -205,7 +205,7 @@ def test_the_scheduler_thread_enqueues_the_current_slot_and_stops_when_asked(red
     finally:
         scheduler.stop()
 
-    assert not thread.is_alive()
+    assert not scheduler.running
     assert queue.get_job_ids() == ["sched-nightly-20261128T0200Z"]
 
 

@@ -259,3 +259,31 @@ def test_the_timeline_export_shows_the_deferral_and_the_start_at_the_opening(
     [deferred] = [entry for entry in entries if entry["kind"] == "job_deferred"]
     assert deferred["summary"].startswith("deferred: drain node/node-2 starts Sat 18 Nov 22:00 CET")
     assert deferred["details"]["starts_at"] == OPENS
+
+
+def test_a_pending_request_waiting_for_its_window_is_rechecked_now_not_at_the_opening(
+    engine: Engine, connection: Redis, sim: Simulator
+) -> None:
+    """The re-check of a pending drain deferred to Saturday runs its plan at once, and a hand-made
+    cordon of node-2 voids the request on Tuesday."""
+    [planning] = engine.handle(
+        Message(
+            user="U_ALICE", channel="C_OPS", ts=REQUEST_TS, text="drain node-2 --force --delete-emptydir-data"
+        )
+    )
+    work(connection)
+    assert planning.job_id is not None
+    [request] = engine.plans_reported([last_word(connection, planning.job_id)])
+    assert request.approval is not None and "`sat-night` is closed now" in planning.text
+    sim.store.patch(
+        "nodes",
+        None,
+        "node-2",
+        {"spec": {"unschedulable": True}},
+        content_type="application/merge-patch+json",
+    )
+    queued = engine.recheck_pending(interval=1e-6)
+    assert queued and queue(connection).scheduled_job_registry.get_job_ids() == []
+    work(connection)
+    [void] = engine.plans_reported([last_word(connection, job_id) for job_id in queued])
+    assert void.approval is not None and void.approval.state.value == "voided"

@@ -24,7 +24,7 @@ from shared.jobs import cancel_flag_key, job_id_for, queue_name
 from tests.support.plans import last_word
 from tests.workers.harness import set_min_available, settled
 from workers import cluster
-from workers.watchdog import settle
+from workers.reaping import settle
 
 ALICE = "U_ALICE"
 CHANNEL = "C_OPS"

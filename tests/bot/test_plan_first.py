@@ -16,10 +16,11 @@ from rq.serializers import JSONSerializer
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
 from bot.core.conversation import Engine, Reply
-from shared.jobevents import EventKind, JobEvent
+from shared.grammar import parse
+from shared.invocation import invocation_of
+from shared.jobevents import COMMAND_DETAIL, EventKind, JobEvent
 from shared.jobs import plan_job_id
 from shared.messages import approvals as approval_messages
-from shared.undo import REQUEST_TEXT_DETAIL
 
 # The demo engine on an in-memory Redis, and one message in the ops channel, as the approval flow's tests have them.
 from tests.bot.test_approval_flow import fixture_clock, fixture_connection, fixture_engine, say  # noqa: F401
@@ -150,7 +151,7 @@ def finished(engine: Engine, text: str, *, kind: EventKind = EventKind.SUCCEEDED
         channel="C_OPS",
         thread_ts="1.9",
         at=0.0,
-        details={REQUEST_TEXT_DETAIL: text},
+        details={COMMAND_DETAIL: invocation_of(parse(text)).to_json()},
         user=BOB,
         cluster="default",
     )

@@ -1,16 +1,24 @@
-"""Which command undoes a finished operation, decided from the command and the result its job reported."""
+"""Which command undoes a finished operation: offered from the command at submission, checked against the result."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from shared import commands as c
 from shared.grammar import parse
-from shared.undo import Undo, command_text, undo_of, undo_text
+from shared.invocation import Invocation
+from shared.undo import Undo, UndoOffer, command_text, offered, undo_command, undo_of, undo_offer
 
 CHANGED: dict[str, Any] = {"changed": True}
+
+
+def undo_text(typed: str, *, result: dict[str, Any]) -> str | None:
+    """The undo of the command typed as ``typed`` once its job reported ``result``, in words."""
+    undo = undo_of(parse(typed), result=result)
+    return None if undo is None else command_text(undo)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +56,6 @@ def test_each_operation_with_an_inverse_offers_it(typed: str, result: dict[str, 
         ("rollback web", {"changed": False, "skipped": True}),
         ("uncordon node-3", CHANGED),
         ("nodes", {}),
-        ("this is not a command", {}),
     ],
 )
 def test_nothing_is_offered_when_nothing_changed_or_there_is_no_inverse(
@@ -79,3 +86,32 @@ def test_a_scale_undo_keeps_the_namespace_and_cluster_of_the_original() -> None:
     assert undo_of(command, result={"changed": True, "plan": {"current": 1}}) == c.Scale(
         deployment="web", namespace="shop", cluster="prod", replicas=1
     )
+
+
+def test_the_offer_is_worked_out_at_submission_and_survives_the_trip_as_json() -> None:
+    """The job carries the offer as JSON; read back on the worker it gives the same undo, nothing parsed."""
+    offer = undo_offer(parse("scale web 5 -n shop --cluster prod"))
+    assert offer is not None
+    carried = UndoOffer.from_json(json.loads(json.dumps(offer.to_json())))
+    assert carried == offer
+    undo = offered(carried, result={"changed": True, "plan": {"current": 2}})
+    assert undo == Invocation(
+        name="scale",
+        arguments={"dry_run": False, "deployment": "web", "namespace": "shop", "replicas": 2},
+        cluster="prod",
+    )
+    assert undo_command(undo) == c.Scale(deployment="web", namespace="shop", cluster="prod", replicas=2)
+
+
+def test_a_dry_run_or_a_command_without_an_inverse_offers_nothing_at_submission() -> None:
+    """Nothing to carry: the job's request holds no offer."""
+    assert undo_offer(parse("cordon node-3 --dry-run")) is None
+    assert undo_offer(parse("restart web")) is None
+    assert undo_offer(parse("nodes")) is None
+
+
+def test_a_true_that_is_not_a_boolean_does_not_count_as_changed() -> None:
+    """``changed: 1`` is not ``changed: true``: the result must say it plainly."""
+    offer = undo_offer(parse("cordon node-3"))
+    assert offer is not None
+    assert offered(offer, result={"changed": 1}) is None

@@ -22,8 +22,8 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import ServerThread
 from bot.timeline_store import TimelineStore
 from tests.slack.fake_slack import FakeSlack, person
 from tests.slack.signed import SECRET, SlackSender

@@ -14,9 +14,9 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.server import ServerThread
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import BOB, CAROL, RunningBot
 from tests.slack.fake_slack import FakeSlack

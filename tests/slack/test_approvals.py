@@ -16,7 +16,7 @@ from bot.approval_store import ApprovalStore
 from bot.core.approvals import approval_id_for
 from bot.core.timeline import EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.timeline_store import TimelineStore
 from shared.jobevents import EventKind, RequestContext
 from shared.jobs import job_id_for, plan_job_id, queue_name

@@ -21,8 +21,8 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from bot.core.limits import Limits
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import ServerThread
 from shared.jobs import job_id_for, queue_name
 from tests.slack.conftest import ALICE, MakeBot, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack

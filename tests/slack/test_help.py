@@ -8,8 +8,8 @@ import pytest
 
 from bot.core.policy import allowed_commands
 from bot.core.policy_file import demo_policy
-from bot.slack.blocks import SECTION_LIMIT
-from bot.slack.pages import MAX_BLOCKS, help_blocks
+from bot.slack.views.blocks import SECTION_LIMIT
+from bot.slack.views.pages import MAX_BLOCKS, help_blocks
 from shared.grammar import parse
 from shared.messages.conversation import HELP_WIDTH, help_text
 from shared.messages.usage import AREAS

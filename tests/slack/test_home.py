@@ -16,10 +16,17 @@ from bot.core.approvals import ApprovalRequest
 from bot.core.policy import ApprovalRequirement, allowed_commands
 from bot.core.policy_file import demo_policy, load_policy
 from bot.dispatch import RQDispatcher
-from bot.slack.blocks import SECTION_LIMIT
-from bot.slack.dedupe import Deduplicator
-from bot.slack.home import HomeContent, HomePublisher, awaiting, cheat_sheet, home_view, pending_requests
-from bot.slack.listeners import SlackListeners
+from bot.slack.ingress.dedupe import Deduplicator
+from bot.slack.listeners.handlers import SlackListeners
+from bot.slack.views.blocks import SECTION_LIMIT
+from bot.slack.views.home import (
+    HomeContent,
+    HomePublisher,
+    awaiting,
+    cheat_sheet,
+    home_view,
+    pending_requests,
+)
 from shared.jobs import JobState, JobSummary, job_id_for
 from shared.messages import slack as messages
 from shared.reference import command_reference

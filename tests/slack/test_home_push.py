@@ -17,9 +17,9 @@ from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
-from bot.slack.home import HomePublisher, pending_requests
-from bot.slack.home_push import Debouncer, HomePusher
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.posting.home_push import Debouncer, HomePusher
+from bot.slack.views.home import HomePublisher, pending_requests
 from shared.jobevents import EventKind, JobEvent
 from shared.jobs import job_id_for
 from shared.messages import slack as messages

@@ -17,7 +17,7 @@ import pytest
 from redis import Redis
 
 from bot.events import EventGroup, GroupEventFeed
-from bot.slack.inbox_runner import InboxRunner
+from bot.slack.ingress.inbox_runner import InboxRunner
 from bot.timeline_recorder import TIMELINE_GROUP
 from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.slack.conftest import ALICE, MakeBot

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.slack.server import ServerThread
+from bot.slack.ingress.server import ServerThread
 from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.slack.conftest import MakeBot
 from tests.slack.fake_slack import Call, FakeSlack

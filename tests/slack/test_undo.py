@@ -14,7 +14,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot.slack.card_view import UNDO_ACTION, UNDO_BLOCK_PREFIX
+from bot.slack.views.card_view import UNDO_ACTION, UNDO_BLOCK_PREFIX
 from kubesim.server import Simulator
 from shared.jobs import job_id_for, queue_name
 from tests.slack.conftest import ALICE, BOB, DAVE, RunningBot

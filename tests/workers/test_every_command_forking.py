@@ -25,6 +25,7 @@ from rq.serializers import JSONSerializer
 from bot.core.conversation import IMPLEMENTED
 from bot.dispatch import RQDispatcher
 from kubesim.server import Simulator
+from shared.invocation import Invocation
 from shared.jobevents import EventKind, RequestContext
 from shared.jobs import job_spec
 from tests.support.job_key import TEST_SIGNER
@@ -109,7 +110,7 @@ def enqueue_all(connection: Redis) -> list[tuple[str, str]]:
             channel="C42",
             thread_ts="1700000000.000100",
             cluster="default",
-            text=command,
+            command=Invocation(name=command, arguments=arguments).to_json(),
         )
         spec = job_spec(command_name=command, arguments=arguments, request=request, description=command)
         submission = dispatcher.submit(spec)

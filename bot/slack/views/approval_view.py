@@ -11,21 +11,24 @@ approved so far (``1 of 2 approvals: @bob``) above its buttons, which stay until
 from __future__ import annotations
 
 from bot.core.approvals import ApprovalRequest, ApprovalState
-from bot.slack.blocks import ApprovalView, Block, approval_decided, approval_request, context
+from bot.slack.views.blocks import ApprovalView, Block, approval_decided, approval_request, context
 from shared.messages import slack as messages
 
 
-def command_of(description: str) -> str:
-    """The policy command name a request's description starts with (``drain node/n1`` → ``drain``)."""
-    for name in messages.destructive_commands():
-        if description == name or description.startswith(name + " "):
-            return name
-    return description.split(" ", 1)[0]
+def what_it_loses(request: ApprovalRequest) -> str | None:
+    """What approving ``request`` destroys for good, from the command its record holds as data.
+
+    A request stored by an earlier version holds no command: what it loses is not known, and the
+    view says so (and still asks to confirm) rather than guess from its description.
+    """
+    if request.command is None:
+        return messages.loss_not_recorded()
+    return messages.what_is_lost(command=request.command.name)
 
 
 def approval_view(request: ApprovalRequest, *, plan: str | None) -> ApprovalView:
     """The view of ``request``; ``plan`` is the dry-run's report (chat-safe), None until it arrives."""
-    loses = messages.what_is_lost(command=command_of(request.description))
+    loses = what_it_loses(request)
     lines = [messages.approval_plan_heading()]
     lines.extend(plan.splitlines() if plan else [messages.approval_plan_waiting()])
     if loses is not None:

@@ -18,9 +18,9 @@ Nothing is lost to rate limits or outages: a call Slack refuses for now (429 aft
 attempt after ``retry_seconds`` sends the newest state. Updates are coalesced, never dropped.
 
 A finished operation that can be undone (:mod:`shared.undo`) gets an Undo button on its card
-(:mod:`bot.slack.card_view`); the click itself is :mod:`bot.slack.card_undo`'s.
+(:mod:`bot.slack.views.card_view`); the click itself is :mod:`bot.slack.listeners.card_undo`'s.
 
-With a :class:`~bot.slack.card_store.CardStore`, every card is written through to Redis after each
+With a :class:`~bot.slack.posting.card_store.CardStore`, every card is written through to Redis after each
 step and loaded back when an event of a job this process does not hold arrives, or at start for the
 cards that still owe Slack something: a restarted bot edits the card already posted (never a second
 one) and finishes what was owed. The reader is behind :class:`EventSource`; in the bot it is the
@@ -32,24 +32,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.plan_gate import is_request_plan
-from bot.slack.blocks import job_card_fallback
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import card_blocks, card_view
 from bot.slack.metrics import SlackMetrics
-from bot.slack.uploads import upload_to_thread
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.posting.uploads import upload_to_thread
+from bot.slack.views.blocks import job_card_fallback
+from bot.slack.views.card_view import card_blocks, card_view
+from shared.background import Loop
 from shared.fit import attached
+from shared.invocation import maybe_invocation
 from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup
 from shared.messages import jobs as messages
-from shared.undo import REQUEST_TEXT_DETAIL, undo_text
+from shared.undo import UNDO_DETAIL, command_text, undo_command
 
 DEFAULT_INTERVAL_SECONDS = 3.0
 """Least time between two updates of one card (Slack's chat.update is Tier 3, ~50 a minute)."""
@@ -122,8 +123,14 @@ class CardRenderer:
         self._cards: dict[str, _Card] = {}
         self._changed: dict[str, StoredCard] = {}
         """Cards changed since the last save, by job id."""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._resumed = False
+        self._loop = Loop(
+            self._resume_and_step,
+            name="job-cards",
+            logger=log,
+            failure="job cards: reading or rendering failed",  # a broken read must not end cards for good
+            after_failure=1.0,
+        )
 
     @property
     def pending(self) -> int:
@@ -180,7 +187,7 @@ class CardRenderer:
         if event.kind.is_final:
             state.final = True
             state.result = event.text
-            state.undo = _undo_of(event)
+            state.undo, state.undo_command = _undo_of(event)
         self._changed[event.job_id] = state
 
     @staticmethod
@@ -218,29 +225,21 @@ class CardRenderer:
 
     def run(self) -> None:
         """Take over stored cards, then step until :meth:`stop` is called; errors are logged and it goes on."""
-        resumed = False
-        while not self._stop.is_set():
-            try:
-                if not resumed:
-                    self.resume()
-                    resumed = True
-                self.step()
-            except Exception:  # a broken stream read must not end job cards for good
-                log.exception("job cards: reading or rendering failed; retrying")
-                self._stop.wait(1.0)
+        self._loop.run()
+
+    def _resume_and_step(self) -> None:
+        if not self._resumed:
+            self.resume()
+            self._resumed = True
+        self.step()
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="job-cards", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, *, timeout: float = 5.0) -> None:
         """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout=timeout)
 
     def _track(self, stored: StoredCard) -> _Card:
         return _Card(state=stored, seen_at=self._clock(), gap=self._interval)
@@ -375,12 +374,13 @@ class CardRenderer:
             self._metrics.card_calls.labels(method=method).inc()
 
 
-def _undo_of(event: JobEvent) -> str | None:
-    """The undo a finished job offers: only a success, only when the worker said what was typed."""
-    typed = event.details.get(REQUEST_TEXT_DETAIL)
-    if event.kind is not EventKind.SUCCEEDED or not isinstance(typed, str):
-        return None
-    return undo_text(typed, result=event.details)
+def _undo_of(event: JobEvent) -> tuple[str | None, dict[str, Any] | None]:
+    """The undo a finished job offers, in words and as data: only a success, as its event carries it."""
+    offered = maybe_invocation(event.details.get(UNDO_DETAIL)) if event.kind is EventKind.SUCCEEDED else None
+    undo = undo_command(offered) if offered is not None else None
+    if offered is None or undo is None:
+        return None, None
+    return command_text(undo), offered.to_json()
 
 
 def _is_retryable(error: SlackApiError) -> bool:

@@ -1,6 +1,6 @@
 """Pushing the App Home tab when something changes for a person, at most once per person every few seconds.
 
-The tab is drawn when it is opened (:mod:`bot.slack.home`), but what it shows changes under it: an
+The tab is drawn when it is opened (:mod:`bot.slack.views.home`), but what it shows changes under it: an
 approval request someone may decide is opened or decided, a job they asked for finishes. Then their
 view is published again (``views.publish``). A storm of events (a 200-pod drain, a burst of votes)
 must not become a storm of calls, so publishing is debounced per person: the first change is
@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.approvals import ApprovalRequest
 from bot.core.policy import Policy, approver_user_ids, is_user_id
-from bot.slack.home import HomePublisher
+from bot.slack.views.home import HomePublisher
 from shared.jobevents import JobEvent
 
 DEFAULT_INTERVAL_SECONDS = 3.0

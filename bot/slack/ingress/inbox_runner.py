@@ -1,16 +1,17 @@
 """Running the deliveries of the inbox through the Bolt app, at least once each, none lost.
 
-The runner reads :data:`~bot.slack.inbox.INBOX_STREAM` through a consumer group and hands each
+The runner reads :data:`~bot.slack.ingress.inbox.INBOX_STREAM` through a consumer group and hands each
 delivery to the Bolt app as the request Slack sent (the front has verified its signature already;
 the app here runs its listeners before returning, so "returned" means "done"). A delivery leaves the
 stream only once handled. On start a runner first finishes what it had claimed before it stopped,
 and every so often it takes over deliveries another runner claimed and left unfinished for a minute
 (that runner died). A delivery handled twice that way is harmless: the listeners claim each
-message once (:mod:`bot.slack.dedupe`) and job ids are derived from the message.
+message once (:mod:`bot.slack.ingress.dedupe`) and job ids are derived from the message.
 
 A listener that fails is tried again (its claim on the message is released when it fails), up to
 :data:`ATTEMPTS` times; then the delivery is dropped with an error in the log naming it, and
-``on_dropped`` is told, to let the person who sent it know (never a traceback).
+``on_dropped`` is told (with the body as Bolt parsed it), to let the person who sent it know (never
+a traceback).
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ import math
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App, BoltRequest
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_attempt, wait_incrementing
 
-from bot.slack.inbox import (
+from bot.slack.ingress.inbox import (
     HEARTBEAT_SECONDS,
     HEARTBEATS,
     INBOX_STREAM,
@@ -38,6 +40,7 @@ from bot.slack.inbox import (
     delivery_from_fields,
 )
 from bot.stream_groups import ensure_group, recreating
+from shared.background import Loop
 
 DELIVERY_CONTEXT_KEY = "inbox_delivery"
 """The listeners find the inbox id of the delivery they run under this key of Bolt's context."""
@@ -78,7 +81,7 @@ class InboxRunner:
         claim_idle_ms: int = CLAIM_IDLE_MS,
         block_ms: int = 1000,
         on_handled: Handled | None = None,
-        on_dropped: Callable[[Delivery], None] | None = None,
+        on_dropped: Callable[[Delivery, Mapping[str, Any]], None] | None = None,
     ) -> None:
         self._redis = connection
         self._app = app
@@ -92,26 +95,32 @@ class InboxRunner:
         self._slots = threading.BoundedSemaphore(threads)
         self._in_hand: set[str] = set()
         self._in_hand_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop(
+            self._round,
+            name="slack-inbox-reader",
+            logger=log,
+            failure="the Slack inbox is unreachable",
+            after_failure=1.0,
+            expected=(RedisError,),
+        )
+        self._stop = self._loop.stopping
         self._pool: ThreadPoolExecutor | None = None
         self._last_round = -math.inf
+        self._started = False
+        self._last_beat = self._last_claim = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Join the group and start reading in a background thread."""
         self._ensure_group()
-        self._stop.clear()
         self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="slack-inbox")
-        self._thread = threading.Thread(target=self.run, name="slack-inbox-reader", daemon=True)
-        self._thread.start()
+        self._started = False
+        self._loop.start()
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """Stop reading and wait for the deliveries in hand to finish."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout=timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         with contextlib.suppress(RedisError):
@@ -123,33 +132,28 @@ class InboxRunner:
         What the runner's ``/healthz`` says: a runner that cannot read the inbox (Redis away, or its
         group lost and not recreated) answers no deliveries, whatever its TCP port says.
         """
-        running = self._thread is not None and self._thread.is_alive()
-        return running and time.monotonic() - self._last_round < within
+        return self._loop.running and time.monotonic() - self._last_round < within
 
     def run(self) -> None:
         """Read until stopped: own leftovers first, then new deliveries, reclaiming dead runners' ones."""
-        started = False
-        last_beat = last_claim = time.monotonic()
-        while not self._stop.is_set():
-            try:
-                if not started:  # also when Redis is away at start: the reader waits for it
-                    self._ensure_group()
-                    self._beat()
-                    self._submit_leftovers()
-                    started = True
-                    last_beat = last_claim = time.monotonic()
-                self._submit_all(self._read(">", block=True))
-                now = time.monotonic()
-                if now - last_beat >= HEARTBEAT_SECONDS:
-                    self._beat()
-                    last_beat = now
-                if now - last_claim >= self._claim_idle_ms / 2000:
-                    self._submit_all(self._claim_abandoned())
-                    last_claim = now
-                self._last_round = time.monotonic()
-            except RedisError as error:
-                log.warning("the Slack inbox is unreachable (%s); trying again", error)
-                self._stop.wait(1.0)
+        self._loop.run()
+
+    def _round(self) -> None:
+        if not self._started:  # also when Redis is away at start: the reader waits for it
+            self._ensure_group()
+            self._beat()
+            self._submit_leftovers()
+            self._started = True
+            self._last_beat = self._last_claim = time.monotonic()
+        self._submit_all(self._read(">", block=True))
+        now = time.monotonic()
+        if now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._beat()
+            self._last_beat = now
+        if now - self._last_claim >= self._claim_idle_ms / 2000:
+            self._submit_all(self._claim_abandoned())
+            self._last_claim = now
+        self._last_round = time.monotonic()
 
     def _submit_leftovers(self) -> None:
         """What this runner's name had claimed and not finished (a predecessor's), all of it."""
@@ -229,30 +233,55 @@ class InboxRunner:
 
     def handle(self, delivery: Delivery) -> int:
         """Run one delivery through the app, trying a failed one again; the final status."""
-        status = 500
-        for attempt in range(1, ATTEMPTS + 1):
+
+        parsed: dict[str, Any] = {}
+        """The body as Bolt parsed it for the latest attempt (for ``on_dropped``)."""
+
+        def dispatch() -> int:
             request = BoltRequest(
                 body=delivery.body,
                 headers=dict(delivery.headers),
                 context={DELIVERY_CONTEXT_KEY: delivery.id},
             )
-            answer = self._app.dispatch(request)
-            status = answer.status
-            if status < 500:
-                break
-            log.warning("Slack delivery %s failed (attempt %d of %d)", delivery.id, attempt, ATTEMPTS)
-            self._stop.wait(0.2 * attempt)
-        else:
+            parsed.clear()
+            parsed.update(request.body)
+            return self._app.dispatch(request).status
+
+        def failed(state: RetryCallState) -> None:
+            log.warning(
+                "Slack delivery %s failed (attempt %d of %d)", delivery.id, state.attempt_number, ATTEMPTS
+            )
+
+        status: int = Retrying(
+            retry=retry_if_result(lambda status: status >= 500),
+            stop=stop_after_attempt(ATTEMPTS),
+            wait=wait_incrementing(start=0.2, increment=0.2),
+            sleep=self._pause,
+            before_sleep=failed,
+            retry_error_callback=_last_status,
+        )(dispatch)
+        if status >= 500:
             log.error("Slack delivery %s dropped after %d attempts", delivery.id, ATTEMPTS)
             if self._on_dropped is not None:
-                self._on_dropped(delivery)
+                self._on_dropped(delivery, parsed)
         self._done(delivery)
         if self._on_handled is not None:
             self._on_handled(delivery, status)
         return status
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between attempts, but no longer once the runner is stopping."""
+        self._stop.wait(seconds)
 
     def _done(self, delivery: Delivery) -> None:
         pipe = self._redis.pipeline(transaction=True)
         pipe.xack(self._stream, RUNNER_GROUP, delivery.id)
         pipe.xdel(self._stream, delivery.id)
         pipe.execute()
+
+
+def _last_status(state: RetryCallState) -> int:
+    """The status of the last attempt, once they are all used up."""
+    assert state.outcome is not None
+    status: int = state.outcome.result()
+    return status

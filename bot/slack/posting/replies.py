@@ -8,15 +8,15 @@ message (the listeners) or nobody asked (the expiry loop):
   then is said in the thread like any other; one counting an approval that is not enough yet edits
   it to show who approved so far, buttons kept;
 - a reply carrying a timeline export is shared in the thread as a file, with its sentence as the
-  comment (:mod:`bot.slack.uploads`); when the upload fails (no ``files:write``, Slack down), the
+  comment (:mod:`bot.slack.posting.uploads`); when the upload fails (no ``files:write``, Slack down), the
   document is shown in a code block under the sentence instead, cut safely under Slack's message
   limit with a note;
 - a reply with its own ``channel`` (an expiry notice) goes there rather than where the caller is;
 - a reply with a structured view (a page of ``timeline``/``jobs``, the ``help`` sheet) is posted as
-  blocks (:mod:`bot.slack.pages`), its text kept as the notification fallback.
+  blocks (:mod:`bot.slack.views.pages`), its text kept as the notification fallback.
 
 Every reply about an approval request (opened, counted, decided) is also shown to the ``on_approval``
-callbacks, which push the Home tab of the people concerned (:mod:`bot.slack.home_push`).
+callbacks, which push the Home tab of the people concerned (:mod:`bot.slack.posting.home_push`).
 
 Replies for one person (ephemeral) stay with the listeners: only they know who is asking.
 """
@@ -30,9 +30,9 @@ from slack_sdk import WebClient
 
 from bot.core.approvals import ApprovalRequest, opens_request
 from bot.core.conversation import Reply
-from bot.slack.approval_posts import ApprovalPosts
-from bot.slack.pages import view_blocks
-from bot.slack.uploads import upload_to_thread
+from bot.slack.posting.approval_posts import ApprovalPosts
+from bot.slack.posting.uploads import upload_to_thread
+from bot.slack.views.pages import view_blocks
 from shared.messages import slack as messages
 
 EXPORT_LIMIT = 35_000

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Engine
 from bot.core.pages import PageCursor
-from bot.slack.pages import view_blocks
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.listeners.usergroups import UserGroupResolver
+from bot.slack.views.pages import view_blocks
 from shared.messages import pages as messages
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 """The Slack inbox: every verified delivery, stored in Redis before Slack hears back.
 
 Slack wants an answer within 3 seconds and retries when it gets none. The HTTP front
-(:mod:`bot.slack.front`) therefore does the least it can: check the signature, append the raw
+(:mod:`bot.slack.ingress.front`) therefore does the least it can: check the signature, append the raw
 request to this stream, answer 200. The work (de-duplication, parsing, policy, enqueueing,
-reactions and replies) happens in :class:`~bot.slack.inbox_runner.InboxRunner`, usually in another
+reactions and replies) happens in :class:`~bot.slack.ingress.inbox_runner.InboxRunner`, usually in another
 process, which reads the stream through a consumer group. A delivery acknowledged to Slack is
 therefore already durable: a runner that dies mid-delivery leaves it pending in the group, and the
 next runner claims it.

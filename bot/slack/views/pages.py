@@ -4,16 +4,18 @@ Pure builders over the core's values (:class:`~bot.core.pages.ReadingPage`,
 :class:`~shared.reference.HelpSheet`); the wording is in :mod:`shared.messages.pages`. A page is a
 header, one section per entry (time, who, what), a context line, and Older / Newer buttons whose
 value is the :class:`~bot.core.pages.PageCursor` of the page they show. Slack's limits are enforced
-here: at most :data:`MAX_BLOCKS` blocks a message, :data:`~bot.slack.blocks.SECTION_LIMIT` characters
-a section, :data:`HEADER_LIMIT` a header.
+here: at most :data:`MAX_BLOCKS` blocks a message, :data:`~bot.slack.views.blocks.SECTION_LIMIT` characters
+a section, :data:`~bot.slack.views.blocks.HEADER_LIMIT` a header.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from slack_sdk.models.blocks import ButtonElement
+
 from bot.core.pages import PageCursor, ReadingPage
-from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain, section
+from bot.slack.views.blocks import SECTION_LIMIT, Block, actions, button, context, header, section
 from shared.messages import conversation, usage
 from shared.messages import pages as messages
 from shared.reference import HelpSheet
@@ -24,17 +26,10 @@ NEWER_ACTION = "page_newer"
 PAGE_ACTIONS = (OLDER_ACTION, NEWER_ACTION)
 MAX_BLOCKS = 50
 """Most blocks in one message."""
-HEADER_LIMIT = 150
-"""Most characters of a header block's text."""
 VALUE_LIMIT = 2000
 """Most characters of a button's value."""
 _FRAME = 4
 """Blocks of a page that are not entries: header, a cut note, the context line, the buttons."""
-
-
-def header(text: str) -> Block:
-    """A header block (plain text, cut to Slack's limit)."""
-    return {"type": "header", "text": plain(text, limit=HEADER_LIMIT)}
 
 
 def page_blocks(page: ReadingPage) -> list[Block]:
@@ -54,22 +49,17 @@ def page_blocks(page: ReadingPage) -> list[Block]:
     ]
     elements = [button for button in buttons if button is not None]
     if elements:
-        blocks.append({"type": "actions", "block_id": f"page:{page.cursor.kind.value}", "elements": elements})
+        blocks.append(actions(*elements, block_id=f"page:{page.cursor.kind.value}"))
     return blocks
 
 
-def _page_button(action_id: str, label: str, cursor: PageCursor | None) -> Block | None:
+def _page_button(action_id: str, label: str, cursor: PageCursor | None) -> ButtonElement | None:
     if cursor is None:
         return None
     value = cursor.encode()
     if len(value) > VALUE_LIMIT:
         return None
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "value": value,
-        "text": plain(label, limit=BUTTON_LIMIT),
-    }
+    return button(label, action_id=action_id, value=value)
 
 
 def help_blocks(sheet: HelpSheet) -> list[Block]:

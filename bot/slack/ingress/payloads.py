@@ -11,11 +11,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qs
 
+from bot.core.conversation import Message
 from shared.text import normalize
 
 ANSWER_WORDS = frozenset({"approve", "deny"})
@@ -38,18 +37,15 @@ class Route(enum.Enum):
 
 
 @dataclasses.dataclass(frozen=True)
-class Incoming:
-    """A delivery reduced to what the engine needs; ``ts`` identifies it for de-duplication."""
+class Routed:
+    """A delivery reduced to what the engine needs: what to do with it, and the engine's message.
+
+    The message's ``channel`` and ``ts`` identify the delivery for de-duplication; its
+    ``user_groups`` are resolved later, by the listener, only for deliveries it runs.
+    """
 
     route: Route
-    user: str
-    channel: str
-    ts: str
-    text: str
-    thread_ts: str | None = None
-    team: str | None = None
-    approval_id: str | None = None
-    """On an Approve/Deny click, the request the clicked buttons belong to (the button's value)."""
+    message: Message
 
 
 def is_from_bot(event: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
@@ -102,27 +98,29 @@ def route_event(event: Mapping[str, Any], *, bot_user_id: str | None) -> Route |
     return None
 
 
-def incoming_from_event(event: Mapping[str, Any], *, route: Route, team: str | None = None) -> Incoming:
-    """The :class:`Incoming` of a routed event."""
+def routed_event(event: Mapping[str, Any], *, bot_user_id: str | None) -> Routed | None:
+    """What to do with a ``message`` or ``app_mention`` event and its message; None to ignore it."""
+    route = route_event(event, bot_user_id=bot_user_id)
+    if route is None:
+        return None
     thread_ts = event.get("thread_ts")
-    return Incoming(
-        route=route,
+    message = Message(
         user=str(event["user"]),
         channel=str(event["channel"]),
         ts=str(event["ts"]),
         text=str(event["text"]),
         thread_ts=str(thread_ts) if is_thread_reply(event) else None,
-        team=event.get("team") or team,
     )
+    return Routed(route, message)
 
 
 Place = tuple[str, str]
 """Where an approval request is answered: its channel and thread."""
 
 
-def incoming_from_action(
+def routed_action(
     body: Mapping[str, Any], *, word: str, find_place: Callable[[str], Place | None] | None = None
-) -> Incoming | None:
+) -> Routed | None:
     """The typed answer an Approve/Deny click stands for, in the thread the clicked message is in.
 
     The thread comes from the message Slack says was clicked (``container``) and the request from the
@@ -145,16 +143,15 @@ def incoming_from_action(
         return None
     ts = str(actions[0].get("action_ts") or container.get("message_ts") or "")
     value = str(actions[0].get("value") or "").strip()
-    return Incoming(
-        route=Route.ANSWER,
+    message = Message(
         user=str(user),
         channel=str(channel),
         ts=ts,
         text=word,
         thread_ts=str(thread_ts),
-        team=(body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id"),
         approval_id=value or None,
     )
+    return Routed(Route.ANSWER, message)
 
 
 def slash_text(body: Mapping[str, Any]) -> str:
@@ -173,16 +170,12 @@ def slash_delivery_key(body: Mapping[str, Any], *, raw_body: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()
 
 
-def slash_incoming(body: Mapping[str, Any], *, root_ts: str) -> Incoming:
+def routed_slash(body: Mapping[str, Any], *, root_ts: str) -> Routed:
     """A slash command as a command whose thread starts at ``root_ts`` (the message the bot posted)."""
-    return Incoming(
-        route=Route.COMMAND,
-        user=str(body["user_id"]),
-        channel=str(body["channel_id"]),
-        ts=root_ts,
-        text=slash_text(body),
-        team=body.get("team_id"),
+    message = Message(
+        user=str(body["user_id"]), channel=str(body["channel_id"]), ts=root_ts, text=slash_text(body)
     )
+    return Routed(Route.COMMAND, message)
 
 
 PIN_REACTION = "pushpin"
@@ -209,25 +202,23 @@ class Origin:
     thread_ts: str | None = None
 
 
-def origin_of(body: str, *, content_type: str) -> Origin | None:
-    """The person and channel of a raw delivery (event, slash command or click); None when it has none."""
-    try:
-        if content_type.startswith("application/json"):
-            event = json.loads(body).get("event") or {}
-            user, channel = event.get("user"), event.get("channel")
-            thread = event.get("thread_ts") or event.get("ts")
-        else:
-            form = {key: values[0] for key, values in parse_qs(body).items() if values}
-            if "payload" in form:
-                payload = json.loads(form["payload"])
-                user = (payload.get("user") or {}).get("id")
-                channel = (payload.get("channel") or {}).get("id")
-                message = payload.get("message") or {}
-                thread = message.get("thread_ts") or message.get("ts")
-            else:
-                user, channel, thread = form.get("user_id"), form.get("channel_id"), None
-    except (ValueError, AttributeError):
-        return None
+def origin_of(body: Mapping[str, Any]) -> Origin | None:
+    """The person and channel of a delivery (event, slash command or click) as Bolt parsed its body.
+
+    None when it has none. Bolt's parsed body is an event callback's JSON, a click's ``payload``, or
+    a slash command's form fields, so each is read where it keeps them; nothing is parsed again.
+    """
+    event = body.get("event")
+    if isinstance(event, Mapping):
+        user, channel = event.get("user"), event.get("channel")
+        thread = event.get("thread_ts") or event.get("ts")
+    elif isinstance(body.get("user"), Mapping):
+        user = body["user"].get("id")
+        channel = (body.get("channel") or {}).get("id")
+        message = body.get("message") or {}
+        thread = message.get("thread_ts") or message.get("ts")
+    else:
+        user, channel, thread = body.get("user_id"), body.get("channel_id"), None
     if not isinstance(user, str) or not isinstance(channel, str) or not user or not channel:
         return None
     return Origin(user=user, channel=channel, thread_ts=thread if isinstance(thread, str) else None)

@@ -34,9 +34,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.approvals import ApprovalRequest, approval_id_for
-from bot.slack.approval_view import approval_blocks, approval_view
-from bot.slack.blocks import approval_fallback
-from bot.slack.uploads import upload_to_thread
+from bot.slack.posting.uploads import upload_to_thread
+from bot.slack.views.approval_view import approval_blocks, approval_view
+from bot.slack.views.blocks import approval_fallback
 from shared.fit import attached
 from shared.jobevents import EventKind, JobEvent
 from shared.jobs import plan_job_id

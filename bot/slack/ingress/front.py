@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.settings import DEFAULT_MAX_BODY_BYTES
-from bot.slack.inbox import Inbox, InboxFull
+from bot.slack.ingress.inbox import Inbox, InboxFull
 from bot.slack.metrics import FrontMetrics
 
 EVENTS_PATH = "/slack/events"

@@ -1,26 +1,16 @@
 """What a job card shows, as Block Kit: the job's state, then its Undo button once it has finished.
 
-Pure builders shared by the renderer (:mod:`bot.slack.cards`), which posts and updates cards, and the
-Undo click (:mod:`bot.slack.card_undo`), which replaces the button by who asked for the undo. The
+Pure builders shared by the renderer (:mod:`bot.slack.posting.cards`), which posts and updates cards, and the
+Undo click (:mod:`bot.slack.listeners.card_undo`), which replaces the button by who asked for the undo. The
 button's ``block_id`` names the job, so a click is checked against the stored card, never against
 what the payload says the button runs.
 """
 
 from __future__ import annotations
 
-from bot.slack.blocks import (
-    BUTTON_LIMIT,
-    CONFIRM_TEXT_LIMIT,
-    Block,
-    CardView,
-    context,
-    job_card,
-    mrkdwn,
-    plain,
-)
-from bot.slack.card_store import StoredCard
+from bot.slack.posting.card_store import StoredCard
+from bot.slack.views.blocks import Block, CardView, actions, button, confirm, context, job_card
 from shared.messages import slack as messages
-from shared.text import shorten
 
 UNDO_ACTION = "job_card_undo"
 """The stable ``action_id`` of every card's Undo button."""
@@ -40,25 +30,22 @@ def card_view(card: StoredCard) -> CardView:
 def card_blocks(card: StoredCard, *, undo_by: str | None = None) -> list[Block]:
     """The blocks of ``card``: the job card, then its Undo button, or who asked for the undo."""
     blocks = job_card(card_view(card))
-    if not card.final or card.undo is None:
+    if not card.final or card.undo is None or card.undo_command is None:
         return blocks
     if undo_by is not None:
         return [*blocks, context(messages.undo_requested(user=undo_by, command=card.undo))]
-    button: Block = {
-        "type": "button",
-        "action_id": UNDO_ACTION,
-        "value": card.undo[:VALUE_LIMIT],
-        "text": plain(messages.undo_button(), limit=BUTTON_LIMIT),
-        "confirm": {
-            "title": plain(messages.undo_confirm_title(), limit=100),
-            "text": mrkdwn(shorten(messages.undo_confirm_text(command=card.undo), limit=CONFIRM_TEXT_LIMIT)),
-            "confirm": plain(messages.undo_confirm_yes(), limit=30),
-            "deny": plain(messages.confirm_no(), limit=30),
-        },
-    }
+    sure = confirm(
+        title=messages.undo_confirm_title(),
+        text=messages.undo_confirm_text(command=card.undo),
+        yes=messages.undo_confirm_yes(),
+        no=messages.confirm_no(),
+    )
+    undo = button(
+        messages.undo_button(), action_id=UNDO_ACTION, value=card.undo[:VALUE_LIMIT], confirm_with=sure
+    )
     return [
         *blocks,
-        {"type": "actions", "block_id": UNDO_BLOCK_PREFIX + card.job_id, "elements": [button]},
+        actions(undo, block_id=UNDO_BLOCK_PREFIX + card.job_id),
         context(messages.undo_offer(command=card.undo)),
     ]
 

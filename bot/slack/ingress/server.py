@@ -1,6 +1,6 @@
 """Serving an ASGI app with uvicorn: in the foreground (``chatops bot``) or from a thread (tests).
 
-What is served is built elsewhere: the front that answers Slack (:mod:`bot.slack.front`) and the
+What is served is built elsewhere: the front that answers Slack (:mod:`bot.slack.ingress.front`) and the
 runner's own small metrics app (:mod:`bot.slack.run`).
 """
 

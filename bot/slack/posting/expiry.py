@@ -1,4 +1,5 @@
-"""Expiring approval requests on time, even when nobody writes in their threads.
+"""Expiring approval requests on time, even when nobody writes in their threads, and re-checking the
+plans of those still pending (:mod:`bot.core.rechecks`).
 
 A request past its deadline must stop blocking its job and say so where it was asked. The engine
 knows which are due (:meth:`~bot.core.conversation.Engine.expire_due`); :class:`ExpiryLoop` asks it
@@ -9,12 +10,13 @@ buttons, and a notice goes to its thread). Tests call :meth:`ExpiryLoop.tick` or
 from __future__ import annotations
 
 import logging
-import threading
 
 from slack_sdk import WebClient
 
 from bot.core.conversation import Engine
-from bot.slack.replies import ReplyPoster
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
+from bot.slack.posting.replies import ReplyPoster
+from shared.background import Loop
 
 DEFAULT_EXPIRY_INTERVAL_SECONDS = 5.0
 """How often due requests are looked for: an expiry shows at most this late."""
@@ -32,17 +34,30 @@ class ExpiryLoop:
         replies: ReplyPoster,
         client: WebClient,
         interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
+        recheck_interval: float = RECHECK_INTERVAL_SECONDS,
     ) -> None:
         self._engine = engine
+        self._recheck_interval = recheck_interval
         self._replies = replies
         self._client = client
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop(
+            self.tick,
+            name="approval-expiry",
+            logger=log,
+            failure="approval expiry failed",  # Redis away for a moment: tried again next time
+            every=interval,
+            after_failure=interval,
+            wait_first=True,
+        )
 
     def tick(self) -> int:
-        """Expire what is due now and post about it; returns how many requests expired."""
+        """Expire what is due now and post about it, and queue this round's re-checks of the pending
+        requests (their outcome comes back as job events); returns how many requests expired."""
         replies = self._engine.expire_due()
+        try:
+            self._engine.recheck_pending(interval=self._recheck_interval)
+        except Exception:  # a re-check not queued now is queued next round
+            log.exception("re-checking pending requests failed; trying next round")
         for reply in replies:
             channel = reply.channel or (reply.approval.channel if reply.approval is not None else None)
             if channel is None:
@@ -56,21 +71,12 @@ class ExpiryLoop:
 
     def run(self) -> None:
         """Tick every ``interval`` seconds until :meth:`stop`; errors are logged and the loop goes on."""
-        while not self._stop.wait(self._interval):
-            try:
-                self.tick()
-            except Exception:  # Redis away for a moment: try again next time
-                log.exception("approval expiry failed; retrying")
+        self._loop.run()
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="approval-expiry", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, *, timeout: float = 5.0) -> None:
         """Stop the thread started by :meth:`start`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout=timeout)

@@ -1,13 +1,14 @@
 """An Undo click on a finished job card: the undo command runs as if the clicker typed it in the thread.
 
-The listener (:meth:`bot.slack.listeners.SlackListeners.on_undo_click`) hands the click here, then runs
+The listener (:meth:`bot.slack.listeners.handlers.SlackListeners.on_undo_click`) hands the click here, then runs
 what :meth:`CardUndo.claim` gives through the same path as a typed command, so policy, approvals
 and the timeline apply to the clicking person exactly as to a message:
 
 1. :meth:`CardUndo.claim` checks the click against the stored card (the job named by the button's
    block, posted in this channel at this ts, with an undo), never against the button's value, and
    claims the undo for the clicker; the first click wins, later ones are told who asked;
-2. the command runs (the listener's ``handle``);
+2. the command runs (the listener's ``handle``) as the data the card holds (the undo its job
+   offered), never read back from the words the button shows;
 3. :meth:`CardUndo.settle` looks at the engine's replies: a refusal (only ephemeral replies, such as a
    policy denial) gives the undo back, so someone allowed may still click; anything else (a job
    queued, an approval requested) replaces the button by "Undo requested by @x".
@@ -23,12 +24,14 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.conversation import Reply
-from bot.slack.blocks import job_card_fallback
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import card_blocks, card_view, job_of_block
-from bot.slack.payloads import Incoming, Route
+from bot.core.conversation import Message, Reply
+from bot.slack.ingress.payloads import Route, Routed
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.views.blocks import job_card_fallback
+from bot.slack.views.card_view import card_blocks, card_view, job_of_block
+from shared.invocation import maybe_invocation
 from shared.messages import slack as messages
+from shared.undo import undo_command
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class UndoClick:
     """A claimed undo: the card, and the command to run as the clicker."""
 
     card: StoredCard
-    incoming: Incoming
+    routed: Routed
 
 
 class CardUndo:
@@ -57,9 +60,12 @@ class CardUndo:
         card = self._store.load(job_id) if job_id else None
         if not user or not channel:
             return None
+        offered = maybe_invocation(card.undo_command) if card is not None else None
+        undo = undo_command(offered) if offered is not None else None
         if (
             card is None
             or card.undo is None
+            or undo is None
             or card.channel != channel
             or card.ts != container.get("message_ts")
         ):
@@ -76,23 +82,17 @@ class CardUndo:
             )
             return None
         ts = str(actions[0].get("action_ts") or "")
-        incoming = Incoming(
-            route=Route.COMMAND,
-            user=user,
-            channel=channel,
-            ts=ts,
-            text=card.undo,
-            thread_ts=card.thread_ts,
-            team=(body.get("user") or {}).get("team_id") or (body.get("team") or {}).get("id"),
+        message = Message(
+            user=user, channel=channel, ts=ts, text=card.undo, thread_ts=card.thread_ts, command=undo
         )
-        return UndoClick(card=card, incoming=incoming)
+        return UndoClick(card=card, routed=Routed(Route.COMMAND, message))
 
     def settle(self, client: WebClient, click: UndoClick, replies: Sequence[Reply]) -> None:
         """After the command ran: show who asked for the undo, or give it back if it was refused."""
         if not any(not reply.ephemeral for reply in replies):
             self.release(click)
             return
-        card, user = click.card, click.incoming.user
+        card, user = click.card, click.routed.message.user
         if card.ts is None:
             return
         try:

@@ -1,6 +1,6 @@
 """Posting each reply to a delivery once, even when the runner posting it dies half-way.
 
-A delivery whose runner died is run again (:mod:`bot.slack.inbox_runner`), and the engine answers
+A delivery whose runner died is run again (:mod:`bot.slack.ingress.inbox_runner`), and the engine answers
 it again. Replies already posted must not be posted twice, so the ledger records, per delivery and
 reply number, that a reply is being sent and then that it was sent. A reply recorded as sent is
 skipped. One recorded as being sent but not as sent is the case that needs care: the runner died

@@ -13,7 +13,7 @@ for that person alone (``views.publish``, no scope needed) with three parts:
 Each request on the tab has its own Approve / Deny buttons (the action ids of the request message;
 the click is answered in the request's thread, checked like any answer). The view is drawn fresh
 when the tab is opened, and pushed again when something changes for the person
-(:mod:`bot.slack.home_push`).
+(:mod:`bot.slack.posting.home_push`).
 :func:`home_view` is pure (the wording is in :mod:`shared.messages.slack`); :class:`HomePublisher`
 gathers the parts and publishes them.
 """
@@ -27,14 +27,15 @@ from typing import Any
 
 from redis import Redis
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
 from bot.core.policy import Policy, allowed_commands, is_approver
 from bot.core.ports import JobPort
-from bot.slack.blocks import BUTTON_LIMIT, SECTION_LIMIT, Block, context, plain, section
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.listeners.usergroups import UserGroupResolver
+from bot.slack.views.blocks import SECTION_LIMIT, Block, actions, button, context, divider, header, section
 from shared.jobs import JobState, JobSummary
 from shared.messages import slack as messages
 from shared.reference import CommandReference, command_reference
@@ -45,7 +46,6 @@ LIST_LIMIT = 20
 """Most requests or jobs listed; the rest are counted."""
 JOBS_LOOKED_AT = 100
 """How many of the cluster's latest jobs are read to find the running and queued ones."""
-HEADER_LIMIT = 150
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +63,7 @@ class HomeContent:
 
 def home_view(content: HomeContent) -> dict[str, Any]:
     """The ``home`` view of :class:`HomeContent`, within Block Kit's limits (100 blocks, 3000 a section)."""
-    blocks: list[Block] = [{"type": "header", "text": plain(messages.home_title(), limit=HEADER_LIMIT)}]
+    blocks: list[Block] = [header(messages.home_title())]
     blocks.append(section(messages.home_approvals_heading(count=len(content.approvals))))
     if content.approvals:
         for request in content.approvals[:LIST_LIMIT]:
@@ -81,7 +81,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
         blocks.append(context(messages.home_approvals_hint()))
     else:
         blocks.append(context(messages.home_no_approvals()))
-    blocks.append({"type": "divider"})
+    blocks.append(divider())
     blocks.append(section(messages.home_jobs_heading(cluster=content.cluster, count=len(content.jobs))))
     if content.jobs:
         blocks += _list_sections(
@@ -98,7 +98,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
         )
     else:
         blocks.append(context(messages.home_no_jobs(cluster=content.cluster)))
-    blocks.append({"type": "divider"})
+    blocks.append(divider())
     blocks.append(section(messages.home_commands_heading()))
     if content.commands:
         lines = [
@@ -110,7 +110,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
     else:
         blocks.append(context(messages.home_no_commands()))
     blocks.append(context(messages.home_updated(at=content.at)))
-    return {"type": "home", "blocks": blocks}
+    return View(type="home", blocks=blocks).to_dict()
 
 
 def _decide_buttons(approval_id: str) -> Block:
@@ -118,24 +118,11 @@ def _decide_buttons(approval_id: str) -> Block:
 
     The value names the request; the click is checked against the stored request like any answer.
     """
-    buttons = [
-        (APPROVE_ACTION, "primary", messages.approve_button()),
-        (DENY_ACTION, "danger", messages.deny_button()),
-    ]
-    return {
-        "type": "actions",
-        "block_id": f"home:{approval_id}",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "style": style,
-                "value": approval_id,
-                "text": plain(label, limit=BUTTON_LIMIT),
-            }
-            for action_id, style, label in buttons
-        ],
-    }
+    return actions(
+        button(messages.approve_button(), action_id=APPROVE_ACTION, value=approval_id, style="primary"),
+        button(messages.deny_button(), action_id=DENY_ACTION, value=approval_id, style="danger"),
+        block_id=f"home:{approval_id}",
+    )
 
 
 def _list_sections(lines: Sequence[str], *, limit: int = LIST_LIMIT) -> list[Block]:

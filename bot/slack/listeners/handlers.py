@@ -7,24 +7,26 @@ Every way in ends in :meth:`SlackListeners.handle`:
 - ``/ops TEXT``: the bot posts the request in the channel (so it has a thread) and runs it there;
 - the Approve/Deny buttons: the same answer as typing it in the thread the buttons are in (on the
   Home tab, in the thread of the stored request the button names);
-- the Older/Newer buttons of a ``timeline`` or ``jobs`` page: :class:`~bot.slack.page_turns.PageTurner`
+- the Older/Newer buttons of a ``timeline`` or ``jobs`` page: :class:`~bot.slack.listeners.page_turns.PageTurner`
   reads the page for the clicker, under the policy, and edits the message;
 - the Undo button of a finished job card: its undo command, as if the clicker typed it in the
-  card's thread (:mod:`bot.slack.card_undo` checks the click and shows who asked).
+  card's thread (:mod:`bot.slack.listeners.card_undo` checks the click and shows who asked).
 
 Events are acknowledged by Bolt before the listener runs and slash commands and clicks call ``ack()``
 first, so Slack always hears back within its 3 seconds; the engine itself only enqueues. The command
 message gets an :eyes: reaction at once, replies go to its thread, and replies meant for one person
-go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.replies.ReplyPoster`,
+go to them only (``chat.postEphemeral``); the others go through :class:`~bot.slack.posting.replies.ReplyPoster`,
 which turns approval requests into messages with buttons and edits them once decided. A delivery
 already seen (same channel and ``ts``) is dropped, and so is a copy of a slash command already run
 (same ``trigger_id``, or the same signed body without one). Opening the bot's Home tab (``app_home_opened``
-with ``tab: home``) publishes that person's view (:mod:`bot.slack.home`). Every other ``message``
-event is acknowledged by a no-op listener registered last, so Slack never gets a 404 and retries.
+with ``tab: home``) publishes that person's view (:mod:`bot.slack.views.home`). Every ``message`` and
+``app_mention`` event reaches one listener, which routes it once (:func:`~bot.slack.ingress.payloads.routed_event`)
+and ignores what is not for the bot, so Slack never gets a 404 and retries.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -34,20 +36,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.slack import payloads
-from bot.slack.card_undo import CardUndo
-from bot.slack.card_view import UNDO_ACTION
-from bot.slack.dedupe import Deduplicator
-from bot.slack.home import HomePublisher
-from bot.slack.inbox_runner import DELIVERY_CONTEXT_KEY
+from bot.slack.ingress import payloads
+from bot.slack.ingress.dedupe import Deduplicator
+from bot.slack.ingress.inbox_runner import DELIVERY_CONTEXT_KEY
+from bot.slack.ingress.payloads import Route, Routed
+from bot.slack.ingress.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
+from bot.slack.listeners.card_undo import CardUndo
+from bot.slack.listeners.page_turns import PageTurner
+from bot.slack.listeners.people import AccountCheck
+from bot.slack.listeners.usergroups import UserGroupResolver
 from bot.slack.metrics import SlackMetrics
-from bot.slack.page_turns import PageTurner
-from bot.slack.pages import PAGE_ACTIONS
-from bot.slack.payloads import Incoming, Route
-from bot.slack.people import AccountCheck
-from bot.slack.replies import ReplyPoster
-from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.posting.replies import ReplyPoster
+from bot.slack.views.card_view import UNDO_ACTION
+from bot.slack.views.home import HomePublisher
+from bot.slack.views.pages import PAGE_ACTIONS
 from shared.messages import slack as messages
 
 SLASH_COMMAND = "/ops"
@@ -86,8 +88,8 @@ class SlackListeners:
 
     def register(self, app: App) -> None:
         """Attach the listeners to ``app``; the specific ones first, the catch-alls last."""
-        app.event("app_mention", matchers=[self.is_routable])(self.on_event)
-        app.event("message", matchers=[self.is_routable])(self.on_event)
+        app.event("app_mention")(self.on_event)
+        app.event("message")(self.on_event)
         app.command(self._slash_command)(self.on_command)
         app.action(payloads.APPROVE_ACTION)(self.on_answer_click)
         app.action(payloads.DENY_ACTION)(self.on_answer_click)
@@ -97,21 +99,13 @@ class SlackListeners:
             app.action(page_action)(turner.on_click)
         app.event("reaction_added")(self.on_reaction)
         app.event("app_home_opened")(self.on_home_opened)
-        app.event("app_mention")(self.ignore)
-        app.event("message")(self.ignore)
-
-    @staticmethod
-    def is_routable(event: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
-        """Matcher: the event is a command or an answer (not a bot, an edit, or chatter)."""
-        return payloads.route_event(event, bot_user_id=context.get("bot_user_id")) is not None
 
     def on_event(self, event: Mapping[str, Any], context: Mapping[str, Any], client: WebClient) -> None:
-        """A mention, a DM, or an answer typed in a thread."""
-        route = payloads.route_event(event, bot_user_id=context.get("bot_user_id"))
-        if route is None:
-            return
-        incoming = payloads.incoming_from_event(event, route=route, team=context.get("team_id"))
-        self.handle(incoming, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
+        """A mention, a DM, or an answer typed in a thread; anything else (a bot, an edit, chatter) is
+        acknowledged and ignored, routed once."""
+        routed = payloads.routed_event(event, bot_user_id=context.get("bot_user_id"))
+        if routed is not None:
+            self.handle(routed, client=client, delivery=context.get(DELIVERY_CONTEXT_KEY))
 
     def on_command(
         self, ack: Any, body: Mapping[str, Any], client: WebClient, respond: Any, request: BoltRequest
@@ -119,7 +113,7 @@ class SlackListeners:
         """``/ops TEXT``: acknowledge, post the request so it has a thread, then run it there.
 
         Once per typing of the command: a copy of a request already claimed is dropped silently
-        (:meth:`~bot.slack.dedupe.Deduplicator.claim_slash`), and the same delivery run again goes on in the
+        (:meth:`~bot.slack.ingress.dedupe.Deduplicator.claim_slash`), and the same delivery run again goes on in the
         thread of the request it posted.
         """
         ack()
@@ -146,8 +140,8 @@ class SlackListeners:
                 return
             root_ts = str(root["ts"])
             self._dedupe.slash_posted(claim, root_ts=root_ts)
-        incoming = payloads.slash_incoming(body, root_ts=root_ts)
-        self.handle(incoming, client=client, react=False, delivery=delivery)
+        routed = payloads.routed_slash(body, root_ts=root_ts)
+        self.handle(routed, client=client, react=False, delivery=delivery)
 
     def on_answer_click(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: WebClient
@@ -159,9 +153,9 @@ class SlackListeners:
         """
         ack()
         word = "approve" if action.get("action_id") == payloads.APPROVE_ACTION else "deny"
-        incoming = payloads.incoming_from_action(body, word=word, find_place=self._place_of_request)
-        if incoming is not None:
-            self.handle(incoming, client=client, react=False, dedupe=False)
+        routed = payloads.routed_action(body, word=word, find_place=self._place_of_request)
+        if routed is not None:
+            self.handle(routed, client=client, react=False, dedupe=False)
 
     def on_undo_click(self, ack: Any, body: Mapping[str, Any], client: WebClient) -> None:
         """Undo clicked on a job card: its undo command, run as if the clicker typed it in the card's thread."""
@@ -170,7 +164,7 @@ class SlackListeners:
         if self._undo is None or click is None:
             return
         try:
-            replies = self.handle(click.incoming, client=client, react=False)
+            replies = self.handle(click.routed, client=client, react=False)
         except Exception:
             self._undo.release(click)
             raise
@@ -218,13 +212,9 @@ class SlackListeners:
         except SlackApiError as error:
             log.info("views.publish failed: %s", error.response.get("error"))
 
-    @staticmethod
-    def ignore() -> None:
-        """Acknowledge and do nothing (Bolt has already answered Slack)."""
-
     def handle(
         self,
-        incoming: Incoming,
+        routed: Routed,
         *,
         client: WebClient,
         react: bool = True,
@@ -236,30 +226,22 @@ class SlackListeners:
         ``delivery`` is the inbox id of the delivery being run: running it again (its runner died)
         is not a duplicate.
         """
-        route = incoming.route.value
+        incoming = routed.message
+        route = routed.route.value
         if dedupe and not self._dedupe.claim(channel=incoming.channel, ts=incoming.ts, owner=delivery):
             self._count(route, "duplicate")
             return []
         try:
             if react:
                 self._react(client, incoming)
-            if incoming.route is Route.ANSWER and self._accounts is not None:
+            if routed.route is Route.ANSWER and self._accounts is not None:
                 refusal = self._accounts.refusal(incoming.user)
                 if refusal is not None:
                     self._post_ephemeral(client, incoming, refusal)
                     self._count(route, "refused")
                     return []
             groups = self._groups.groups_of(incoming.user) if self._groups is not None else frozenset()
-            message = Message(
-                user=incoming.user,
-                channel=incoming.channel,
-                ts=incoming.ts,
-                text=incoming.text,
-                thread_ts=incoming.thread_ts,
-                user_groups=groups,
-                approval_id=incoming.approval_id,
-            )
-            replies = self._engine.handle(message)
+            replies = self._engine.handle(dataclasses.replace(incoming, user_groups=groups))
             for index, reply in enumerate(replies):
                 self._post_once(client, incoming, reply, delivery=delivery, index=index)
         except Exception:
@@ -273,9 +255,9 @@ class SlackListeners:
         return replies
 
     def _post_once(
-        self, client: WebClient, incoming: Incoming, reply: Reply, *, delivery: str | None, index: int
+        self, client: WebClient, incoming: Message, reply: Reply, *, delivery: str | None, index: int
     ) -> None:
-        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.reply_ledger`).
+        """Post a reply unless this delivery's earlier run did (see :mod:`bot.slack.ingress.reply_ledger`).
 
         A quiet reply (a lookup's job) is not posted: the answer, posted by the job cards, is the one message.
         """
@@ -305,14 +287,14 @@ class SlackListeners:
         self._post_reply(client, incoming, reply, metadata=reply_metadata(delivery, index))
         self._ledger.mark(delivery, index, SENT)
 
-    def _react(self, client: WebClient, incoming: Incoming) -> None:
+    def _react(self, client: WebClient, incoming: Message) -> None:
         try:
             client.reactions_add(channel=incoming.channel, timestamp=incoming.ts, name=SEEN_REACTION)
         except SlackApiError as error:  # already_reacted, or no reactions:write: not worth failing for
             log.info("reactions.add failed: %s", error.response.get("error"))
 
     def _post_reply(
-        self, client: WebClient, incoming: Incoming, reply: Reply, *, metadata: dict[str, Any] | None = None
+        self, client: WebClient, incoming: Message, reply: Reply, *, metadata: dict[str, Any] | None = None
     ) -> None:
         if reply.ephemeral:
             self._post_ephemeral(client, incoming, reply.text)
@@ -320,7 +302,7 @@ class SlackListeners:
         self._replies.post(client, reply, channel=incoming.channel, metadata=metadata)
 
     @staticmethod
-    def _post_ephemeral(client: WebClient, incoming: Incoming, text: str) -> None:
+    def _post_ephemeral(client: WebClient, incoming: Message, text: str) -> None:
         # Ephemeral messages show in a thread only once it exists: reply there only when it does
         # (a None thread_ts is left out of the call).
         client.chat_postEphemeral(

@@ -55,7 +55,10 @@ class StoredCard:
     details: list[str] = dataclasses.field(default_factory=list)
     """Thread replies still to post, oldest first."""
     undo: str | None = None
-    """The command the card's Undo button runs, when the finished operation has one."""
+    """The command the card's Undo button runs, in words, when the finished operation has one."""
+    undo_command: dict[str, Any] | None = None
+    """The same command as data (:class:`shared.invocation.Invocation` JSON): what the click runs.
+    A card stored by an earlier version has the words only, and its button says the undo is gone."""
     lookup: bool = False
     """A lookup's answer: a plain message holding what the job found, edited as it streams (no card)."""
     notes: list[str] = dataclasses.field(default_factory=list)

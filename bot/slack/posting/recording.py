@@ -1,7 +1,7 @@
 """Job events read for the cards are also shown in approval requests and pushed to App Home tabs.
 
 Whatever else of the Slack side must see the events the cards read hangs off their reads:
-:class:`RecordingSource` wraps an :class:`~bot.slack.cards.EventSource` and hands every batch it
+:class:`RecordingSource` wraps an :class:`~bot.slack.posting.cards.EventSource` and hands every batch it
 reads to its sinks (the plans of approval requests, the Home pushes) before the cards get it. A
 failing sink is logged and the cards still get the events. These are views, redrawn from later
 events; the permanent record does not hang off them: the timeline reads the same stream in its own
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from bot.slack.cards import EventSource
+from bot.slack.posting.cards import EventSource
 from shared.jobevents import JobEvent
 
 Sink = Callable[[list[JobEvent]], None]

@@ -30,15 +30,8 @@ from bot.core.approvals import (
     ApprovalState,
     approval_id_for,
 )
-from bot.core.deferral import (
-    Typed,
-    deferral_entry,
-    deferred_reply,
-    parse_request,
-    planning_note,
-    schedule_for,
-)
-from bot.core.freezing import freeze_gate, known_clusters, parse_freeze, run_freeze
+from bot.core.deferral import Gated, Typed, deferred, gate, parse_request, planning_note
+from bot.core.freezing import known_clusters, parse_freeze, run_freeze
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.plan_gate import planning_request
@@ -265,50 +258,34 @@ class Engine:
             return [
                 Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
             ]
+        freeze = self._freezes.get(cluster) if self._freezes is not None else None
         try:
-            schedule = schedule_for(decision, command, start=start, now=self._approvals.now())
+            gated = gate(
+                self.policy,
+                typed,
+                decision=decision,
+                freeze=freeze,
+                cluster=cluster,
+                now=self._approvals.now(),
+            )
         except UsageError as error:
             return [Reply(str(error), thread, ephemeral=True)]
-        incident: tuple[str, ...] = ()
-        if not command.dry_run and command.name not in READ_ONLY_COMMANDS:
-            gate = freeze_gate(
-                self.policy,
-                freeze=self._freezes.get(cluster) if self._freezes is not None else None,
-                command=command.name,
-                cluster=cluster,
-                break_glass=typed.break_glass,
-                rule_approval=decision.approval,
+        if isinstance(gated, str):
+            self._observe_command(message, verb=command.name, outcome="frozen", cluster=cluster)
+            return [Reply(gated, thread, ephemeral=True)]
+        if gated.broken is not None:
+            summary = freeze_messages.break_glass_summary(
+                description=describe(command), reason=gated.broken.reason
             )
-            if isinstance(gate, str):
-                self._observe_command(message, verb=command.name, outcome="frozen", cluster=cluster)
-                return [Reply(gate, thread, ephemeral=True)]
-            if gate is not None:
-                decision = dataclasses.replace(decision, approval=gate.requirement)
-                incident = gate.incident
-                if schedule is not None:
-                    schedule = dataclasses.replace(schedule, break_glass=True)
-                summary = freeze_messages.break_glass_summary(
-                    description=describe(command), reason=gate.freeze.reason
-                )
-                self._record(
-                    message,
-                    kind=EntryKind.COMMAND,
-                    summary=summary,
-                    suffix="break-glass",
-                    cluster=cluster,
-                    details={"break_glass": True, "freeze": gate.freeze.reason},
-                )
-        if decision.approval is not None and not command.dry_run:
-            return self._request_approval(
-                message,
-                command,
-                cluster=cluster,
-                thread=thread,
-                decision=decision,
-                schedule=schedule,
-                incident=incident,
+            details = {"break_glass": True, "freeze": gated.broken.reason}
+            self._record(
+                message, kind=EntryKind.COMMAND, summary=summary, suffix="break-glass", details=details
             )
-        return [self._submit(command, message=message, cluster=cluster, thread=thread, schedule=schedule)]
+        if gated.decision.approval is not None and not command.dry_run:
+            return self._request_approval(message, command, cluster=cluster, thread=thread, gated=gated)
+        return [
+            self._submit(command, message=message, cluster=cluster, thread=thread, schedule=gated.schedule)
+        ]
 
     def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
         """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.
@@ -466,15 +443,14 @@ class Engine:
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
         if submission.schedule is not None:
-            text = self._deferred(
+            return self._deferred(
                 spec.job_id,
                 spec.description,
                 cluster,
                 submission.schedule,
-                channel=message.channel,
                 thread=thread,
+                channel=message.channel,
             )
-            return Reply(text, thread, job_id=spec.job_id, starts_at=submission.schedule.start_at)
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
@@ -524,28 +500,19 @@ class Engine:
 
     def _deferred(
         self, job_id: str, description: str, cluster: str, schedule: Schedule, *, channel: str, thread: str
-    ) -> str:
-        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``), and its entry."""
-        now = self._approvals.now()
-        self._append(
-            deferral_entry(
-                job_id=job_id,
-                description=description,
-                cluster=cluster,
-                schedule=schedule,
-                channel=channel,
-                thread=thread,
-                now=now,
-            )
-        )
-        return deferred_reply(
+    ) -> Reply:
+        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``); recorded."""
+        said = deferred(
             job_id=job_id,
             description=description,
             cluster=cluster,
             schedule=schedule,
-            starts_at=schedule.start_at,
-            now=now,
+            channel=channel,
+            thread=thread,
+            now=self._approvals.now(),
         )
+        self._append(said.entry)
+        return Reply(said.reply, thread, job_id=job_id, starts_at=schedule.start_at)
 
     def _freeze_command(self, message: Message, *, thread: str) -> Reply | None:
         """``freeze``/``unfreeze`` (:mod:`bot.core.freezing`); None for every other command."""
@@ -581,12 +548,11 @@ class Engine:
         *,
         cluster: str,
         thread: str,
-        decision: Decision,
-        schedule: Schedule | None = None,
-        incident: tuple[str, ...] = (),
+        gated: Gated,
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
-        assert decision.approval is not None
+        requirement = gated.decision.approval
+        assert requirement is not None
         request = self._request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
@@ -596,11 +562,11 @@ class Engine:
             thread_ts=thread,
             cluster=cluster,
             description=describe(command),
-            requirement=decision.approval,
+            requirement=requirement,
             now=self._approvals.now(),
             command=invocation_of(command),
         )
-        approval = dataclasses.replace(approval, incident=incident)
+        approval = dataclasses.replace(approval, incident=gated.incident)
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
         self._observe_command(
@@ -613,7 +579,7 @@ class Engine:
         )
         if stored != approval:
             return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
-        real = self._spec(command, request, schedule=schedule)
+        real = self._spec(command, request, schedule=gated.schedule)
         real = dataclasses.replace(
             real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
         )
@@ -627,9 +593,9 @@ class Engine:
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers
         )
-        note = planning_note(schedule, now=self._approvals.now())
-        if incident:
-            glass = freeze_messages.break_glass_needs_incident(incident=incident)
+        note = planning_note(gated.schedule, now=self._approvals.now())
+        if gated.incident:
+            glass = freeze_messages.break_glass_needs_incident(incident=gated.incident)
             note = glass if note is None else f"{glass}\n{note}"
         return [Reply(text if note is None else f"{text}\n{note}", thread, job_id=plan_id)]
 
@@ -719,16 +685,9 @@ class Engine:
         if submission is None:
             return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
         if submission.schedule is not None:
-            text = self._deferred(
-                request.job_id,
-                request.description,
-                request.cluster,
-                submission.schedule,
-                channel=request.channel,
-                thread=request.thread_ts,
-            )
-            return Reply(
-                text, request.thread_ts, job_id=request.job_id, starts_at=submission.schedule.start_at
+            schedule, channel, thread = submission.schedule, request.channel, request.thread_ts
+            return self._deferred(
+                request.job_id, request.description, request.cluster, schedule, channel=channel, thread=thread
             )
         text = job_messages.queued(
             job_id=request.job_id,

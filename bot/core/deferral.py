@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.core.freezing import split_break_glass
-from bot.core.policy import Decision
+from bot.core.freezing import freeze_gate, split_break_glass
+from bot.core.policy import Decision, Policy
 from bot.core.timeline import Entry, EntryKind
 from shared import commands
 from shared.errors import UsageError
+from shared.freezes import Freeze
 from shared.grammar import parse
 from shared.messages import windows as messages
 from shared.schedules import Schedule
 from shared.start_flags import StartRequest, split_start
+from shared.vocabulary import READ_ONLY_COMMANDS
 from shared.windows import local_time, start_time
 
 
@@ -66,39 +68,33 @@ def schedule_for(
     return Schedule(start_at=start_time(window, wanted=wanted), window=window, asked_at=now)
 
 
-def deferred_reply(
-    *, job_id: str, description: str, cluster: str, schedule: Schedule, starts_at: float, now: float
-) -> str:
-    """ "Job … is queued for Sat 12 Dec 22:00 CET, in 2 d 3 h (window `sat-night`)"."""
-    return messages.deferred(
+@dataclasses.dataclass(frozen=True)
+class Deferred:
+    """A job handed to RQ's scheduler, as the engine says it: the reply, and its timeline entry."""
+
+    reply: str
+    entry: Entry
+
+
+def deferred(
+    *, job_id: str, description: str, cluster: str, schedule: Schedule, channel: str, thread: str, now: float
+) -> Deferred:
+    """ "Job … is queued for Sat 12 Dec 22:00 CET, in 2 d 3 h", and the ``job_deferred`` entry."""
+    window = schedule.window.name if schedule.window else None
+    when = local_time(schedule.window, schedule.start_at)
+    reply = messages.deferred(
         job_id=job_id,
         description=description,
         cluster=cluster,
-        when=local_time(schedule.window, starts_at),
-        wait=starts_at - now,
-        window=schedule.window.name if schedule.window else None,
+        when=when,
+        wait=schedule.start_at - now,
+        window=window,
     )
-
-
-def deferral_entry(
-    *,
-    job_id: str,
-    description: str,
-    cluster: str,
-    schedule: Schedule,
-    channel: str,
-    thread: str,
-    now: float,
-) -> Entry:
-    """The timeline entry of a job handed to RQ's scheduler."""
-    window = schedule.window.name if schedule.window else None
-    return Entry(
+    entry = Entry(
         at=now,
         actor="chatops",
         kind=EntryKind.JOB_DEFERRED,
-        summary=messages.deferred_summary(
-            description=description, when=local_time(schedule.window, schedule.start_at), window=window
-        ),
+        summary=messages.deferred_summary(description=description, when=when, window=window),
         channel=channel,
         thread_ts=thread,
         event_id=f"{job_id}-deferred",
@@ -106,6 +102,51 @@ def deferral_entry(
         job_id=job_id,
         details={"starts_at": schedule.start_at, "window": window, "break_glass": schedule.break_glass},
     )
+    return Deferred(reply=reply, entry=entry)
+
+
+@dataclasses.dataclass(frozen=True)
+class Gated:
+    """A command that may go ahead: its decision (a break-glass adds the incident group's approval),
+    when it starts, and, for a break-glass, the incident group and the freeze it breaks."""
+
+    decision: Decision
+    schedule: Schedule | None
+    incident: tuple[str, ...] = ()
+    broken: Freeze | None = None
+
+
+def gate(
+    policy: Policy,
+    typed: Typed,
+    *,
+    decision: Decision,
+    freeze: Freeze | None,
+    cluster: str,
+    now: float,
+) -> Gated | str:
+    """When the command's job starts, and whether a freeze lets it: :class:`Gated`, or a refusal.
+
+    Raises :class:`UsageError` for a ``--at`` that cannot be read or has passed.
+    """
+    command = typed.command
+    schedule = schedule_for(decision, command, start=typed.start, now=now)
+    if command.dry_run or command.name in READ_ONLY_COMMANDS:
+        return Gated(decision, schedule)
+    glass = freeze_gate(
+        policy,
+        freeze=freeze,
+        command=command.name,
+        cluster=cluster,
+        break_glass=typed.break_glass,
+        rule_approval=decision.approval,
+    )
+    if glass is None or isinstance(glass, str):
+        return glass or Gated(decision, schedule)
+    if schedule is not None:
+        schedule = dataclasses.replace(schedule, break_glass=True)
+    decision = dataclasses.replace(decision, approval=glass.requirement)
+    return Gated(decision, schedule, incident=glass.incident, broken=glass.freeze)
 
 
 def planning_note(schedule: Schedule | None, *, now: float) -> str | None:

@@ -25,10 +25,10 @@ from typing import Protocol, runtime_checkable
 
 from bot.core.approvals import ApprovalRequest
 from bot.core.conversation import Message, Reply
+from bot.core.deferral import parse_request
 from bot.core.policy import Policy, channel_cluster, decide
 from shared import commands
 from shared.errors import UsageError
-from shared.grammar import parse
 from shared.messages import limits as messages
 
 DEFAULT_MAX_MESSAGE_CHARS = 2_000
@@ -127,7 +127,7 @@ class Gate:
         if rated is not None:
             return rated
         try:  # a command given as data (an Undo click) is checked as it is, never read back from its words
-            command = message.command if message.command is not None else parse(message.text)
+            command = message.command if message.command is not None else parse_request(message.text).command
         except UsageError:
             return None  # the engine answers it, with the usage
         if command.cluster is not None and command.cluster not in self._clusters:

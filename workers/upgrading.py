@@ -1,11 +1,12 @@
 """Carrying out ``upgrade control-plane VERSION`` and ``upgrade nodes VERSION``, one checkpointed step at a time.
 
-Control plane (../shared/reference/kubernetes.md §5.3): refuse a skipped minor, a downgrade, and a target
-some kubelet or kube-proxy would be too old for; then kube-apiserver (every instance) → kube-controller-
-manager → kube-scheduler, each through the :class:`~workers.upgraders.ControlPlaneUpgrader` and confirmed
-by reading its mirror pod (and ``/version``); then kube-proxy's DaemonSet follows to the new version
-(:mod:`workers.kube_proxy`). etcd is left alone (upgraded separately). A re-run resumes:
-a component already at the target is skipped, and the current version is the *oldest* component's.
+Control plane (in kubeadm's order, https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-upgrade/):
+refuse a skipped minor, a downgrade, and a target some kubelet or kube-proxy would be too old for; then
+kube-apiserver (every instance) → kube-controller-manager → kube-scheduler, each through the
+:class:`~workers.upgraders.ControlPlaneUpgrader` and confirmed by reading its mirror pod (and ``/version``);
+then kube-proxy's DaemonSet follows to the new version (:mod:`workers.kube_proxy`). etcd is left alone
+(upgraded separately). A re-run resumes: a component already at the target is skipped, and the current
+version is the *oldest* component's.
 
 Nodes: never newer than kube-apiserver; nodes already at the target are skipped. Before anything
 changes, every node's drain is planned with kubectl's filters: pods that need ``--force`` (no

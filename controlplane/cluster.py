@@ -118,6 +118,23 @@ class ControlPlane:
             watched=self._processes,
         )
 
+    def restart_apiserver(self) -> None:
+        """Stop kube-apiserver and start it again with the same flags, as an upgrade or a crash would.
+
+        Its clients' connections drop, and its new watch cache starts at etcd's current revision: a
+        watch resumed from any earlier resourceVersion is answered 410 Gone, and the client relists.
+        """
+        assert self._pki is not None, "start the control plane first"
+        [index] = [i for i, process in enumerate(self._processes) if process.name == "kube-apiserver"]
+        self._processes[index].stop()
+        argv = components.apiserver(self._binaries.path("kube-apiserver"), self.layout, self.ports, self._pki)
+        self._processes[index] = Process("kube-apiserver", argv, self.layout.logs)
+        wait_until(
+            lambda: self._answers(self.ports.apiserver, "/readyz", client=True),
+            what="kube-apiserver's /readyz after its restart",
+            watched=self._processes,
+        )
+
     def _run(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> None:
         self._processes.append(Process(name, argv, self.layout.logs, env=env))
 

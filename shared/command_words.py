@@ -19,6 +19,8 @@ def describe(command: commands.Command) -> str:
     """A few words saying what the command does, for messages and job descriptions."""
     if isinstance(command, commands.NodeCommand):
         return f"{command.name} node/{command.node}"
+    if isinstance(command, commands.RolloutCommand):
+        return f"{command.name} {command.resource} in namespace {command.namespace}"
     if isinstance(command, commands.DeploymentCommand):
         return f"{command.name} deployment/{command.deployment} in namespace {command.namespace}"
     target = command.target

@@ -30,6 +30,14 @@ class StrategyType(StrEnum):
     RECREATE = "Recreate"
 
 
+class WorkloadKind(StrEnum):
+    """What a rollout command (``rollback``, ``history``, ``status``) acts on, as kubectl names it."""
+
+    DEPLOYMENT = "deployment"
+    DAEMONSET = "daemonset"
+    STATEFULSET = "statefulset"
+
+
 class NodeUpgradeStrategy(StrEnum):
     """How ``upgrade nodes`` walks the nodes."""
 
@@ -88,6 +96,21 @@ class DeploymentCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RolloutCommand(DeploymentCommand):
+    """A rollout command, about a Deployment or (``kind``) a DaemonSet or StatefulSet named ``deployment``.
+
+    ``rollback daemonset/log-agent``: ``kind=DAEMONSET``, ``deployment="log-agent"``.
+    """
+
+    kind: WorkloadKind = WorkloadKind.DEPLOYMENT
+
+    @property
+    def resource(self) -> str:
+        """``kind/name``, as kubectl writes it (``deployment/web``, ``daemonset/log-agent``)."""
+        return f"{self.kind.value}/{self.deployment}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Help(Command):
     """``help [CMD]``: the command list, or one command (or group, like ``upgrade``) in detail."""
 
@@ -107,15 +130,15 @@ class Nodes(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Status(DeploymentCommand):
-    """``status DEPLOY``: a Deployment's rollout status."""
+class Status(RolloutCommand):
+    """``status [KIND/]NAME``: a Deployment's (DaemonSet's, StatefulSet's) rollout status."""
 
     name: ClassVar[str] = "status"
 
 
 @dataclass(frozen=True, kw_only=True)
-class History(DeploymentCommand):
-    """``history DEPLOY``: a Deployment's revisions."""
+class History(RolloutCommand):
+    """``history [KIND/]NAME``: a Deployment's (DaemonSet's, StatefulSet's) revisions."""
 
     name: ClassVar[str] = "history"
 
@@ -171,8 +194,8 @@ class Unmaintain(NodeCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rollback(DeploymentCommand):
-    """``rollback DEPLOY``: go back to a revision; ``to_revision`` ``None`` or 0 means the previous one."""
+class Rollback(RolloutCommand):
+    """``rollback [KIND/]NAME``: go back to a revision; ``to_revision`` ``None`` or 0 means the previous one."""
 
     name: ClassVar[str] = "rollback"
     to_revision: int | None = None

@@ -61,6 +61,17 @@ _DRY_RUN_OFF = frozenset({"none"})
 
 _DEPLOYMENT_KINDS = frozenset({"deployment", "deployments", "deploy", "deployment.apps", "deployments.apps"})
 _NODE_KINDS = frozenset({"node", "nodes", "no"})
+_WORKLOAD_KINDS: dict[str, c.WorkloadKind] = {
+    **dict.fromkeys(_DEPLOYMENT_KINDS, c.WorkloadKind.DEPLOYMENT),
+    **dict.fromkeys(
+        ("daemonset", "daemonsets", "ds", "daemonset.apps", "daemonsets.apps"), c.WorkloadKind.DAEMONSET
+    ),
+    **dict.fromkeys(
+        ("statefulset", "statefulsets", "sts", "statefulset.apps", "statefulsets.apps"),
+        c.WorkloadKind.STATEFULSET,
+    ),
+}
+"""The kinds ``rollback``, ``history`` and ``status`` take as ``KIND/NAME``; a bare name is a Deployment."""
 
 
 def normalize_version(text: str) -> str | None:
@@ -184,6 +195,15 @@ class _Arguments:
 
     def deployment(self) -> str:
         return self.resource(NameKind.DEPLOYMENT, self.required(0, "DEPLOY"))
+
+    def workload(self) -> tuple[c.WorkloadKind, str]:
+        """A rollout's ``[KIND/]NAME``: a Deployment, or a DaemonSet or StatefulSet named by kind."""
+        value = self.required(0, "DEPLOY")
+        prefix, slash, name = value.partition("/")
+        kind = _WORKLOAD_KINDS.get(prefix.lower()) if slash else c.WorkloadKind.DEPLOYMENT
+        if kind is None:
+            self.fail(messages.wrong_workload_kind(value))
+        return kind, self.name(NameKind.DEPLOYMENT, name if slash else value)
 
     def node(self) -> str:
         return self.resource(NameKind.NODE, self.required(0, "NODE"))
@@ -387,6 +407,15 @@ def _deployment_command(command: Callable[..., c.DeploymentCommand]) -> Callable
     return build
 
 
+def _rollout_command(command: Callable[..., c.RolloutCommand]) -> Callable[[_Arguments], c.Command]:
+    def build(arguments: _Arguments) -> c.Command:
+        arguments.at_most(1)
+        kind, name = arguments.workload()
+        return command(deployment=name, kind=kind, namespace=arguments.namespace())
+
+    return build
+
+
 def _build_help(arguments: _Arguments) -> c.Command:
     words = [word.value.lower() for word in arguments.positionals]
     if words[:1] == ["kubectl"]:
@@ -452,12 +481,12 @@ _TO_REVISION = _Option("--to-revision", takes_value=True)
 
 def _build_rollback(arguments: _Arguments) -> c.Command:
     arguments.at_most(1)
-    deployment = arguments.deployment()
+    kind, name = arguments.workload()
     raw = arguments.values.get(_TO_REVISION.key)
     revision = None
     if raw is not None:
         revision = arguments.integer("`--to-revision`", raw, minimum=0, maximum=MAX_REVISION)
-    return c.Rollback(deployment=deployment, namespace=arguments.namespace(), to_revision=revision)
+    return c.Rollback(deployment=name, kind=kind, namespace=arguments.namespace(), to_revision=revision)
 
 
 _REPLICAS = _Option("--replicas", takes_value=True)
@@ -673,8 +702,8 @@ def _build_timeline(arguments: _Arguments) -> c.Command:
 _SYNTAXES: tuple[_Syntax, ...] = (
     _Syntax("help", _build_help),
     _Syntax("nodes", _no_arguments(c.Nodes)),
-    _Syntax("status", _deployment_command(c.Status), (_NAMESPACE,)),
-    _Syntax("history", _deployment_command(c.History), (_NAMESPACE,)),
+    _Syntax("status", _rollout_command(c.Status), (_NAMESPACE,)),
+    _Syntax("history", _rollout_command(c.History), (_NAMESPACE,)),
     _Syntax("jobs", _no_arguments(c.Jobs)),
     _Syntax("cordon", _node_command(c.Cordon)),
     _Syntax("uncordon", _node_command(c.Uncordon)),

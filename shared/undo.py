@@ -15,7 +15,7 @@ operation                     undo
 ``maintain NODE``             ``unmaintain NODE``
 ``scale DEPLOY N``            ``scale DEPLOY PREVIOUS`` (the count the job saw)
 ``image DEPLOY IMAGE``        ``rollback DEPLOY`` (not while the rollout is paused)
-``rollback DEPLOY``           ``rollback DEPLOY`` (back to the revision it left)
+``rollback [KIND/]NAME``      ``rollback [KIND/]NAME`` (back to the revision it left)
 ``pause DEPLOY``              ``resume DEPLOY``
 ============================  ===============================================
 """
@@ -96,10 +96,11 @@ def undo_offer(command: c.Command) -> UndoOffer | None:
     if isinstance(command, c.Scale):
         scale = c.Scale(deployment=name, namespace=namespace, cluster=cluster, replicas=command.replicas)
         return UndoOffer(invocation_of(scale), _CHANGED, from_plan={"replicas": "current"})
-    rollback = invocation_of(c.Rollback(deployment=name, namespace=namespace, cluster=cluster))
     if isinstance(command, c.Rollback):
-        return UndoOffer(rollback, _CHANGED)
+        again = c.Rollback(deployment=name, kind=command.kind, namespace=namespace, cluster=cluster)
+        return UndoOffer(invocation_of(again), _CHANGED)
     if isinstance(command, c.Image):
+        rollback = invocation_of(c.Rollback(deployment=name, namespace=namespace, cluster=cluster))
         return UndoOffer(rollback, _CHANGED, refuses={"rollout": "paused"})
     if isinstance(command, c.Pause):
         resume = c.Resume(deployment=name, namespace=namespace, cluster=cluster)
@@ -147,6 +148,8 @@ def command_text(command: Undo) -> str:
         words = [command.name, command.node]
     else:
         words = [command.name, command.deployment]
+        if isinstance(command, c.Rollback) and command.kind is not c.WorkloadKind.DEPLOYMENT:
+            words[1] = command.resource
         if isinstance(command, c.Scale):
             words.append(str(command.replicas))
         if isinstance(command, c.Rollback) and command.to_revision is not None:

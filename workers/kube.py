@@ -69,6 +69,8 @@ def translate(error: ApiException | HTTPError, *, missing: str) -> JobError:
         return JobError(wording.forbidden(detail))
     if error.status == 409:
         return Conflict(wording.conflict(detail))
+    if error.status == 422:
+        return JobError(wording.invalid(detail))
     if error.status == 429:
         return JobError(wording.throttled(detail))
     if error.status is not None and error.status >= 500:

@@ -178,7 +178,9 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             try:
                 with impersonation.acting_as(identity):
                     if identity is not None:
-                        access.check(fn.__name__, namespace=kwargs.get("namespace"))
+                        access.check(
+                            access.operation_of(fn.__name__, kwargs), namespace=kwargs.get("namespace")
+                        )
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))

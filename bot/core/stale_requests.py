@@ -41,7 +41,8 @@ def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
     if isinstance(command, commands.NodeCommand):
         return frozenset({f"node/{command.node}"})
     if isinstance(command, commands.DeploymentCommand):
-        return frozenset({f"deployment/{command.namespace or default_namespace}/{command.deployment}"})
+        kind = command.kind.value if isinstance(command, commands.RolloutCommand) else "deployment"
+        return frozenset({f"{kind}/{command.namespace or default_namespace}/{command.deployment}"})
     return frozenset()
 
 

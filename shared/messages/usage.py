@@ -17,15 +17,15 @@ from shared.text import echo
 _USAGE: dict[str, str] = {
     "help": "help [COMMAND]",
     "nodes": "nodes",
-    "status": "status DEPLOY [-n NAMESPACE]",
-    "history": "history DEPLOY [-n NAMESPACE]",
+    "status": "status DEPLOY|ds/NAME|sts/NAME [-n NAMESPACE]",
+    "history": "history DEPLOY|ds/NAME|sts/NAME [-n NAMESPACE]",
     "jobs": "jobs",
     "cordon": "cordon NODE",
     "uncordon": "uncordon NODE",
     "drain": "drain NODE [--force] [--delete-emptydir-data] [--grace-period SECONDS] [--timeout DURATION]",
     "maintain": "maintain NODE",
     "unmaintain": "unmaintain NODE",
-    "rollback": "rollback DEPLOY [--to-revision N] [-n NAMESPACE]",
+    "rollback": "rollback DEPLOY|ds/NAME|sts/NAME [--to-revision N] [-n NAMESPACE]",
     "restart": "restart DEPLOY [-n NAMESPACE]",
     "scale": "scale DEPLOY REPLICAS [-n NAMESPACE]",
     "image": "image DEPLOY [CONTAINER=]IMAGE [-n NAMESPACE]",
@@ -60,15 +60,15 @@ _USAGE: dict[str, str] = {
 _SUMMARY: dict[str, str] = {
     "help": "List the commands, or explain one.",
     "nodes": "List nodes with their status, schedulability and version.",
-    "status": "Show a deployment's rollout status.",
-    "history": "Show a deployment's revisions.",
+    "status": "Show a deployment's (daemonset's, statefulset's) rollout status.",
+    "history": "Show a deployment's (daemonset's, statefulset's) revisions.",
     "jobs": "List running and recent jobs.",
     "cordon": "Stop new pods from being scheduled on a node.",
     "uncordon": "Let pods be scheduled on a node again.",
     "drain": "Cordon a node and evict its pods (DaemonSet pods stay).",
     "maintain": "Put a node into maintenance: cordon and drain it, and note it on the timeline.",
     "unmaintain": "Take a node out of maintenance: uncordon it.",
-    "rollback": "Roll a deployment back to the previous revision, or to --to-revision N.",
+    "rollback": "Roll a deployment, daemonset or statefulset back to the previous revision, or to --to-revision N.",
     "restart": "Restart every pod of a deployment, one batch at a time.",
     "scale": "Set a deployment's number of replicas (0 to 10000).",
     "image": "Change a container's image; the container can be left out if there is only one.",
@@ -165,10 +165,14 @@ _AREA: dict[str, str] = {
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "nodes": ("get nodes",),
-    "status": ("rollout status deployment/DEPLOY",),
-    "history": ("rollout history deployment/DEPLOY",),
+    "status": ("rollout status deployment/DEPLOY", "rollout status daemonset/NAME"),
+    "history": ("rollout history deployment/DEPLOY", "rollout history statefulset/NAME"),
     "drain": ("drain NODE --ignore-daemonsets --delete-local-data",),
-    "rollback": ("rollout undo deployment/DEPLOY [--to-revision=N]",),
+    "rollback": (
+        "rollout undo deployment/DEPLOY [--to-revision=N]",
+        "rollout undo daemonset/NAME",
+        "rollout undo statefulset/NAME",
+    ),
     "restart": ("rollout restart deployment/DEPLOY",),
     "scale": ("scale deployment/DEPLOY --replicas=N",),
     "image": ("set image deployment/DEPLOY CONTAINER=IMAGE",),
@@ -343,6 +347,14 @@ def invalid_name(kind: NameKind, value: str) -> str:
 def wrong_kind(value: str, *, expected: NameKind) -> str:
     """The problem when a ``kind/name`` argument names the wrong kind, as in ``rollout undo node/x``."""
     return f"{echo(value)} is not a {expected}: this command works on {expected}s, like `{expected}/NAME`."
+
+
+def wrong_workload_kind(value: str) -> str:
+    """The problem when a rollout's ``kind/name`` names a kind with no rollouts, as in ``rollback node/x``."""
+    return (
+        f"{echo(value)} is not a deployment, daemonset or statefulset: this command works on "
+        "`NAME` (a deployment), `daemonset/NAME` or `statefulset/NAME`."
+    )
 
 
 def conflicting(first: str, second: str) -> str:

@@ -221,8 +221,13 @@ BAD_VALUES = [
     ),
     pytest.param(
         "rollout undo node/x",
-        usage(messages.wrong_kind("node/x", expected=NameKind.DEPLOYMENT), "rollback"),
+        usage(messages.wrong_workload_kind("node/x"), "rollback"),
         id="node-where-deployment",
+    ),
+    pytest.param(
+        "restart daemonset/log-agent",
+        usage(messages.wrong_kind("daemonset/log-agent", expected=NameKind.DEPLOYMENT), "restart"),
+        id="daemonset-where-only-deployments-restart",
     ),
     pytest.param(
         "cordon deployment/web",

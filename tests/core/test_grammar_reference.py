@@ -13,6 +13,7 @@ from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 EXAMPLE_VALUES = {
     "DEPLOY": "web",
+    "NAME": "log-agent",
     "NAMESPACE": "shop",
     "NODE": "node-1",
     "REPLICAS": "3",

@@ -36,6 +36,12 @@ def undo_text(typed: str, *, result: dict[str, Any]) -> str | None:
         ("pause web --cluster prod", CHANGED, "resume web --cluster prod"),
         ("rollback web --to-revision 2", {"changed": True, "revision": 2}, "rollback web"),
         ("kubectl cordon node/node-3", CHANGED, "uncordon node-3"),
+        (
+            "rollout undo ds/log-agent -n kube-system --to-revision 1",
+            {"changed": True, "revision": 1},
+            "rollback daemonset/log-agent -n kube-system",
+        ),
+        ("rollback statefulset/db", {"changed": True, "revision": 2}, "rollback statefulset/db"),
     ],
 )
 def test_each_operation_with_an_inverse_offers_it(typed: str, result: dict[str, Any], undo: str) -> None:
@@ -72,6 +78,7 @@ def test_nothing_is_offered_when_nothing_changed_or_there_is_no_inverse(
         c.Unmaintain(node="node-3", cluster="prod"),
         c.Scale(deployment="web", namespace="shop", replicas=0),
         c.Rollback(deployment="web", to_revision=3),
+        c.Rollback(deployment="db", kind=c.WorkloadKind.STATEFULSET, namespace="shop", to_revision=2),
         c.Resume(deployment="web", namespace="shop", cluster="prod"),
     ],
 )

@@ -21,7 +21,7 @@ from bot.timeline_recorder import event_entry
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
 from shared.jobevents import EventKind
-from shared.messages import upgrades as wording
+from shared.messages import upgrade_runs as wording
 from shared.schedules import Schedule
 from shared.windows import parse_window
 from tests.support.clocks import ManualClock

@@ -114,7 +114,7 @@ class ConsoleSession:
             return False
         for reply in replies:
             self._show_reply(reply)
-        jobs = {reply.job_id for reply in replies if reply.job_id}
+        jobs = {reply.job_id for reply in replies if reply.job_id and reply.starts_at is None}
         if jobs:
             self._follow(jobs)
         return True

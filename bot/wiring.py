@@ -19,6 +19,7 @@ from bot.core.ports import Observer
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.events import CLAIM_AFTER_MS
+from bot.freeze_store import RedisFreezes
 from bot.page_link_store import RedisLinkGenerations
 from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
@@ -87,6 +88,7 @@ def build_engine(
         observer=observer,
         links=links,
         gate=gate,
+        freezes=RedisFreezes(connection, clock=clock),
     )
 
 

@@ -127,6 +127,11 @@ def read_identities(
     )
 
 
+CLUSTER_KEYS = ("run_as", "window")
+"""What a cluster's settings may say: whose permissions its jobs use, and its change window
+(read with the windows, :mod:`bot.core.policy_windows`)."""
+
+
 def _run_as(value: object, *, report: Report, is_cluster_name: Callable[[str], bool]) -> dict[str, RunAs]:
     if not isinstance(value, dict):
         report(
@@ -148,9 +153,9 @@ def _run_as(value: object, *, report: Report, is_cluster_name: Callable[[str], b
             )
             continue
         for key in settings:
-            if key != "run_as":
+            if key not in CLUSTER_KEYS:
                 report(
-                    f"{path}.{key}", messages.unknown_key(key=str(key), allowed=("run_as",), suggestion=None)
+                    f"{path}.{key}", messages.unknown_key(key=str(key), allowed=CLUSTER_KEYS, suggestion=None)
                 )
         mode = settings.get("run_as", RunAs.BOT.value)
         if mode not in {m.value for m in RunAs}:

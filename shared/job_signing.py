@@ -31,6 +31,7 @@ from typing import Any
 from shared.jobs import REMEMBER_SECONDS
 from shared.messages import admission as messages
 from shared.registry import REGISTRY
+from shared.schedules import schedule_of
 
 JOB_KEY_VARIABLE = "CHATOPS_JOB_KEY"
 """The environment variable holding the job key (bot and workers share it; Redis never sees it)."""
@@ -182,7 +183,10 @@ def refusal(
         return messages.unexpected_call_shape()
     if not signer.signature_holds(job, candidate.meta):
         return messages.bad_signature()
-    if now - float(candidate.meta[SIGNED_AT_META]) > SIGNATURE_MAX_AGE_SECONDS:
+    # A deferred job waits for its start by design: its age counts from then (a signed argument).
+    schedule = schedule_of(job.kwargs)
+    starts = schedule.start_at if schedule is not None else 0.0
+    if now - max(starts, float(candidate.meta[SIGNED_AT_META])) > SIGNATURE_MAX_AGE_SECONDS:
         return messages.signature_too_old()
     approval_id = approval_of(job.kwargs)
     if approval_id is None:
@@ -191,7 +195,7 @@ def refusal(
         job_id=job.job_id, approval_id=approval_id, meta=candidate.meta
     ):
         return messages.not_released()
-    if now - float(candidate.meta[RELEASE_META]["at"]) > SIGNATURE_MAX_AGE_SECONDS:
+    if now - max(starts, float(candidate.meta[RELEASE_META]["at"])) > SIGNATURE_MAX_AGE_SECONDS:
         return messages.signature_too_old()
     if (
         approval_record is None

@@ -17,6 +17,7 @@ from typing import Any
 from shared.command_spec import DEFAULT_TIMEOUT_SECONDS, JOBS_MODULE, Registry
 from shared.jobevents import RequestContext
 from shared.registry import REGISTRY
+from shared.schedules import Schedule
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "JOBS_MODULE"]
 
@@ -33,6 +34,8 @@ class Submission:
     """True when the same request was already submitted (a redelivery); nothing new was queued."""
     position: int | None = None
     """Jobs ahead of this one in its queue, when known."""
+    schedule: Schedule | None = None
+    """Set when the job waits for RQ's scheduler: when it starts, and in which window."""
 
 
 class JobState(enum.StrEnum):
@@ -90,6 +93,8 @@ class JobSummary:
     status: JobState
     enqueued_at: dt.datetime | None
     user: str
+    starts_at: float | None = None
+    """When a deferred job starts (it waits for RQ's scheduler); None for any other job."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -110,3 +110,13 @@ def echo(text: str, *, limit: int = 60) -> str:
     Shortening comes first so an entity such as ``&lt;`` is never cut in half.
     """
     return "`" + escape_for_chat(shorten(text, limit=limit)) + "`"
+
+
+def human_size(total: int) -> str:
+    """A number of bytes as people read it: ``512 B``, ``1.5 KiB``, ``3.2 MiB``, ``1.1 GiB``."""
+    value = float(total)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{total} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

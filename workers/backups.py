@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from shared.messages import backups as wording
+from shared.messages import etcd as etcd_wording
 from workers import backup_store, etcd
 from workers.config_export import collect_config
 from workers.errors import JobError, NotFound
@@ -62,7 +63,7 @@ def apply_retention(reporter: Reporter, *, schedule: str | None, keep: int | Non
 def snapshot_path(settings: etcd.EtcdSettings, name: str) -> Path:
     """Where the snapshot called ``name`` lives (``.db`` may be left out); never outside the store."""
     if _SNAPSHOT_NAME.fullmatch(name) is None:
-        raise NotFound(wording.snapshot_not_found(name))
+        raise NotFound(etcd_wording.snapshot_not_found(name))
     exact = settings.snapshot_dir / name
     if not exact.is_file() and not name.endswith(".db") and (settings.snapshot_dir / f"{name}.db").is_file():
         return settings.snapshot_dir / f"{name}.db"
@@ -84,12 +85,12 @@ def etcd_snapshot(
     settings = etcd.settings()
     name = f"etcd-{utc_stamp()}-{reporter.request.job_id}.db"
     if dry_run:
-        reporter.emit_plan(wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
+        reporter.emit_plan(etcd_wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
         return {"snapshot": name, "dry_run": True}
     backup_store.private_directory(settings.snapshot_dir)
     path = etcd.save_snapshot(settings, destination=settings.snapshot_dir / name)
     backup_store.make_private(path)
-    reporter.progress(wording.snapshot_saved(name))
+    reporter.progress(etcd_wording.snapshot_saved(name))
     status = etcd.snapshot_status(settings, path)
     checksum = sha256_of(path)
     record = {
@@ -100,7 +101,7 @@ def etcd_snapshot(
         "status": status.to_json(),
     }
     backup_store.write_private(_record_path(path), json.dumps(record, indent=2) + "\n")
-    reporter.progress(wording.snapshot_status(name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(name, **status.to_json()))
     deleted = apply_retention(reporter, schedule=schedule, keep=keep)
     return {"snapshot": name, "sha256": checksum, "status": status.to_json(), "deleted": deleted}
 
@@ -111,10 +112,10 @@ def etcd_status(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> 
     settings = etcd.settings()
     path = snapshot_path(settings, snapshot)
     if not path.is_file():
-        raise NotFound(wording.snapshot_not_found(snapshot))
+        raise NotFound(etcd_wording.snapshot_not_found(snapshot))
     _verify_checksum(path)
     status = etcd.snapshot_status(settings, path)
-    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(path.name, **status.to_json()))
     return {"snapshot": path.name, "status": status.to_json()}
 
 
@@ -124,23 +125,25 @@ def etcd_restore(*, reporter: Reporter, snapshot: str, dry_run: bool = False) ->
     settings = etcd.settings()
     path = snapshot_path(settings, snapshot)
     if not path.is_file():
-        raise NotFound(wording.snapshot_not_found(snapshot))
+        raise NotFound(etcd_wording.snapshot_not_found(snapshot))
     job_id = reporter.request.job_id
     data_dir = settings.restore_dir / f"{path.stem}-{job_id}"
     member, token = f"restore-{job_id}", f"etcd-restore-{job_id}"
     if data_dir.exists():
-        raise JobError(wording.data_dir_exists(str(data_dir)))
+        raise JobError(etcd_wording.data_dir_exists(str(data_dir)))
     _verify_checksum(path)
     status = etcd.snapshot_status(settings, path)
-    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(path.name, **status.to_json()))
     if dry_run:
         reporter.emit_plan(
-            wording.would_restore(name=path.name, data_dir=str(data_dir), member=member, token=token)
+            etcd_wording.would_restore(name=path.name, data_dir=str(data_dir), member=member, token=token)
         )
         return {"snapshot": path.name, "data_dir": str(data_dir), "dry_run": True}
     restored = etcd.restore_snapshot(settings, path, data_dir=data_dir, name=member, token=token)
-    reporter.progress(wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token))
-    next_steps = wording.restore_next_steps(
+    reporter.progress(
+        etcd_wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token)
+    )
+    next_steps = etcd_wording.restore_next_steps(
         data_dir=str(data_dir), member=member, initial_cluster=restored.initial_cluster, token=token
     )
     hook = "not configured"
@@ -188,7 +191,7 @@ def _verify_checksum(path: Path) -> None:
     except ValueError:
         expected = None
     if expected and expected != sha256_of(path):
-        raise JobError(wording.snapshot_checksum_mismatch(path.name))
+        raise JobError(etcd_wording.snapshot_checksum_mismatch(path.name))
 
 
 # --- configuration export ----------------------------------------------------------------------------

@@ -35,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cluster", help="the cluster whose queue to serve (default: CHATOPS_CLUSTER)")
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
-    parser.add_argument("--with-scheduler", action="store_true", help="also run RQ's scheduler")
+    parser.add_argument(
+        "--with-scheduler",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run RQ's scheduler, which starts deferred jobs at their time (default: on)",
+    )
     parser.add_argument(
         "--metrics-port",
         type=int,

@@ -22,6 +22,7 @@ from shared.jobevents import (
 )
 from shared.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
 from shared.messages import jobs as messages
+from shared.schedules import Schedule
 from shared.undo import UNDO_DETAIL, UndoOffer, offered
 from workers.errors import StalePlan
 from workers.plans import stale_keys
@@ -54,6 +55,8 @@ class Reporter:
         self.request = request
         self.approved_witnesses = approved_witnesses
         """The resourceVersions of the plan that was approved, when the job runs on an approval."""
+        self.schedule: Schedule | None = None
+        """When a deferred job (or one bound to a window) was to start, and its window."""
 
     @property
     def connection(self) -> Redis:

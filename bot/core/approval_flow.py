@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from bot.core import rechecks, request_events
 from bot.core.approvals import Answer, ApprovalState, approval_id_for
 from bot.core.chat import Message, Reply
+from bot.core.deferral import Gated, planning_note
 from bot.core.job_requests import JobRequests
 from bot.core.plan_gate import planning_request
-from bot.core.policy import Decision, Policy
+from bot.core.policy import Policy
 from bot.core.ports import ApprovalPort, JobPort, TimelinePort
 from bot.core.recording import Observations, Recorder
 from bot.core.timeline import approval_answer_entry
@@ -29,6 +30,7 @@ from shared.jobevents import JobEvent
 from shared.jobs import plan_job_id
 from shared.messages import approvals as approval_messages
 from shared.messages import conversation as messages
+from shared.messages import freezes as freeze_messages
 from shared.messages import jobs as job_messages
 
 
@@ -73,10 +75,14 @@ class ApprovalFlow:
         return Reply(messages.cancel_result(job_id=job_id, status=before), thread)
 
     def request_approval(
-        self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, gated: Gated
     ) -> list[Reply]:
-        """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
-        assert decision.approval is not None
+        """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`).
+
+        ``gated`` holds the requirement (a break-glass adds the incident group's approval) and the
+        schedule the job keeps for its start once approved."""
+        requirement = gated.decision.approval
+        assert requirement is not None
         request = self._requests.request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
@@ -86,10 +92,11 @@ class ApprovalFlow:
             thread_ts=thread,
             cluster=cluster,
             description=describe(command),
-            requirement=decision.approval,
+            requirement=requirement,
             now=self._approvals.now(),
             command=invocation_of(command),
         )
+        approval = dataclasses.replace(approval, incident=gated.incident)
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
         self._observations.command(
@@ -102,7 +109,7 @@ class ApprovalFlow:
         )
         if stored != approval:
             return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
-        real = self._requests.spec(command, request)
+        real = self._requests.spec(command, request, schedule=gated.schedule)
         real = dataclasses.replace(
             real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
         )
@@ -116,7 +123,11 @@ class ApprovalFlow:
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers
         )
-        return [Reply(text, thread, job_id=plan_id)]
+        note = planning_note(gated.schedule, now=self._approvals.now())
+        if gated.incident:
+            glass = freeze_messages.break_glass_needs_incident(incident=gated.incident)
+            note = glass if note is None else f"{glass}\n{note}"
+        return [Reply(text if note is None else f"{text}\n{note}", thread, job_id=plan_id)]
 
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
         """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
@@ -204,6 +215,11 @@ class ApprovalFlow:
         submission = self._jobs.release(request.job_id)
         if submission is None:
             return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
+        if submission.schedule is not None:
+            schedule, channel, thread = submission.schedule, request.channel, request.thread_ts
+            return self._requests.deferred(
+                request.job_id, request.description, request.cluster, schedule, channel=channel, thread=thread
+            )
         text = job_messages.queued(
             job_id=request.job_id,
             description=request.description,

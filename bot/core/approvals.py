@@ -38,6 +38,7 @@ from typing import Any
 from bot.core.policy import ApprovalRequirement, Policy, is_approver
 from shared.invocation import Invocation, maybe_invocation
 from shared.messages import approvals as messages
+from shared.messages import freezes as freeze_messages
 from shared.names import APPROVAL_PREFIX
 
 
@@ -121,6 +122,8 @@ class Vote:
 
     user: str
     at: float
+    incident: bool = False
+    """Given by someone of the incident group (what a break-glass request needs one of)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +155,8 @@ class ApprovalRequest:
     command: Invocation | None = None
     """What the job runs, as data (name and arguments). None on a request stored by a version that
     kept only the :attr:`description`: it is answered as any other, and its view says what it lacks."""
+    incident: tuple[str, ...] = ()
+    """A break-glass during a freeze: one approval must come from these (the policy's incident group)."""
 
     @property
     def requirement(self) -> ApprovalRequirement:
@@ -178,8 +183,12 @@ class ApprovalRequest:
         """Rebuild a request written by :meth:`to_json`."""
         fields = dict(data)
         fields["approvers"] = tuple(fields["approvers"])
+        fields["incident"] = tuple(fields.get("incident") or ())
         fields["state"] = ApprovalState(fields["state"])
-        fields["votes"] = tuple(Vote(user=vote["user"], at=vote["at"]) for vote in fields.get("votes", ()))
+        fields["votes"] = tuple(
+            Vote(user=vote["user"], at=vote["at"], incident=bool(vote.get("incident")))
+            for vote in fields.get("votes", ())
+        )
         fields["witnesses"] = _sorted_versions(fields.get("witnesses") or {})
         fields["command"] = maybe_invocation(fields.get("command"))
         return cls(**fields)
@@ -292,10 +301,14 @@ def approve(
             Outcome.ALREADY_COUNTED,
             messages.already_counted(user=user, have=have, need=request.count),
         )
-    votes = (*request.votes, Vote(user=user, at=now))
-    if len(votes) < request.count:
+    incident = bool(request.incident) and _named(policy, request.incident, user=user, user_groups=user_groups)
+    votes = (*request.votes, Vote(user=user, at=now, incident=incident))
+    glass_ok = not request.incident or any(vote.incident for vote in votes)
+    if len(votes) < request.count or not glass_ok:
         counted = dataclasses.replace(request, votes=votes)
         reply = messages.approval_recorded(user=user, have=len(votes), need=request.count)
+        if len(votes) >= request.count:
+            reply = freeze_messages.still_needs_incident(incident=request.incident)
         return Answer(counted, Outcome.RECORDED, changed=True, reply=reply)
     decided = dataclasses.replace(
         request, votes=votes, state=ApprovalState.APPROVED, decided_at=now, decided_by=user
@@ -408,6 +421,10 @@ def _still_pending(request: ApprovalRequest) -> Answer:
 
 def _refuse(request: ApprovalRequest, outcome: Outcome, reply: str) -> Answer:
     return Answer(request, outcome, changed=False, reply=reply)
+
+
+def _named(policy: Policy, names: tuple[str, ...], *, user: str, user_groups: frozenset[str]) -> bool:
+    return is_approver(policy, ApprovalRequirement(approvers=names), user=user, user_groups=user_groups)
 
 
 def _sorted_versions(versions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

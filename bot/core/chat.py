@@ -63,6 +63,8 @@ class Reply:
     quiet: bool = False
     """Not shown: the job of a lookup, whose answer is the only message the person sees (``text``
     stays for the record)."""
+    starts_at: float | None = None
+    """Set when the job waits for a later start (RQ's scheduler): nothing more is heard of it until then."""
 
 
 def message_time(message: Message) -> float | None:

@@ -22,6 +22,8 @@ from bot.core import rechecks
 from bot.core.approval_flow import ApprovalFlow
 from bot.core.approvals import ApprovalRequest
 from bot.core.chat import Attachment, Message, Reply, message_time
+from bot.core.deferral import Typed, gate, parse_request
+from bot.core.freeze_desk import FreezeDesk
 from bot.core.job_requests import JobRequests
 from bot.core.page_links import PageLinks
 from bot.core.pages import PageCursor, PageKind
@@ -34,19 +36,21 @@ from bot.core.policy import (
     gating_requirement,
     may_cancel,
 )
-from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
+from bot.core.ports import ApprovalPort, FreezePort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.recording import Observations, Recorder
 from bot.core.timeline import EntryKind, approval_answer_entry
 from bot.core.timeline_desk import TimelineDesk
 from shared import commands
+from shared.command_words import describe
 from shared.errors import UsageError
-from shared.grammar import parse
 from shared.identities import RunAs
 from shared.jobevents import JobEvent
 from shared.jobs import JobOrigin
 from shared.messages import access as access_messages
 from shared.messages import conversation as messages
+from shared.messages import freezes as freeze_messages
 from shared.messages import jobs as job_messages
+from shared.messages import windows as window_messages
 from shared.reference import help_sheet
 from shared.registry import REGISTRY
 from shared.text import escape_for_chat
@@ -83,6 +87,7 @@ class Engine:
         observer: Observer | None = None,
         links: PageLinks | None = None,
         gate: Callable[[Message], list[Reply] | None] | None = None,
+        freezes: FreezePort | None = None,
     ) -> None:
         """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``).
 
@@ -98,7 +103,17 @@ class Engine:
         clock = approvals.now
         self._recorder = Recorder(timeline=timeline, clock=clock)
         self._observations = Observations(observer=observer or NoObserver(), clock=clock)
-        self._requests = JobRequests(policy=policy, jobs=jobs, observations=self._observations)
+        self._requests = JobRequests(
+            policy=policy, jobs=jobs, observations=self._observations, recorder=self._recorder, clock=clock
+        )
+        self._freezes = FreezeDesk(
+            policy=policy,
+            freezes=freezes,
+            recorder=self._recorder,
+            clock=clock,
+            default_cluster=default_cluster,
+            cluster_for=self._cluster_for,
+        )
         self._flow = ApprovalFlow(
             policy=policy,
             approvals=approvals,
@@ -118,12 +133,14 @@ class Engine:
         if refused is not None:
             return refused
         thread = message.thread_ts or message.ts
+        frozen = self._freezes.answer(message, thread=thread)
+        if frozen is not None:
+            return [frozen]
         try:
-            command = (
-                message.command
-                if message.command is not None
-                else parse(message.text, registry=self._registry)
-            )
+            if message.command is not None:  # given as data (an Undo click): nothing to read
+                typed = Typed(message.command, None, False, message.text)
+            else:
+                typed = parse_request(message.text, registry=self._registry)
         except UsageError as error:
             self._recorder.record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
@@ -132,6 +149,11 @@ class Engine:
                 message, verb="unparsed", outcome="invalid", cluster=self._default_cluster
             )
             return [Reply(str(error), thread, ephemeral=True)]
+        command, spec = typed.command, self._registry[typed.command.name]
+        message = dataclasses.replace(message, text=typed.text)  # without --at/--in: the command as it runs
+        if typed.start is not None and (spec.read_only or spec.answered_by_engine):
+            text = window_messages.start_for_changes_only(command=command.name)
+            return [Reply(text, thread, ephemeral=True)]
         cluster = self._cluster_for(channel=message.channel, named=command.cluster)
         origin = self._jobs.origin(command.job) if isinstance(command, commands.Cancel) else None
         if origin is not None and origin.cluster:
@@ -187,11 +209,34 @@ class Engine:
             return [
                 Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
             ]
-        if decision.approval is not None and not command.dry_run:
-            return self._flow.request_approval(
-                message, command, cluster=cluster, thread=thread, decision=decision
+        try:
+            gated = gate(
+                self.policy,
+                typed,
+                decision=decision,
+                freeze=self._freezes.get(cluster),
+                cluster=cluster,
+                now=self._approvals.now(),
             )
-        return [self._requests.submit(command, message=message, cluster=cluster, thread=thread)]
+        except UsageError as error:
+            return [Reply(str(error), thread, ephemeral=True)]
+        if isinstance(gated, str):
+            self._observations.command(message, verb=command.name, outcome="frozen", cluster=cluster)
+            return [Reply(gated, thread, ephemeral=True)]
+        if gated.broken is not None:
+            summary = freeze_messages.break_glass_summary(
+                description=describe(command), reason=gated.broken.reason
+            )
+            details = {"break_glass": True, "freeze": gated.broken.reason}
+            self._recorder.record(
+                message, kind=EntryKind.COMMAND, summary=summary, suffix="break-glass", details=details
+            )
+        if gated.decision.approval is not None and not command.dry_run:
+            return self._flow.request_approval(message, command, cluster=cluster, thread=thread, gated=gated)
+        schedule = gated.schedule
+        return [
+            self._requests.submit(command, message=message, cluster=cluster, thread=thread, schedule=schedule)
+        ]
 
     def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
         """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.

@@ -25,10 +25,10 @@ from typing import Protocol, runtime_checkable
 
 from bot.core.approvals import ApprovalRequest
 from bot.core.conversation import Message, Reply
+from bot.core.deferral import parse_request
 from bot.core.policy import Policy, channel_cluster, decide
 from shared import commands
 from shared.errors import UsageError
-from shared.grammar import parse
 from shared.messages import limits as messages
 
 DEFAULT_MAX_MESSAGE_CHARS = 2_000
@@ -130,7 +130,7 @@ class Gate:
             command = (
                 message.command
                 if message.command is not None
-                else parse(message.text, registry=self._policy.registry)
+                else parse_request(message.text, registry=self._policy.registry).command
             )
         except UsageError:
             return None  # the engine answers it, with the usage

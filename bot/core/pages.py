@@ -169,7 +169,9 @@ def jobs_page(
         PageItem(
             when=job.enqueued_at.strftime("%H:%M:%S") if job.enqueued_at else "--:--:--",
             actor=job.user,
-            what=job_messages.page_entry(job_id=job.job_id, status=job.status, description=job.description),
+            what=job_messages.page_entry(
+                job_id=job.job_id, status=job.status, description=job.description, starts_at=job.starts_at
+            ),
         )
         for job in shown
     )

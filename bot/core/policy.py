@@ -50,6 +50,7 @@ from shared.command_spec import CommandSpec
 from shared.identities import Identities
 from shared.messages import policy as messages
 from shared.registry import REGISTRY, Registry
+from shared.windows import Window
 
 ANY = "*"
 """The wildcard: any command, anyone, any namespace or any cluster, depending on where it is written."""
@@ -92,6 +93,18 @@ class Rule:
     namespaces: frozenset[str] | None = None
     clusters: frozenset[str] | None = None
     approval: ApprovalRequirement | None = None
+    window: str | None = None
+    """The name of the window its commands that change something run in (``windows``), if any."""
+
+
+@dataclass(frozen=True)
+class FreezeRules:
+    """Who may freeze and unfreeze a cluster, and who may approve a break-glass during a freeze."""
+
+    by: tuple[str, ...]
+    """Who may ``freeze`` and ``unfreeze``: group names, user ids, Slack user-group ids or ``*``."""
+    incident: tuple[str, ...]
+    """The incident group: one of them must approve a command that breaks the glass."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,16 @@ class Policy:
     """Where the policy came from, for messages: a file path or ``<demo>``."""
     registry: Registry = REGISTRY
     """The commands the rules were checked against and are decided over."""
+    windows: tuple[Window, ...] = ()
+    """The change windows rules and clusters may name."""
+    cluster_windows: tuple[tuple[str, str], ...] = ()
+    """(cluster, window name) pairs: every change on that cluster runs inside that window."""
+    freezes: FreezeRules | None = None
+    """Who may freeze; ``None``: nobody may (``freeze`` is refused)."""
+
+    def window(self, name: str | None) -> Window | None:
+        """The window called ``name``, or None (no name, or none defined by it)."""
+        return next((window for window in self.windows if window.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,8 @@ class Decision:
     """The sentence to show the user when denied; empty when allowed."""
     approval: ApprovalRequirement | None = None
     """Set when the command is allowed but must be approved first."""
+    window: Window | None = None
+    """Set when the command changes something and its rule names a window it must run in."""
 
 
 def decide(
@@ -159,7 +184,9 @@ def decide(
         if not _rule_matches(rule, command=spec, namespace=namespace, cluster=cluster):
             continue
         if _any_principal_matches(policy, rule.allow, user=user, user_groups=user_groups):
-            return Decision(allowed=True, rule=index, approval=rule.approval)
+            named = rule.window or dict(policy.cluster_windows).get(cluster)
+            window = policy.window(named) if not spec.read_only else None
+            return Decision(allowed=True, rule=index, approval=rule.approval, window=window)
         return Decision(
             allowed=False,
             rule=index,

@@ -5,12 +5,15 @@ read for), and beyond them: groups cannot contain groups; ``approve``/``deny`` (
 ungoverned commands) may not appear in rules; an approval ``count`` larger than the number of distinct
 people its approvers name (when they are all explicit user ids) is an error, as such a request could
 never be approved; a command listed in a rule that an earlier rule always decides first is an error,
-as the listing would be dead. :mod:`bot.core.policy_file` reads the YAML and raises what it found.
+as the listing would be dead (those two checks, and an approval's ``ttl``, are in
+:mod:`bot.core.policy_checks`; windows and freezes are read by :mod:`bot.core.policy_windows`).
+:mod:`bot.core.policy_file` reads the YAML and raises what it found.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,16 +28,27 @@ from bot.core.policy import (
     Rule,
     is_user_id,
     is_usergroup_id,
-    names_command,
 )
-from shared.durations import DurationError, parse_duration
+from bot.core.policy_checks import read_ttl, shadowed, unreachable_count
+from bot.core.policy_windows import read_cluster_windows, read_freezes, read_rule_window, read_windows
 from shared.identities import read_identities
 from shared.messages import policy as messages
 from shared.names import NameKind, is_cluster_name, is_valid_name
 from shared.registry import Registry
+from shared.windows import Window
 
-_TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
-_RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
+_TOP_KEYS = (
+    "default_namespace",
+    "channels",
+    "channel_clusters",
+    "groups",
+    "rules",
+    "clusters",
+    "identities",
+    "windows",
+    "freezes",
+)
+_RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval", "window")
 _APPROVAL_KEYS = ("approvers", "count", "ttl")
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]+")
@@ -78,10 +92,18 @@ class PolicyReader:
         channels = self.channels(document["channels"]) if "channels" in document else None
         channel_clusters = self.channel_clusters(document.get("channel_clusters", {}), channels=channels)
         groups = self.groups(document.get("groups", {}))
+        windows = read_windows(document, report=self.report)
+        cluster_windows = read_cluster_windows(document, windows=windows, report=self.report)
+        freezes = read_freezes(
+            document,
+            report=self.report,
+            principals=functools.partial(self.principals, groups=groups),
+            check_keys=self.check_keys,
+        )
         if "rules" not in document:
             self.report("rules", messages.no_rules())
             return None
-        rules = self.rules(document["rules"], groups=groups)
+        rules = self.rules(document["rules"], groups=groups, windows=windows)
         identities = read_identities(
             document,
             report=self.report,
@@ -97,6 +119,9 @@ class PolicyReader:
             identities=identities,
             source=source,
             registry=self.registry,
+            windows=windows,
+            cluster_windows=cluster_windows,
+            freezes=freezes,
         )
 
     def check_keys(self, path: str, mapping: Mapping[object, object], allowed: Sequence[str]) -> None:
@@ -190,7 +215,9 @@ class PolicyReader:
             groups[name] = frozenset(valid)
         return groups
 
-    def rules(self, value: object, *, groups: Mapping[str, frozenset[str]]) -> tuple[Rule, ...]:
+    def rules(
+        self, value: object, *, groups: Mapping[str, frozenset[str]], windows: tuple[Window, ...] = ()
+    ) -> tuple[Rule, ...]:
         if not isinstance(value, list):
             self.report("rules", messages.wrong_type(expected="a list of rules", got=messages.kind_of(value)))
             return ()
@@ -200,14 +227,22 @@ class PolicyReader:
         read: list[tuple[int, Rule]] = []
         for index, entry in enumerate(value):
             before = len(self.problems)
-            rule = self.rule(f"rules[{index}]", entry, groups=groups)
+            rule = self.rule(f"rules[{index}]", entry, groups=groups, windows=windows)
             if rule is not None and len(self.problems) == before:
-                self.check_not_shadowed(index, rule, earlier=read, entry=entry)
+                for path, problem in shadowed(index, rule, earlier=read, entry=entry, registry=self.registry):
+                    self.report(path, problem)
             if rule is not None:
                 read.append((index, rule))
         return tuple(rule for _, rule in read)
 
-    def rule(self, path: str, entry: object, *, groups: Mapping[str, frozenset[str]]) -> Rule | None:
+    def rule(
+        self,
+        path: str,
+        entry: object,
+        *,
+        groups: Mapping[str, frozenset[str]],
+        windows: tuple[Window, ...] = (),
+    ) -> Rule | None:
         if not isinstance(entry, dict):
             self.report(
                 path,
@@ -228,8 +263,14 @@ class PolicyReader:
             if "approval" in entry
             else None
         )
+        window = read_rule_window(f"{path}.window", entry, windows=windows, report=self.report)
         return Rule(
-            commands=commands, allow=allow, namespaces=namespaces, clusters=clusters, approval=approval
+            commands=commands,
+            allow=allow,
+            namespaces=namespaces,
+            clusters=clusters,
+            approval=approval,
+            window=window,
         )
 
     def commands(self, path: str, entry: Mapping[object, object]) -> frozenset[str]:
@@ -300,50 +341,13 @@ class PolicyReader:
             self.report(f"{path}.count", messages.bad_count(value=count))
             count = 1
         else:
-            self.check_count_reachable(f"{path}.count", count=count, approvers=approvers, groups=groups)
-        ttl_seconds = self.ttl(f"{path}.ttl", value.get("ttl", DEFAULT_APPROVAL_TTL_SECONDS))
+            problem = unreachable_count(count, approvers=approvers, groups=groups)
+            if problem is not None:
+                self.report(f"{path}.count", problem)
+        ttl_seconds = read_ttl(
+            f"{path}.ttl", value.get("ttl", DEFAULT_APPROVAL_TTL_SECONDS), report=self.report
+        )
         return ApprovalRequirement(approvers=approvers, count=count, ttl_seconds=ttl_seconds)
-
-    def ttl(self, path: str, value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            self.report(
-                path, messages.wrong_type(expected="a duration like 15m", got=messages.kind_of(value))
-            )
-            return DEFAULT_APPROVAL_TTL_SECONDS
-        try:
-            seconds = parse_duration(str(value))
-        except DurationError as error:
-            self.report(path, messages.bad_ttl(text=str(value), detail=str(error)))
-            return DEFAULT_APPROVAL_TTL_SECONDS
-        if seconds <= 0:
-            self.report(path, messages.bad_ttl(text=str(value), detail="it must be longer than zero"))
-            return DEFAULT_APPROVAL_TTL_SECONDS
-        return seconds
-
-    def check_count_reachable(
-        self, path: str, *, count: int, approvers: Iterable[str], groups: Mapping[str, frozenset[str]]
-    ) -> None:
-        """When every approver resolves to explicit user ids, the count must not exceed them."""
-        people: set[str] = set()
-        for name in approvers:
-            people.update(groups.get(name, {name}))
-        if all(is_user_id(person) for person in people) and count > len(people):
-            self.report(path, messages.count_exceeds_approvers(count=count, approvers=len(people)))
-
-    def check_not_shadowed(
-        self, index: int, rule: Rule, *, earlier: Sequence[tuple[int, Rule]], entry: Mapping[object, object]
-    ) -> None:
-        listed = entry.get("commands")
-        if not isinstance(listed, list):
-            return
-        for position, name in enumerate(listed):
-            for earlier_index, earlier_rule in earlier:
-                if _decides_first(earlier_rule, rule, command=str(name), registry=self.registry):
-                    self.report(
-                        f"rules[{index}].commands[{position}]",
-                        messages.shadowed_command(command=str(name), earlier=f"rules[{earlier_index}]"),
-                    )
-                    break
 
     def string_list(self, path: str, value: object, *, hint: str) -> list[tuple[str, str]]:
         """The (path, text) items of a non-empty list of strings; reports anything else."""
@@ -375,21 +379,6 @@ def _check_namespace(name: str) -> str | None:
 
 def _check_cluster(name: str) -> str | None:
     return None if name.strip() else messages.bad_cluster(name=name)
-
-
-def _decides_first(earlier: Rule, later: Rule, *, command: str, registry: Registry) -> bool:
-    """Whether ``earlier`` matches every request for ``command`` (or ``"*"``) that ``later`` would match."""
-    spec = registry.get(command)
-    named = command in earlier.commands if spec is None else names_command(earlier.commands, spec)
-    if not named:
-        return False
-    return _covers(earlier.namespaces, later.namespaces) and _covers(earlier.clusters, later.clusters)
-
-
-def _covers(wider: frozenset[str] | None, narrower: frozenset[str] | None) -> bool:
-    if wider is None or ANY in wider:
-        return True
-    return narrower is not None and ANY not in narrower and narrower <= wider
 
 
 def _closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.core.approvals import Answer, ApprovalRequest
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
+from shared.freezes import Freeze
 from shared.jobevents import JobEvent
 from shared.jobs import JobOrigin, JobSpec, JobSummary, Submission
 
@@ -138,3 +139,16 @@ class NoObserver:
 
     def approval_decided(self, *, outcome: str, seconds: float) -> None:
         """Drop the report."""
+
+
+class FreezePort(Protocol):
+    """The freezes of clusters."""
+
+    def get(self, cluster: str) -> Freeze | None:
+        """The freeze holding ``cluster`` now, if any."""
+
+    def put(self, freeze: Freeze) -> bool:
+        """Freeze a cluster unless it is frozen already (False then)."""
+
+    def clear(self, cluster: str) -> Freeze | None:
+        """Unfreeze ``cluster``; the freeze that held it, if any."""

@@ -30,6 +30,7 @@ from bot.core.plan_gate import witnesses_of
 from shared.jobevents import EventKind, JobEvent
 from shared.jobs import RECHECK_INFIX, JobSpec, recheck_job_id
 from shared.messages import approvals as messages
+from shared.schedules import SCHEDULE_ARGUMENT
 
 RECHECK_INTERVAL_SECONDS = 60.0
 """How often a pending request's plan is run again (a change outside the bot shows at most this late)."""
@@ -56,7 +57,10 @@ def recheck_spec(parked: JobSpec, *, round_: int) -> JobSpec:
     """The job ``parked`` (awaiting approval) run again as a plan: a dry run, released by no approval,
     speaking in no thread."""
     job_id = recheck_job_id(parked.job_id, round_)
-    kwargs: dict[str, Any] = {key: value for key, value in parked.kwargs.items() if key != "approval"}
+    # Neither released by the approval nor deferred to the job's start: the plan runs now.
+    kwargs: dict[str, Any] = {
+        key: value for key, value in parked.kwargs.items() if key not in {"approval", SCHEDULE_ARGUMENT}
+    }
     request: Mapping[str, Any] = kwargs.get("request") or {}
     kwargs["request"] = {**request, "job_id": job_id, "channel": "", "thread_ts": "", "undo": None}
     command = request.get("command")

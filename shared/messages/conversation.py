@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from shared.jobs import JobSummary
 from shared.messages import usage
+from shared.messages import windows as window_messages
 from shared.messages.approvals import mention
 from shared.reference import CommandReference, command_reference, reference_for
 from shared.registry import REGISTRY, Registry
@@ -20,8 +21,9 @@ def jobs_list(jobs: Sequence[JobSummary], *, cluster: str) -> str:
     lines = [f"Latest jobs on cluster {code(cluster)}:"]
     for job in jobs:
         asked = f", asked by {mention(job.user)}" if job.user else ""
-        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at else ""
-        lines.append(f"• {code(job.job_id)} {job.status}: {escape(job.description)}{asked}{when}")
+        when = f" at {job.enqueued_at:%H:%M:%S} UTC" if job.enqueued_at and job.starts_at is None else ""
+        later = window_messages.starts(job.starts_at)
+        lines.append(f"• {code(job.job_id)} {job.status}: {escape(job.description)}{asked}{when}{later}")
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from shared.messages import windows as window_messages
 from shared.text_safety import code, escape
 
 
@@ -163,9 +164,9 @@ def approved_plan_missing(*, plan_job: str) -> str:
     )
 
 
-def page_entry(*, job_id: str, status: str, description: str) -> str:
+def page_entry(*, job_id: str, status: str, description: str, starts_at: float | None = None) -> str:
     """What one job says on the ``jobs`` page (time and requester are shown apart)."""
-    return f"{code(job_id)} {escape(status)}: {escape(description)}"
+    return f"{code(job_id)} {escape(status)}: {escape(description)}{window_messages.starts(starts_at)}"
 
 
 def no_items() -> str:

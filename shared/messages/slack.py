@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from shared.jobevents import EventKind
+from shared.messages import windows as window_messages
 from shared.registry import REGISTRY
 from shared.text_safety import code, escape
 
@@ -313,10 +314,13 @@ def home_no_jobs(*, cluster: str) -> str:
     return f"No job is running or queued on {code(cluster)}."
 
 
-def home_job_line(*, job_id: str, description: str, status: str, user: str) -> str:
-    """One running or queued job."""
+def home_job_line(
+    *, job_id: str, description: str, status: str, user: str, starts_at: float | None = None
+) -> str:
+    """One running or queued job (a deferred one with its start)."""
     by = f" · by <@{escape(user)}>" if user else ""
-    return f"• {code(job_id)} · {escape(description)} · {escape(status)}{by}"
+    later = window_messages.starts(starts_at)
+    return f"• {code(job_id)} · {escape(description)} · {escape(status)}{later}{by}"
 
 
 def home_commands_heading() -> str:

@@ -13,7 +13,7 @@ from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
 from shared.jobevents import EventKind
-from shared.messages import operations as wording
+from shared.messages import deployments as deployment_wording
 from tests.beds.view import deployment, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import JobRunner, read_events, wait_for
@@ -59,7 +59,7 @@ def test_a_status_whose_watch_history_is_gone_relists_and_follows_the_rollout_to
     runner = runner_for(bed)
     job_id = runner.enqueue("status", timeout=180.0, **WEB)
     worker = work_in_background(runner)
-    waiting = wording.status_updated("web", 0, 3)
+    waiting = deployment_wording.status_updated("web", 0, 3)
     wait_for(
         lambda: waiting in [event.text for event in read_events(runner.connection, job_id)],
         what="status to report the paused rollout",
@@ -74,4 +74,4 @@ def test_a_status_whose_watch_history_is_gone_relists_and_follows_the_rollout_to
     outcome = runner.outcome(job_id)
     assert outcome.status == "finished", outcome.texts()
     assert outcome.result["relists"] >= 1
-    assert outcome.texts(EventKind.PROGRESS)[-1] == wording.status_done("web")
+    assert outcome.texts(EventKind.PROGRESS)[-1] == deployment_wording.status_done("web")

@@ -156,6 +156,15 @@ def test_an_unknown_cluster_is_refused_and_no_queue_is_made_for_it(connection: R
     assert queues == {"rq:queue:" + queue_name("prod")}
 
 
+def test_a_command_asked_for_later_is_checked_as_the_command_it_runs(connection: Redis) -> None:
+    """``--in 2h`` does not hide an unknown cluster from the limits: refused, nothing scheduled."""
+    observer = PrometheusObserver()
+    engine = engine_with(connection, observer, clusters=frozenset({"prod"}))
+    [reply] = say(engine, "cordon node-1 --cluster junk --in 2h")
+    assert reply.text == messages.unknown_cluster(cluster="junk", known=["default", "prod"])
+    assert limited(observer, "cluster") == 1
+
+
 def test_the_limits_check_a_command_given_as_data_not_the_words_that_go_with_it(connection: Redis) -> None:
     """An Undo click's command is what is checked: its cluster is unknown, whatever the words say."""
     observer = PrometheusObserver()

@@ -158,7 +158,7 @@ BAD_POLICIES = [
         "rules[0].approvals",
         messages.unknown_key(
             key="approvals",
-            allowed=["commands", "allow", "namespaces", "clusters", "approval"],
+            allowed=["commands", "allow", "namespaces", "clusters", "approval", "window"],
             suggestion="approval",
         ),
         id="unknown-rule-key",
@@ -176,6 +176,8 @@ BAD_POLICIES = [
                 "rules",
                 "clusters",
                 "identities",
+                "windows",
+                "freezes",
             ],
             suggestion="rules",
         ),

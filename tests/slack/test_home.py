@@ -249,3 +249,25 @@ def test_long_lists_are_cut_and_every_block_stays_within_slacks_limits() -> None
     assert all(len(text) <= SECTION_LIMIT for text in texts(view))
     assert lines(view).count(messages.home_more(count=130)) == 2
     assert usage_lines({command.name for command in command_reference()}) <= set(lines(view))
+
+
+def test_a_deferred_job_is_listed_with_its_start() -> None:
+    """A cordon waiting in RQ's scheduler shows when it starts, on the App Home."""
+    content = HomeContent(
+        approvals=[],
+        jobs=[
+            JobSummary(
+                job_id="job-later",
+                description="cordon node/n1",
+                status=JobState.QUEUED,
+                enqueued_at=None,
+                user=ALICE,
+                starts_at=1_700_341_200.0,
+            )
+        ],
+        cluster="default",
+        commands=command_reference(),
+        channels=None,
+        at=time.time(),
+    )
+    assert any("starts Sat 18 Nov 21:00 UTC" in text for text in texts(home_view(content)))

@@ -11,19 +11,15 @@ import pytest
 from redis import Redis
 
 from bot.core.approvals import approval_id_for
-from bot.slack.ingress.front import EVENTS_PATH
 from bot.slack.ingress.payloads import APPROVE_ACTION
-from bot.slack.ingress.server import ServerThread
 from kubesim.server import Simulator
 from shared.jobs import job_id_for, plan_job_id
 from shared.messages import approvals as approval_messages
-from tests.slack.conftest import ALICE, BOB, MakeBot, RunningBot
+from tests.slack.conftest import ALICE, BOB, MakeBot, RunningBot, serving
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
-from tests.slack.signed import SlackSender
 from tests.slack.test_approvals import PLAN_TEXT, Asked, ask, buttons, queued_job_ids, thread_texts
 from tests.slack.test_plans import fixture_sim, thread_of, words, work
-from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -116,13 +112,8 @@ def test_a_request_whose_node_is_cordoned_meanwhile_is_voided_in_its_thread(
 def fixture_rechecking(make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis) -> Iterator[RunningBot]:
     """The real app with its pending requests re-planned every 0.2 s (a minute in production)."""
     bot = make_bot(card_interval=0.3, card_retry_seconds=0.1, expiry_interval=0.05, recheck_interval=0.2)
-    with ServerThread(bot.asgi, port=free_port()) as server:
-        bot.start_background()
-        try:
-            sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
-            yield RunningBot(bot=bot, connection=connection, server=server, slack=sender)
-        finally:
-            bot.stop_background()
+    with serving(bot, fake_slack, connection) as running:
+        yield running
 
 
 def test_a_request_whose_node_is_cordoned_outside_the_bot_is_voided_while_it_waits(

@@ -91,6 +91,7 @@ def home_view(content: HomeContent) -> dict[str, Any]:
                     description=job.description,
                     status=job.status,
                     user=job.user,
+                    starts_at=job.starts_at,
                 )
                 for job in content.jobs
             ]

@@ -337,7 +337,7 @@ class Engine:
             return []
         self._recheck_round = round_
         queued = []
-        for request in rechecks.due(self._approvals.pending()):
+        for request in rechecks.due(self._approvals.pending(), now=self._approvals.now(), interval=interval):
             parked = self._jobs.parked(request.job_id)
             if parked is None:
                 continue

@@ -45,6 +45,8 @@ class Bed:
     worker_kubeconfig: Path
     audit_log: Path | None
     """The API server's audit log (the real control plane only)."""
+    control_plane: ControlPlane | None = None
+    """The processes behind it, for drills that crash one (the real control plane only)."""
 
     @property
     def api_client(self) -> client.ApiClient:
@@ -139,6 +141,7 @@ def fixture_bed(
             plane.write_kubeconfig(tmp_path / "admin.kubeconfig"),
             plane.worker_kubeconfig(tmp_path / "worker.kubeconfig"),
             audit_log=plane.audit_log,
+            control_plane=plane,
         )
     finally:
         plane.stop()

@@ -49,10 +49,20 @@ def _answers(port: int) -> bool:
 class SentinelSetUp:
     """Processes started by :func:`running_sentinel_setup`; ``url`` is the ``redis+sentinel://`` URL."""
 
-    def __init__(self, directory: Path, *, sentinels: int = 1, down_after_ms: int = 1000) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        sentinels: int = 1,
+        down_after_ms: int = 1000,
+        failover_timeout_ms: int = 10000,
+    ) -> None:
         self.directory = directory
         self.down_after_ms = down_after_ms
         """How long the master must be silent before a sentinel thinks it down (then they fail over)."""
+        self.failover_timeout_ms = failover_timeout_ms
+        """Sentinel's ``failover-timeout``: a sentinel tries a failover again twice this long after an
+        attempt that elected no leader."""
         self.processes: list[subprocess.Popen[bytes]] = []
         self.master_port = free_port()
         self.replica_ports: list[int] = []
@@ -117,7 +127,7 @@ class SentinelSetUp:
                 f"dir {self.directory}\n"
                 f"sentinel monitor {SERVICE} 127.0.0.1 {self.master_port} {self.quorum}\n"
                 f"sentinel down-after-milliseconds {SERVICE} {self.down_after_ms}\n"
-                f"sentinel failover-timeout {SERVICE} 10000\n"
+                f"sentinel failover-timeout {SERVICE} {self.failover_timeout_ms}\n"
             )
             self.processes.append(
                 subprocess.Popen(
@@ -161,10 +171,17 @@ class SentinelSetUp:
 
 @contextlib.contextmanager
 def running_sentinel_setup(
-    directory: Path, *, replicas: int = 0, sentinels: int = 1, down_after_ms: int = 1000
+    directory: Path,
+    *,
+    replicas: int = 0,
+    sentinels: int = 1,
+    down_after_ms: int = 1000,
+    failover_timeout_ms: int = 10000,
 ) -> Iterator[SentinelSetUp]:
     """A started :class:`SentinelSetUp`, every process stopped afterwards."""
-    setup = SentinelSetUp(directory, sentinels=sentinels, down_after_ms=down_after_ms)
+    setup = SentinelSetUp(
+        directory, sentinels=sentinels, down_after_ms=down_after_ms, failover_timeout_ms=failover_timeout_ms
+    )
     try:
         setup.start(replicas=replicas)
         yield setup

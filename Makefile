@@ -27,8 +27,8 @@ screenshot: $(STAMP) system-deps
 	$(BIN)/python -m tests.support.demo_page docs/incident-page.png
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot workers kubesim controlplane tests benchmarks
-	$(BIN)/ruff format --check bot workers kubesim controlplane tests benchmarks
+	$(BIN)/ruff check chatops bot workers shared kubesim controlplane tests benchmarks
+	$(BIN)/ruff format --check chatops bot workers shared kubesim controlplane tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

@@ -13,7 +13,7 @@ command is retried for up to about :data:`FAILOVER_SECONDS` instead of failing t
 worker that sent it.
 
 The workers may not import the bot (see ``tests/test_layering.py``), so they are handed
-:func:`connect` by the one composition root that starts them (:mod:`bot.cli`).
+:func:`connect` by the one composition root that starts them (:mod:`chatops.cli`).
 """
 
 from __future__ import annotations

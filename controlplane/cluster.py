@@ -119,8 +119,12 @@ class ControlPlane:
         assert self._pki is not None, "the PKI is made by start"
         argv = components.apiserver(self._binaries.path("kube-apiserver"), self.layout, self.ports, self._pki)
         self.kill_apiserver()  # nothing to do unless it still runs
-        self._processes = [p for p in self._processes if p.name != APISERVER]
-        self._processes.insert(1 if self._processes else 0, Process(APISERVER, argv, self.layout.logs))
+        process = Process(APISERVER, argv, self.layout.logs)
+        names = [running.name for running in self._processes]
+        if APISERVER in names:
+            self._processes[names.index(APISERVER)] = process
+        else:
+            self._processes.append(process)
         wait_until(
             lambda: self._answers(self.ports.apiserver, "/readyz", client=True),
             what="kube-apiserver's /readyz",
@@ -132,6 +136,17 @@ class ControlPlane:
         for process in self._processes:
             if process.name == APISERVER:
                 process.kill()
+
+    def restart_apiserver(self) -> None:
+        """Stop kube-apiserver and start it again with the same flags, as an upgrade or a crash would.
+
+        Its clients' connections drop, and its new watch cache starts at etcd's current revision: a
+        watch resumed from any earlier resourceVersion is answered 410 Gone, and the client relists.
+        """
+        for process in self._processes:
+            if process.name == APISERVER:
+                process.stop()
+        self.start_apiserver()
 
     def _run(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> None:
         self._processes.append(Process(name, argv, self.layout.logs, env=env))

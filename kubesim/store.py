@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kubesim import admission, errors, snapshots
+from kubesim import admission, crds, errors, garbage, snapshots
 from kubesim.clock import Clock
 from kubesim.errors import ApiError
 from kubesim.events import Recorder
@@ -69,15 +69,17 @@ class Store:
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
         self.events = Recorder(self)
         """Where controllers report Events about objects (kubesim.events)."""
+        self.custom: dict[str, ResourceType] = {}
+        """The resources CustomResourceDefinitions define, by plural (kubesim.crds keeps it current)."""
+        crds.install(self)
         for name in SYSTEM_NAMESPACES:
             self.create("namespaces", {"metadata": {"name": name}})
 
     # ---- helpers -----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def resource_type(resource: str) -> ResourceType:
-        """The type of a served resource; 404 for anything else."""
-        rt = RESOURCES.get(resource)
+    def resource_type(self, resource: str) -> ResourceType:
+        """The type of a served resource (built in or custom); 404 for anything else."""
+        rt = RESOURCES.get(resource) or self.custom.get(resource)
         if rt is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return rt
@@ -361,7 +363,7 @@ class Store:
                 meta.pop(key, None)
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = self.clock.timestamp()
-            if resource in GENERATION_KEPT:
+            if resource in GENERATION_KEPT or rt.custom:
                 meta["generation"] = 1
             apply_defaults(resource, new)
             namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None
@@ -523,10 +525,13 @@ class Store:
                     raise errors.conflict(rt, name, why=why)
             ns = self._ns(rt, meta.get("namespace"))
             graceful = resource == "pods" and self._graceful(old, grace_period_seconds)
-            if graceful or not finalized(old):
+            finalizer = garbage.FINALIZERS.get(propagation_policy or "")
+            if graceful or not finalized(old) or finalizer:
                 if meta.get("deletionTimestamp"):
                     return clone(old)
                 new: Obj = clone(old)
+                if finalizer:
+                    garbage.hold(new, finalizer)
                 grace = self._grace(old, grace_period_seconds) if graceful else 0
                 new["metadata"]["deletionTimestamp"] = self.clock.timestamp(self.clock.now() + grace)
                 if resource == "namespaces":  # the namespace controller empties it, then finalizes it
@@ -535,7 +540,10 @@ class Store:
                     new["metadata"]["deletionGracePeriodSeconds"] = grace
                 if dry_run:
                     return new
-                return clone(self._commit(resource, "MODIFIED", ns, name, new=new, old=old))
+                marked = self._commit(resource, "MODIFIED", ns, name, new=new, old=old)
+                if finalizer:
+                    garbage.collect(self, rt, marked, finalizer)
+                return clone(marked)
             if dry_run:
                 return clone(old)
             return clone(self._remove(rt, ns, name, propagation_policy=propagation_policy))
@@ -578,10 +586,11 @@ class Store:
             self._empty_namespace(name)
         if uid:
             self._collect(uid, orphan=propagation_policy == "Orphan")
+        garbage.released(self, removed)
         return removed
 
     def _empty_namespace(self, namespace: str) -> None:
-        for resource, rt in RESOURCES.items():
+        for resource, rt in self.served().items():
             if rt.namespaced:
                 for name in list(self._data[resource].get(namespace, {})):
                     if name in self._data[resource].get(namespace, {}):
@@ -602,6 +611,34 @@ class Store:
                 self.mutate(resource, ns or None, name, drop_owner)
             else:
                 self.delete(resource, ns or None, name)
+
+    # ---- custom resources (kubesim.crds) -----------------------------------------------------------------
+
+    def served(self) -> dict[str, ResourceType]:
+        """Every stored resource, built in and custom, by plural."""
+        return {**RESOURCES, **self.custom}
+
+    def serve(self, rt: ResourceType) -> None:
+        """Start storing a custom resource (kept as it is if already served)."""
+        with self._lock:
+            self.custom[rt.plural] = rt
+            self._data.setdefault(rt.plural, {})
+            self._sorted.setdefault(rt.plural, None)
+            self._history.setdefault(rt.plural, [])
+            self._compacted.setdefault(rt.plural, 0)
+            self._watchers.setdefault(rt.plural, [])
+
+    def retire(self, plural: str) -> None:
+        """Stop serving a custom resource, removing its objects (DELETED for each, as the CRD finalizer
+        does before the definition goes)."""
+        with self._lock:
+            rt = self.custom.get(plural)
+            if rt is None:
+                return
+            for ns, names in list(self._data[plural].items()):
+                for name in list(names):
+                    self._remove(rt, ns, name, propagation_policy=None)
+            del self.custom[plural]
 
     # ---- notifications -----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pytest
 from redis import Redis
 
 from benchmarks.drain import BUSY_NODE, busy_node_scenario
-from bot.core.jobevents import EventKind, JobEvent
+from shared.jobevents import EventKind, JobEvent
 from tests.beds.creations import Creations, ready_elsewhere
 from tests.beds.view import unschedulable
 from tests.drills.workers import WorkerProcess, evicted_so_far, final_event, wait_until

@@ -14,11 +14,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Message
-from bot.core.jobs import job_id_for
 from bot.core.policy_file import load_policy
 from bot.redis_url import FAILOVER_SECONDS, connect
 from bot.wiring import build_engine
 from kubesim.testing import running_simulator
+from shared.jobs import job_id_for
 from tests.clusters.sentinels import SERVICE, running_sentinel_setup, wait_until
 from tests.support.job_key import TEST_JOB_KEY
 

@@ -23,11 +23,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from benchmarks.drain import BUSY_NODE, ready_pods
-from bot.core.jobevents import EventKind, JobEvent, RequestContext
-from bot.core.jobs import JobSpec
 from bot.dispatch import RQDispatcher
 from bot.redis_url import connect
 from kubesim.server import Simulator
+from shared.jobevents import EventKind, JobEvent, RequestContext
+from shared.jobs import JobSpec
 from tests.clusters.sentinels import SentinelSetUp, running_sentinel_setup
 from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
 from tests.drills.workers import WorkerProcess, wait_until

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from bot.core.jobevents import EventKind, JobEvent
+from shared.jobevents import EventKind, JobEvent
 from tests.workers.harness import read_events
 
 LIVENESS_SECONDS = 1.0

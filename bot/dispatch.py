@@ -26,6 +26,7 @@ from rq.serializers import JSONSerializer
 from shared.job_signing import JobSigner, SignedJob, approval_record_key
 from shared.jobs import (
     DEFAULT_TIMEOUT_SECONDS,
+    RECHECK_INFIX,
     REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,
@@ -256,7 +257,9 @@ class RQDispatcher:
         ids += list(reversed(queue.finished_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.failed_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.canceled_job_registry.get_job_ids(cleanup=False)))
-        ids = list(dict.fromkeys(ids))  # a job moving between registries may be read in two
+        # A job moving between registries may be read in two; a pending request's re-check is the bot's
+        # own bookkeeping, not a job anyone asked for (bot.core.rechecks).
+        ids = [job_id for job_id in dict.fromkeys(ids) if RECHECK_INFIX not in job_id]
         summaries: list[JobSummary] = []
         jobs = [
             job for job in Job.fetch_many(ids, connection=self._connection, serializer=JSONSerializer) if job

@@ -3,7 +3,8 @@
 Jobs read and write plain dicts (``_preload_content=False``): the rules they apply (kubectl's drain
 filters, rollout status, revision choice) are pure functions on the API's own JSON, and no model
 validation stands between a worker and an unusual answer. Safe reads are retried with a short
-backoff on throttling, server errors and dropped connections; writes are not (callers decide).
+backoff on throttling, server errors and dropped connections; writes are not (callers decide),
+except a call the API server refused while restarting, made again once it is ready.
 The official client raises ``ApiException`` with the server's Status body; we keep its message, and
 name a missing target with the sentence the caller gives. Every failed call but a 404 (an answer:
 the object is not there) is reported to :func:`workers.observing.current` for the error metrics.
@@ -30,7 +31,7 @@ from urllib3.exceptions import HTTPError
 
 from shared.messages import jobs as messages
 from shared.messages import operations as wording
-from workers import observing
+from workers import api_restart, observing
 from workers.errors import Conflict, JobError, NotFound
 
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -95,7 +96,20 @@ def is_transient(error: Exception) -> bool:
 
 
 def call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """One API call returning the response body as JSON (raises the client's errors untranslated)."""
+    """One API call returning the response body as JSON (raises the client's errors untranslated).
+
+    A call refused by an API server that is restarting (its connection refused, or a 403 before its
+    RBAC caches are loaded) is made once more when the server is ready (:mod:`workers.api_restart`).
+    """
+    try:
+        return _call_json(call, *args, **kwargs)
+    except (ApiException, HTTPError) as error:
+        if not api_restart.came_back(error):
+            raise
+    return _call_json(call, *args, **kwargs)
+
+
+def _call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         response = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
     except ApiException as error:

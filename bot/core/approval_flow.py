@@ -237,7 +237,7 @@ class ApprovalFlow:
             return []
         self._recheck_round = round_
         queued = []
-        for request in rechecks.due(self._approvals.pending()):
+        for request in rechecks.due(self._approvals.pending(), now=self._approvals.now(), interval=interval):
             parked = self._jobs.parked(request.job_id)
             if parked is None:
                 continue

@@ -71,9 +71,18 @@ def recheck_spec(parked: JobSpec, *, round_: int) -> JobSpec:
     return dataclasses.replace(parked, job_id=job_id, kwargs=kwargs)
 
 
-def due(requests: list[ApprovalRequest]) -> list[ApprovalRequest]:
-    """The requests worth re-checking: pending, with a plan that read something."""
-    return [request for request in requests if request.state is ApprovalState.PENDING and request.witnesses]
+def due(
+    requests: list[ApprovalRequest], *, now: float, interval: float = RECHECK_INTERVAL_SECONDS
+) -> list[ApprovalRequest]:
+    """The requests worth re-checking: pending, with a plan that read something, shown at least an
+    interval ago (a plan just shown is as fresh as a re-check would be)."""
+    return [
+        request
+        for request in requests
+        if request.state is ApprovalState.PENDING
+        and request.witnesses
+        and now - request.created_at >= interval
+    ]
 
 
 def recheck_outcome(request: ApprovalRequest, event: JobEvent, *, now: float) -> Answer:

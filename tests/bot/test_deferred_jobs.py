@@ -262,10 +262,10 @@ def test_the_timeline_export_shows_the_deferral_and_the_start_at_the_opening(
 
 
 def test_a_pending_request_waiting_for_its_window_is_rechecked_now_not_at_the_opening(
-    engine: Engine, connection: Redis, sim: Simulator
+    engine: Engine, connection: Redis, clock: ManualClock, sim: Simulator
 ) -> None:
-    """The re-check of a pending drain deferred to Saturday runs its plan at once, and a hand-made
-    cordon of node-2 voids the request on Tuesday."""
+    """The re-check of a pending drain deferred to Saturday runs its plan at once (a minute after the
+    plan was shown, not at the opening), and a hand-made cordon of node-2 voids the request on Tuesday."""
     [planning] = engine.handle(
         Message(
             user="U_ALICE", channel="C_OPS", ts=REQUEST_TS, text="drain node-2 --force --delete-emptydir-data"
@@ -282,6 +282,7 @@ def test_a_pending_request_waiting_for_its_window_is_rechecked_now_not_at_the_op
         {"spec": {"unschedulable": True}},
         content_type="application/merge-patch+json",
     )
+    clock.now += 60  # a plan just shown is not re-checked (bot.core.rechecks.due)
     queued = engine.recheck_pending(interval=1e-6)
     assert queued and queue(connection).scheduled_job_registry.get_job_ids() == []
     work(connection)

@@ -6,6 +6,8 @@ the change outside the bot is made straight in the cluster, as ``kubectl`` would
 
 from __future__ import annotations
 
+import time
+
 from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -13,6 +15,7 @@ from rq.serializers import JSONSerializer
 from bot.core.approvals import ApprovalState
 from bot.core.conversation import Engine, Message, Reply
 from bot.core.policy_file import demo_policy
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.core.timeline import Appended, Entry
 from bot.dispatch import RQDispatcher
 from bot.timeline_recorder import TimelineRecorder
@@ -27,6 +30,7 @@ from tests.bot.test_approved_jobs import (  # noqa: F401  (fixtures)
     planned,
     work,
 )
+from tests.support.clocks import ManualClock
 from tests.support.plans import last_word
 
 EVERY_CALL = 1e-6
@@ -121,15 +125,36 @@ def test_a_plan_that_now_fails_voids_the_request_with_the_reason(connection: Red
 
 
 def test_a_round_is_queued_once_however_many_bot_processes_tick_it(connection: Redis, sim: Simulator) -> None:
-    """Two engines (two bot processes) in the same round: one re-check job between them."""
-    first = build_engine(policy=demo_policy(), connection=connection, cluster="default")
-    second = build_engine(policy=demo_policy(), connection=connection, cluster="default")
+    """Two engines (two bot processes) in the same round, an hour after the plan: one re-check job between
+    them, and none again within that round."""
+    clock = ManualClock(time.time())
+    first = build_engine(policy=demo_policy(), connection=connection, cluster="default", clock=clock)
+    second = build_engine(policy=demo_policy(), connection=connection, cluster="default", clock=clock)
     pending(first, connection, "scale web 5")
+    clock.now += 3600
 
     queued = [*first.recheck_pending(interval=3600), *second.recheck_pending(interval=3600)]
 
     assert len(queued) == 1
     assert first.recheck_pending(interval=3600) == []
+
+
+def test_a_plan_just_shown_is_not_re_checked_and_re_checks_are_not_listed_as_jobs(
+    connection: Redis, sim: Simulator
+) -> None:
+    """Within a minute of its plan a request is as fresh as a re-check would make it: none is queued.
+    Later ones are the bot's own bookkeeping: ``jobs`` lists the requested job, never its re-checks."""
+    clock = ManualClock(time.time())
+    engine = build_engine(policy=demo_policy(), connection=connection, cluster="default", clock=clock)
+    request = pending(engine, connection, "scale web 5")
+    assert request.approval is not None
+
+    assert engine.recheck_pending() == []
+    clock.now += RECHECK_INTERVAL_SECONDS
+    [recheck_id] = engine.recheck_pending()
+
+    listed = [job.job_id for job in RQDispatcher(connection).recent("default")]
+    assert request.approval.job_id in listed and recheck_id not in listed
 
 
 class Recorded:

@@ -49,6 +49,8 @@ class Bed:
     """Make every resourceVersion so far too old to watch from (410 Gone), as a compaction or an API
     server restart does: kubesim forgets its watch history, the real control plane restarts
     kube-apiserver (whose new watch cache starts at etcd's current revision)."""
+    control_plane: ControlPlane | None = None
+    """The processes behind it, for drills that crash one (the real control plane only)."""
 
     @property
     def api_client(self) -> client.ApiClient:
@@ -146,6 +148,7 @@ def fixture_bed(
             plane.worker_kubeconfig(tmp_path / "worker.kubeconfig"),
             audit_log=plane.audit_log,
             forget_watch_history=plane.restart_apiserver,
+            control_plane=plane,
         )
     finally:
         plane.stop()

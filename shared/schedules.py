@@ -14,8 +14,9 @@ from typing import Any
 
 from shared.windows import Window, WindowError, next_opening, opening_at, parse_window
 
-SCHEDULE_ARGUMENT = "schedule"
-"""The keyword argument of a deferred job holding its :class:`Schedule`."""
+SCHEDULE_ARGUMENT = "start_schedule"
+"""The keyword argument of a deferred job holding its :class:`Schedule` (not ``schedule``: a scheduled
+backup's own argument already names its backup schedule)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -139,12 +139,12 @@ def job(command: str | CommandSpec) -> Callable[[JobFunction], JobFunction]:
             request: Mapping[str, Any],
             approval: Mapping[str, Any] | None = None,
             act_as: Mapping[str, Any] | None = None,
-            schedule: Mapping[str, Any] | None = None,
+            start_schedule: Mapping[str, Any] | None = None,
             resumes: str | None = None,
             **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
-            deferred = Schedule.from_json(schedule) if schedule is not None else None
+            deferred = Schedule.from_json(start_schedule) if start_schedule is not None else None
             identity = acting_identity(act_as, job_id=job_id, approval=approval, connection=_connection())
             try:
                 reporter = reporter_for(request, approval=approval)

@@ -69,7 +69,7 @@ def test_upgrade_nodes_stops_between_nodes_at_the_window_end_and_resumes_at_the_
     runner = runner_for(behind, tmp_path)
     worker_clock.configure(ClosesAfterTheFirstNode(behind))
     schedule = Schedule(start_at=OPENS, window=WINDOW, asked_at=OPENS - 86400).to_json()
-    first = runner.run("upgrade_nodes", version=TARGET, schedule=schedule, **FLAGS)
+    first = runner.run("upgrade_nodes", version=TARGET, start_schedule=schedule, **FLAGS)
 
     assert first.final.kind is EventKind.CANCELLED and first.final.details.get("paused") is True
     continuation = str(first.final.details["continuation"])

@@ -60,19 +60,27 @@ class EmbeddedWorker:
         self._cluster = cluster
         self._log_level = log_level
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+        """Work was asked for while a burst was ending: the burst goes round once more."""
         self.errors: list[BaseException] = []
 
     def start_burst(self) -> None:
-        """Start working through the queue on a thread, unless a burst is already running."""
-        if self._thread is not None and self._thread.is_alive():
-            return
+        """Work through the queue on a thread; if a burst is running, it goes round once more before it
+        ends (it may have looked at the queue already, before the job just queued was there)."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running, self._again = True, False
         self._thread = threading.Thread(target=self._burst, name="chatops-embedded-worker", daemon=True)
         self._thread.start()
 
     @property
     def busy(self) -> bool:
         """True while a burst is running."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._running
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the current burst to end."""
@@ -80,13 +88,19 @@ class EmbeddedWorker:
             self._thread.join(timeout)
 
     def _burst(self) -> None:
-        try:
-            worker: Any = ThreadWorker(
-                [queue_name(self._cluster)],
-                connection=self._connection,
-                serializer=JSONSerializer,
-                job_class=self._job_class,
-            )
-            worker.work(burst=True, logging_level=self._log_level)
-        except Exception as error:  # reported by the console; a worker bug must not kill the chat
-            self.errors.append(error)
+        while True:
+            try:
+                worker: Any = ThreadWorker(
+                    [queue_name(self._cluster)],
+                    connection=self._connection,
+                    serializer=JSONSerializer,
+                    job_class=self._job_class,
+                )
+                worker.work(burst=True, logging_level=self._log_level)
+            except Exception as error:  # reported by the console; a worker bug must not kill the chat
+                self.errors.append(error)
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False

@@ -1,5 +1,5 @@
-"""Deployment operations with kubectl's semantics: rollback, history, status, restart, scale, image,
-strategy, pause and resume. Each mutating one computes a :class:`~workers.plans.Plan` first (shown
+"""Deployment operations with kubectl's semantics: rollback, history, status, restart, pause and resume
+(scale, image and strategy, which change the spec, are in :mod:`workers.deployment_specs`). Each mutating one computes a :class:`~workers.plans.Plan` first (shown
 alone on a dry run) and checks its lock before writing.
 
 Writes are the requests kubectl sends: a JSON Patch for ``rollout undo``, strategic merge patches
@@ -88,13 +88,13 @@ class Target:
         rehearse(self.patch, body, **options)
 
 
-def _plan(action: str, target: Target, deployment: dict[str, Any]) -> Plan:
+def plan_for(action: str, target: Target, deployment: dict[str, Any]) -> Plan:
     plan = Plan(action=action, target=target.key)
     plan.saw("deployment", deployment)
     return plan
 
 
-def _show(plan: Plan, reporter: Reporter, *, dry_run: bool) -> None:
+def show_plan(plan: Plan, reporter: Reporter, *, dry_run: bool) -> None:
     """Show the plan on a dry run; otherwise check it still matches an approved one before acting."""
     if dry_run:
         reporter.emit_plan(plan.text, plan=plan.to_json())
@@ -186,7 +186,7 @@ def rollback(
         current_template = (deployment.get("spec") or {}).get("template") or {}
         target_template = (chosen.get("spec") or {}).get("template") or {}
         changes = rollouts.template_changes(current_template, target_template)
-        plan = _plan("rollback", target, deployment)
+        plan = plan_for("rollback", target, deployment)
         plan.saw("replicaset", chosen)
         plan.text = deployment_wording.rollback_plan(target.name, revision=revision, changes=changes)
         plan.details = {
@@ -196,7 +196,7 @@ def rollback(
         }
         if dry_run and not rollouts.templates_equal(target_template, current_template):
             target.rehearse(rollouts.undo_patch(deployment, chosen))
-        _show(plan, reporter, dry_run=dry_run)
+        show_plan(plan, reporter, dry_run=dry_run)
         if dry_run:
             return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
         if (deployment.get("spec") or {}).get("paused"):
@@ -215,13 +215,13 @@ def rollback(
 def restart(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -> dict[str, Any]:
     """``rollout restart``: stamp ``kubectl.kubernetes.io/restartedAt`` on the pod template."""
     deployment = target.read()
-    plan = _plan("restart", target, deployment)
+    plan = plan_for("restart", target, deployment)
     plan.text = deployment_wording.restart_plan(target.name)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
     if dry_run:
         target.rehearse(body, field_manager=FIELD_MANAGER)
-    _show(plan, reporter, dry_run=dry_run)
+    show_plan(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     if (deployment.get("spec") or {}).get("paused"):
@@ -232,200 +232,17 @@ def restart(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) 
     return {"deployment": target.name, "changed": True, "restarted_at": stamp, "plan": plan.to_json()}
 
 
-def scale(
-    target: Target, *, replicas: int, dry_run: bool, reporter: Reporter, guard: Guard
-) -> dict[str, Any]:
-    """Set the replica count through the scale subresource."""
-    current_scale: dict[str, Any] = read(
-        cluster.apps().read_namespaced_deployment_scale, target.name, target.namespace, missing=target.missing
-    )
-    current = int((current_scale.get("spec") or {}).get("replicas") or 0)
-    plan = Plan(action="scale", target=target.key)
-    plan.saw("deployment", current_scale)
-    plan.text = deployment_wording.scale_plan(target.name, current=current, wanted=replicas)
-    plan.details = {"current": current, "replicas": replicas}
-    if dry_run:
-        rehearse(
-            write,
-            cluster.apps().patch_namespaced_deployment_scale,
-            target.name,
-            target.namespace,
-            {"spec": {"replicas": replicas}},
-            missing=target.missing,
-        )
-    _show(plan, reporter, dry_run=dry_run)
-    if dry_run:
-        return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
-    if current == replicas:
-        reporter.progress(deployment_wording.scale_unchanged(target.name, replicas))
-        return {"deployment": target.name, "changed": False, "replicas": replicas, "plan": plan.to_json()}
-    guard.check()
-    write(
-        cluster.apps().patch_namespaced_deployment_scale,
-        target.name,
-        target.namespace,
-        {"spec": {"replicas": replicas}},
-        missing=target.missing,
-    )
-    reporter.progress(deployment_wording.scaled(target.name, current=current, wanted=replicas))
-    return {"deployment": target.name, "changed": True, "replicas": replicas, "plan": plan.to_json()}
-
-
-def _container(deployment: dict[str, Any], name: str | None, deployment_name: str) -> dict[str, Any]:
-    containers = ((deployment.get("spec") or {}).get("template") or {}).get("spec", {}).get(
-        "containers"
-    ) or []
-    names = [str(c.get("name")) for c in containers]
-    if name is None:
-        if len(containers) != 1:
-            raise JobError(deployment_wording.container_ambiguous(deployment_name, names))
-        found: dict[str, Any] = containers[0]
-        return found
-    for container in containers:
-        if container.get("name") == name:
-            return dict(container)
-    raise JobError(deployment_wording.container_not_found(deployment_name, name, names))
-
-
-def image(
-    target: Target,
-    *,
-    image: str,
-    container: str | None,
-    dry_run: bool,
-    reporter: Reporter,
-    guard: Guard,
-    follow_seconds: float = FOLLOW_SECONDS,
-) -> dict[str, Any]:
-    """Set a container's image (strategic merge patch), then follow the rollout to its end."""
-    deployment = target.read()
-    chosen = _container(deployment, container, target.name)
-    name, old = str(chosen.get("name")), str(chosen.get("image"))
-    strategy = deployment_wording.describe_strategy((deployment.get("spec") or {}).get("strategy") or {})
-    plan = _plan("image", target, deployment)
-    plan.text = deployment_wording.image_plan(
-        target.name, container=name, old=old, new=image, strategy=strategy
-    )
-    plan.details = {"container": name, "old_image": old, "new_image": image, "strategy": strategy}
-    body = {"spec": {"template": {"spec": {"containers": [{"name": name, "image": image}]}}}}
-    if dry_run:
-        target.rehearse(body)
-    _show(plan, reporter, dry_run=dry_run)
-    if dry_run:
-        return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
-    if old == image:
-        reporter.progress(deployment_wording.image_unchanged(target.name, container=name, image=image))
-        return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
-    guard.check()
-    patched = target.patch(body)
-    reporter.progress(deployment_wording.image_updated(target.name, container=name, image=image))
-    result = {
-        "deployment": target.name,
-        "changed": True,
-        "container": name,
-        "image": image,
-        "plan": plan.to_json(),
-    }
-    if (patched.get("spec") or {}).get("paused"):
-        return {**result, "rollout": "paused"}
-    outcome = follow(target, seconds=follow_seconds, reporter=reporter)
-    if outcome.failed:
-        raise JobError(
-            deployment_wording.rollout_failed(
-                target.name, last=deployment_wording.status_deadline(target.name)
-            )
-        )
-    if not outcome.done:
-        raise JobError(
-            deployment_wording.status_gave_up(
-                target.name, seconds=follow_seconds, last=status_text(target.name, outcome)
-            )
-        )
-    reporter.progress(deployment_wording.image_rolled_out(target.name, container=name, image=image))
-    return {**result, "rollout": "complete"}
-
-
-ROLLING = "RollingUpdate"
-RECREATE = "Recreate"
-
-
-def normalise_strategy(value: str) -> str:
-    """``rolling``/``RollingUpdate`` → ``RollingUpdate``; ``recreate``/``Recreate`` → ``Recreate``."""
-    lowered = value.strip().lower()
-    if lowered in {"rolling", "rollingupdate", "rolling-update"}:
-        return ROLLING
-    if lowered == "recreate":
-        return RECREATE
-    raise JobError(f"unknown strategy {value!r}: use rolling or recreate")
-
-
-def new_strategy(
-    current: dict[str, Any], kind: str, *, max_surge: int | str | None, max_unavailable: int | str | None
-) -> dict[str, Any]:
-    """The whole ``spec.strategy`` after the change (Recreate carries no ``rollingUpdate``)."""
-    if kind == RECREATE:
-        return {"type": RECREATE}
-    limits = dict(current.get("rollingUpdate") or {}) if current.get("type", ROLLING) == ROLLING else {}
-    if max_surge is not None:
-        limits["maxSurge"] = max_surge
-    if max_unavailable is not None:
-        limits["maxUnavailable"] = max_unavailable
-    return {"type": ROLLING, "rollingUpdate": limits} if limits else {"type": ROLLING}
-
-
-def strategy(
-    target: Target,
-    *,
-    kind: str,
-    max_surge: int | str | None,
-    max_unavailable: int | str | None,
-    dry_run: bool,
-    reporter: Reporter,
-    guard: Guard,
-) -> dict[str, Any]:
-    """Switch RollingUpdate/Recreate; replaces ``spec.strategy`` whole (JSON Patch) so Recreate drops rollingUpdate."""
-    wanted_kind = normalise_strategy(kind)
-
-    def attempt() -> dict[str, Any]:
-        deployment = target.read()
-        current = dict((deployment.get("spec") or {}).get("strategy") or {"type": ROLLING})
-        wanted = new_strategy(current, wanted_kind, max_surge=max_surge, max_unavailable=max_unavailable)
-        old_text, new_text = (
-            deployment_wording.describe_strategy(current),
-            deployment_wording.describe_strategy(wanted),
-        )
-        plan = _plan("strategy", target, deployment)
-        plan.text = deployment_wording.strategy_plan(target.name, old=old_text, new=new_text)
-        plan.details = {"old": current, "new": wanted}
-        if dry_run:
-            target.rehearse([{"op": "replace", "path": "/spec/strategy", "value": wanted}])
-        _show(plan, reporter, dry_run=dry_run)
-        if wanted_kind == RECREATE and current.get("type", ROLLING) != RECREATE:
-            reporter.warning(deployment_wording.recreate_downtime(target.name))
-        if dry_run:
-            return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
-        if rollouts.normalised(current) == rollouts.normalised(wanted):
-            reporter.progress(deployment_wording.strategy_unchanged(target.name, new_text))
-            return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
-        guard.check()
-        target.patch([{"op": "replace", "path": "/spec/strategy", "value": wanted}])
-        reporter.progress(deployment_wording.strategy_changed(target.name, new_text))
-        return {"deployment": target.name, "changed": True, "strategy": wanted, "plan": plan.to_json()}
-
-    return retry_on_conflict(attempt)
-
-
 def pause(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -> dict[str, Any]:
     """``rollout pause``; already paused is not an error."""
     deployment = target.read()
-    plan = _plan("pause", target, deployment)
+    plan = plan_for("pause", target, deployment)
     plan.text = deployment_wording.pause_plan(target.name)
     if (deployment.get("spec") or {}).get("paused"):
         reporter.progress(deployment_wording.already_paused(target.name))
         return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
     if dry_run:
         target.rehearse({"spec": {"paused": True}}, field_manager=FIELD_MANAGER)
-    _show(plan, reporter, dry_run=dry_run)
+    show_plan(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     guard.check()
@@ -439,11 +256,11 @@ def resume(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -
     deployment = target.read()
     if not (deployment.get("spec") or {}).get("paused"):
         raise JobError(deployment_wording.not_paused(target.name))
-    plan = _plan("resume", target, deployment)
+    plan = plan_for("resume", target, deployment)
     plan.text = deployment_wording.resume_plan(target.name)
     if dry_run:
         target.rehearse({"spec": {"paused": None}}, field_manager=FIELD_MANAGER)
-    _show(plan, reporter, dry_run=dry_run)
+    show_plan(plan, reporter, dry_run=dry_run)
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     guard.check()

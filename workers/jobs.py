@@ -16,7 +16,7 @@ from typing import Any
 from shared.commands import NodeUpgradeStrategy
 from shared.fit import attachment
 from shared.messages import jobs as messages
-from workers import cluster, deployments, maintenance, workloads
+from workers import cluster, deployment_specs, deployments, maintenance, workloads
 from workers.backup_views import backup_list, backup_restore, backup_show
 from workers.backups import backup_config, backup_secrets, etcd_restore, etcd_snapshot, etcd_status
 from workers.deployments import Target
@@ -194,7 +194,9 @@ def scale(
     """Set a deployment's replica count (scale subresource)."""
     target = _deployment(deployment, namespace)
     with _locked(reporter, target.key, dry_run=dry_run) as guard:
-        return deployments.scale(target, replicas=replicas, dry_run=dry_run, reporter=reporter, guard=guard)
+        return deployment_specs.scale(
+            target, replicas=replicas, dry_run=dry_run, reporter=reporter, guard=guard
+        )
 
 
 @job("image")
@@ -210,7 +212,7 @@ def image(
     """Set a container's image and follow the rollout."""
     target = _deployment(deployment, namespace)
     with _locked(reporter, target.key, dry_run=dry_run) as guard:
-        return deployments.image(
+        return deployment_specs.image(
             target, image=image, container=container, dry_run=dry_run, reporter=reporter, guard=guard
         )
 
@@ -229,7 +231,7 @@ def strategy(
     """Switch between RollingUpdate (with surge/unavailable) and Recreate."""
     target = _deployment(deployment, namespace)
     with _locked(reporter, target.key, dry_run=dry_run) as guard:
-        return deployments.strategy(
+        return deployment_specs.strategy(
             target,
             kind=strategy,
             max_surge=max_surge,

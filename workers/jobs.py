@@ -19,17 +19,17 @@ from shared.messages import jobs as messages
 from workers import cluster, deployment_specs, deployments, maintenance, workloads
 from workers.backup_views import backup_list, backup_restore, backup_show
 from workers.backups import backup_config, backup_secrets, etcd_restore, etcd_snapshot, etcd_status
+from workers.control_plane_upgrade import upgrade_control_plane as _upgrade_control_plane
 from workers.deployments import Target
 from workers.errors import NotFound
 from workers.kube import list_all
 from workers.locks import Guard, TargetLock, Unguarded
+from workers.node_upgrade_work import NodeOptions
 from workers.nodes import set_unschedulable
 from workers.pods import DrainFlags
 from workers.report import Reporter
 from workers.runtime import job
 from workers.upgrades import upgrade_plan
-from workers.upgrading import NodeOptions
-from workers.upgrading import upgrade_control_plane as _upgrade_control_plane
 from workers.upgrading import upgrade_nodes as _upgrade_nodes
 from workers.workloads import Workload
 

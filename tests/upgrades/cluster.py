@@ -10,7 +10,7 @@ from typing import Any
 
 from kubesim.server import Simulator
 from tests.workers.harness import JobRunner
-from workers.upgrading import CHECKPOINT
+from workers.upgrade_reads import CHECKPOINT
 
 
 def runner_for(simulator: Simulator, tmp_path: Path) -> JobRunner:

@@ -18,7 +18,7 @@ from tests.upgrades.cluster import NodeState, node_state, runner_for
 from workers import cluster, upgraders
 from workers.errors import JobError
 from workers.hook_settings import COMMAND_VARIABLES, HookKind, HookSettings
-from workers.upgrading import CHECKPOINT
+from workers.upgrade_reads import CHECKPOINT
 from workers.versions import parse_version
 
 V1_31_4 = parse_version("v1.31.4")

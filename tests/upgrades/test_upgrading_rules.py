@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workers.errors import JobError
-from workers.upgrading import Checkpoint, node_target, replacement_name
+from workers.node_upgrade_work import Checkpoint, node_target, replacement_name
 from workers.versions import Version
 
 CONTROL_PLANE = Version(1, 31, 4)

@@ -1,0 +1,310 @@
+"""Versioned storage of every served resource: entries, the sorted keys, indexes, the watch cache, the
+reads and the one commit every write goes through, and the notifications that follow it.
+
+Stored objects are never mutated after a write: every write stores a fresh dict, so readers inside kubesim
+(the HTTP layer, watch history) may share them without copying, while the public read methods hand out
+copies. Each entry caches its JSON encoding, so serving a large list is a byte join rather than 150,000
+`json.dumps` calls. Pods are indexed by `spec.nodeName` and every object by the uids it is owned by
+(`kubesim.indexes`); the last events of each resource are kept for watches (`kubesim.watchcache`).
+The API's write rules (defaults, admission, graceful deletion, garbage collection) are `kubesim.store`'s.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from kubesim import errors, snapshots
+from kubesim.clock import Clock
+from kubesim.errors import ApiError
+from kubesim.indexes import Indexes
+from kubesim.records import Entry, Event, ListPage, clone, decode_continue, encode_continue
+from kubesim.resources import RESOURCES, ResourceType
+from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from kubesim.watchcache import WatchCache
+
+Obj = dict[str, Any]
+Listener = Callable[[str, str, Obj], None]
+Objs = list[Obj]
+Keys = list[tuple[str, str, str]]
+Events = list["Event"]
+
+HISTORY_LIMIT = 1000
+"""Events kept per resource for watches and exact lists (between this and twice this): a watch cache
+of a realistic size, so a client that falls behind under churn gets 410 Gone and relists."""
+
+
+class Storage:
+    """Thread-safe in-memory objects of every served resource (one RLock around all state)."""
+
+    def __init__(self, *, clock: Clock, history_limit: int = HISTORY_LIMIT) -> None:
+        self.clock = clock
+        self.resource_version = 0
+        self._lock = threading.RLock()
+        self._data: dict[str, dict[str, dict[str, Entry]]] = {r: {} for r in RESOURCES}
+        self._sorted: dict[str, list[tuple[str, str]] | None] = dict.fromkeys(RESOURCES)
+        self._indexes = Indexes()
+        self._cache = WatchCache(RESOURCES, limit=history_limit)
+        self._listeners: list[Listener] = []
+        self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
+
+    @property
+    def history_limit(self) -> int:
+        """Events kept per resource (see HISTORY_LIMIT); may be changed at any time."""
+        return self._cache.limit
+
+    @history_limit.setter
+    def history_limit(self, limit: int) -> None:
+        self._cache.limit = limit
+
+    # ---- helpers -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def resource_type(resource: str) -> ResourceType:
+        """The type of a served resource; 404 for anything else."""
+        rt = RESOURCES.get(resource)
+        if rt is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return rt
+
+    def _ns(self, rt: ResourceType, namespace: str | None) -> str:
+        return (namespace or "") if rt.namespaced else ""
+
+    def _entry(self, resource: str, namespace: str | None, name: str) -> Entry:
+        rt = self.resource_type(resource)
+        entry = self._data[resource].get(self._ns(rt, namespace), {}).get(name)
+        if entry is None:
+            raise errors.not_found(rt, name)
+        return entry
+
+    def _sorted_keys(self, resource: str) -> list[tuple[str, str]]:
+        keys = self._sorted[resource]
+        if keys is None:
+            keys = sorted((ns, name) for ns, names in self._data[resource].items() for name in names)
+            self._sorted[resource] = keys
+        return keys
+
+    # ---- reads -------------------------------------------------------------------------------------------
+
+    def get(self, resource: str, namespace: str | None, name: str) -> Obj:
+        """A copy of one object; ApiError 404 when it does not exist."""
+        with self._lock:
+            return clone(self._entry(resource, namespace, name).obj)
+
+    def find(self, resource: str, namespace: str | None, name: str) -> Obj | None:
+        """A copy of one object, or None."""
+        with self._lock:
+            try:
+                return clone(self._entry(resource, namespace, name).obj)
+            except ApiError:
+                return None
+
+    def peek(self, resource: str, namespace: str | None, name: str) -> Obj:
+        """The stored object itself (no copy, must not be mutated); ApiError 404 when missing."""
+        with self._lock:
+            return self._entry(resource, namespace, name).obj
+
+    def list(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | LabelSelector | None = None,
+        field_selector: str | FieldSelector | None = None,
+        copy: bool = True,
+    ) -> tuple[list[Obj], str]:
+        """(matching objects sorted by namespace/name, list resourceVersion). `copy=False` shares the stored
+        objects (faster for read-only callers, who must not mutate them)."""
+        page = self.list_page(
+            resource, namespace, label_selector=label_selector, field_selector=field_selector, encode=False
+        )
+        items = [clone(o) for o in page.items] if copy else page.items
+        return items, page.resource_version
+
+    def list_page(
+        self,
+        resource: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str | LabelSelector | None = None,
+        field_selector: str | FieldSelector | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+        encode: bool = True,
+    ) -> ListPage:
+        """A page of matching objects (shared, read-only) plus their JSON; pods by node use the index."""
+        rt = self.resource_type(resource)
+        labels = (
+            label_selector
+            if isinstance(label_selector, LabelSelector)
+            else parse_label_selector(label_selector)
+        )
+        fields = (
+            field_selector
+            if isinstance(field_selector, FieldSelector)
+            else parse_field_selector(field_selector, resource)
+        )
+        start = decode_continue(continue_token) if continue_token else None
+        ns = self._ns(rt, namespace) if namespace else None
+        with self._lock:
+            version = str(self.resource_version)
+            candidates = self._candidates(resource, ns, fields, start)
+            items: list[Obj] = []
+            entries: list[Entry] = []
+            more = False
+            for entry in candidates:
+                obj = entry.obj
+                if (labels.empty or labels.matches_object(obj)) and (fields.empty or fields.matches(obj)):
+                    if limit and len(items) >= limit:
+                        more = True
+                        break
+                    items.append(obj)
+                    entries.append(entry)
+            remaining = None
+            if more and items and labels.empty and fields.empty:
+                remaining = self._after(resource, ns, items[-1])
+        token = None
+        if more and items:
+            meta = items[-1]["metadata"]
+            token = encode_continue(meta.get("namespace", ""), meta["name"])
+        raw = [e.encoded() for e in entries] if encode else []
+        return ListPage(items, raw, version, token, remaining)
+
+    def _after(self, resource: str, ns: str | None, last: Obj) -> int:
+        """How many objects follow `last` in an unfiltered list (remainingItemCount)."""
+        keys = self._sorted_keys(resource)
+        high = bisect.bisect_left(keys, (ns + "\x00", "")) if ns is not None else len(keys)
+        meta = last["metadata"]
+        return high - bisect.bisect_right(keys, (meta.get("namespace", ""), meta["name"]))
+
+    def _candidates(
+        self, resource: str, ns: str | None, fields: FieldSelector, start: tuple[str, str] | None
+    ) -> Iterable[Entry]:
+        """Entries in key order from just after `start`, narrowed by the node index or namespace."""
+        node = fields.equals("spec.nodeName") if resource == "pods" else None
+        if node is not None:
+            keyed = self._indexes.on_node(node)
+            if ns is not None:
+                keyed = [(k, e) for k, e in keyed if k[0] == ns]
+            return [e for k, e in keyed if start is None or k > start]
+        keys = self._sorted_keys(resource)
+        if ns is not None:
+            low = bisect.bisect_left(keys, (ns, ""))
+            high = bisect.bisect_left(keys, (ns + "\x00", ""))
+        else:
+            low, high = 0, len(keys)
+        if start is not None:
+            low = max(low, bisect.bisect_right(keys, start))
+        data = self._data[resource]
+        return (data[k[0]][k[1]] for k in keys[low:high])
+
+    def pods_on_node(self, node_name: str, *, copy: bool = True) -> Objs:
+        """The pods bound to a node ("" = unscheduled pods), from the spec.nodeName index, sorted by
+        namespace/name. `copy=False` shares the stored objects (read-only)."""
+        with self._lock:
+            entries = [e for _, e in self._indexes.on_node(node_name)]
+            return [clone(e.obj) if copy else e.obj for e in entries]
+
+    def dependents(self, owner_uid: str) -> Keys:
+        """(resource, namespace, name) of every object with an ownerReference to `owner_uid`."""
+        with self._lock:
+            return self._indexes.dependents_of(owner_uid)
+
+    def owned_by(self, owner_uid: str, resource: str | None = None, *, copy: bool = True) -> Objs:
+        """The objects (optionally of one resource) owned by `owner_uid`, from the ownerReferences index:
+        a controller's pods without scanning every pod. `copy=False` shares the stored objects (read-only)."""
+        with self._lock:
+            found = []
+            for kind, ns, name in self._indexes.dependents_of(owner_uid):
+                if resource is None or kind == resource:
+                    obj = self._data[kind][ns][name].obj
+                    found.append(clone(obj) if copy else obj)
+            return found
+
+    def objects_at(self, resource: str, version: int) -> Objs:
+        """The objects of a resource as they were at `version` (shared, read-only), from the history:
+        410 when it is older than the history kept, 504 when the store has not reached it."""
+        with self._lock:
+            if version > self.resource_version:
+                raise snapshots.too_large(version, self.resource_version)
+            later = self._cache.undo_since(resource, version)
+            current = [e.obj for names in self._data[resource].values() for e in names.values()]
+            return snapshots.state_at(current, later)
+
+    def compact(self) -> None:
+        """Forget every event so far, as an etcd compaction does: watches and exact lists from an
+        earlier version get 410 (the fault that forces clients to relist)."""
+        with self._lock:
+            self._cache.compact(self.resource_version)
+
+    def count(self, resource: str) -> int:
+        """How many objects of a resource are stored."""
+        with self._lock:
+            return sum(len(names) for names in self._data[resource].values())
+
+    # ---- writes ------------------------------------------------------------------------------------------
+
+    def _commit(self, resource: str, kind: str, ns: str, name: str, *, new: Obj, old: Obj | None) -> Obj:
+        """Record one write: bump the RV, update indexes and history, notify. `new` becomes shared."""
+        self.resource_version += 1
+        version = self.resource_version
+        entry: Entry | None = None
+        if kind == "DELETED":
+            new = {**new, "metadata": {**new["metadata"], "resourceVersion": str(version)}}
+            del self._data[resource][ns][name]
+            self._sorted[resource] = None
+        else:
+            new["metadata"]["resourceVersion"] = str(version)
+            entry = self._data[resource].setdefault(ns, {})[name] = Entry(new)
+            if old is None:
+                self._sorted[resource] = None
+        self._indexes.update(resource, ns, name, new=entry, old=old)
+        event = Event(version, kind, resource, new, old)
+        self._cache.record(event)
+        for listener in list(self._listeners):
+            listener(kind, resource, new)
+        for watcher in list(self._watchers[resource]):
+            watcher(event)
+        return new
+
+    # ---- notifications -----------------------------------------------------------------------------------
+
+    def subscribe(self, fn: Listener) -> Callable[[], None]:
+        """Call fn(event_type, resource, obj) after every committed write (with the lock held: keep it tiny,
+        never mutate obj). Returns the unsubscribe function."""
+        with self._lock:
+            self._listeners.append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._listeners:
+                    self._listeners.remove(fn)
+
+        return unsubscribe
+
+    def watch(
+        self, resource: str, *, since: int | None, fn: Callable[[Event], None]
+    ) -> tuple[Events, Callable[[], None]]:
+        """Atomically: the backlog (synthetic ADDED for every current object when `since` is None, else the
+        events after RV `since`) and a subscription for later events. 410 Expired when `since` is too old."""
+        self.resource_type(resource)
+        with self._lock:
+            if since is None:
+                backlog = [
+                    Event(int(e.obj["metadata"]["resourceVersion"]), "ADDED", resource, e.obj)
+                    for names in self._data[resource].values()
+                    for e in names.values()
+                ]
+                backlog.sort(key=lambda e: e.resource_version)
+            else:
+                backlog = self._cache.since(resource, since)
+            self._watchers[resource].append(fn)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if fn in self._watchers[resource]:
+                    self._watchers[resource].remove(fn)
+
+        return backlog, unsubscribe

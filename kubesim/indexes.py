@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubesim.records import Entry, owner_uids
+from kubesim.entries import Entry
+from kubesim.records import owner_uids
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -24,14 +25,15 @@ class Indexes:
         self.by_node: dict[str, dict[Key, Entry]] = {}
         self.dependents: dict[str, set[Dependent]] = {}
 
-    def update(self, resource: str, ns: str, name: str, *, new: Entry | None, old: Obj | None) -> None:
-        """Reindex one written object: `new` is its stored entry (None once deleted), `old` the object
-        before the write (None when created)."""
-        obj = None if new is None else new.obj
+    def update(
+        self, resource: str, ns: str, name: str, *, entry: Entry | None, new: Obj | None, old: Obj | None
+    ) -> None:
+        """Reindex one written object: `entry` is its stored entry and `new` the object stored (both None
+        once deleted), `old` the object before the write (None when created)."""
         if resource == "pods":
-            self._reindex_pod((ns, name), new, old)
+            self._reindex_pod((ns, name), entry, new, old)
         old_owners = owner_uids(old) if old is not None else set()
-        new_owners = owner_uids(obj) if obj is not None else set()
+        new_owners = owner_uids(new) if new is not None else set()
         if old_owners != new_owners:
             key = (resource, ns, name)
             for uid in old_owners - new_owners:
@@ -43,17 +45,17 @@ class Indexes:
             for uid in new_owners - old_owners:
                 self.dependents.setdefault(uid, set()).add(key)
 
-    def _reindex_pod(self, key: Key, new: Entry | None, old: Obj | None) -> None:
+    def _reindex_pod(self, key: Key, entry: Entry | None, new: Obj | None, old: Obj | None) -> None:
         """Keep the spec.nodeName index current; unscheduled pods are indexed under ""."""
         old_node = None if old is None else old.get("spec", {}).get("nodeName") or ""
-        new_node = None if new is None else new.obj.get("spec", {}).get("nodeName") or ""
+        new_node = None if new is None else new.get("spec", {}).get("nodeName") or ""
         if old_node is not None and old_node != new_node:
             on_node = self.by_node.get(old_node, {})
             on_node.pop(key, None)
             if not on_node:
                 self.by_node.pop(old_node, None)
-        if new_node is not None and new is not None:
-            self.by_node.setdefault(new_node, {})[key] = new
+        if new_node is not None and entry is not None:
+            self.by_node.setdefault(new_node, {})[key] = entry
 
     def on_node(self, node_name: str) -> list[tuple[Key, Entry]]:
         """The pods bound to a node, sorted by namespace/name."""

@@ -9,7 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from kubesim import errors, tables
-from kubesim.records import ListPage, Obj, encode, list_item
+from kubesim.entries import Entry, ListPage
+from kubesim.records import Obj, encode, list_item
 from kubesim.resources import RESOURCES, ResourceType
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from kubesim.store import Store
@@ -99,7 +100,7 @@ def exact_page(
         and (labels.empty or labels.matches_object(obj))
         and (fields.empty or fields.matches(obj))
     ]
-    return ListPage(items, [encode(obj) for obj in items], str(wanted), None, None)
+    return ListPage([Entry.plain(obj) for obj in items], str(wanted), None, None)
 
 
 async def watch(request: web.Request, target: Target, store: Store, **selectors: Any) -> web.StreamResponse:

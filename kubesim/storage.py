@@ -1,10 +1,10 @@
 """Versioned storage of every served resource: entries, the sorted keys, indexes, the watch cache, the
 reads and the one commit every write goes through, and the notifications that follow it.
 
-Stored objects are never mutated after a write: every write stores a fresh dict, so readers inside kubesim
-(the HTTP layer, watch history) may share them without copying, while the public read methods hand out
-copies. Each entry caches its JSON encoding, so serving a large list is a byte join rather than 150,000
-`json.dumps` calls. Pods are indexed by `spec.nodeName` and every object by the uids it is owned by
+Each object is kept as its compressed JSON (`kubesim.entries`): every read decodes a fresh copy, which
+the caller may keep, and serving a large list is a byte join of the stored encodings rather than 150,000
+`json.dumps` calls. The objects a write commits are shared with the watch history and the listeners,
+who must not mutate them. Pods are indexed by `spec.nodeName` and every object by the uids it is owned by
 (`kubesim.indexes`); the last events of each resource are kept for watches (`kubesim.watchcache`).
 The API's write rules (defaults, admission, graceful deletion, garbage collection) are `kubesim.store`'s.
 """
@@ -18,9 +18,10 @@ from typing import Any
 
 from kubesim import errors, snapshots
 from kubesim.clock import Clock
+from kubesim.entries import Entries, Entry, ListPage
 from kubesim.errors import ApiError
 from kubesim.indexes import Indexes
-from kubesim.records import Entry, Event, ListPage, clone, decode_continue, encode_continue
+from kubesim.records import Event, decode_continue, encode_continue
 from kubesim.resources import RESOURCES, ResourceType
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from kubesim.watchcache import WatchCache
@@ -29,6 +30,7 @@ Obj = dict[str, Any]
 Listener = Callable[[str, str, Obj], None]
 Objs = list[Obj]
 Keys = list[tuple[str, str, str]]
+Key = tuple[str, str]
 Events = list["Event"]
 
 HISTORY_LIMIT = 1000
@@ -44,6 +46,7 @@ class Storage:
         self.resource_version = 0
         self._lock = threading.RLock()
         self._data: dict[str, dict[str, dict[str, Entry]]] = {r: {} for r in RESOURCES}
+        self._entries = Entries()
         self._sorted: dict[str, list[tuple[str, str]] | None] = dict.fromkeys(RESOURCES)
         self._indexes = Indexes()
         self._cache = WatchCache(RESOURCES, limit=history_limit)
@@ -79,6 +82,10 @@ class Storage:
             raise errors.not_found(rt, name)
         return entry
 
+    def _object(self, resource: str, namespace: str | None, name: str) -> Obj:
+        """The stored object, shared (never mutate it); ApiError 404 when missing. Call with the lock held."""
+        return self._entries.shared(self._entry(resource, namespace, name))
+
     def _sorted_keys(self, resource: str) -> list[tuple[str, str]]:
         keys = self._sorted[resource]
         if keys is None:
@@ -91,20 +98,20 @@ class Storage:
     def get(self, resource: str, namespace: str | None, name: str) -> Obj:
         """A copy of one object; ApiError 404 when it does not exist."""
         with self._lock:
-            return clone(self._entry(resource, namespace, name).obj)
+            entry = self._entry(resource, namespace, name)
+        return entry.decode()
 
     def find(self, resource: str, namespace: str | None, name: str) -> Obj | None:
         """A copy of one object, or None."""
-        with self._lock:
-            try:
-                return clone(self._entry(resource, namespace, name).obj)
-            except ApiError:
-                return None
+        try:
+            return self.get(resource, namespace, name)
+        except ApiError:
+            return None
 
     def peek(self, resource: str, namespace: str | None, name: str) -> Obj:
         """The stored object itself (no copy, must not be mutated); ApiError 404 when missing."""
         with self._lock:
-            return self._entry(resource, namespace, name).obj
+            return self._object(resource, namespace, name)
 
     def list(
         self,
@@ -117,11 +124,16 @@ class Storage:
     ) -> tuple[list[Obj], str]:
         """(matching objects sorted by namespace/name, list resourceVersion). `copy=False` shares the stored
         objects (faster for read-only callers, who must not mutate them)."""
-        page = self.list_page(
-            resource, namespace, label_selector=label_selector, field_selector=field_selector, encode=False
-        )
-        items = [clone(o) for o in page.items] if copy else page.items
-        return items, page.resource_version
+        if copy:
+            page = self.list_page(
+                resource, namespace, label_selector=label_selector, field_selector=field_selector
+            )
+            return page.items, page.resource_version
+        with self._lock:
+            page = self.list_page(
+                resource, namespace, label_selector=label_selector, field_selector=field_selector
+            )
+            return [self._entries.shared(e) for e in page.entries], page.resource_version
 
     def list_page(
         self,
@@ -132,9 +144,8 @@ class Storage:
         field_selector: str | FieldSelector | None = None,
         limit: int | None = None,
         continue_token: str | None = None,
-        encode: bool = True,
     ) -> ListPage:
-        """A page of matching objects (shared, read-only) plus their JSON; pods by node use the index."""
+        """A page of matching entries (decoded or encoded on demand); pods by node use the index."""
         rt = self.resource_type(resource)
         labels = (
             label_selector
@@ -150,45 +161,43 @@ class Storage:
         ns = self._ns(rt, namespace) if namespace else None
         with self._lock:
             version = str(self.resource_version)
-            candidates = self._candidates(resource, ns, fields, start)
-            items: list[Obj] = []
+            node = fields.equals("spec.nodeName") if resource == "pods" else None
+            candidates = self._candidates(resource, ns, node, start)
+            by_index_alone = node is not None and fields.terms == (("spec.nodeName", "=", node),)
+            check_fields = not fields.empty and not by_index_alone
             entries: list[Entry] = []
+            last: Key | None = None
             more = False
-            for entry in candidates:
-                obj = entry.obj
-                if (labels.empty or labels.matches_object(obj)) and (fields.empty or fields.matches(obj)):
-                    if limit and len(items) >= limit:
+            for key, entry in candidates:
+                if (labels.empty or labels.matches(entry.labels)) and (
+                    not check_fields or fields.matches(self._entries.shared(entry))
+                ):
+                    if limit and len(entries) >= limit:
                         more = True
                         break
-                    items.append(obj)
                     entries.append(entry)
+                    last = key
             remaining = None
-            if more and items and labels.empty and fields.empty:
-                remaining = self._after(resource, ns, items[-1])
-        token = None
-        if more and items:
-            meta = items[-1]["metadata"]
-            token = encode_continue(meta.get("namespace", ""), meta["name"])
-        raw = [e.encoded() for e in entries] if encode else []
-        return ListPage(items, raw, version, token, remaining)
+            if more and last is not None and labels.empty and fields.empty:
+                remaining = self._after(resource, ns, last)
+        token = encode_continue(*last) if more and last is not None else None
+        return ListPage(entries, version, token, remaining)
 
-    def _after(self, resource: str, ns: str | None, last: Obj) -> int:
-        """How many objects follow `last` in an unfiltered list (remainingItemCount)."""
+    def _after(self, resource: str, ns: str | None, last: Key) -> int:
+        """How many objects follow the key `last` in an unfiltered list (remainingItemCount)."""
         keys = self._sorted_keys(resource)
         high = bisect.bisect_left(keys, (ns + "\x00", "")) if ns is not None else len(keys)
-        meta = last["metadata"]
-        return high - bisect.bisect_right(keys, (meta.get("namespace", ""), meta["name"]))
+        return high - bisect.bisect_right(keys, last)
 
     def _candidates(
-        self, resource: str, ns: str | None, fields: FieldSelector, start: tuple[str, str] | None
-    ) -> Iterable[Entry]:
-        """Entries in key order from just after `start`, narrowed by the node index or namespace."""
-        node = fields.equals("spec.nodeName") if resource == "pods" else None
+        self, resource: str, ns: str | None, node: str | None, start: Key | None
+    ) -> Iterable[tuple[Key, Entry]]:
+        """(key, entry) in key order from just after `start`, narrowed by the node index or namespace."""
         if node is not None:
             keyed = self._indexes.on_node(node)
             if ns is not None:
                 keyed = [(k, e) for k, e in keyed if k[0] == ns]
-            return [e for k, e in keyed if start is None or k > start]
+            return [(k, e) for k, e in keyed if start is None or k > start]
         keys = self._sorted_keys(resource)
         if ns is not None:
             low = bisect.bisect_left(keys, (ns, ""))
@@ -198,14 +207,16 @@ class Storage:
         if start is not None:
             low = max(low, bisect.bisect_right(keys, start))
         data = self._data[resource]
-        return (data[k[0]][k[1]] for k in keys[low:high])
+        return ((k, data[k[0]][k[1]]) for k in keys[low:high])
 
     def pods_on_node(self, node_name: str, *, copy: bool = True) -> Objs:
         """The pods bound to a node ("" = unscheduled pods), from the spec.nodeName index, sorted by
         namespace/name. `copy=False` shares the stored objects (read-only)."""
         with self._lock:
             entries = [e for _, e in self._indexes.on_node(node_name)]
-            return [clone(e.obj) if copy else e.obj for e in entries]
+            if not copy:
+                return [self._entries.shared(e) for e in entries]
+        return [e.decode() for e in entries]
 
     def dependents(self, owner_uid: str) -> Keys:
         """(resource, namespace, name) of every object with an ownerReference to `owner_uid`."""
@@ -216,21 +227,23 @@ class Storage:
         """The objects (optionally of one resource) owned by `owner_uid`, from the ownerReferences index:
         a controller's pods without scanning every pod. `copy=False` shares the stored objects (read-only)."""
         with self._lock:
-            found = []
-            for kind, ns, name in self._indexes.dependents_of(owner_uid):
-                if resource is None or kind == resource:
-                    obj = self._data[kind][ns][name].obj
-                    found.append(clone(obj) if copy else obj)
-            return found
+            entries = [
+                self._data[kind][ns][name]
+                for kind, ns, name in self._indexes.dependents_of(owner_uid)
+                if resource is None or kind == resource
+            ]
+            if not copy:
+                return [self._entries.shared(e) for e in entries]
+        return [e.decode() for e in entries]
 
     def objects_at(self, resource: str, version: int) -> Objs:
-        """The objects of a resource as they were at `version` (shared, read-only), from the history:
+        """The objects of a resource as they were at `version` (read-only), from the history:
         410 when it is older than the history kept, 504 when the store has not reached it."""
         with self._lock:
             if version > self.resource_version:
                 raise snapshots.too_large(version, self.resource_version)
             later = self._cache.undo_since(resource, version)
-            current = [e.obj for names in self._data[resource].values() for e in names.values()]
+            current = [e.decode() for names in self._data[resource].values() for e in names.values()]
             return snapshots.state_at(current, later)
 
     def compact(self) -> None:
@@ -251,16 +264,20 @@ class Storage:
         self.resource_version += 1
         version = self.resource_version
         entry: Entry | None = None
+        names = self._data[resource].setdefault(ns, {})
+        previous = names.get(name)
+        if previous is not None:
+            self._entries.forget(previous)
         if kind == "DELETED":
             new = {**new, "metadata": {**new["metadata"], "resourceVersion": str(version)}}
-            del self._data[resource][ns][name]
+            del names[name]
             self._sorted[resource] = None
         else:
             new["metadata"]["resourceVersion"] = str(version)
-            entry = self._data[resource].setdefault(ns, {})[name] = Entry(new)
+            entry = names[name] = self._entries.entry(resource, new)
             if old is None:
                 self._sorted[resource] = None
-        self._indexes.update(resource, ns, name, new=entry, old=old)
+        self._indexes.update(resource, ns, name, entry=entry, new=None if entry is None else new, old=old)
         event = Event(version, kind, resource, new, old)
         self._cache.record(event)
         for listener in list(self._listeners):
@@ -292,10 +309,9 @@ class Storage:
         self.resource_type(resource)
         with self._lock:
             if since is None:
+                current = [e.decode() for names in self._data[resource].values() for e in names.values()]
                 backlog = [
-                    Event(int(e.obj["metadata"]["resourceVersion"]), "ADDED", resource, e.obj)
-                    for names in self._data[resource].values()
-                    for e in names.values()
+                    Event(int(o["metadata"]["resourceVersion"]), "ADDED", resource, o) for o in current
                 ]
                 backlog.sort(key=lambda e: e.resource_version)
             else:

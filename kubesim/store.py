@@ -89,7 +89,9 @@ class Store(Storage):
                 meta["generation"] = 1
             apply_defaults(resource, new)
             namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None
-            admission.admit_create(rt, new, namespace=namespace_entry.obj if namespace_entry else None)
+            admission.admit_create(
+                rt, new, namespace=self._entries.shared(namespace_entry) if namespace_entry else None
+            )
             name = str(meta["name"])  # validation refuses a missing name
             if name in self._data[resource].get(ns, {}):
                 raise errors.already_exists(rt, name)
@@ -158,7 +160,7 @@ class Store(Storage):
         rt = self.resource_type(resource)
         meta = obj.get("metadata") or {}
         with self._lock:
-            old = self._entry(resource, meta.get("namespace"), meta.get("name", "")).obj
+            old = self._object(resource, meta.get("namespace"), meta.get("name", ""))
             wanted = meta.get("resourceVersion")
             if wanted and wanted != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt, old["metadata"]["name"])
@@ -182,7 +184,7 @@ class Store(Storage):
         different metadata.resourceVersion. A dry run is judged as the write would be, and stored nowhere."""
         rt = self.resource_type(resource)
         with self._lock:
-            old = self._entry(resource, namespace, name).obj
+            old = self._object(resource, namespace, name)
             patched = apply_patch(clone(old), body, content_type=content_type)
             if not isinstance(patched.get("metadata"), dict):
                 raise errors.bad_request("metadata must be an object")
@@ -211,7 +213,7 @@ class Store(Storage):
         """Read-modify-write under the lock: `fn` edits a copy in place; no change means no write."""
         rt = self.resource_type(resource)
         with self._lock:
-            old = self._entry(resource, namespace, name).obj
+            old = self._object(resource, namespace, name)
             new: Obj = clone(old)
             fn(new)
             if new == old:
@@ -234,7 +236,7 @@ class Store(Storage):
         with finalizers wait for them; everything else goes now and its dependents are garbage-collected."""
         rt = self.resource_type(resource)
         with self._lock:
-            old = self._entry(resource, namespace, name).obj
+            old = self._object(resource, namespace, name)
             meta = old["metadata"]
             for key in ("uid", "resourceVersion"):
                 want = (preconditions or {}).get(key)
@@ -284,18 +286,18 @@ class Store(Storage):
         finalizer (see `_update`)."""
         rt = self.resource_type(resource)
         with self._lock:
-            entry = self._entry(resource, namespace, name)
-            ns = self._ns(rt, entry.obj["metadata"].get("namespace"))
-            if not finalized(entry.obj):
-                if entry.obj["metadata"].get("deletionGracePeriodSeconds") != 0:
-                    new = clone(entry.obj)
+            old = self._object(resource, namespace, name)
+            ns = self._ns(rt, old["metadata"].get("namespace"))
+            if not finalized(old):
+                if old["metadata"].get("deletionGracePeriodSeconds") != 0:
+                    new = clone(old)
                     new["metadata"]["deletionGracePeriodSeconds"] = 0
-                    self._commit(resource, "MODIFIED", ns, name, new=new, old=entry.obj)
+                    self._commit(resource, "MODIFIED", ns, name, new=new, old=old)
                 return
             self._remove(rt, ns, name, propagation_policy=None)
 
     def _remove(self, rt: ResourceType, ns: str, name: str, *, propagation_policy: str | None) -> Obj:
-        old = self._data[rt.plural][ns][name].obj
+        old = self._entries.shared(self._data[rt.plural][ns][name])
         removed = self._commit(rt.plural, "DELETED", ns, name, new=old, old=old)
         uid = old["metadata"].get("uid")
         if rt.plural == "namespaces":

@@ -22,7 +22,7 @@ import argparse
 import gc
 import http.client
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from benchmarks.rss import status_bytes
 from benchmarks.stats import Row, Sample, machine, measure, ratio, table
 
 if TYPE_CHECKING:
@@ -83,11 +84,11 @@ def load_probe(path: Path) -> dict[str, float]:
     from kubesim.scenario import read_scenario
     from kubesim.server import Simulator
 
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_rss = status_bytes(os.getpid(), "VmRSS")
     start = time.perf_counter()
     simulator = Simulator(scenario=path)
     load_seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_rss = status_bytes(os.getpid(), "VmHWM")
     del simulator
     gc.collect()
     start = time.perf_counter()
@@ -96,8 +97,8 @@ def load_probe(path: Path) -> dict[str, float]:
     return {
         "parse_seconds": parse_seconds,
         "load_seconds": load_seconds,
-        "peak_rss_bytes": peak_kib * 1024.0,
-        "baseline_rss_bytes": baseline_rss * 1024.0,
+        "peak_rss_bytes": float(peak_rss),
+        "baseline_rss_bytes": float(baseline_rss),
     }
 
 

@@ -1,10 +1,10 @@
 """Versioned storage of every served resource: entries, the sorted keys, indexes, the watch cache, the
 reads and the one commit every write goes through, and the notifications that follow it.
 
-Each object is kept as its compressed JSON (`kubesim.entries`): every read decodes a fresh copy, which
-the caller may keep, and serving a large list is a byte join of the stored encodings rather than 150,000
-`json.dumps` calls. The objects a write commits are shared with the watch history and the listeners,
-who must not mutate them. Pods are indexed by `spec.nodeName` and every object by the uids it is owned by
+Objects are kept compactly (`kubesim.entries`): those in use decoded, the rest as compressed JSON. The
+public reads hand out copies the caller may keep; `peek` and `copy=False` share the stored object, as do
+the watch history and the listeners, who must never mutate it. Serving a large list is a byte join of
+the stored encodings rather than 150,000 `json.dumps` calls. Pods are indexed by `spec.nodeName` and every object by the uids it is owned by
 (`kubesim.indexes`); the last events of each resource are kept for watches (`kubesim.watchcache`).
 The API's write rules (defaults, admission, graceful deletion, garbage collection) are `kubesim.store`'s.
 """

@@ -3,7 +3,8 @@
 Figures, each with its peer from the same run:
 
 * load time of the scenario through the store, against parsing the same YAML alone;
-* peak memory (RSS) of the loaded simulator, against the size of the objects as JSON;
+* peak memory of the loaded simulator (the probe child's VmHWM above its RSS before the load, median of
+  3 loads), against the size of the objects as JSON;
 * latency of get / list-by-node / patch / evict over HTTP, against a ``/healthz`` round trip on
   the same keep-alive connection; and list-by-node (field selector, indexed) against the same
   pods selected by a label (a full scan).

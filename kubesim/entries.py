@@ -16,6 +16,7 @@ import itertools
 import json
 import weakref
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -122,7 +123,7 @@ class Entries:
         self._labels: weakref.WeakValueDictionary[tuple[Any, ...], _SharedLabels] = (
             weakref.WeakValueDictionary()
         )
-        self._recent: dict[Entry, tuple[Obj, str | None]] = {}
+        self._recent: OrderedDict[Entry, tuple[Obj, str | None]] = OrderedDict()
         """entry -> (its object, shared; the resource when the entry still keeps it decoded)"""
 
     def entry(self, resource: str, obj: Obj) -> Entry:
@@ -133,12 +134,12 @@ class Entries:
 
     def shared(self, entry: Entry) -> Obj:
         """The entry's object, shared (never mutate it); decoded into the working set when not in it."""
-        found = self._recent.pop(entry, None)
+        found = self._recent.get(entry)
         if found is None:
             obj = entry.decode()
             self._remember(entry, obj, None)
             return obj
-        self._recent[entry] = found
+        self._recent.move_to_end(entry)
         return found[0]
 
     def forget(self, entry: Entry) -> None:
@@ -149,8 +150,7 @@ class Entries:
         recent = self._recent
         recent[entry] = (obj, resource)
         while len(recent) > self.working_set:
-            oldest = next(iter(recent))
-            old_obj, old_resource = recent.pop(oldest)
+            oldest, (old_obj, old_resource) = recent.popitem(last=False)
             if old_resource is not None:
                 self._pack(oldest, old_obj, old_resource)
 

@@ -27,8 +27,8 @@ screenshot: $(STAMP) system-deps
 	$(BIN)/python -m tests.support.demo_page docs/incident-page.png
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot workers kubesim controlplane tests benchmarks
-	$(BIN)/ruff format --check bot workers kubesim controlplane tests benchmarks
+	$(BIN)/ruff check chatops bot workers shared kubesim controlplane tests benchmarks
+	$(BIN)/ruff format --check chatops bot workers shared kubesim controlplane tests benchmarks
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -58,9 +58,12 @@ bench: $(STAMP) system-deps
 DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_store.py \
 	tests/slack/test_security.py tests/slack/test_commands.py tests/slack/test_cards.py \
 	tests/core/test_grammar_properties.py tests/slack/test_bot_process.py tests/slack/test_reply_ledger.py \
-	tests/slack/test_signature_drill.py tests/slack/test_delivery_drill.py tests/slack/test_slack_429_drill.py
-reliability: $(STAMP) system-deps
-	$(BIN)/pytest -v -p no:cacheprovider --drill-summary $(DRILLS) $(PYTEST_ARGS) $(ARGS)
+	tests/slack/test_signature_drill.py tests/slack/test_delivery_drill.py tests/slack/test_slack_429_drill.py \
+	tests/beds/test_apiserver_restart.py
+## --bed control-plane: the drills marked control_plane (kube-apiserver restarts) run on the real one; no other
+## drill takes a bed.
+reliability: $(STAMP) system-deps control-plane
+	$(BIN)/pytest -v -p no:cacheprovider --drill-summary --bed control-plane $(DRILLS) $(PYTEST_ARGS) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

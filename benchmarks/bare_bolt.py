@@ -19,8 +19,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.slack.app import build_web_client
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import serve
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import serve
 
 
 def bolt_asgi(app: App) -> Starlette:

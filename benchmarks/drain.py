@@ -42,11 +42,11 @@ from rq.serializers import JSONSerializer
 
 from benchmarks.job_key import BENCH_ENV, BENCH_SIGNER
 from benchmarks.stats import Row, Sample, figures_table, machine, ratio
-from bot.core.job_signing import SignedJob
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.jobs import queue_name
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.job_signing import SignedJob
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.jobs import queue_name
 
 BUSY_NODE = "node-1"
 DEPLOYMENT = "shop"
@@ -249,12 +249,20 @@ def _redis_server(workdir: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+FINAL_EVENT_SECONDS = 30.0
+"""How long a benchmark waits for a job's final event before calling the run failed."""
+
+
 def _until_final(connection: Redis, job_id: str, *, after: str) -> JobEvent:
     last = after
+    deadline = time.monotonic() + FINAL_EVENT_SECONDS
     while True:
-        reply: Any = connection.xread({EVENTS_STREAM: last}, block=5000)
+        # Short blocking reads, well inside the client's socket timeout, until the deadline.
+        reply: Any = connection.xread({EVENTS_STREAM: last}, block=1000)
         if not reply:
-            raise RuntimeError(f"no final event for {job_id}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no final event for {job_id}")
+            continue
         for entry_id, fields in reply[0][1]:
             last = entry_id
             decoded = {k.decode(): v.decode() for k, v in fields.items()}

@@ -59,6 +59,11 @@ def status_bytes(pid: int, field: str) -> int:
     return 0
 
 
+def largest_rss(pid: int) -> int:
+    """Resident set size of the largest process among ``pid`` and its descendants."""
+    return max((rss_bytes(member) for member in tree(pid)), default=0)
+
+
 def tree_rss(pid: int) -> int:
     """Resident set size of ``pid`` and its descendants, summed."""
     return sum(rss_bytes(member) for member in tree(pid))
@@ -71,12 +76,15 @@ class PeakRss:
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.largest = 0
+        """The largest single process of the tree seen (the bot's front or runner, each its own pod)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name=f"rss-{pid}", daemon=True)
 
     def _sample(self) -> None:
         while True:
             self.peak = max(self.peak, tree_rss(self.pid))
+            self.largest = max(self.largest, largest_rss(self.pid))
             if self._stop.wait(self.interval):
                 return
 
@@ -102,12 +110,13 @@ def peak_rss(pid: int) -> Iterator[PeakRss]:
         sampler.stop()
 
 
-def settled_rss(pid: int, *, seconds: float = 2.0) -> int:
-    """The tree's RSS after ``seconds`` of rest (the median of a few readings over that time)."""
+def settled_rss(pid: int, *, seconds: float = 2.0, largest: bool = False) -> int:
+    """The tree's RSS after ``seconds`` of rest (the median of a few readings over that time); with
+    ``largest``, that of its largest process."""
     readings = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        readings.append(tree_rss(pid))
+        readings.append(largest_rss(pid) if largest else tree_rss(pid))
         time.sleep(seconds / 10)
     readings.sort()
     return readings[len(readings) // 2]

@@ -82,6 +82,8 @@ def figures(argv: list[str] | None = None) -> list[Row]:
     results: dict[str, list[Sample]] = {"ours": [], "bare": []}
     at_rest: dict[str, int] = {}
     peak: dict[str, int] = {"ours": 0, "bare": 0}
+    largest_at_rest: dict[str, int] = {}
+    largest_peak: dict[str, int] = {"ours": 0, "bare": 0}
     with (
         tempfile.TemporaryDirectory() as directory,
         running_redis(Path(directory)) as redis,
@@ -114,6 +116,7 @@ def figures(argv: list[str] | None = None) -> list[Row]:
             wait_healthy(f"http://127.0.0.1:{bare_port}/healthz")
             for name, process in processes.items():
                 at_rest[name] = settled_rss(process.pid)
+                largest_at_rest[name] = settled_rss(process.pid, largest=True)
             for _ in range(args.rounds):
                 for name, port in (("ours", ours_port), ("bare", bare_port)):
                     url = f"http://127.0.0.1:{port}/slack/events"
@@ -122,6 +125,7 @@ def figures(argv: list[str] | None = None) -> list[Row]:
                             blast(url, fake.response_url, count=args.events, concurrency=args.concurrency)
                         )
                     peak[name] = max(peak[name], sampler.peak)
+                    largest_peak[name] = max(largest_peak[name], sampler.largest)
         finally:
             for process in processes.values():
                 process.terminate()
@@ -153,6 +157,22 @@ def figures(argv: list[str] | None = None) -> list[Row]:
             mib(peak["ours"]),
             f"bare Bolt {mib(peak['bare'])}",
             ratio(peak["ours"], peak["bare"]),
+        )
+    )
+    rows.append(
+        Row(
+            "memory of one `chatops bot` process (the larger of front and runner, each its own pod) at rest",
+            mib(largest_at_rest["ours"]),
+            f"bare Bolt {mib(largest_at_rest['bare'])}",
+            ratio(largest_at_rest["ours"], largest_at_rest["bare"]),
+        )
+    )
+    rows.append(
+        Row(
+            f"memory of one `chatops bot` process, peak under the {args.events}-mention blast",
+            mib(largest_peak["ours"]),
+            f"bare Bolt {mib(largest_peak['bare'])}",
+            ratio(largest_peak["ours"], largest_peak["bare"]),
         )
     )
     print(

@@ -37,13 +37,14 @@ from benchmarks.drain import BUSY_NODE, busy_cluster, ready_pods
 from benchmarks.job_key import BENCH_ENV, BENCH_JOB_KEY, BENCH_SIGNER
 from benchmarks.rss import mib, peak_rss, settled_rss
 from benchmarks.stats import Row, machine, ratio, table
-from bot.core.jobevents import EVENTS_STREAM, RequestContext
-from bot.core.jobs import job_spec
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
 from bot.wiring import build_engine
+from shared.invocation import Invocation
+from shared.jobevents import EVENTS_STREAM, RequestContext
+from shared.jobs import job_spec
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.signed import SECRET
 from tests.support.redis_server import running_redis
@@ -102,7 +103,12 @@ def bench_bot(fake: FakeSlack, connection: Redis, *, redis_url: str) -> SlackBot
 def enqueue_drain(connection: Redis, *, job_id: str) -> None:
     """Enqueue the drain of the busy node as the bot does for ``drain node-1`` said in a thread."""
     request = RequestContext(
-        job_id=job_id, user="U_ALICE", channel=CHANNEL, thread_ts=THREAD_TS, cluster=CLUSTER, text="drain"
+        job_id=job_id,
+        user="U_ALICE",
+        channel=CHANNEL,
+        thread_ts=THREAD_TS,
+        cluster=CLUSTER,
+        command=Invocation(name="drain", arguments={"node": BUSY_NODE}).to_json(),
     )
     spec = job_spec(
         command_name="drain",

@@ -26,11 +26,11 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.core import approvals, plan_gate, stale_requests
+from bot.core import approvals, plan_gate, rechecks, stale_requests
 from bot.core.approvals import Answer, ApprovalRequest
-from bot.core.job_signing import approval_record_key
-from bot.core.jobevents import JobEvent
 from bot.core.policy import Policy
+from shared.job_signing import approval_record_key
+from shared.jobevents import JobEvent
 
 PENDING_KEY = "chatops:approvals:pending"
 """Sorted set of pending request ids, scored by deadline, for :meth:`ApprovalStore.expire_due`."""
@@ -175,6 +175,12 @@ class ApprovalStore:
         """Open (plan shown) or refuse (plan failed) a request still planning; ``None`` if unknown."""
         return self._transition(
             approval_id, lambda request, now: plan_gate.plan_outcome(request, event, now=now)
+        )
+
+    def recheck_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """Void a pending request whose re-check found its plan moved or failing; ``None`` if unknown."""
+        return self._transition(
+            approval_id, lambda request, now: rechecks.recheck_outcome(request, event, now=now)
         )
 
     def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:

@@ -4,7 +4,7 @@ Lines are messages from the current user in one channel. ``/as NAME`` switches t
 approval by someone else can be tried), ``#N TEXT`` replies in the thread of request N, and lines
 starting with ``# `` are comments. Replies are printed with the thread they belong to, and job
 progress is printed as the worker reports it, message for message as the Slack thread shows it
-(:func:`~bot.core.jobevents.posts_a_message`): a job's first event is its card, later progress is an
+(:func:`~shared.jobevents.posts_a_message`): a job's first event is its card, later progress is an
 edit of that card (marked ``↳``), warnings, plans and the outcome are messages of their own.
 """
 
@@ -18,14 +18,15 @@ from typing import TextIO
 
 from bot.core.approvals import opens_request
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.fit import attached
-from bot.core.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
-from bot.core.messages import approvals as approval_messages
-from bot.core.messages import console as messages
 from bot.core.plan_gate import PLAN_SUFFIX, is_request_plan
+from bot.core.rechecks import is_recheck
 from bot.embedded import EmbeddedWorker
 from bot.events import EventFeed
 from bot.timeline_recorder import TimelineRecorder
+from shared.fit import attached
+from shared.jobevents import EventKind, JobEvent, LookupAnswer, is_lookup, posts_a_message
+from shared.messages import approvals as approval_messages
+from shared.messages import console as messages
 
 DEMO_USERS = {"alice": "U_ALICE", "bob": "U_BOB", "carol": "U_CAROL", "dave": "U_DAVE"}
 
@@ -104,13 +105,16 @@ class ConsoleSession:
         try:
             for notice in self.engine.expire_due():
                 self._show_reply(notice)
+            rechecks = set(self.engine.recheck_pending())
+            if rechecks:  # what a re-check finds is said in its request's thread, as in Slack
+                self._follow(rechecks)
             replies = self.engine.handle(message)
         except Exception as error:  # shown, counted, and the session goes on
             self._print(messages.crashed(error))
             return False
         for reply in replies:
             self._show_reply(reply)
-        jobs = {reply.job_id for reply in replies if reply.job_id}
+        jobs = {reply.job_id for reply in replies if reply.job_id and reply.starts_at is None}
         if jobs:
             self._follow(jobs)
         return True
@@ -154,7 +158,8 @@ class ConsoleSession:
         if events:
             self._record()
         for event in events:
-            self._show_event(event)
+            if not is_recheck(event):  # a re-check has no thread of its own
+                self._show_event(event)
             if event.kind.is_final:
                 pending.discard(event.job_id)
         for reply in self.engine.plans_reported(events):

@@ -4,13 +4,14 @@ The only module of the bot that talks to RQ. Jobs are enqueued by dotted path wi
 serializer (never pickle), with ``unique=True`` and an id derived from the chat message, so a
 message delivered twice enqueues once for as long as the job is remembered (a day).
 
-Every job is signed with the job key (:mod:`bot.core.job_signing`), and a parked job gets the signed
+Every job is signed with the job key (:mod:`shared.job_signing`), and a parked job gets the signed
 release when its approval decides it: workers run nothing else. A dispatcher without a signer (tests
 with a plain RQ worker) enqueues unsigned jobs, which a ``chatops worker`` refuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -22,8 +23,10 @@ from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, SignedJob
-from bot.core.jobs import (
+from shared.job_signing import JobSigner, SignedJob, approval_record_key
+from shared.jobs import (
+    DEFAULT_TIMEOUT_SECONDS,
+    RECHECK_INFIX,
     REMEMBER_SECONDS,
     JobOrigin,
     JobSpec,
@@ -35,6 +38,7 @@ from bot.core.jobs import (
     outcome_key,
     queue_name,
 )
+from shared.schedules import Schedule, schedule_of
 
 
 class RQDispatcher:
@@ -72,8 +76,11 @@ class RQDispatcher:
         return Queue(queue_name(cluster), connection=self._connection, serializer=JSONSerializer)
 
     def submit(self, spec: JobSpec) -> Submission:
-        """Enqueue ``spec`` unless a job with its id already exists."""
+        """Enqueue ``spec`` unless a job with its id already exists; a deferred one goes to RQ's scheduler."""
         queue = self.queue(spec.cluster)
+        schedule = schedule_of(spec.kwargs)
+        if schedule is not None and schedule.start_at > self._clock():
+            return self._schedule_new(spec, schedule=schedule)
         try:
             job = queue.enqueue_call(
                 spec.function,
@@ -90,6 +97,26 @@ class RQDispatcher:
         except DuplicateJobError:
             return Submission(job_id=spec.job_id, duplicate=True)
         return Submission(job_id=job.id, duplicate=False, position=_position(job))
+
+    def _schedule_new(self, spec: JobSpec, *, schedule: Schedule) -> Submission:
+        """Hand ``spec`` to RQ's scheduler (``enqueue_at``) for its start, once by its id."""
+        queue = self.queue(spec.cluster)
+        job = queue.create_job(
+            spec.function,
+            kwargs=dict(spec.kwargs),
+            job_id=spec.job_id,
+            description=spec.description,
+            timeout=spec.timeout_seconds,
+            ttl=None,
+            result_ttl=self._result_ttl,
+            failure_ttl=self._result_ttl,
+            meta=self._signed(spec, {"user": spec.kwargs.get("request", {}).get("user", "")}),
+        )
+        try:
+            queue.schedule_job(job, _utc(schedule.start_at), unique=True)
+        except DuplicateJobError:
+            return Submission(job_id=spec.job_id, duplicate=True)
+        return Submission(job_id=spec.job_id, duplicate=False, schedule=schedule)
 
     def park(self, spec: JobSpec) -> Submission:
         """Keep ``spec`` as a job that is not queued, until its approval releases or discards it."""
@@ -129,9 +156,35 @@ class RQDispatcher:
             job.meta.update(self._signer.release(job_id=job_id, approval_id=approval_id, now=self._clock()))
             job.save_meta()  # type: ignore[no-untyped-call]  # rq leaves it untyped
         self._connection.persist(job.key)
+        schedule = schedule_of(job.kwargs if isinstance(job.kwargs, dict) else {})
+        now = self._clock()
+        start_at = schedule.when_released(now) if schedule is not None else now
+        if start_at > now:
+            job.ttl = None
+            self.queue(cluster).schedule_job(job, _utc(start_at))
+            if isinstance(approval, dict):  # the worker reads the approval when the job starts
+                record = approval_record_key(str(approval.get("approval_id", "")))
+                self._connection.expire(record, int(start_at - now) + REMEMBER_SECONDS)
+            assert schedule is not None
+            starts = dataclasses.replace(schedule, start_at=start_at)
+            return Submission(job_id=job_id, duplicate=False, schedule=starts)
         job.ttl = self._queued_ttl
         queued = self.queue(cluster).enqueue_job(job)
         return Submission(job_id=job_id, duplicate=False, position=_position(queued))
+
+    def parked(self, job_id: str) -> JobSpec | None:
+        """The job parked under ``job_id``, as it was parked; None once released or dropped."""
+        job = self._fetch(job_id)
+        if job is None or not self._connection.zscore(parked_key(str(job.meta.get("cluster", ""))), job_id):
+            return None
+        return JobSpec(
+            job_id=job_id,
+            function=str(job.func_name),
+            cluster=str(job.meta.get("cluster", "")),
+            description=str(job.description or ""),
+            kwargs=dict(job.kwargs or {}),
+            timeout_seconds=int(job.timeout or DEFAULT_TIMEOUT_SECONDS),
+        )
 
     def discard(self, job_id: str) -> None:
         """Drop a parked job so it never runs; it stays listed as cancelled for the day."""
@@ -198,10 +251,14 @@ class RQDispatcher:
         ]
         ids += queue.started_job_registry.get_job_ids(cleanup=False)
         ids += queue.get_job_ids()
+        scheduled = queue.scheduled_job_registry
+        ids += scheduled.get_job_ids(cleanup=False)
         ids += list(reversed(queue.finished_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.failed_job_registry.get_job_ids(cleanup=False)))
         ids += list(reversed(queue.canceled_job_registry.get_job_ids(cleanup=False)))
-        ids = list(dict.fromkeys(ids))  # a job moving between registries may be read in two
+        # A job moving between registries may be read in two; a pending request's re-check is the bot's
+        # own bookkeeping, not a job anyone asked for (bot.core.rechecks).
+        ids = [job_id for job_id in dict.fromkeys(ids) if RECHECK_INFIX not in job_id]
         summaries: list[JobSummary] = []
         jobs = [
             job for job in Job.fetch_many(ids, connection=self._connection, serializer=JSONSerializer) if job
@@ -220,6 +277,7 @@ class RQDispatcher:
                     ),
                     enqueued_at=job.enqueued_at or job.created_at,
                     user=str(job.meta.get("user", "")),
+                    starts_at=_starts_at(job),
                 )
             )
         summaries.sort(key=lambda s: s.enqueued_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
@@ -236,6 +294,18 @@ def _position(job: Job) -> int | None:
         return job.get_position()
     except ValueError:
         return None
+
+
+def _starts_at(job: Job) -> float | None:
+    """When a job waiting for RQ's scheduler starts (from its schedule), or None for any other job."""
+    if job.get_status(refresh=False) != JobStatus.SCHEDULED:
+        return None
+    schedule = schedule_of(job.kwargs if isinstance(job.kwargs, dict) else {})
+    return schedule.start_at if schedule is not None else None
+
+
+def _utc(at: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(at, dt.UTC)
 
 
 def parked_key(cluster: str) -> str:

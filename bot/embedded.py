@@ -16,7 +16,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
-from bot.core.jobs import queue_name
+from shared.jobs import queue_name
 
 
 def embedded_redis() -> Redis:

@@ -22,8 +22,8 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, JobEvent
 from bot.stream_groups import ensure_group, recreating
+from shared.jobevents import EVENTS_STREAM, JobEvent
 
 log = logging.getLogger(__name__)
 

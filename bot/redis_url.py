@@ -7,10 +7,13 @@ Besides redis-py's own URLs (``redis://``, ``rediss://``, ``unix://``), it accep
 The hosts are sentinels (port 26379 when left out); ``service_name`` is the name the sentinels
 monitor the master under; ``password`` is the master's (sentinels are asked without one). The
 client asks a sentinel where the master is on each new connection, so after a failover it follows
-the promoted replica by itself.
+the promoted replica by itself. While there is no master to reach (the old one is dead and the
+sentinels have not promoted a replica yet, a few seconds after ``down-after-milliseconds``), each
+command is retried for up to about :data:`FAILOVER_SECONDS` instead of failing the job or the
+worker that sent it.
 
 The workers may not import the bot (see ``tests/test_layering.py``), so they are handed
-:func:`connect` by the one composition root that starts them (:mod:`bot.cli`).
+:func:`connect` by the one composition root that starts them (:mod:`chatops.cli`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,19 @@ import dataclasses
 from urllib.parse import unquote
 
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 SENTINEL_SCHEME = "redis+sentinel"
 DEFAULT_SENTINEL_PORT = 26379
 _PLAIN_SCHEMES = ("redis", "rediss", "unix")
+
+FAILOVER_SECONDS = 60.0
+"""How long a command through Sentinel keeps being retried while no master answers: longer than a
+failover takes with Sentinel's default ``down-after-milliseconds`` (30 s) plus an election."""
+_RETRY_PAUSE_SECONDS = 1.0
+"""The longest pause between two attempts (the first ones come faster: 0.1, 0.2, 0.4, 0.8 s)."""
 
 
 class RedisUrlError(ValueError):
@@ -67,9 +78,24 @@ def connect(url: str) -> Redis:
     # redis.sentinel carries no annotations, hence the two ignores.
     sentinel = Sentinel(list(target.sentinels), sentinel_kwargs={"socket_timeout": 5.0})  # type: ignore[no-untyped-call]
     master: Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
-        target.service_name, db=target.db, password=target.password, username=target.username
+        target.service_name,
+        db=target.db,
+        password=target.password,
+        username=target.username,
+        retry=failover_retry(),
     )
     return master
+
+
+def failover_retry() -> Retry:
+    """Attempts spread over about :data:`FAILOVER_SECONDS`, on a refused or broken connection and while
+    the sentinels know no master (redis-py's ``MasterNotFoundError`` is a ``ConnectionError``)."""
+    backoff = ExponentialBackoff(cap=_RETRY_PAUSE_SECONDS, base=0.05)
+    pauses, attempts = 0.0, 0
+    while pauses < FAILOVER_SECONDS:
+        attempts += 1
+        pauses += backoff.compute(attempts)
+    return Retry(backoff, retries=attempts)
 
 
 def parse_sentinel_url(url: str) -> SentinelTarget:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from bot import redis_url as redis_urls
 from bot.core import limits as limit_defaults
-from bot.core.jobs import REMEMBER_SECONDS
 from bot.core.limits import Limits
 from bot.core.page_links import DEFAULT_LINK_SECONDS
+from shared.jobs import REMEMBER_SECONDS
+from shared.messages.policy import bad_cluster_name
+from shared.names import DEFAULT_CLUSTER, is_cluster_name
 
-DEFAULT_CLUSTER = "default"
 """The cluster a bot and a worker agree on when neither is told otherwise."""
 
 DEFAULT_TIMELINE_MAX_ENTRIES = 20_000
@@ -141,10 +142,8 @@ class Settings:
         if not max_body.isascii() or not max_body.isdigit() or int(max_body) == 0:
             raise SettingsError(f"SLACK_MAX_BODY_BYTES must be a number of bytes above 0, not {max_body!r}")
         cluster = text("CHATOPS_CLUSTER") or DEFAULT_CLUSTER
-        if not _is_cluster_name(cluster):
-            raise SettingsError(
-                f"CHATOPS_CLUSTER must be a short name of letters, digits and dashes, not {cluster!r}"
-            )
+        if not is_cluster_name(cluster):
+            raise SettingsError(f"CHATOPS_CLUSTER: {bad_cluster_name(name=cluster)}")
         redis_url = text("REDIS_URL")
         if redis_url is not None:
             try:
@@ -217,10 +216,8 @@ def _clusters(value: str) -> list[str]:
     """The cluster names of ``CHATOPS_CLUSTERS`` (comma-separated), each checked."""
     names = [name.strip() for name in value.split(",") if name.strip()]
     for name in names:
-        if not _is_cluster_name(name):
-            raise SettingsError(
-                f"CHATOPS_CLUSTERS must list short names of letters, digits and dashes, not {name!r}"
-            )
+        if not is_cluster_name(name):
+            raise SettingsError(f"CHATOPS_CLUSTERS: {bad_cluster_name(name=name)}")
     return names
 
 
@@ -228,7 +225,3 @@ def _port(text: str, *, name: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise SettingsError(f"{name} must be a port number between 1 and 65535, not {text!r}")
     return int(text)
-
-
-def _is_cluster_name(name: str) -> bool:
-    return 0 < len(name) <= 63 and all(c.isalnum() or c == "-" for c in name) and name[0].isalnum()

@@ -1,6 +1,6 @@
 """Job events onto the timeline: the timeline's own consumer group on the job events stream.
 
-Workers publish job events on one stream (:data:`~bot.core.jobevents.EVENTS_STREAM`), the one bus:
+Workers publish job events on one stream (:data:`~shared.jobevents.EVENTS_STREAM`), the one bus:
 the Slack cards and the console render from it, and the timeline records from it, each reader in
 its own consumer group, so none depends on another. The recorder belongs with the engine (it is
 built beside it in :mod:`bot.wiring`), not with a chat adapter.
@@ -24,9 +24,11 @@ from typing import Protocol
 
 from redis import Redis
 
-from bot.core.jobevents import JobEvent
+from bot.core.rechecks import is_recheck
 from bot.core.timeline import Appended, Entry, job_event_entry
 from bot.events import CLAIM_AFTER_MS, EventGroup
+from shared.background import Loop
+from shared.jobevents import JobEvent
 
 TIMELINE_GROUP = "chatops-timeline"
 """The consumer group of the timeline on the job events stream."""
@@ -62,7 +64,11 @@ class NoRecorderObserver:
 
 
 def event_entry(event: JobEvent) -> Entry:
-    """The timeline entry of a job event (the same event gives the same entry id)."""
+    """The timeline entry of a job event (the same event gives the same entry id).
+
+    A pending request's re-check (:mod:`bot.core.rechecks`) is left out: it runs every minute and
+    changes nothing, and what it finds is recorded as the request's answer.
+    """
     return job_event_entry(event, actor=event.user or "worker", cluster=event.cluster)
 
 
@@ -94,8 +100,15 @@ class TimelineRecorder:
         self._claim_seconds = claim_after_ms / 1000
         self._observer = observer or NoRecorderObserver()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._claimed = time.monotonic()
+        self._loop = Loop(
+            self._claim_and_step,
+            name="timeline-recorder",
+            logger=log,
+            failure="timeline recorder: the store failed; the events stay pending",
+            after_failure=retry_seconds,
+            expected=(Exception,),  # an outage of the store: the events wait, unacknowledged
+        )
 
     def step(self, *, block_ms: int | None = None, count: int = 100) -> int:
         """Read one batch and record it; the number of stream entries handled (0: nothing was waiting).
@@ -109,7 +122,7 @@ class TimelineRecorder:
             try:
                 try:
                     for delivered in batch:
-                        if delivered.event is not None:
+                        if delivered.event is not None and not is_recheck(delivered.event):
                             self._timeline.append(event_entry(delivered.event))
                         handled.append(delivered.entry_id)
                 finally:
@@ -134,26 +147,18 @@ class TimelineRecorder:
 
     def run(self) -> None:
         """Record events until :meth:`stop`, waiting ``retry_seconds`` after each failure."""
-        claimed = time.monotonic()
-        while not self._stop.is_set():
-            if time.monotonic() - claimed >= self._claim_seconds:
-                self._events.rewind()  # the next read takes over what a dead recorder left
-                claimed = time.monotonic()
-            try:
-                self.step(block_ms=200)
-            except Exception as error:  # an outage of the store: the events wait, unacknowledged
-                log.warning("timeline recorder: %r; retrying in %.2f s", error, self._retry_seconds)
-                self._stop.wait(self._retry_seconds)
+        self._loop.run()
+
+    def _claim_and_step(self) -> None:
+        if time.monotonic() - self._claimed >= self._claim_seconds:
+            self._events.rewind()  # the next read takes over what a dead recorder left
+            self._claimed = time.monotonic()
+        self.step(block_ms=200)
 
     def start(self) -> None:
         """Run in a daemon thread."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="timeline-recorder", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
         """Stop the thread after its current read."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._loop.stop(timeout=5)

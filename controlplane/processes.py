@@ -72,6 +72,12 @@ class Process:
             self._signal(signal.SIGKILL)
             self._popen.wait()
 
+    def kill(self) -> None:
+        """SIGKILL at once, as a crashed machine or the OOM killer ends it, and reap it."""
+        if self.running():
+            self._signal(signal.SIGKILL)
+            self._popen.wait()
+
     def _signal(self, number: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self._popen.pid, number)

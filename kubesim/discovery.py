@@ -10,9 +10,22 @@ import base64
 import hashlib
 from typing import Any
 
-from kubesim.resources import GROUP_VERSIONS, ResourceType, resources_in
+from kubesim.resources import METRICS, Custom, ResourceType, group_versions, resources_in
 
-_CATEGORY_ALL = frozenset({"pods", "services", "deployments", "replicasets", "daemonsets", "statefulsets"})
+_CATEGORY_ALL = frozenset(
+    {
+        "pods",
+        "services",
+        "deployments",
+        "replicasets",
+        "daemonsets",
+        "statefulsets",
+        "replicationcontrollers",
+        "jobs",
+        "cronjobs",
+        "horizontalpodautoscalers",
+    }
+)
 _SUBRESOURCE_VERBS = ("get", "patch", "update")
 
 
@@ -25,18 +38,18 @@ def api_versions(*, server_address: str) -> dict[str, Any]:
     }
 
 
-def _group_versions() -> dict[str, list[str]]:
+def _group_versions(custom: Custom | None) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
-    for group_version in GROUP_VERSIONS:
+    for group_version in group_versions(custom):
         if "/" in group_version:
             group, version = group_version.split("/", 1)
             groups.setdefault(group, []).append(version)
     return groups
 
 
-def api_group(group: str) -> dict[str, Any] | None:
+def api_group(group: str, custom: Custom | None = None) -> dict[str, Any] | None:
     """`GET /apis/<group>`: one APIGroup, or None if the group is not served."""
-    versions = _group_versions().get(group)
+    versions = _group_versions(custom).get(group)
     if versions is None:
         return None
     entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
@@ -49,11 +62,11 @@ def api_group(group: str) -> dict[str, Any] | None:
     }
 
 
-def api_group_list() -> dict[str, Any]:
-    """`GET /apis`: every non-core group served."""
+def api_group_list(custom: Custom | None = None) -> dict[str, Any]:
+    """`GET /apis`: every non-core group served (custom resources' groups last)."""
     groups = []
-    for group in _group_versions():
-        entry = api_group(group)
+    for group in _group_versions(custom):
+        entry = api_group(group, custom)
         if entry is not None:
             entry.pop("kind")
             entry.pop("apiVersion")
@@ -62,6 +75,9 @@ def api_group_list() -> dict[str, Any]:
 
 
 def _resource_entry(rt: ResourceType) -> dict[str, Any]:
+    if rt.api_version == METRICS:  # metrics-server lists no singular name, categories or hash
+        return {"name": rt.plural, "singularName": "", "namespaced": rt.namespaced, "kind": rt.kind,
+                "verbs": list(rt.verbs)}  # fmt: skip
     entry: dict[str, Any] = {
         "name": rt.plural,
         "singularName": rt.singular,
@@ -94,17 +110,19 @@ def _subresource_entry(rt: ResourceType, subresource: str) -> dict[str, Any]:
     }
     if subresource == "eviction":
         entry.update(group="policy", version="v1", kind="Eviction", verbs=["create"])
+    elif subresource == "log":
+        entry.update(verbs=["get"])
     elif subresource == "scale":
         entry.update(group="autoscaling", version="v1", kind="Scale")
     return entry
 
 
-def api_resource_list(group_version: str) -> dict[str, Any] | None:
+def api_resource_list(group_version: str, custom: Custom | None = None) -> dict[str, Any] | None:
     """`GET /api/v1` or `/apis/<group>/<version>`: the resources and subresources served there."""
-    if group_version not in GROUP_VERSIONS:
+    if group_version not in group_versions(custom):
         return None
     resources: list[dict[str, Any]] = []
-    for rt in resources_in(group_version):
+    for rt in resources_in(group_version, custom):
         resources.append(_resource_entry(rt))
         resources.extend(_subresource_entry(rt, sub) for sub in rt.subresources)
     return {
@@ -129,55 +147,4 @@ def version_info(server_version: str) -> dict[str, str]:
         "goVersion": "go1.23.4",
         "compiler": "gc",
         "platform": "linux/amd64",
-    }
-
-
-def openapi_v3_root() -> dict[str, Any]:
-    """`GET /openapi/v3`: where each group/version's OpenAPI document lives."""
-    paths = {}
-    for group_version in GROUP_VERSIONS:
-        prefix = "api" if group_version == "v1" else "apis"
-        paths[f"{prefix}/{group_version}"] = {
-            "serverRelativeURL": f"/openapi/v3/{prefix}/{group_version}?hash=kubesim{len(group_version)}"
-        }
-    return {"paths": paths}
-
-
-def openapi_v3_group(group_version: str) -> dict[str, Any] | None:
-    """`GET /openapi/v3/api[s]/<gv>`: the smallest document kubectl's validation accepts.
-
-    Each resource gets only its PATCH operation, tagged with its group/version/kind and declaring the
-    `fieldValidation` query parameter, which tells kubectl that the server validates fields itself, so
-    `kubectl apply/create` skip client-side schema validation.
-    """
-    if group_version not in GROUP_VERSIONS:
-        return None
-    prefix = "/api" if group_version == "v1" else "/apis"
-    paths: dict[str, Any] = {}
-    for rt in resources_in(group_version):
-        scope = "/namespaces/{namespace}" if rt.namespaced else ""
-        paths[f"{prefix}/{group_version}{scope}/{rt.plural}/{{name}}"] = {
-            "patch": {
-                "operationId": f"patch{rt.kind}",
-                "x-kubernetes-action": "patch",
-                "x-kubernetes-group-version-kind": {
-                    "group": rt.group,
-                    "version": rt.version,
-                    "kind": rt.kind,
-                },
-                "parameters": [
-                    {
-                        "name": "fieldValidation",
-                        "in": "query",
-                        "schema": {"type": "string", "uniqueItems": True},
-                    }
-                ],
-                "responses": {"200": {"description": "OK"}},
-            }
-        }
-    return {
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "kubesim"},
-        "paths": paths,
-        "components": {"schemas": {}},
     }

@@ -11,7 +11,7 @@ from aiohttp import web
 from kubesim import errors, tables
 from kubesim.entries import Entry, ListPage
 from kubesim.records import Obj, encode, list_item
-from kubesim.resources import RESOURCES, ResourceType
+from kubesim.resources import ResourceType
 from kubesim.selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from kubesim.store import Store
 from kubesim.validation import field
@@ -77,7 +77,7 @@ async def list_or_watch(request: web.Request, target: Target, store: Store) -> w
             for o in page.items
         ]
     else:
-        stored = RESOURCES[rt.plural]
+        stored = store.resource_type(rt.plural)
         raw = [list_item(stored, item) for item in page.raw]
     body = head[:-1] + b',"items":[' + b",".join(raw) + b"]}\n"
     return web.Response(body=body, content_type="application/json")

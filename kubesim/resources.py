@@ -4,8 +4,11 @@ the defaults the API server fills into new objects of each type (so clients' req
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from kubesim import kind_defaults
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
@@ -23,6 +26,8 @@ class ResourceType:
     short_names: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ALL_VERBS
     subresources: tuple[str, ...] = ()
+    custom: bool = False
+    """Defined by a CustomResourceDefinition (kubesim.crds), not built in."""
 
     @property
     def api_version(self) -> str:
@@ -53,10 +58,11 @@ def _rt(
     namespaced: bool = True,
     short: tuple[str, ...] = (),
     sub: tuple[str, ...] = (),
+    version: str = "v1",
 ) -> ResourceType:
     return ResourceType(
         group=group,
-        version="v1",
+        version=version,
         plural=plural,
         singular=kind.lower(),
         kind=kind,
@@ -65,6 +71,47 @@ def _rt(
         subresources=sub,
     )
 
+
+CONFIGURATION_TYPES = (
+    _rt("", "persistentvolumeclaims", "PersistentVolumeClaim", short=("pvc",), sub=("status",)),
+    _rt("", "replicationcontrollers", "ReplicationController", short=("rc",), sub=("status", "scale")),
+    _rt("batch", "jobs", "Job", sub=("status",)),
+    _rt("batch", "cronjobs", "CronJob", short=("cj",), sub=("status",)),
+    _rt(
+        "autoscaling",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        short=("hpa",),
+        sub=("status",),
+        version="v2",
+    ),
+    _rt("networking.k8s.io", "ingresses", "Ingress", short=("ing",), sub=("status",)),
+    _rt("networking.k8s.io", "networkpolicies", "NetworkPolicy", short=("netpol",)),
+    _rt(
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        namespaced=False,
+        short=("crd", "crds"),
+        sub=("status",),
+    ),
+)
+"""The kinds a configuration backup covers beyond workloads (issue 14, item 9): stored as written, with
+the server's defaults; no controller acts on them (a Job runs no pods here)."""
+
+METRICS = "metrics.k8s.io/v1beta1"
+METRICS_TYPES = (
+    dataclasses.replace(
+        _rt("metrics.k8s.io", "nodes", "NodeMetrics", namespaced=False),
+        version="v1beta1",
+        verbs=("get", "list"),
+    ),
+    dataclasses.replace(
+        _rt("metrics.k8s.io", "pods", "PodMetrics"), version="v1beta1", verbs=("get", "list")
+    ),
+)
+"""Computed, never stored: metrics-server's resources (kubesim.metrics_api), listed in discovery as it
+lists them (no singular name, get and list only)."""
 
 RBAC = "rbac.authorization.k8s.io"
 RBAC_TYPES = (
@@ -91,7 +138,7 @@ RESOURCES: dict[str, ResourceType] = {
     for rt in (
         _rt("", "namespaces", "Namespace", namespaced=False, short=("ns",), sub=("status",)),
         _rt("", "nodes", "Node", namespaced=False, short=("no",), sub=("status",)),
-        _rt("", "pods", "Pod", short=("po",), sub=("status", "eviction")),
+        _rt("", "pods", "Pod", short=("po",), sub=("status", "eviction", "log")),
         _rt("", "events", "Event", short=("ev",)),
         _rt("", "configmaps", "ConfigMap", short=("cm",)),
         _rt("", "services", "Service", short=("svc",), sub=("status",)),
@@ -104,6 +151,7 @@ RESOURCES: dict[str, ResourceType] = {
         _rt("apps", "controllerrevisions", "ControllerRevision"),
         _rt("policy", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), sub=("status",)),
         _rt("coordination.k8s.io", "leases", "Lease"),
+        *CONFIGURATION_TYPES,
         *RBAC_TYPES,
         *REVIEW_TYPES,
     )
@@ -119,28 +167,46 @@ GROUP_VERSIONS: tuple[str, ...] = (
     "v1",
     "apps/v1",
     "events.k8s.io/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "networking.k8s.io/v1",
     "policy/v1",
+    "apiextensions.k8s.io/v1",
     "coordination.k8s.io/v1",
     "rbac.authorization.k8s.io/v1",
     "authorization.k8s.io/v1",
     "authentication.k8s.io/v1",
+    METRICS,
 )
 """Every group/version served, core first, in discovery order."""
 
 
-def resources_in(group_version: str) -> list[ResourceType]:
+Custom = Mapping[str, ResourceType]
+"""The custom resources a store serves, by plural (kubesim.crds)."""
+
+
+def group_versions(custom: Custom | None = None) -> list[str]:
+    """Every group/version served: the built-in ones, then those of custom resources."""
+    extra = {rt.api_version: None for rt in (custom or {}).values()}
+    return [*GROUP_VERSIONS, *(gv for gv in extra if gv not in GROUP_VERSIONS)]
+
+
+def resources_in(group_version: str, custom: Custom | None = None) -> list[ResourceType]:
     """The resource types served under one group/version ("v1", "apps/v1")."""
     if group_version in VIEWS:
         return [VIEWS[group_version]]
-    return [rt for rt in RESOURCES.values() if rt.api_version == group_version]
+    if group_version == METRICS:
+        return list(METRICS_TYPES)
+    every = [*RESOURCES.values(), *(custom or {}).values()]
+    return [rt for rt in every if rt.api_version == group_version]
 
 
-def lookup(group_version: str, plural: str) -> ResourceType | None:
+def lookup(group_version: str, plural: str, custom: Custom | None = None) -> ResourceType | None:
     """The resource type at `/api[s]/<group_version>/<plural>`, or None if it is not served there."""
     view = VIEWS.get(group_version)
     if view is not None:
         return view if view.plural == plural else None
-    rt = RESOURCES.get(plural)
+    rt = RESOURCES.get(plural) or (custom or {}).get(plural)
     if rt is None or rt.api_version != group_version:
         return None
     return rt
@@ -150,7 +216,21 @@ def lookup(group_version: str, plural: str) -> ResourceType | None:
 
 NODE_TTL_ANNOTATION = "node.alpha.kubernetes.io/ttl"
 GENERATION_KEPT = frozenset(
-    {"pods", "deployments", "replicasets", "daemonsets", "statefulsets", "poddisruptionbudgets"}
+    {
+        "pods",
+        "deployments",
+        "replicasets",
+        "daemonsets",
+        "statefulsets",
+        "poddisruptionbudgets",
+        "replicationcontrollers",
+        "jobs",
+        "cronjobs",
+        "ingresses",
+        "networkpolicies",
+        "horizontalpodautoscalers",
+        "customresourcedefinitions",
+    }
 )
 """The resources whose objects have a metadata.generation (not Leases, Events, ConfigMaps, Nodes...)."""
 
@@ -210,7 +290,10 @@ def apply_defaults(resource: str, obj: dict[str, Any]) -> None:
     if not isinstance(spec, dict):
         spec = None
     meta = obj["metadata"]
-    if resource == "pods":
+    configuration = kind_defaults.DEFAULTS.get(resource)
+    if configuration is not None:
+        configuration(obj, _default_template)
+    elif resource == "pods":
         if spec is not None:
             _default_pod_spec(spec)
         status = obj.setdefault("status", {})

@@ -20,13 +20,25 @@ from types import TracebackType
 import yaml
 from aiohttp import web
 
-from kubesim import access, discovery, errors, lists, subresources, upgrades, writes
+from kubesim import (
+    access,
+    discovery,
+    errors,
+    lists,
+    logs,
+    metrics_api,
+    openapi,
+    subresources,
+    upgrades,
+    writes,
+)
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
 from kubesim.errors import ApiError
 from kubesim.faults import HANG, Faults
 from kubesim.records import Obj
+from kubesim.resources import METRICS
 from kubesim.scenario import load_scenario
 from kubesim.store import Store
 from kubesim.watch import WATCHES, WatchStream
@@ -120,15 +132,8 @@ class ApiServer:
             return web.Response(text="ok")
         if path == "/version":
             return json_response(discovery.version_info(self.server_version))
-        if segments[:2] == ["openapi", "v3"]:
-            document = (
-                discovery.openapi_v3_root()
-                if len(segments) == 2
-                else discovery.openapi_v3_group("/".join(segments[3:]))
-            )
-            if document is None:
-                raise not_found_path()
-            return json_response(document)
+        if segments[:1] == ["openapi"]:
+            return openapi.serve(request, segments[1:], self.store.custom)
         if segments and segments[0] == "kubesim":
             return await self._admin(request, segments[1:])
         if not segments or segments[0] not in ("api", "apis"):
@@ -139,19 +144,21 @@ class ApiServer:
             group_version, rest = segments[1], segments[2:]
         else:
             if len(segments) == 1:
-                return json_response(discovery.api_group_list())
+                return json_response(discovery.api_group_list(self.store.custom))
             if len(segments) == 2:
-                group = discovery.api_group(segments[1])
+                group = discovery.api_group(segments[1], self.store.custom)
                 if group is None:
                     raise not_found_path()
                 return json_response(group)
             group_version, rest = f"{segments[1]}/{segments[2]}", segments[3:]
         if not rest:
-            resource_list = discovery.api_resource_list(group_version)
+            resource_list = discovery.api_resource_list(group_version, self.store.custom)
             if resource_list is None:
                 raise not_found_path()
             return json_response(resource_list)
-        return await self._resource(request, parse_target(group_version, rest))
+        if group_version == METRICS:
+            return metrics_api.serve(request, self.store, rest)
+        return await self._resource(request, parse_target(group_version, rest, self.store.custom))
 
     async def _admin(self, request: web.Request, rest: list[str]) -> web.StreamResponse:
         """`/kubesim/faults` (GET, POST JSON to add/set, DELETE to clear), `/kubesim/clock` ({"speed"}) and
@@ -198,6 +205,8 @@ class ApiServer:
             if method != "POST":
                 raise errors.method_not_allowed()
             return await subresources.eviction(request, target, self.store)
+        if target.subresource == "log":
+            return logs.serve(request, target, self.store)
         if target.subresource not in (None, "status"):
             raise not_found_path()
         if method == "GET":

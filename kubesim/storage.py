@@ -52,6 +52,8 @@ class Storage:
         self._cache = WatchCache(RESOURCES, limit=history_limit)
         self._listeners: list[Listener] = []
         self._watchers: dict[str, list[Callable[[Event], None]]] = {r: [] for r in RESOURCES}
+        self.custom: dict[str, ResourceType] = {}
+        """The resources CustomResourceDefinitions define, by plural (kubesim.crds keeps it current)."""
 
     @property
     def history_limit(self) -> int:
@@ -64,10 +66,9 @@ class Storage:
 
     # ---- helpers -----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def resource_type(resource: str) -> ResourceType:
-        """The type of a served resource; 404 for anything else."""
-        rt = RESOURCES.get(resource)
+    def resource_type(self, resource: str) -> ResourceType:
+        """The type of a served resource (built in or custom); 404 for anything else."""
+        rt = RESOURCES.get(resource) or self.custom.get(resource)
         if rt is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return rt
@@ -285,6 +286,21 @@ class Storage:
         for watcher in list(self._watchers[resource]):
             watcher(event)
         return new
+
+    # ---- custom resources (kubesim.crds) -----------------------------------------------------------------
+
+    def served(self) -> dict[str, ResourceType]:
+        """Every stored resource, built in and custom, by plural."""
+        return {**RESOURCES, **self.custom}
+
+    def serve(self, rt: ResourceType) -> None:
+        """Start storing a custom resource (kept as it is if already served)."""
+        with self._lock:
+            self.custom[rt.plural] = rt
+            self._data.setdefault(rt.plural, {})
+            self._sorted.setdefault(rt.plural, None)
+            self._cache.add(rt.plural)
+            self._watchers.setdefault(rt.plural, [])
 
     # ---- notifications -----------------------------------------------------------------------------------
 

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kubesim import admission, errors
+from kubesim import admission, crds, errors, garbage
 from kubesim.clock import Clock
 from kubesim.events import Recorder
 from kubesim.patching import apply_patch
 from kubesim.records import clone, finalized, kind_first
-from kubesim.resources import GENERATION_KEPT, RESOURCES, ResourceType, apply_defaults
+from kubesim.resources import GENERATION_KEPT, ResourceType, apply_defaults
 from kubesim.storage import HISTORY_LIMIT, Storage
 
 __all__ = ["HISTORY_LIMIT", "SYSTEM_NAMESPACES", "Obj", "Store"]
@@ -37,6 +37,7 @@ class Store(Storage):
         super().__init__(clock=clock, history_limit=history_limit)
         self.events = Recorder(self)
         """Where controllers report Events about objects (kubesim.events)."""
+        crds.install(self)
         for name in SYSTEM_NAMESPACES:
             self.create("namespaces", {"metadata": {"name": name}})
 
@@ -85,7 +86,7 @@ class Store(Storage):
                 meta.pop(key, None)
             meta["uid"] = str(uuid.uuid4())
             meta["creationTimestamp"] = self.clock.timestamp()
-            if resource in GENERATION_KEPT:
+            if resource in GENERATION_KEPT or rt.custom:
                 meta["generation"] = 1
             apply_defaults(resource, new)
             namespace_entry = self._data["namespaces"].get("", {}).get(ns) if rt.namespaced else None
@@ -249,10 +250,13 @@ class Store(Storage):
                     raise errors.conflict(rt, name, why=why)
             ns = self._ns(rt, meta.get("namespace"))
             graceful = resource == "pods" and self._graceful(old, grace_period_seconds)
-            if graceful or not finalized(old):
+            finalizer = garbage.FINALIZERS.get(propagation_policy or "")
+            if graceful or not finalized(old) or finalizer:
                 if meta.get("deletionTimestamp"):
                     return clone(old)
                 new: Obj = clone(old)
+                if finalizer:
+                    garbage.hold(new, finalizer)
                 grace = self._grace(old, grace_period_seconds) if graceful else 0
                 new["metadata"]["deletionTimestamp"] = self.clock.timestamp(self.clock.now() + grace)
                 if resource == "namespaces":  # the namespace controller empties it, then finalizes it
@@ -261,7 +265,10 @@ class Store(Storage):
                     new["metadata"]["deletionGracePeriodSeconds"] = grace
                 if dry_run:
                     return new
-                return clone(self._commit(resource, "MODIFIED", ns, name, new=new, old=old))
+                marked = self._commit(resource, "MODIFIED", ns, name, new=new, old=old)
+                if finalizer:
+                    garbage.collect(self, rt, marked, finalizer)
+                return clone(marked)
             if dry_run:
                 return clone(old)
             return clone(self._remove(rt, ns, name, propagation_policy=propagation_policy))
@@ -304,14 +311,27 @@ class Store(Storage):
             self._empty_namespace(name)
         if uid:
             self._collect(uid, orphan=propagation_policy == "Orphan")
+        garbage.released(self, removed)
         return removed
 
     def _empty_namespace(self, namespace: str) -> None:
-        for resource, rt in RESOURCES.items():
+        for resource, rt in self.served().items():
             if rt.namespaced:
                 for name in list(self._data[resource].get(namespace, {})):
                     if name in self._data[resource].get(namespace, {}):
                         self._remove(rt, namespace, name, propagation_policy=None)
+
+    def retire(self, plural: str) -> None:
+        """Stop serving a custom resource, removing its objects (DELETED for each, as the CRD finalizer
+        does before the definition goes)."""
+        with self._lock:
+            rt = self.custom.get(plural)
+            if rt is None:
+                return
+            for ns, names in list(self._data[plural].items()):
+                for name in list(names):
+                    self._remove(rt, ns, name, propagation_policy=None)
+            del self.custom[plural]
 
     def _collect(self, owner_uid: str, *, orphan: bool) -> None:
         """Garbage-collect (or orphan) the dependents of a removed owner."""

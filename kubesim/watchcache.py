@@ -24,6 +24,11 @@ class WatchCache:
         self._oldest = 0
         """No exact list before this version (the last `compact`)."""
 
+    def add(self, resource: str) -> None:
+        """Keep a window for one more resource (kept as it is if already kept)."""
+        self._history.setdefault(resource, [])
+        self._compacted.setdefault(resource, 0)
+
     def record(self, event: Event) -> None:
         """Keep one committed event; trim the window back to `limit` once it holds twice that."""
         history = self._history[event.resource]

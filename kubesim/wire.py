@@ -16,7 +16,7 @@ from kubesim import errors, events, protobuf
 from kubesim.errors import ApiError
 from kubesim.patching import APPLY, PATCH_TYPES
 from kubesim.records import Obj, encode
-from kubesim.resources import VIEWS, ResourceType, lookup
+from kubesim.resources import VIEWS, Custom, ResourceType, lookup
 
 TRUE = ("1", "true", "True")
 """The query-parameter values kube-apiserver reads as true."""
@@ -37,15 +37,15 @@ class Target:
     subresource: str | None
 
 
-def parse_target(group_version: str, rest: list[str]) -> Target:
+def parse_target(group_version: str, rest: list[str], custom: Custom | None = None) -> Target:
     """Resolve the path segments after `/api/v1` or `/apis/<g>/<v>`; 404 when nothing lives there."""
     if len(rest) >= 3 and rest[0] == "namespaces":
-        namespaced = lookup(group_version, rest[2])
+        namespaced = lookup(group_version, rest[2], custom)
         if namespaced is not None and namespaced.namespaced and len(rest) <= 5:
             return Target(
                 namespaced, rest[1], rest[3] if len(rest) > 3 else None, rest[4] if len(rest) > 4 else None
             )
-    rt = lookup(group_version, rest[0])
+    rt = lookup(group_version, rest[0], custom)
     if rt is None or len(rest) > 3:
         raise not_found_path()
     if rt.namespaced and len(rest) > 1:

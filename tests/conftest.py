@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.core.job_signing import JOB_KEY_VARIABLE
+from shared.job_signing import JOB_KEY_VARIABLE
 from tests.support.job_key import TEST_JOB_KEY
 from tests.support.redis_server import RedisServer, running_redis
 

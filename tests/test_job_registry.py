@@ -6,8 +6,8 @@ import inspect
 
 import workers.jobs
 from bot.core.conversation import IMPLEMENTED
-from bot.core.jobs import JOBS_MODULE, function_path
-from bot.core.vocabulary import COMMAND_NAMES
+from shared.jobs import JOBS_MODULE, function_path
+from shared.vocabulary import COMMAND_NAMES
 
 
 def test_every_implemented_command_has_its_job_function() -> None:

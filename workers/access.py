@@ -10,12 +10,12 @@ is asked. An approval never grants what the cluster's RBAC refuses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kubernetes import client
 
-from bot.core.messages import access as messages
+from shared.messages import access as messages
 from workers import cluster, impersonation
 from workers.errors import JobError
 
@@ -60,7 +60,10 @@ NEEDED: dict[str, tuple[Permission, ...]] = {
     "maintain": _DRAIN,
     "unmaintain": _NODE_WRITE,
     "nodes": (Permission("list", "nodes"), Permission("list", "pods")),
-    "status": _DEPLOYMENT_READ,
+    "status": (
+        Permission("list", "deployments", group="apps", namespaced=True),
+        Permission("watch", "deployments", group="apps", namespaced=True),
+    ),
     "history": _DEPLOYMENT_READ,
     "rollback": _DEPLOYMENT_WRITE,
     "image": _DEPLOYMENT_WRITE,
@@ -105,6 +108,24 @@ backup store). The etcd jobs are not listed: they reach etcd with the worker's c
 API as a person, so where a cluster runs jobs as the requester they are refused (:func:`check`)."""
 NEEDED["backup_secrets"] = (*NEEDED["backup_config"], Permission("list", "secrets"))
 NEEDED["backup_restore"] = NEEDED["backup_config"]
+for _plural, _kind in (("daemonsets", "daemonset"), ("statefulsets", "statefulset")):
+    _read = (
+        Permission("get", _plural, group="apps", namespaced=True),
+        Permission("list", "controllerrevisions", group="apps", namespaced=True),
+    )
+    NEEDED[f"status_{_kind}"] = (
+        Permission("list", _plural, group="apps", namespaced=True),
+        Permission("watch", _plural, group="apps", namespaced=True),
+    )
+    NEEDED[f"history_{_kind}"] = _read
+    NEEDED[f"rollback_{_kind}"] = (*_read, Permission("patch", _plural, group="apps", namespaced=True))
+
+
+def operation_of(function: str, kwargs: Mapping[str, Any]) -> str:
+    """The key of :data:`NEEDED` for a job: its function, or ``rollback_daemonset`` and the like when
+    a rollback, history or status names a DaemonSet or StatefulSet (``kind``)."""
+    kind = kwargs.get("kind")
+    return f"{function}_{kind}" if isinstance(kind, str) and kind != "deployment" else function
 
 
 def check(operation: str, *, namespace: str | None) -> None:

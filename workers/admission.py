@@ -1,4 +1,4 @@
-"""The job class of every chatops worker: a job runs only once admitted (see :mod:`bot.core.job_signing`).
+"""The job class of every chatops worker: a job runs only once admitted (see :mod:`shared.job_signing`).
 
 RQ resolves a job's function by importing whatever dotted path the job names, and calls its callbacks
 and webhooks the same way. :class:`AdmittedJob` checks the job before any of that: a job that is not
@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from rq.job import Job, JobStatus
 
-from bot.core.job_signing import (
+from shared.job_signing import (
     SIGNATURE_MAX_AGE_SECONDS,
     Candidate,
     JobSigner,
@@ -29,7 +29,7 @@ from bot.core.job_signing import (
     approval_record_key,
     refusal,
 )
-from bot.core.messages import admission as messages
+from shared.messages import admission as messages
 from workers import observing
 
 log = logging.getLogger("chatops.admission")

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers.errors import JobError, NotFound
 
 CONFIG = "config"

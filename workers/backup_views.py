@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.messages import backups as wording
+from shared.messages import backups as wording
 from workers import backup_store, etcd
 from workers.report import Reporter
 from workers.restore_preview import preview

@@ -17,22 +17,20 @@ beyond ``keep`` are deleted.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.core.messages import backups as wording
-from workers import backup_store, cluster, etcd
+from shared.messages import backups as wording
+from shared.messages import etcd as etcd_wording
+from workers import backup_store, etcd
+from workers.config_export import collect_config
 from workers.errors import JobError, NotFound
 from workers.hook_commands import run_hook
-from workers.kube import list_all, read
 from workers.report import Reporter
 from workers.runtime import job
 from workers.schedule import job_id_pattern
@@ -65,7 +63,7 @@ def apply_retention(reporter: Reporter, *, schedule: str | None, keep: int | Non
 def snapshot_path(settings: etcd.EtcdSettings, name: str) -> Path:
     """Where the snapshot called ``name`` lives (``.db`` may be left out); never outside the store."""
     if _SNAPSHOT_NAME.fullmatch(name) is None:
-        raise NotFound(wording.snapshot_not_found(name))
+        raise NotFound(etcd_wording.snapshot_not_found(name))
     exact = settings.snapshot_dir / name
     if not exact.is_file() and not name.endswith(".db") and (settings.snapshot_dir / f"{name}.db").is_file():
         return settings.snapshot_dir / f"{name}.db"
@@ -87,12 +85,12 @@ def etcd_snapshot(
     settings = etcd.settings()
     name = f"etcd-{utc_stamp()}-{reporter.request.job_id}.db"
     if dry_run:
-        reporter.emit_plan(wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
+        reporter.emit_plan(etcd_wording.would_save_snapshot(endpoint=settings.endpoint, name=name))
         return {"snapshot": name, "dry_run": True}
     backup_store.private_directory(settings.snapshot_dir)
     path = etcd.save_snapshot(settings, destination=settings.snapshot_dir / name)
     backup_store.make_private(path)
-    reporter.progress(wording.snapshot_saved(name))
+    reporter.progress(etcd_wording.snapshot_saved(name))
     status = etcd.snapshot_status(settings, path)
     checksum = sha256_of(path)
     record = {
@@ -103,7 +101,7 @@ def etcd_snapshot(
         "status": status.to_json(),
     }
     backup_store.write_private(_record_path(path), json.dumps(record, indent=2) + "\n")
-    reporter.progress(wording.snapshot_status(name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(name, **status.to_json()))
     deleted = apply_retention(reporter, schedule=schedule, keep=keep)
     return {"snapshot": name, "sha256": checksum, "status": status.to_json(), "deleted": deleted}
 
@@ -114,10 +112,10 @@ def etcd_status(*, reporter: Reporter, snapshot: str, dry_run: bool = False) -> 
     settings = etcd.settings()
     path = snapshot_path(settings, snapshot)
     if not path.is_file():
-        raise NotFound(wording.snapshot_not_found(snapshot))
+        raise NotFound(etcd_wording.snapshot_not_found(snapshot))
     _verify_checksum(path)
     status = etcd.snapshot_status(settings, path)
-    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(path.name, **status.to_json()))
     return {"snapshot": path.name, "status": status.to_json()}
 
 
@@ -127,23 +125,25 @@ def etcd_restore(*, reporter: Reporter, snapshot: str, dry_run: bool = False) ->
     settings = etcd.settings()
     path = snapshot_path(settings, snapshot)
     if not path.is_file():
-        raise NotFound(wording.snapshot_not_found(snapshot))
+        raise NotFound(etcd_wording.snapshot_not_found(snapshot))
     job_id = reporter.request.job_id
     data_dir = settings.restore_dir / f"{path.stem}-{job_id}"
     member, token = f"restore-{job_id}", f"etcd-restore-{job_id}"
     if data_dir.exists():
-        raise JobError(wording.data_dir_exists(str(data_dir)))
+        raise JobError(etcd_wording.data_dir_exists(str(data_dir)))
     _verify_checksum(path)
     status = etcd.snapshot_status(settings, path)
-    reporter.progress(wording.snapshot_status(path.name, **status.to_json()))
+    reporter.progress(etcd_wording.snapshot_status(path.name, **status.to_json()))
     if dry_run:
         reporter.emit_plan(
-            wording.would_restore(name=path.name, data_dir=str(data_dir), member=member, token=token)
+            etcd_wording.would_restore(name=path.name, data_dir=str(data_dir), member=member, token=token)
         )
         return {"snapshot": path.name, "data_dir": str(data_dir), "dry_run": True}
     restored = etcd.restore_snapshot(settings, path, data_dir=data_dir, name=member, token=token)
-    reporter.progress(wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token))
-    next_steps = wording.restore_next_steps(
+    reporter.progress(
+        etcd_wording.restored(name=path.name, data_dir=str(data_dir), member=member, token=token)
+    )
+    next_steps = etcd_wording.restore_next_steps(
         data_dir=str(data_dir), member=member, initial_cluster=restored.initial_cluster, token=token
     )
     hook = "not configured"
@@ -191,7 +191,7 @@ def _verify_checksum(path: Path) -> None:
     except ValueError:
         expected = None
     if expected and expected != sha256_of(path):
-        raise JobError(wording.snapshot_checksum_mismatch(path.name))
+        raise JobError(etcd_wording.snapshot_checksum_mismatch(path.name))
 
 
 # --- configuration export ----------------------------------------------------------------------------
@@ -200,142 +200,7 @@ DEFAULT_NAMESPACE = "default"
 """The namespace backed up when the bot sent none (it normally resolves the policy's default first)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class ExportedType:
-    """One kind the configuration backup saves, and the client calls that list it."""
-
-    kind: str
-    api_version: str
-    api: Callable[[], Any]
-    namespaced_list: str
-    all_list: str
-
-
-EXPORTED_TYPES: tuple[ExportedType, ...] = (
-    ExportedType("ServiceAccount", "v1", cluster.core, "list_namespaced_service_account", "list_service_account_for_all_namespaces"),
-    ExportedType("ConfigMap", "v1", cluster.core, "list_namespaced_config_map", "list_config_map_for_all_namespaces"),
-    ExportedType("Service", "v1", cluster.core, "list_namespaced_service", "list_service_for_all_namespaces"),
-    ExportedType("PodDisruptionBudget", "policy/v1", cluster.policy, "list_namespaced_pod_disruption_budget", "list_pod_disruption_budget_for_all_namespaces"),
-    ExportedType("Deployment", "apps/v1", cluster.apps, "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
-    ExportedType("StatefulSet", "apps/v1", cluster.apps, "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces"),
-    ExportedType("DaemonSet", "apps/v1", cluster.apps, "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces"),
-    ExportedType("Pod", "v1", cluster.core, "list_namespaced_pod", "list_pod_for_all_namespaces"),
-)  # fmt: skip
-"""In apply order: what pods and workloads refer to comes first. Secrets only when asked (below)."""
-
-SECRET_TYPE = ExportedType(
-    "Secret", "v1", cluster.core, "list_namespaced_secret", "list_secret_for_all_namespaces"
-)
-"""Exported by ``backup secrets`` (``backup config --include-secrets``), before the service accounts."""
-
-MADE_BY_THE_CLUSTER_SECRET_TYPES = frozenset({"kubernetes.io/service-account-token", "helm.sh/release.v1"})
-"""Secret types a controller or tool writes (tokens, release records): not configuration."""
-
-SERVER_SET_METADATA = (
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "managedFields",
-    "generation",
-    "selfLink",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "ownerReferences",
-)
-"""Metadata the API server sets (or that names objects of this cluster only); a backup drops it."""
-
-SERVER_SET_ANNOTATIONS = (
-    "kubectl.kubernetes.io/last-applied-configuration",
-    "deployment.kubernetes.io/revision",
-)
-
-CREATED_BY_THE_CLUSTER = frozenset(
-    {
-        ("ConfigMap", "kube-root-ca.crt"),
-        ("ServiceAccount", "default"),
-        ("Service", "kubernetes"),
-    }
-)
-"""Objects every namespace (or the default one) gets from the control plane itself: not configuration."""
-
-
-def is_exported(kind: str, obj: Mapping[str, Any]) -> bool:
-    """Whether an object is configuration: not made by a controller, a kubelet or the cluster itself."""
-    meta = obj.get("metadata") or {}
-    if (kind, meta.get("name")) in CREATED_BY_THE_CLUSTER:
-        return False
-    if any(ref.get("controller") for ref in meta.get("ownerReferences") or []):
-        return False
-    if meta.get("deletionTimestamp"):
-        return False
-    if kind == "Secret" and obj.get("type") in MADE_BY_THE_CLUSTER_SECRET_TYPES:
-        return False
-    if kind == "Pod":
-        annotations = meta.get("annotations") or {}
-        if "kubernetes.io/config.mirror" in annotations:
-            return False
-        if (obj.get("status") or {}).get("phase") in {"Succeeded", "Failed"}:
-            return False
-    return True
-
-
-def clean(kind: str, api_version: str, obj: Mapping[str, Any]) -> dict[str, Any]:
-    """An object as a backup keeps it: no status, no server-set metadata, no cluster-assigned IPs."""
-    cleaned = copy.deepcopy(dict(obj))
-    cleaned.pop("status", None)
-    meta = cleaned.setdefault("metadata", {})
-    for field in SERVER_SET_METADATA:
-        meta.pop(field, None)
-    annotations = meta.get("annotations") or {}
-    for key in SERVER_SET_ANNOTATIONS:
-        annotations.pop(key, None)
-    if not annotations:
-        meta.pop("annotations", None)
-    if kind == "Namespace":
-        meta.pop("namespace", None)
-    if kind == "Service":
-        spec = cleaned.get("spec") or {}
-        if spec.get("clusterIP") != "None":
-            spec.pop("clusterIP", None)
-            spec.pop("clusterIPs", None)
-    return {
-        "apiVersion": api_version,
-        "kind": kind,
-        **{k: v for k, v in cleaned.items() if k not in ("apiVersion", "kind")},
-    }
-
-
 _object_key = backup_store.object_key
-
-
-def collect_config(namespace: str | None, *, include_secrets: bool = False) -> list[dict[str, Any]]:
-    """The clean documents of one namespace (``None``: every namespace, Namespaces included), in apply order.
-
-    Secrets (with their data) only with ``include_secrets``: the policy grants that as ``backup secrets``.
-    """
-    documents: list[dict[str, Any]] = []
-    if namespace is None:
-        namespaces, _ = list_all(cluster.core().list_namespace, missing="the namespaces list is missing")
-        documents.extend(clean("Namespace", "v1", ns) for ns in namespaces)
-    else:
-        read(cluster.core().read_namespace, namespace, missing=wording.namespace_not_found(namespace))
-    for exported in (SECRET_TYPE, *EXPORTED_TYPES) if include_secrets else EXPORTED_TYPES:
-        api = exported.api()
-        if namespace is None:
-            items, _ = list_all(getattr(api, exported.all_list), missing=f"{exported.kind} list is missing")
-        else:
-            items, _ = list_all(
-                getattr(api, exported.namespaced_list),
-                namespace,
-                missing=wording.namespace_not_found(namespace),
-            )
-        chosen = [
-            clean(exported.kind, exported.api_version, item)
-            for item in items
-            if is_exported(exported.kind, item)
-        ]
-        documents.extend(sorted(chosen, key=_object_key))
-    return documents
 
 
 def _counts(documents: list[dict[str, Any]]) -> dict[str, int]:
@@ -412,7 +277,10 @@ def _export(
 ) -> dict[str, Any]:
     scope_namespace = None if all_namespaces else (namespace or DEFAULT_NAMESPACE)
     scope = wording.config_scope(scope_namespace)
-    documents = collect_config(scope_namespace, include_secrets=include_secrets)
+    unlisted: list[str] = []
+    documents = collect_config(scope_namespace, include_secrets=include_secrets, unlisted=unlisted)
+    if unlisted:
+        reporter.warning(wording.custom_resources_not_listed(unlisted))
     counts = _counts(documents)
     name = f"config-{utc_stamp()}-{reporter.request.job_id}-{scope_namespace or 'all'}.yaml"
     if dry_run:

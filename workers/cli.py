@@ -17,10 +17,12 @@ from pathlib import Path
 from redis import Redis
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JOB_KEY_VARIABLE, JobSigner, job_key_problem
-from bot.core.jobs import queue_name
-from bot.core.logs import configure_json_logging
-from workers import cluster, etcd, observing, scheduler
+from shared.job_signing import JOB_KEY_VARIABLE, JobSigner, job_key_problem
+from shared.jobs import queue_name
+from shared.logs import configure_json_logging
+from shared.messages.policy import bad_cluster_name
+from shared.names import DEFAULT_CLUSTER, is_cluster_name
+from workers import cluster, etcd, metrics_setup, observing, scheduler
 from workers import jobs as _preloaded_jobs  # noqa: F401  (loaded once here, so each forked horse has it)
 from workers.admission import admitted_job_class
 from workers.schedule import ScheduleError
@@ -33,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cluster", help="the cluster whose queue to serve (default: CHATOPS_CLUSTER)")
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
-    parser.add_argument("--with-scheduler", action="store_true", help="also run RQ's scheduler")
+    parser.add_argument(
+        "--with-scheduler",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run RQ's scheduler, which starts deferred jobs at their time (default: on)",
+    )
     parser.add_argument(
         "--metrics-port",
         type=int,
@@ -64,7 +71,7 @@ def main(
     """Run a worker until stopped (SIGTERM: finish the current job, then exit).
 
     ``connect`` turns ``REDIS_URL`` into a client (plain Redis or Sentinel); the composition root
-    that starts the worker (``bot.cli``) hands it over, as workers may not import the bot.
+    that starts the worker (``chatops.cli``) hands it over, as workers may not import the bot.
     """
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
@@ -84,7 +91,10 @@ def main(
     except etcd.EtcdSettingsError as error:
         print(f"chatops worker: {error}", file=sys.stderr)
         return 2
-    cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or "default"
+    cluster_name = args.cluster or env.get("CHATOPS_CLUSTER", "").strip() or DEFAULT_CLUSTER
+    if not is_cluster_name(cluster_name):
+        print(f"chatops worker: {bad_cluster_name(name=cluster_name)}", file=sys.stderr)
+        return 2
     job_key = env.get(JOB_KEY_VARIABLE, "").strip()
     problem = job_key_problem(job_key, program="chatops worker")
     if problem is not None:
@@ -107,7 +117,7 @@ def main(
     if args.metrics_port is not None:
         directory = env.get(observing.MULTIPROC_DIR_VARIABLE, "")
         queues = [queue_name(cluster_name)]
-        observing.serve_metrics(
+        metrics_setup.serve_metrics(
             port=args.metrics_port, connection=connection, queues=queues, directory=directory
         )
     if schedule and not args.burst:

@@ -17,7 +17,17 @@ from kubernetes import client, config
 
 # Imported here, not on first use: the API classes build hundreds of models when first imported
 # (about 0.6 s), and the worker imports this module before forking, so no work-horse pays for it.
-from kubernetes.client import AppsV1Api, CoreV1Api, PolicyV1Api
+from kubernetes.client import (
+    ApiextensionsV1Api,
+    AppsV1Api,
+    AutoscalingV2Api,
+    BatchV1Api,
+    CoreV1Api,
+    CustomObjectsApi,
+    NetworkingV1Api,
+    PolicyV1Api,
+    RbacAuthorizationV1Api,
+)
 
 from workers.impersonation import ImpersonatingApiClient
 
@@ -75,3 +85,33 @@ def apps() -> Any:
 def policy() -> Any:
     """``PolicyV1Api`` on the configured cluster."""
     return PolicyV1Api(api_client())
+
+
+def batch() -> Any:
+    """``BatchV1Api`` (Jobs, CronJobs) on the configured cluster."""
+    return BatchV1Api(api_client())
+
+
+def autoscaling() -> Any:
+    """``AutoscalingV2Api`` (HorizontalPodAutoscalers) on the configured cluster."""
+    return AutoscalingV2Api(api_client())
+
+
+def networking() -> Any:
+    """``NetworkingV1Api`` (Ingresses, NetworkPolicies) on the configured cluster."""
+    return NetworkingV1Api(api_client())
+
+
+def rbac() -> Any:
+    """``RbacAuthorizationV1Api`` on the configured cluster."""
+    return RbacAuthorizationV1Api(api_client())
+
+
+def apiextensions() -> Any:
+    """``ApiextensionsV1Api`` (CustomResourceDefinitions) on the configured cluster."""
+    return ApiextensionsV1Api(api_client())
+
+
+def custom_objects() -> Any:
+    """``CustomObjectsApi`` (objects of custom resources) on the configured cluster."""
+    return CustomObjectsApi(api_client())

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.core.messages import operations as wording
+from shared.messages import deployments as deployment_wording
 from workers import cluster, rollouts, selectors
 from workers.access import rehearse
 from workers.errors import Cancelled, JobError
@@ -22,6 +22,7 @@ from workers.kube import list_all, read, retry_on_conflict, write
 from workers.locks import Guard
 from workers.plans import Plan
 from workers.report import Reporter
+from workers.watching import Follower
 
 STATUS_WAIT_SECONDS = 120.0
 """How long ``status`` watches a rollout before saying where it stands."""
@@ -45,7 +46,7 @@ class Target:
     @property
     def missing(self) -> str:
         """The sentence for a 404."""
-        return wording.deployment_not_found(self.name, self.namespace)
+        return deployment_wording.deployment_not_found(self.name, self.namespace)
 
     @property
     def key(self) -> str:
@@ -105,18 +106,19 @@ def status_text(name: str, status: rollouts.RolloutStatus) -> str:
     """kubectl's sentence for a rollout status reading."""
     n = status.numbers
     texts: dict[str, Callable[[], str]] = {
-        "waiting-spec": wording.status_waiting_spec,
-        "deadline": lambda: wording.status_deadline(name),
-        "updated": lambda: wording.status_updated(name, n[0], n[1]),
-        "old-pending": lambda: wording.status_old_pending(name, n[0]),
-        "available": lambda: wording.status_available(name, n[0], n[1]),
-        "done": lambda: wording.status_done(name),
+        "waiting-spec": deployment_wording.status_waiting_spec,
+        "deadline": lambda: deployment_wording.status_deadline(name),
+        "updated": lambda: deployment_wording.status_updated(name, n[0], n[1]),
+        "old-pending": lambda: deployment_wording.status_old_pending(name, n[0]),
+        "available": lambda: deployment_wording.status_available(name, n[0], n[1]),
+        "done": lambda: deployment_wording.status_done(name),
     }
     return texts[status.kind]()
 
 
 def follow(target: Target, *, seconds: float, reporter: Reporter) -> rollouts.RolloutStatus:
-    """Watch a rollout (polling) until done, failed, or ``seconds`` pass; reports each new status."""
+    """Follow a rollout by reading the Deployment again (polling, so ``image`` needs no watch right)
+    until done, failed, or ``seconds`` pass; reports each new status."""
     deadline = time.monotonic() + seconds
     said = ""
     while True:
@@ -128,27 +130,42 @@ def follow(target: Target, *, seconds: float, reporter: Reporter) -> rollouts.Ro
         if status.done or status.failed or time.monotonic() >= deadline:
             return status
         if reporter.cancel_requested():
-            raise Cancelled(wording.follow_cancelled(target.name, last=text))
+            raise Cancelled(deployment_wording.follow_cancelled(target.name, last=text))
         time.sleep(POLL_SECONDS)
 
 
 def status(target: Target, *, reporter: Reporter, seconds: float = STATUS_WAIT_SECONDS) -> dict[str, Any]:
-    """``rollout status``: wait (up to ``seconds``) for the rollout to finish."""
-    result = follow(target, seconds=seconds, reporter=reporter)
-    if result.failed:
-        raise JobError(wording.status_deadline(target.name))
-    if not result.done:
-        raise JobError(
-            wording.status_gave_up(target.name, seconds=seconds, last=status_text(target.name, result))
-        )
-    return {"deployment": target.name, "namespace": target.namespace, "done": True}
+    """``rollout status``: follow the rollout as kubectl does (list, then watch, relisting on 410 Gone)
+    for up to ``seconds``, reporting each new status."""
+    follower = Follower(
+        cluster.apps().list_namespaced_deployment, target.namespace, target.name, missing=target.missing
+    )
+    said = ""
+    for deployment in follower.states(deadline=time.monotonic() + seconds, stop=reporter.cancel_requested):
+        reading = rollouts.rollout_status(deployment)
+        said_now = status_text(target.name, reading)
+        if said_now != said:
+            reporter.progress(said_now)
+            said = said_now
+        if reading.failed:
+            raise JobError(deployment_wording.status_deadline(target.name))
+        if reading.done:
+            return {
+                "deployment": target.name,
+                "namespace": target.namespace,
+                "done": True,
+                "relists": follower.relists,
+            }
+    if reporter.cancel_requested():
+        raise Cancelled(deployment_wording.follow_cancelled(target.name, last=said))
+    raise JobError(deployment_wording.status_gave_up(target.name, seconds=seconds, last=said))
 
 
 def history(target: Target, *, reporter: Reporter) -> dict[str, Any]:
     """``rollout history``: revisions and their change causes."""
     deployment = target.read()
     rows = rollouts.history_rows(target.replicasets(deployment))
-    reporter.progress(wording.history_table(target.name, rows))
+    reporter.progress(deployment_wording.history_table(target.name, rows))
     return {"deployment": target.name, "revisions": [{"revision": r, "change_cause": c} for r, c in rows]}
 
 
@@ -171,7 +188,7 @@ def rollback(
         changes = rollouts.template_changes(current_template, target_template)
         plan = _plan("rollback", target, deployment)
         plan.saw("replicaset", chosen)
-        plan.text = wording.rollback_plan(target.name, revision=revision, changes=changes)
+        plan.text = deployment_wording.rollback_plan(target.name, revision=revision, changes=changes)
         plan.details = {
             "revision": revision,
             "from_revision": rollouts.revision_of(deployment),
@@ -183,13 +200,13 @@ def rollback(
         if dry_run:
             return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
         if (deployment.get("spec") or {}).get("paused"):
-            raise JobError(wording.rollback_paused(target.name))
+            raise JobError(deployment_wording.rollback_paused(target.name))
         if rollouts.templates_equal(target_template, current_template):
-            reporter.progress(wording.skipped_rollback(wanted))
+            reporter.progress(deployment_wording.skipped_rollback(wanted))
             return {"deployment": target.name, "changed": False, "skipped": True, "plan": plan.to_json()}
         guard.check()
         target.patch(rollouts.undo_patch(deployment, chosen))
-        reporter.progress(wording.rolled_back(target.name, revision=revision))
+        reporter.progress(deployment_wording.rolled_back(target.name, revision=revision))
         return {"deployment": target.name, "changed": True, "revision": revision, "plan": plan.to_json()}
 
     return retry_on_conflict(attempt)
@@ -199,7 +216,7 @@ def restart(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) 
     """``rollout restart``: stamp ``kubectl.kubernetes.io/restartedAt`` on the pod template."""
     deployment = target.read()
     plan = _plan("restart", target, deployment)
-    plan.text = wording.restart_plan(target.name)
+    plan.text = deployment_wording.restart_plan(target.name)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
     if dry_run:
@@ -208,10 +225,10 @@ def restart(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) 
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     if (deployment.get("spec") or {}).get("paused"):
-        raise JobError(wording.restart_paused(target.name))
+        raise JobError(deployment_wording.restart_paused(target.name))
     guard.check()
     target.patch(body, field_manager=FIELD_MANAGER)
-    reporter.progress(wording.restarted(target.name))
+    reporter.progress(deployment_wording.restarted(target.name))
     return {"deployment": target.name, "changed": True, "restarted_at": stamp, "plan": plan.to_json()}
 
 
@@ -225,7 +242,7 @@ def scale(
     current = int((current_scale.get("spec") or {}).get("replicas") or 0)
     plan = Plan(action="scale", target=target.key)
     plan.saw("deployment", current_scale)
-    plan.text = wording.scale_plan(target.name, current=current, wanted=replicas)
+    plan.text = deployment_wording.scale_plan(target.name, current=current, wanted=replicas)
     plan.details = {"current": current, "replicas": replicas}
     if dry_run:
         rehearse(
@@ -240,7 +257,7 @@ def scale(
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     if current == replicas:
-        reporter.progress(wording.scale_unchanged(target.name, replicas))
+        reporter.progress(deployment_wording.scale_unchanged(target.name, replicas))
         return {"deployment": target.name, "changed": False, "replicas": replicas, "plan": plan.to_json()}
     guard.check()
     write(
@@ -250,7 +267,7 @@ def scale(
         {"spec": {"replicas": replicas}},
         missing=target.missing,
     )
-    reporter.progress(wording.scaled(target.name, current=current, wanted=replicas))
+    reporter.progress(deployment_wording.scaled(target.name, current=current, wanted=replicas))
     return {"deployment": target.name, "changed": True, "replicas": replicas, "plan": plan.to_json()}
 
 
@@ -261,13 +278,13 @@ def _container(deployment: dict[str, Any], name: str | None, deployment_name: st
     names = [str(c.get("name")) for c in containers]
     if name is None:
         if len(containers) != 1:
-            raise JobError(wording.container_ambiguous(deployment_name, names))
+            raise JobError(deployment_wording.container_ambiguous(deployment_name, names))
         found: dict[str, Any] = containers[0]
         return found
     for container in containers:
         if container.get("name") == name:
             return dict(container)
-    raise JobError(wording.container_not_found(deployment_name, name, names))
+    raise JobError(deployment_wording.container_not_found(deployment_name, name, names))
 
 
 def image(
@@ -284,9 +301,11 @@ def image(
     deployment = target.read()
     chosen = _container(deployment, container, target.name)
     name, old = str(chosen.get("name")), str(chosen.get("image"))
-    strategy = wording.describe_strategy((deployment.get("spec") or {}).get("strategy") or {})
+    strategy = deployment_wording.describe_strategy((deployment.get("spec") or {}).get("strategy") or {})
     plan = _plan("image", target, deployment)
-    plan.text = wording.image_plan(target.name, container=name, old=old, new=image, strategy=strategy)
+    plan.text = deployment_wording.image_plan(
+        target.name, container=name, old=old, new=image, strategy=strategy
+    )
     plan.details = {"container": name, "old_image": old, "new_image": image, "strategy": strategy}
     body = {"spec": {"template": {"spec": {"containers": [{"name": name, "image": image}]}}}}
     if dry_run:
@@ -295,11 +314,11 @@ def image(
     if dry_run:
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     if old == image:
-        reporter.progress(wording.image_unchanged(target.name, container=name, image=image))
+        reporter.progress(deployment_wording.image_unchanged(target.name, container=name, image=image))
         return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
     guard.check()
     patched = target.patch(body)
-    reporter.progress(wording.image_updated(target.name, container=name, image=image))
+    reporter.progress(deployment_wording.image_updated(target.name, container=name, image=image))
     result = {
         "deployment": target.name,
         "changed": True,
@@ -311,14 +330,18 @@ def image(
         return {**result, "rollout": "paused"}
     outcome = follow(target, seconds=follow_seconds, reporter=reporter)
     if outcome.failed:
-        raise JobError(wording.rollout_failed(target.name, last=wording.status_deadline(target.name)))
+        raise JobError(
+            deployment_wording.rollout_failed(
+                target.name, last=deployment_wording.status_deadline(target.name)
+            )
+        )
     if not outcome.done:
         raise JobError(
-            wording.status_gave_up(
+            deployment_wording.status_gave_up(
                 target.name, seconds=follow_seconds, last=status_text(target.name, outcome)
             )
         )
-    reporter.progress(wording.image_rolled_out(target.name, container=name, image=image))
+    reporter.progress(deployment_wording.image_rolled_out(target.name, container=name, image=image))
     return {**result, "rollout": "complete"}
 
 
@@ -367,23 +390,26 @@ def strategy(
         deployment = target.read()
         current = dict((deployment.get("spec") or {}).get("strategy") or {"type": ROLLING})
         wanted = new_strategy(current, wanted_kind, max_surge=max_surge, max_unavailable=max_unavailable)
-        old_text, new_text = wording.describe_strategy(current), wording.describe_strategy(wanted)
+        old_text, new_text = (
+            deployment_wording.describe_strategy(current),
+            deployment_wording.describe_strategy(wanted),
+        )
         plan = _plan("strategy", target, deployment)
-        plan.text = wording.strategy_plan(target.name, old=old_text, new=new_text)
+        plan.text = deployment_wording.strategy_plan(target.name, old=old_text, new=new_text)
         plan.details = {"old": current, "new": wanted}
         if dry_run:
             target.rehearse([{"op": "replace", "path": "/spec/strategy", "value": wanted}])
         _show(plan, reporter, dry_run=dry_run)
         if wanted_kind == RECREATE and current.get("type", ROLLING) != RECREATE:
-            reporter.warning(wording.recreate_downtime(target.name))
+            reporter.warning(deployment_wording.recreate_downtime(target.name))
         if dry_run:
             return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
         if rollouts.normalised(current) == rollouts.normalised(wanted):
-            reporter.progress(wording.strategy_unchanged(target.name, new_text))
+            reporter.progress(deployment_wording.strategy_unchanged(target.name, new_text))
             return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
         guard.check()
         target.patch([{"op": "replace", "path": "/spec/strategy", "value": wanted}])
-        reporter.progress(wording.strategy_changed(target.name, new_text))
+        reporter.progress(deployment_wording.strategy_changed(target.name, new_text))
         return {"deployment": target.name, "changed": True, "strategy": wanted, "plan": plan.to_json()}
 
     return retry_on_conflict(attempt)
@@ -393,9 +419,9 @@ def pause(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) ->
     """``rollout pause``; already paused is not an error."""
     deployment = target.read()
     plan = _plan("pause", target, deployment)
-    plan.text = wording.pause_plan(target.name)
+    plan.text = deployment_wording.pause_plan(target.name)
     if (deployment.get("spec") or {}).get("paused"):
-        reporter.progress(wording.already_paused(target.name))
+        reporter.progress(deployment_wording.already_paused(target.name))
         return {"deployment": target.name, "changed": False, "plan": plan.to_json()}
     if dry_run:
         target.rehearse({"spec": {"paused": True}}, field_manager=FIELD_MANAGER)
@@ -404,7 +430,7 @@ def pause(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) ->
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     guard.check()
     target.patch({"spec": {"paused": True}}, field_manager=FIELD_MANAGER)
-    reporter.progress(wording.paused(target.name))
+    reporter.progress(deployment_wording.paused(target.name))
     return {"deployment": target.name, "changed": True, "plan": plan.to_json()}
 
 
@@ -412,9 +438,9 @@ def resume(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -
     """``rollout resume``; resuming a deployment that is not paused is an error, as in kubectl."""
     deployment = target.read()
     if not (deployment.get("spec") or {}).get("paused"):
-        raise JobError(wording.not_paused(target.name))
+        raise JobError(deployment_wording.not_paused(target.name))
     plan = _plan("resume", target, deployment)
-    plan.text = wording.resume_plan(target.name)
+    plan.text = deployment_wording.resume_plan(target.name)
     if dry_run:
         target.rehearse({"spec": {"paused": None}}, field_manager=FIELD_MANAGER)
     _show(plan, reporter, dry_run=dry_run)
@@ -422,5 +448,5 @@ def resume(target: Target, *, dry_run: bool, reporter: Reporter, guard: Guard) -
         return {"deployment": target.name, "dry_run": True, "plan": plan.to_json()}
     guard.check()
     target.patch({"spec": {"paused": None}}, field_manager=FIELD_MANAGER)
-    reporter.progress(wording.resumed(target.name))
+    reporter.progress(deployment_wording.resumed(target.name))
     return {"deployment": target.name, "changed": True, "plan": plan.to_json()}

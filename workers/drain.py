@@ -15,9 +15,9 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from bot.core.fit import FIRST_ITEMS, attachment
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
+from shared.fit import FIRST_ITEMS, attachment
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
 from workers import cluster
 from workers.budgets import covering, state_of
 from workers.errors import Cancelled, JobError

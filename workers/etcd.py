@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.core.messages import backups as wording
+from shared.messages import etcd as etcd_wording
 from workers.errors import JobError
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
@@ -182,7 +182,7 @@ class RestoredMember:
 def _tool(name: str, *, setting: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise EtcdError(wording.tool_missing(name, setting=setting))
+        raise EtcdError(etcd_wording.tool_missing(name, setting=setting))
     return found
 
 
@@ -193,7 +193,7 @@ def _run(argv: Sequence[str], *, timeout: float) -> subprocess.CompletedProcess[
             list(argv), capture_output=True, text=True, timeout=timeout + GRACE_SECONDS, env=env, check=False
         )
     except subprocess.TimeoutExpired as error:
-        raise EtcdError(wording.etcd_timed_out(seconds=timeout + GRACE_SECONDS)) from error
+        raise EtcdError(etcd_wording.etcd_timed_out(seconds=timeout + GRACE_SECONDS)) from error
 
 
 _LAST_ERROR = re.compile(r"^Error: (.+)$", re.MULTILINE)
@@ -211,25 +211,25 @@ def last_error(stderr: str) -> str:
 def explain_save_failure(stderr: str, *, endpoint: str) -> str:
     """The sentence for a failed ``snapshot save``, read from etcdctl's stderr (zap JSON logs included)."""
     if "tls: bad certificate" in stderr or "certificate required" in stderr:
-        return wording.client_certificate_rejected(endpoint)
+        return etcd_wording.client_certificate_rejected(endpoint)
     if "certificate signed by unknown authority" in stderr:
-        return wording.server_certificate_untrusted(endpoint)
+        return etcd_wording.server_certificate_untrusted(endpoint)
     if "certificate is valid for" in stderr:
-        return wording.server_name_mismatch(endpoint)
+        return etcd_wording.server_name_mismatch(endpoint)
     if "certificate has expired" in stderr or "certificate is not yet valid" in stderr:
-        return wording.certificate_expired(endpoint)
+        return etcd_wording.certificate_expired(endpoint)
     if "private key does not match public key" in stderr or "failed to find any PEM data" in stderr:
-        return wording.client_key_unusable()
+        return etcd_wording.client_key_unusable()
     if "connection refused" in stderr or "no such host" in stderr or "context deadline exceeded" in stderr:
-        return wording.etcd_unreachable(endpoint)
-    return wording.etcd_failed("etcdctl snapshot save", last_error(stderr))
+        return etcd_wording.etcd_unreachable(endpoint)
+    return etcd_wording.etcd_failed("etcdctl snapshot save", last_error(stderr))
 
 
 def _check_readable(path: Path | None, *, setting: str) -> Path:
     if path is None:
-        raise EtcdError(wording.setting_missing(setting))
+        raise EtcdError(etcd_wording.setting_missing(setting))
     if not path.is_file() or not os.access(path, os.R_OK):
-        raise EtcdError(wording.credential_unreadable(setting))
+        raise EtcdError(etcd_wording.credential_unreadable(setting))
     return path
 
 
@@ -237,14 +237,14 @@ def save_snapshot(config: EtcdSettings, *, destination: Path) -> Path:
     """``etcdctl snapshot save`` from the one configured endpoint into ``destination`` (must not exist)."""
     endpoints = [part for part in config.endpoint.split(",") if part.strip()]
     if not endpoints:
-        raise EtcdError(wording.setting_missing("CHATOPS_ETCD_ENDPOINT"))
+        raise EtcdError(etcd_wording.setting_missing("CHATOPS_ETCD_ENDPOINT"))
     if len(endpoints) > 1:
-        raise EtcdError(wording.one_endpoint_only(len(endpoints)))
+        raise EtcdError(etcd_wording.one_endpoint_only(len(endpoints)))
     cacert = _check_readable(config.cacert, setting="CHATOPS_ETCD_CACERT")
     cert = _check_readable(config.cert, setting="CHATOPS_ETCD_CERT")
     key = _check_readable(config.key, setting="CHATOPS_ETCD_KEY")
     if destination.exists():
-        raise EtcdError(wording.snapshot_exists(destination.name))
+        raise EtcdError(etcd_wording.snapshot_exists(destination.name))
     destination.parent.mkdir(parents=True, exist_ok=True)
     argv = [
         _tool(config.etcdctl, setting="CHATOPS_ETCDCTL"),
@@ -272,7 +272,7 @@ def save_snapshot(config: EtcdSettings, *, destination: Path) -> Path:
 def snapshot_status(config: EtcdSettings, snapshot: Path) -> SnapshotStatus:
     """``etcdutl snapshot status --write-out=json``: hash, revision, keys and size of a snapshot file."""
     if not snapshot.is_file():
-        raise EtcdError(wording.snapshot_not_found(snapshot.name))
+        raise EtcdError(etcd_wording.snapshot_not_found(snapshot.name))
     argv = [
         _tool(config.etcdutl, setting="CHATOPS_ETCDUTL"),
         "snapshot",
@@ -282,7 +282,7 @@ def snapshot_status(config: EtcdSettings, snapshot: Path) -> SnapshotStatus:
     ]
     completed = _run(argv, timeout=config.timeout)
     if completed.returncode != 0:
-        raise EtcdError(wording.snapshot_unreadable(snapshot.name, last_error(completed.stderr)))
+        raise EtcdError(etcd_wording.snapshot_unreadable(snapshot.name, last_error(completed.stderr)))
     try:
         data = json.loads(completed.stdout)
         return SnapshotStatus(
@@ -292,7 +292,9 @@ def snapshot_status(config: EtcdSettings, snapshot: Path) -> SnapshotStatus:
             total_size=int(data["totalSize"]),
         )
     except (ValueError, KeyError, TypeError) as error:
-        raise EtcdError(wording.snapshot_unreadable(snapshot.name, "unexpected status output")) from error
+        raise EtcdError(
+            etcd_wording.snapshot_unreadable(snapshot.name, "unexpected status output")
+        ) from error
 
 
 def restore_snapshot(
@@ -300,9 +302,9 @@ def restore_snapshot(
 ) -> RestoredMember:
     """``etcdutl snapshot restore`` into ``data_dir``, which must not exist, as a new one-member cluster."""
     if not snapshot.is_file():
-        raise EtcdError(wording.snapshot_not_found(snapshot.name))
+        raise EtcdError(etcd_wording.snapshot_not_found(snapshot.name))
     if data_dir.exists():
-        raise EtcdError(wording.data_dir_exists(str(data_dir)))
+        raise EtcdError(etcd_wording.data_dir_exists(str(data_dir)))
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     member = RestoredMember(
         data_dir=data_dir, name=name, initial_cluster_token=token, peer_url=config.peer_url
@@ -325,5 +327,5 @@ def restore_snapshot(
         raise
     if completed.returncode != 0:
         shutil.rmtree(data_dir, ignore_errors=True)  # it did not exist before: leave nothing half-restored
-        raise EtcdError(wording.etcd_failed("etcdutl snapshot restore", last_error(completed.stderr)))
+        raise EtcdError(etcd_wording.etcd_failed("etcdutl snapshot restore", last_error(completed.stderr)))
     return member

@@ -23,7 +23,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import operations as wording
+from shared.messages import operations as wording
 from workers import cluster
 from workers.budgets import BudgetState, blocking_budget, state_of
 from workers.kube import call_json, is_transient, status_body, status_message
@@ -99,6 +99,7 @@ class Evictions:
         self._report = EvictionReport()
         self._total = 0
         self._budget_said: dict[str, tuple[int, int]] = {}
+        self._namespace_said: set[str] = set()
 
     def run(self, pods: Sequence[Mapping[str, Any]]) -> EvictionReport:
         """Evict ``pods`` and wait for each to go; returns when all ended, or on cancel/deadline."""
@@ -173,6 +174,7 @@ class Evictions:
                         return self._gone(target)
                     continue
                 if error.status == 403 and _namespace_terminating(status_body(error)):
+                    self._say_namespace_terminating(target)
                     self._pause(RETRY_SECONDS)
                     continue
                 if error.status == 500 and "more than one PodDisruptionBudget" in status_message(error):
@@ -212,6 +214,14 @@ class Evictions:
                     return
                 self._say_waiting(state)
             self._pause(POLL_SECONDS)
+
+    def _say_namespace_terminating(self, target: Target) -> None:
+        """Once per pod: its namespace is being deleted, and that deletion will take the pod."""
+        with self._lock:
+            if target.key in self._namespace_said:
+                return
+            self._namespace_said.add(target.key)
+        self._reporter.progress(wording.waiting_on_namespace(target.key, target.namespace), pod=target.key)
 
     def _say_waiting(self, budget: BudgetState) -> None:
         numbers = (budget.desired, budget.healthy)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import unquote
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrade_hooks as hook_wording
 from workers.errors import JobError
 
 PLACEHOLDER = re.compile(
@@ -125,14 +125,14 @@ def run_hook(
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
             raise JobError(
-                wording.hook_not_started(action, where=where, program=program, reason=reason)
+                hook_wording.hook_not_started(action, where=where, program=program, reason=reason)
             ) from None
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             _stop_group(process)
             raise JobError(
-                wording.hook_timed_out(
+                hook_wording.hook_timed_out(
                     action,
                     where=where,
                     program=program,
@@ -142,7 +142,7 @@ def run_hook(
             ) from None
         if code != 0:
             raise JobError(
-                wording.hook_failed(
+                hook_wording.hook_failed(
                     action, where=where, program=program, status=code, tail=masked(_tail_of(out, err), base)
                 )
             )

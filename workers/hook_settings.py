@@ -28,7 +28,7 @@ import enum
 import shlex
 from collections.abc import Mapping
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrade_hooks as hook_wording
 from workers.errors import JobError
 
 DEFAULT_COMMAND_TIMEOUT_SECONDS = 1800.0
@@ -90,7 +90,7 @@ class HookSettings:
             hook = HookKind(hook_text) if hook_text else None
         except ValueError:
             raise JobError(
-                wording.hook_setting_invalid("CHATOPS_UPGRADE_HOOK", "one of kubesim, command, wait")
+                hook_wording.hook_setting_invalid("CHATOPS_UPGRADE_HOOK", "one of kubesim, command, wait")
             ) from None
         commands: dict[HookAction, tuple[str, ...]] = {}
         for action, variable in COMMAND_VARIABLES.items():
@@ -101,7 +101,7 @@ class HookSettings:
                 commands[action] = tuple(shlex.split(text))
             except ValueError:
                 raise JobError(
-                    wording.hook_setting_invalid(variable, "a command line with balanced quotes")
+                    hook_wording.hook_setting_invalid(variable, "a command line with balanced quotes")
                 ) from None
         return cls(
             hook=hook,
@@ -123,7 +123,7 @@ def _seconds(environ: Mapping[str, str], variable: str, default: float) -> float
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise JobError(wording.hook_setting_invalid(variable, "a number of seconds above zero"))
+        raise JobError(hook_wording.hook_setting_invalid(variable, "a number of seconds above zero"))
     return value
 
 

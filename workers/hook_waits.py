@@ -16,7 +16,8 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrade_hooks as hook_wording
+from shared.messages import upgrade_runs as run_wording
 from workers import cluster
 from workers.errors import JobError, NotFound
 from workers.kube import list_all, read
@@ -60,12 +61,12 @@ def _node_at(name: str, version: Version) -> str | None:
     try:
         node = read_node(name)
     except NotFound:
-        return wording.hook_seen_no_node()
+        return hook_wording.hook_seen_no_node()
     kubelet = parse_version(_kubelet_text(node))
     ready = _is_ready(node)
     if ready and kubelet is not None and not kubelet.is_older_than(version):
         return None
-    return wording.hook_seen_node(_kubelet_text(node) or "?", ready=ready)
+    return hook_wording.hook_seen_node(_kubelet_text(node) or "?", ready=ready)
 
 
 def wait_for_kubelet(node: str, *, version: Version, seconds: float) -> None:
@@ -73,8 +74,8 @@ def wait_for_kubelet(node: str, *, version: Version, seconds: float) -> None:
     seen = poll(lambda: _node_at(node, version), seconds=seconds)
     if seen is not None:
         raise JobError(
-            wording.hook_wait_timeout(
-                wording.hook_subject_node(node), target=str(version), seconds=seconds, seen=seen
+            hook_wording.hook_wait_timeout(
+                hook_wording.hook_subject_node(node), target=str(version), seconds=seconds, seen=seen
             )
         )
 
@@ -84,8 +85,8 @@ def wait_for_new_node(name: str, *, version: Version, seconds: float) -> None:
     seen = poll(lambda: _node_at(name, version), seconds=seconds)
     if seen is not None:
         raise JobError(
-            wording.hook_wait_timeout(
-                wording.hook_subject_new_node(name), target=str(version), seconds=seconds, seen=seen
+            hook_wording.hook_wait_timeout(
+                hook_wording.hook_subject_new_node(name), target=str(version), seconds=seconds, seen=seen
             )
         )
 
@@ -108,13 +109,13 @@ def wait_for_new_node_matching(selector: str, *, before: set[str], version: Vers
             found[:] = ready[:1]
             return None
         waiting = [(name, state) for name, state in seen if state is not None]
-        return wording.hook_seen_nodes(waiting) if waiting else wording.hook_seen_no_node()
+        return hook_wording.hook_seen_nodes(waiting) if waiting else hook_wording.hook_seen_no_node()
 
     seen = poll(arrived, seconds=seconds)
     if seen is not None:
         raise JobError(
-            wording.hook_wait_timeout(
-                wording.hook_subject_new_node_matching(selector),
+            hook_wording.hook_wait_timeout(
+                hook_wording.hook_subject_new_node_matching(selector),
                 target=str(version),
                 seconds=seconds,
                 seen=seen,
@@ -131,13 +132,13 @@ def wait_for_node_gone(name: str, *, seconds: float) -> None:
             read_node(name)
         except NotFound:
             return None
-        return wording.hook_seen_still_registered()
+        return hook_wording.hook_seen_still_registered()
 
     seen = poll(gone, seconds=seconds)
     if seen is not None:
         raise JobError(
-            wording.hook_wait_timeout(
-                wording.hook_subject_node(name), target=None, seconds=seconds, seen=seen
+            hook_wording.hook_wait_timeout(
+                hook_wording.hook_subject_node(name), target=None, seconds=seconds, seen=seen
             )
         )
 
@@ -148,24 +149,24 @@ def _component_at(component: str, *, pod: str, version: Version) -> str | None:
             cluster.core().read_namespaced_pod,
             pod,
             "kube-system",
-            missing=wording.component_pod_missing(component, pod),
+            missing=run_wording.component_pod_missing(component, pod),
         )
     except NotFound:
-        return wording.hook_seen_no_pod(pod)
+        return hook_wording.hook_seen_no_pod(pod)
     containers = (found.get("spec") or {}).get("containers") or []
     chosen = next((c for c in containers if c.get("name") == component), containers[0] if containers else {})
     tag = image_tag(str(chosen.get("image", ""))) or "?"
     running = parse_version(tag)
     if running is None or running.is_older_than(version):
-        return wording.hook_seen_image(tag)
+        return hook_wording.hook_seen_image(tag)
     if component == "kube-apiserver":
         answer = read(
-            client.VersionApi(cluster.api_client()).get_code, missing=wording.hook_seen_apiserver("?")
+            client.VersionApi(cluster.api_client()).get_code, missing=hook_wording.hook_seen_apiserver("?")
         )
         reported = str(answer.get("gitVersion", ""))
         served = parse_version(reported)
         if served is None or served.is_older_than(version):
-            return wording.hook_seen_apiserver(reported or "?")
+            return hook_wording.hook_seen_apiserver(reported or "?")
     return None
 
 
@@ -174,8 +175,8 @@ def wait_for_component(component: str, *, pod: str, node: str, version: Version,
     seen = poll(lambda: _component_at(component, pod=pod, version=version), seconds=seconds)
     if seen is not None:
         raise JobError(
-            wording.hook_wait_timeout(
-                wording.hook_subject_component(component, node),
+            hook_wording.hook_wait_timeout(
+                hook_wording.hook_subject_component(component, node),
                 target=str(version),
                 seconds=seconds,
                 seen=seen,

@@ -24,7 +24,7 @@ from kubernetes import client
 # types-urllib3 (pulled in by selenium's stubs) describes urllib3 1.x, which exported it elsewhere.
 from urllib3 import HTTPHeaderDict  # type: ignore[attr-defined]
 
-from bot.core.identities import KubeIdentity
+from shared.identities import KubeIdentity
 
 _lock = threading.Lock()
 _current: list[KubeIdentity] = []

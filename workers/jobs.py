@@ -13,10 +13,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from bot.core.commands import NodeUpgradeStrategy
-from bot.core.fit import attachment
-from bot.core.messages import jobs as messages
-from workers import cluster, deployments, maintenance
+from shared.commands import NodeUpgradeStrategy
+from shared.fit import attachment
+from shared.messages import jobs as messages
+from workers import cluster, deployments, maintenance, workloads
 from workers.backup_views import backup_list, backup_restore, backup_show
 from workers.backups import backup_config, backup_secrets, etcd_restore, etcd_snapshot, etcd_status
 from workers.deployments import Target
@@ -31,6 +31,10 @@ from workers.upgrades import upgrade_plan
 from workers.upgrading import NodeOptions
 from workers.upgrading import upgrade_control_plane as _upgrade_control_plane
 from workers.upgrading import upgrade_nodes as _upgrade_nodes
+from workers.workloads import Workload
+
+DEPLOYMENT = "deployment"
+"""The ``kind`` of a rollback, history or status that acts on a Deployment (the default)."""
 
 NODES_SHOWN = 20
 """Rows the ``nodes`` summary shows; problem nodes come first, the rest are counted and go as a file."""
@@ -48,6 +52,10 @@ def _locked(reporter: Reporter, target: str, *, dry_run: bool) -> Iterator[Guard
 
 def _deployment(deployment: str, namespace: str | None) -> Target:
     return Target(deployment, namespace or "default")
+
+
+def _workload(kind: str, name: str, namespace: str | None) -> Workload:
+    return Workload(kind, name, namespace or "default")
 
 
 @job(lambda *, node, **_: f"cordon node/{node}")
@@ -109,16 +117,27 @@ def unmaintain(*, reporter: Reporter, node: str, dry_run: bool = False) -> dict[
         return maintenance.unmaintain(node, dry_run=dry_run, reporter=reporter, guard=guard)
 
 
-@job(lambda *, deployment, **_: f"roll back deployment/{deployment}")
+@job(lambda *, deployment, kind=DEPLOYMENT, **_: f"roll back {kind}/{deployment}")
 def rollback(
     *,
     reporter: Reporter,
     deployment: str,
+    kind: str = DEPLOYMENT,
     namespace: str | None = None,
     to_revision: int | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    """``kubectl rollout undo``: back to the previous revision, or to ``to_revision``."""
+    """``kubectl rollout undo``: back to the previous revision, or to ``to_revision``.
+
+    ``deployment`` names the workload; ``kind`` (``daemonset``, ``statefulset``) says when it is not a
+    Deployment, whose history is its ControllerRevisions instead of ReplicaSets.
+    """
+    if kind != DEPLOYMENT:
+        workload = _workload(kind, deployment, namespace)
+        with _locked(reporter, workload.key, dry_run=dry_run) as guard:
+            return workloads.rollback(
+                workload, to_revision=to_revision, dry_run=dry_run, reporter=reporter, guard=guard
+            )
     target = _deployment(deployment, namespace)
     with _locked(reporter, target.key, dry_run=dry_run) as guard:
         return deployments.rollback(
@@ -126,25 +145,35 @@ def rollback(
         )
 
 
-@job(lambda *, deployment, **_: f"show the history of deployment/{deployment}")
+@job(lambda *, deployment, kind=DEPLOYMENT, **_: f"show the history of {kind}/{deployment}")
 def history(
-    *, reporter: Reporter, deployment: str, namespace: str | None = None, dry_run: bool = False
+    *,
+    reporter: Reporter,
+    deployment: str,
+    kind: str = DEPLOYMENT,
+    namespace: str | None = None,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
-    """``kubectl rollout history``."""
+    """``kubectl rollout history`` of a Deployment, DaemonSet or StatefulSet."""
+    if kind != DEPLOYMENT:
+        return workloads.history(_workload(kind, deployment, namespace), reporter=reporter)
     return deployments.history(_deployment(deployment, namespace), reporter=reporter)
 
 
-@job(lambda *, deployment, **_: f"show the rollout status of deployment/{deployment}")
+@job(lambda *, deployment, kind=DEPLOYMENT, **_: f"show the rollout status of {kind}/{deployment}")
 def status(
     *,
     reporter: Reporter,
     deployment: str,
+    kind: str = DEPLOYMENT,
     namespace: str | None = None,
     timeout: float | None = None,
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """``kubectl rollout status`` with a deadline (default 120 s)."""
     seconds = deployments.STATUS_WAIT_SECONDS if timeout is None else timeout
+    if kind != DEPLOYMENT:
+        return workloads.status(_workload(kind, deployment, namespace), reporter=reporter, seconds=seconds)
     return deployments.status(_deployment(deployment, namespace), reporter=reporter, seconds=seconds)
 
 

@@ -3,7 +3,8 @@
 Jobs read and write plain dicts (``_preload_content=False``): the rules they apply (kubectl's drain
 filters, rollout status, revision choice) are pure functions on the API's own JSON, and no model
 validation stands between a worker and an unusual answer. Safe reads are retried with a short
-backoff on throttling, server errors and dropped connections; writes are not (callers decide).
+backoff on throttling, server errors and dropped connections; writes are not (callers decide),
+except a call the API server refused while restarting, made again once it is ready.
 The official client raises ``ApiException`` with the server's Status body; we keep its message, and
 name a missing target with the sentence the caller gives. Every failed call but a 404 (an answer:
 the object is not there) is reported to :func:`workers.observing.current` for the error metrics.
@@ -13,16 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from kubernetes.client.exceptions import ApiException
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_chain,
+    wait_fixed,
+    wait_incrementing,
+)
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
-from workers import observing
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
+from workers import api_restart, observing
 from workers.errors import Conflict, JobError, NotFound
 
 REQUEST_TIMEOUT = (5.0, 30.0)
@@ -61,6 +70,8 @@ def translate(error: ApiException | HTTPError, *, missing: str) -> JobError:
         return JobError(wording.forbidden(detail))
     if error.status == 409:
         return Conflict(wording.conflict(detail))
+    if error.status == 422:
+        return JobError(wording.invalid(detail))
     if error.status == 429:
         return JobError(wording.throttled(detail))
     if error.status is not None and error.status >= 500:
@@ -85,7 +96,20 @@ def is_transient(error: Exception) -> bool:
 
 
 def call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """One API call returning the response body as JSON (raises the client's errors untranslated)."""
+    """One API call returning the response body as JSON (raises the client's errors untranslated).
+
+    A call refused by an API server that is restarting (its connection refused, or a 403 before its
+    RBAC caches are loaded) is made once more when the server is ready (:mod:`workers.api_restart`).
+    """
+    try:
+        return _call_json(call, *args, **kwargs)
+    except (ApiException, HTTPError) as error:
+        if not api_restart.came_back(error):
+            raise
+    return _call_json(call, *args, **kwargs)
+
+
+def _call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         response = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
     except ApiException as error:
@@ -101,14 +125,16 @@ def call_json(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def read(call: Callable[..., Any], *args: Any, missing: str, **kwargs: Any) -> Any:
     """A safe read as JSON, retried with a short backoff on transient failures, then translated."""
-    for delay in (*READ_RETRY_DELAYS, None):
-        try:
-            return call_json(call, *args, **kwargs)
-        except (ApiException, HTTPError) as error:
-            if delay is None or not is_transient(error):
-                raise translate(error, missing=missing) from error
-            time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+    retrying = Retrying(
+        retry=retry_if_exception(lambda error: isinstance(error, Exception) and is_transient(error)),
+        wait=wait_chain(*(wait_fixed(delay) for delay in READ_RETRY_DELAYS)),
+        stop=stop_after_attempt(len(READ_RETRY_DELAYS) + 1),
+        reraise=True,
+    )
+    try:
+        return retrying(call_json, call, *args, **kwargs)
+    except (ApiException, HTTPError) as error:
+        raise translate(error, missing=missing) from error
 
 
 def write(call: Callable[..., Any], *args: Any, missing: str, **kwargs: Any) -> Any:
@@ -123,14 +149,13 @@ CONFLICT_ATTEMPTS = 5
 
 def retry_on_conflict(step: Callable[[], T]) -> T:
     """Run ``step`` (which re-reads what it changes), again after each 409, a few times."""
-    for attempt in range(CONFLICT_ATTEMPTS):
-        try:
-            return step()
-        except Conflict:
-            if attempt == CONFLICT_ATTEMPTS - 1:
-                raise
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+    retrying = Retrying(
+        retry=retry_if_exception_type(Conflict),
+        wait=wait_incrementing(start=0.1, increment=0.1),
+        stop=stop_after_attempt(CONFLICT_ATTEMPTS),
+        reraise=True,
+    )
+    return retrying(step)
 
 
 def list_all(call: Callable[..., Any], *args: Any, missing: str, **kwargs: Any) -> tuple[list[Any], str]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrade_hooks as hook_wording
 from workers import cluster
 from workers.errors import NotFound
 from workers.kube import read, write
@@ -35,7 +35,7 @@ POLL_SECONDS = 0.2
 
 def _read() -> dict[str, Any]:
     found: dict[str, Any] = read(
-        cluster.apps().read_namespaced_daemon_set, NAME, NAMESPACE, missing=wording.kube_proxy_absent()
+        cluster.apps().read_namespaced_daemon_set, NAME, NAMESPACE, missing=hook_wording.kube_proxy_absent()
     )
     return found
 
@@ -75,12 +75,12 @@ def follow_control_plane(target: Version, *, reporter: Reporter, seconds: float 
     try:
         daemonset = _read()
     except NotFound:
-        reporter.progress(wording.kube_proxy_absent())
+        reporter.progress(hook_wording.kube_proxy_absent())
         return "absent"
     index, image = _container(daemonset)
     running = parse_version(image_tag(image) or "")
     if running is not None and not running.is_older_than(target):
-        reporter.progress(wording.kube_proxy_current(str(running)))
+        reporter.progress(hook_wording.kube_proxy_current(str(running)))
         return "current"
     last = image.rsplit("/", 1)[-1]
     repository = image.rsplit(":", 1)[0] if ":" in last else image
@@ -95,18 +95,20 @@ def follow_control_plane(target: Version, *, reporter: Reporter, seconds: float 
         NAME,
         NAMESPACE,
         patch,
-        missing=wording.kube_proxy_absent(),
+        missing=hook_wording.kube_proxy_absent(),
     )
-    reporter.progress(wording.kube_proxy_updated(old=image, new=new_image))
+    reporter.progress(hook_wording.kube_proxy_updated(old=image, new=new_image))
     deadline = time.monotonic() + seconds
     while True:
         done, updated, desired = _rolled_out(_read())
         if done:
-            reporter.progress(wording.kube_proxy_rolled_out(released(target), pods=desired))
+            reporter.progress(hook_wording.kube_proxy_rolled_out(released(target), pods=desired))
             return "rolled-out"
         if time.monotonic() >= deadline:
             reporter.warning(
-                wording.kube_proxy_slow(released(target), seconds=seconds, updated=updated, desired=desired)
+                hook_wording.kube_proxy_slow(
+                    released(target), seconds=seconds, updated=updated, desired=desired
+                )
             )
             return "rolling"
         time.sleep(POLL_SECONDS)

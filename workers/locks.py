@@ -10,7 +10,7 @@ takes a fencing number (``INCR``) that increases with every holder, for records 
 from __future__ import annotations
 
 import contextlib
-import threading
+import logging
 import uuid
 from types import TracebackType
 from typing import Protocol
@@ -18,8 +18,11 @@ from typing import Protocol
 from redis import Redis
 from redis.exceptions import LockError
 
-from bot.core.messages import operations as wording
+from shared.background import Loop
+from shared.messages import operations as wording
 from workers.errors import JobError
+
+log = logging.getLogger(__name__)
 
 UPGRADE_LOCK = "cluster/upgrade"
 """The target an upgrade (control plane or nodes) locks: one upgrade at a time per cluster."""
@@ -55,24 +58,29 @@ class TargetLock:
         self._connection = connection
         self._ttl = ttl
         self._lock = connection.lock(lock_key(target, cluster=cluster), timeout=ttl, thread_local=False)
-        self._stop = threading.Event()
-        self._heartbeat: threading.Thread | None = None
+        self._heartbeat = Loop(
+            self._beat,
+            name=f"lock {target}",
+            logger=log,
+            failure=f"lock {target}: the heartbeat failed",
+            every=ttl / 3,
+            after_failure=ttl / 3,
+            wait_first=True,
+        )
 
     def __enter__(self) -> TargetLock:
         self.fence = int(self._connection.incr(f"chatops:fence:{self.cluster}:{self.target}"))
         token = f"{self.fence}:{uuid.uuid4().hex}"
         if not self._lock.acquire(blocking=False, token=token):
             raise JobError(wording.target_busy(self.target))
-        self._heartbeat = threading.Thread(target=self._beat, name=f"lock {self.target}", daemon=True)
         self._heartbeat.start()
         return self
 
     def _beat(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
-            try:
-                self._lock.reacquire()
-            except LockError:
-                return
+        try:
+            self._lock.reacquire()
+        except LockError:  # lost (expired and taken): stop extending; check() fails the job
+            self._heartbeat.stopping.set()
 
     def check(self) -> None:
         """Fail unless this job still holds the lock (its token is the one stored)."""
@@ -85,9 +93,7 @@ class TargetLock:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join()
+        self._heartbeat.stop(timeout=None)
         with contextlib.suppress(LockError):
             self._lock.release()
 

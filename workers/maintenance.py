@@ -16,8 +16,8 @@ import json
 import time
 from typing import Any
 
-from bot.core.messages import jobs as messages
-from bot.core.messages import operations as wording
+from shared.messages import jobs as messages
+from shared.messages import operations as wording
 from workers import cluster
 from workers.drain import DrainRefused, drain, plan_drain
 from workers.errors import JobError, StalePlan

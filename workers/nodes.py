@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.messages import jobs as messages
+from shared.messages import jobs as messages
 from workers import cluster
 from workers.access import rehearse
 from workers.kube import read, write

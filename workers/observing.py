@@ -8,18 +8,9 @@ it forks work horses, which inherit it); test runners leave the silent one in pl
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import enum
-import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Protocol
-
-from redis import Redis
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -77,35 +68,3 @@ def install(observer: JobObserver) -> None:
 def current() -> JobObserver:
     """The observer reports go to."""
     return _installed.observer
-
-
-def serve_metrics(*, port: int, connection: Redis, queues: Sequence[str], directory: str = "") -> Path:
-    """Count this worker's jobs (its horses' too) and serve them at ``/metrics`` on ``port``.
-
-    The values go to files in ``directory`` (emptied first), or in a temporary directory removed at
-    exit when none is given. Returns the directory used. Must run before anything imports
-    prometheus_client in this process: it picks its multiprocess mode once, at import.
-    """
-    path = Path(directory) if directory else _temporary_directory()
-    path.mkdir(parents=True, exist_ok=True)
-    if "prometheus_client" in sys.modules and os.environ.get(MULTIPROC_DIR_VARIABLE) != str(path):
-        raise RuntimeError(f"prometheus_client was imported before {MULTIPROC_DIR_VARIABLE} was set")
-    os.environ[MULTIPROC_DIR_VARIABLE] = str(path)
-    from workers import metrics  # only now that the variable is set (see above)
-
-    metrics.clear_directory(path)
-    install(metrics.PrometheusJobObserver())
-    metrics.serve(port=port, connection=connection, queues=queues)
-    return path
-
-
-def _temporary_directory() -> Path:
-    path = Path(tempfile.mkdtemp(prefix="chatops-worker-metrics-"))
-    owner = os.getpid()
-
-    def remove() -> None:
-        if os.getpid() == owner:  # never from a forked horse that ran exit handlers
-            shutil.rmtree(path, ignore_errors=True)
-
-    atexit.register(remove)
-    return path

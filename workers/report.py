@@ -12,10 +12,18 @@ from typing import Any
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, LOOKUP_DETAIL, EventKind, JobEvent, RequestContext
-from bot.core.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
-from bot.core.messages import jobs as messages
-from bot.core.undo import REQUEST_TEXT_DETAIL
+from shared.jobevents import (
+    COMMAND_DETAIL,
+    EVENTS_STREAM,
+    LOOKUP_DETAIL,
+    EventKind,
+    JobEvent,
+    RequestContext,
+)
+from shared.jobs import REMEMBER_SECONDS, JobState, cancel_flag_key, outcome_key
+from shared.messages import jobs as messages
+from shared.schedules import Schedule
+from shared.undo import UNDO_DETAIL, UndoOffer, offered
 from workers.errors import StalePlan
 from workers.plans import stale_keys
 
@@ -47,6 +55,8 @@ class Reporter:
         self.request = request
         self.approved_witnesses = approved_witnesses
         """The resourceVersions of the plan that was approved, when the job runs on an approval."""
+        self.schedule: Schedule | None = None
+        """When a deferred job (or one bound to a window) was to start, and its window."""
 
     @property
     def connection(self) -> Redis:
@@ -54,13 +64,18 @@ class Reporter:
         return self._connection
 
     def emit(self, kind: EventKind, text: str, **details: Any) -> None:
-        """Publish one event for this job; a final one also carries the command as it was typed.
+        """Publish one event for this job; a final one also carries the command it ran, as data.
 
-        With the command and the job's result side by side, the bot can offer the undo of what
-        finished (:mod:`bot.core.undo`) from the event alone, even after a restart.
+        A success also carries the undo it offers (:mod:`shared.undo`): the offer worked out when the
+        job was submitted, checked against the result, so the bot shows it from the event alone, even
+        after a restart, and never reads a command back from words.
         """
-        if kind.is_final and self.request.text:
-            details = {REQUEST_TEXT_DETAIL: self.request.text, **details}
+        if kind.is_final and self.request.command is not None:
+            details = {COMMAND_DETAIL: dict(self.request.command), **details}
+        offer = UndoOffer.from_json(self.request.undo) if kind is EventKind.SUCCEEDED else None
+        undo = offered(offer, result=details) if offer is not None else None
+        if undo is not None:
+            details = {**details, UNDO_DETAIL: undo.to_json()}
         if self.request.lookup:
             details = {LOOKUP_DETAIL: True, **details}
         event = JobEvent(

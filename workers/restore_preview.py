@@ -14,11 +14,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.messages import backups as wording
-from workers import cluster
+from shared.messages import backups as wording
 from workers.backup_store import object_key
-from workers.backups import EXPORTED_TYPES, SECRET_TYPE, ExportedType, clean
-from workers.kube import list_all
+from workers.config_export import clean
+from workers.exported_kinds import ExportedType, definitions, types_by_kind
 
 MAX_FIELDS = 6
 """Changed fields named per object; more are counted."""
@@ -71,24 +70,9 @@ def _named_items(value: Any) -> bool:
     )
 
 
-_NAMESPACE_TYPE = ExportedType("Namespace", "v1", cluster.core, "", "list_namespace")
-
-
-def _types_by_kind() -> dict[str, ExportedType]:
-    return {exported.kind: exported for exported in (*EXPORTED_TYPES, SECRET_TYPE, _NAMESPACE_TYPE)}
-
-
 def _live_objects(exported: ExportedType, namespace: str | None) -> dict[str, dict[str, Any]]:
     """The live objects of one kind, cleaned as a backup would keep them, by object key."""
-    api = exported.api()
-    if exported.kind == "Namespace":
-        items, _ = list_all(api.list_namespace, missing=wording.list_missing("Namespace"))
-    elif namespace is None:
-        items, _ = list_all(getattr(api, exported.all_list), missing=wording.list_missing(exported.kind))
-    else:
-        items, _ = list_all(
-            getattr(api, exported.namespaced_list), namespace, missing=wording.list_missing(exported.kind)
-        )
+    items = exported.items(namespace, missing=wording.list_missing(exported.kind))
     cleaned = (clean(exported.kind, exported.api_version, item) for item in items)
     return {object_key(doc): doc for doc in cleaned}
 
@@ -106,7 +90,7 @@ def in_scope(document: Mapping[str, Any], namespace: str | None) -> bool:
 def preview(documents: Sequence[Mapping[str, Any]], *, namespace: str | None) -> Preview:
     """Compare the backup's objects (limited to ``namespace`` if given) with the live cluster."""
     chosen = [doc for doc in documents if in_scope(doc, namespace)]
-    types = _types_by_kind()
+    types = types_by_kind(definitions())
     live: dict[str, dict[str, Any]] = {}
     for kind in dict.fromkeys(str(doc.get("kind")) for doc in chosen):
         exported = types.get(kind)

@@ -23,15 +23,19 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.identities import KubeIdentity
-from bot.core.job_signing import approval_record_key
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.messages import access as access_messages
-from bot.core.messages import jobs as messages
-from workers import access, impersonation, observing
+from shared.identities import KubeIdentity
+from shared.job_signing import approval_record_key
+from shared.jobevents import EventKind, RequestContext
+from shared.messages import access as access_messages
+from shared.messages import jobs as messages
+from shared.messages import windows as window_messages
+from shared.schedules import Schedule
+from shared.windows import local_time, next_opening
+from workers import access, clock, continuation, impersonation, observing, windowing
 from workers.errors import Cancelled, JobError, StalePlan
 from workers.observing import JobOutcome
 from workers.report import CRASHED_DETAIL, Reporter
+from workers.windowing import Voided, WindowEnded
 
 log = logging.getLogger("chatops.workers")
 
@@ -127,9 +131,12 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
             request: Mapping[str, Any],
             approval: Mapping[str, Any] | None = None,
             act_as: Mapping[str, Any] | None = None,
+            schedule: Mapping[str, Any] | None = None,
+            resumes: str | None = None,
             **kwargs: Any,
         ) -> dict[str, Any]:
             job_id = str(request.get("job_id", ""))
+            deferred = Schedule.from_json(schedule) if schedule is not None else None
             identity = acting_identity(act_as, job_id=job_id, approval=approval, connection=_connection())
             try:
                 reporter = reporter_for(request, approval=approval)
@@ -137,6 +144,14 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 Reporter(_connection(), RequestContext.from_json(request)).emit(
                     EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error))
                 )
+                raise
+            reporter.schedule = deferred
+            try:
+                windowing.check_at_start(
+                    deferred, job_id=job_id, cluster=reporter.request.cluster, connection=_connection()
+                )
+            except Voided as error:
+                reporter.emit(EventKind.FAILED, str(error), voided=True)
                 raise
             what = description(**kwargs)
             log.info(
@@ -146,8 +161,11 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                 extra={"job_id": job_id, "cluster": reporter.request.cluster, "user": reporter.request.user},
             )
             started = messages.started(job_id=job_id, description=what)
+            if resumes:
+                started = f"{started} {window_messages.resumes(job_id=resumes)}"
+            resumed = {"resumes": resumes} if resumes else {}
             if identity is None:
-                reporter.emit(EventKind.STARTED, started, description=what)
+                reporter.emit(EventKind.STARTED, started, description=what, **resumed)
             else:
                 as_whom = access_messages.acting_as(user=identity.user, groups=identity.groups)
                 reporter.emit(
@@ -155,14 +173,41 @@ def job(description: Callable[..., str]) -> Callable[[JobFunction], JobFunction]
                     f"{started} {as_whom}",
                     description=what,
                     acting_as=identity.to_json(),
+                    **resumed,
                 )
             try:
                 with impersonation.acting_as(identity):
                     if identity is not None:
-                        access.check(fn.__name__, namespace=kwargs.get("namespace"))
+                        access.check(
+                            access.operation_of(fn.__name__, kwargs), namespace=kwargs.get("namespace")
+                        )
                     result: dict[str, Any] = fn(reporter=reporter, **kwargs)
             except Cancelled as error:
                 reporter.emit(EventKind.CANCELLED, messages.cancelled(job_id=job_id, detail=str(error)))
+                raise
+            except WindowEnded as stop:
+                assert deferred is not None and deferred.window is not None
+                opening = next_opening(deferred.window, clock.now()).start
+                arguments = {**kwargs, "act_as": act_as} if act_as is not None else dict(kwargs)
+                rest = continuation.schedule_rest(
+                    kwargs=arguments, request=request, schedule=deferred, starts_at=opening
+                )
+                text = window_messages.window_ended(
+                    job_id=job_id,
+                    window=deferred.window.name,
+                    done=stop.done,
+                    left=stop.left,
+                    resumes=local_time(deferred.window, opening),
+                    continuation=rest,
+                )
+                reporter.emit(EventKind.CANCELLED, text, paused=True, continuation=rest, resumes_at=opening)
+                raise
+            except StalePlan as error:
+                if deferred is None or not deferred.waits:
+                    reporter.emit(EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error)))
+                else:
+                    text = window_messages.target_changed_at_start(job_id=job_id, detail=str(error))
+                    reporter.emit(EventKind.FAILED, text, voided=True)
                 raise
             except JobError as error:
                 reporter.emit(EventKind.FAILED, messages.failed(job_id=job_id, reason=str(error)))

@@ -32,11 +32,11 @@ from typing import Any
 
 import yaml
 
-from bot.core import commands
-from bot.core.durations import parse_duration
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.messages import backups as wording
+from shared import commands
+from shared.durations import parse_duration
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.messages import backups as wording
 
 SCHEDULABLE = (commands.EtcdSnapshot, commands.BackupConfig)
 """What a schedule may run: backups only (and never with Secrets, which a policy must grant a person)."""

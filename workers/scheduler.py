@@ -4,7 +4,7 @@ exactly once per slot however many workers run it.
 Two locks make "once": a worker first claims the slot with ``SET key NX EX`` (only one claim
 succeeds while the key lives), then enqueues with a job id derived from the slot and ``unique=True``,
 so even a claim that expired and was taken again cannot queue a second job for the same slot. Jobs go
-through the same :class:`~bot.core.jobs.JobSpec` shape the bot enqueues, as if ``schedule:NAME`` had
+through the same :class:`~shared.jobs.JobSpec` shape the bot enqueues, as if ``schedule:NAME`` had
 asked, so they emit the same events and land on the timeline with that actor, signed with the
 worker's job key as the bot signs its jobs (or unsigned, without a signer: tests with a plain worker).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,10 +22,12 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, SignedJob
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.jobs import job_spec, queue_name
-from bot.core.messages import backups as wording
+from shared.background import Loop
+from shared.invocation import invocation_of
+from shared.job_signing import JobSigner, SignedJob
+from shared.jobevents import EventKind, RequestContext
+from shared.jobs import job_spec, queue_name
+from shared.messages import backups as wording
 from workers.report import Reporter
 from workers.schedule import ScheduleEntry, actor, load_schedule, scheduled_job_id
 
@@ -70,8 +71,13 @@ class Scheduler:
         self._clock = clock
         self._tick_seconds = tick_seconds
         self._name = name
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop(
+            self.tick,
+            name="chatops-scheduler",
+            logger=log,
+            failure="the scheduler tick failed",
+            every=tick_seconds,
+        )
 
     def tick(self, now: float | None = None) -> list[str]:
         """Enqueue every entry's current slot unless another worker already has; the job ids enqueued."""
@@ -100,7 +106,7 @@ class Scheduler:
             channel=entry.channel,
             thread_ts="",
             cluster=self._cluster,
-            text=entry.text,
+            command=invocation_of(entry.command).to_json(),
         )
         spec = job_spec(
             command_name=entry.command.name,
@@ -139,25 +145,20 @@ class Scheduler:
 
     def run(self) -> None:
         """Tick until :meth:`stop`; a failing tick is logged and the loop goes on."""
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:
-                log.exception("the scheduler tick failed")
-            self._stop.wait(self._tick_seconds)
+        self._loop.run()
 
-    def start(self) -> threading.Thread:
+    def start(self) -> None:
         """Run the loop in a daemon thread (it dies with the worker)."""
-        thread = threading.Thread(target=self.run, name="chatops-scheduler", daemon=True)
-        thread.start()
-        self._thread = thread
-        return thread
+        self._loop.start()
 
     def stop(self) -> None:
         """Stop the loop and wait for it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._loop.stop(timeout=None)
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop's thread is alive."""
+        return self._loop.running
 
 
 SCHEDULE_VARIABLE = "CHATOPS_SCHEDULE"

@@ -32,7 +32,8 @@ from typing import Any, Protocol
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from bot.core.messages import upgrades as wording
+from shared.messages import upgrade_hooks as hook_wording
+from shared.messages import upgrade_runs as run_wording
 from workers import cluster
 from workers.errors import JobError
 from workers.hook_commands import run_hook
@@ -117,7 +118,7 @@ class KubesimUpgrader:
                 "nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)}
             }
         }
-        write(cluster.core().patch_node_status, node, body, missing=wording.node_missing(node))
+        write(cluster.core().patch_node_status, node, body, missing=run_wording.node_missing(node))
 
     def provision(self, name: str, *, like: str, version: Version) -> str | None:
         """Create a Node like ``like`` (its labels, taints minus the cordon, capacity) at ``version``."""
@@ -137,7 +138,7 @@ class KubesimUpgrader:
             "metadata": {"name": name, "labels": labels},
             "spec": {"taints": taints} if taints else {},
         }
-        write(cluster.core().create_node, node, missing=wording.node_missing(name))
+        write(cluster.core().create_node, node, missing=run_wording.node_missing(name))
         body = {
             "status": {
                 "capacity": status.get("capacity") or {},
@@ -145,12 +146,12 @@ class KubesimUpgrader:
                 "nodeInfo": {"kubeletVersion": released(version), "kubeProxyVersion": released(version)},
             }
         }
-        write(cluster.core().patch_node_status, name, body, missing=wording.node_missing(name))
+        write(cluster.core().patch_node_status, name, body, missing=run_wording.node_missing(name))
         return None
 
     def retire(self, node: str) -> None:
         """Delete the Node object (the machine behind it is gone too, in the simulation)."""
-        write(cluster.core().delete_node, node, missing=wording.node_missing(node))
+        write(cluster.core().delete_node, node, missing=run_wording.node_missing(node))
 
     def upgrade_component(self, component: str, *, pod: str, node: str, version: Version) -> None:
         """Swap the image tag of the component's mirror pod; kube-apiserver also changes ``/version``."""
@@ -158,7 +159,7 @@ class KubesimUpgrader:
             cluster.core().read_namespaced_pod,
             pod,
             CONTROL_PLANE_NAMESPACE,
-            missing=wording.component_pod_missing(component, pod),
+            missing=run_wording.component_pod_missing(component, pod),
         )
         containers = (current.get("spec") or {}).get("containers") or []
         index = next((i for i, c in enumerate(containers) if c.get("name") == component), 0)
@@ -177,13 +178,13 @@ class KubesimUpgrader:
             pod,
             CONTROL_PLANE_NAMESPACE,
             patch,
-            missing=wording.component_pod_missing(component, pod),
+            missing=run_wording.component_pod_missing(component, pod),
         )
         if component == "kube-apiserver":
             try:
                 _admin_call("POST", "/kubesim/version", {"gitVersion": released(version)})
             except (ApiException, HTTPError) as error:
-                raise JobError(wording.upgrader_failed(component, node, str(error))) from error
+                raise JobError(run_wording.upgrader_failed(component, node, str(error))) from error
 
 
 @dataclasses.dataclass
@@ -226,7 +227,7 @@ def from_settings(settings: HookSettings) -> Upgrader:
         kind = HookKind.KUBESIM if is_kubesim() else HookKind.COMMAND if settings.commands else HookKind.WAIT
     if kind == HookKind.KUBESIM:
         if not is_kubesim():
-            raise JobError(wording.hook_unused_on(str(kind)))
+            raise JobError(hook_wording.hook_unused_on(str(kind)))
         return KubesimUpgrader()
     return HookUpgrader(settings, run_commands=kind == HookKind.COMMAND)
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.commands import NodeUpgradeStrategy
-from bot.core.messages import upgrades as wording
+from shared.commands import NodeUpgradeStrategy
+from shared.messages import upgrades as wording
 from workers import cluster
 from workers.budgets import covering, state_of
 from workers.errors import JobError
@@ -364,7 +364,7 @@ INVENTORY_ORDER = ("kube-apiserver", "kube-controller-manager", "kube-scheduler"
 
 
 def plan_text(plan: UpgradePlan) -> str:
-    """The plan as people read it, sentence by sentence from :mod:`bot.core.messages.upgrades`."""
+    """The plan as people read it, sentence by sentence from :mod:`shared.messages.upgrades`."""
     kind = check_target(plan.current, plan.target).kind
     lines = [wording.plan_heading(current=str(plan.current), target=str(plan.target), kind=kind)]
     lines.append(wording.rule_in_force(plan.rule_now.reason))

@@ -1,11 +1,12 @@
 """Carrying out ``upgrade control-plane VERSION`` and ``upgrade nodes VERSION``, one checkpointed step at a time.
 
-Control plane (../shared/reference/kubernetes.md §5.3): refuse a skipped minor, a downgrade, and a target
-some kubelet or kube-proxy would be too old for; then kube-apiserver (every instance) → kube-controller-
-manager → kube-scheduler, each through the :class:`~workers.upgraders.ControlPlaneUpgrader` and confirmed
-by reading its mirror pod (and ``/version``); then kube-proxy's DaemonSet follows to the new version
-(:mod:`workers.kube_proxy`). etcd is left alone (upgraded separately). A re-run resumes:
-a component already at the target is skipped, and the current version is the *oldest* component's.
+Control plane (in kubeadm's order, https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-upgrade/):
+refuse a skipped minor, a downgrade, and a target some kubelet or kube-proxy would be too old for; then
+kube-apiserver (every instance) → kube-controller-manager → kube-scheduler, each through the
+:class:`~workers.upgraders.ControlPlaneUpgrader` and confirmed by reading its mirror pod (and ``/version``);
+then kube-proxy's DaemonSet follows to the new version (:mod:`workers.kube_proxy`). etcd is left alone
+(upgraded separately). A re-run resumes: a component already at the target is skipped, and the current
+version is the *oldest* component's.
 
 Nodes: never newer than kube-apiserver; nodes already at the target are skipped. Before anything
 changes, every node's drain is planned with kubectl's filters: pods that need ``--force`` (no
@@ -40,10 +41,11 @@ from typing import Any
 
 from kubernetes import client
 
-from bot.core.commands import NodeUpgradeStrategy
-from bot.core.messages import operations
-from bot.core.messages import upgrades as wording
-from workers import cluster, maintenance
+from shared.commands import NodeUpgradeStrategy
+from shared.messages import operations
+from shared.messages import upgrade_runs as run_wording
+from shared.messages import upgrades as wording
+from workers import cluster, maintenance, windowing
 from workers.drain import drain, plan_drain
 from workers.errors import Cancelled, JobError, NotFound
 from workers.kube import call_json, list_all, read
@@ -55,6 +57,7 @@ from workers.report import Reporter
 from workers.upgraders import Upgrader, configured
 from workers.upgrades import CONTROL_PLANE_LABEL, moves_on_drain, read_inventory, resolve_target
 from workers.versions import Version, image_tag, parse_version, too_old_for
+from workers.windowing import WindowEnded
 
 CHECKPOINT = "chatops.io/upgrade"
 """The node annotation holding a node's upgrade checkpoint (JSON)."""
@@ -151,17 +154,17 @@ def upgrade_control_plane(version: str, *, dry_run: bool, reporter: Reporter) ->
     """Plan, then upgrade kube-apiserver → controller-manager → scheduler to ``version``."""
     pods = control_plane_pods()
     if not pods:
-        raise JobError(wording.no_static_control_plane())
+        raise JobError(run_wording.no_static_control_plane())
     current = min(p.version for p in pods)
     target = _finishing(current, version) or resolve_target(current, version)
     too_old = too_old_for(target, read_inventory().components)
     if too_old:
         nodes = sorted({c.where for c in too_old})
         raise JobError(
-            wording.nodes_too_old_for_control_plane(nodes, target=str(target), current=str(current))
+            run_wording.nodes_too_old_for_control_plane(nodes, target=str(target), current=str(current))
         )
     steps = [(p.component, p.node, str(p.version), not p.version.is_older_than(target)) for p in pods]
-    reporter.emit_plan(wording.control_plane_plan(current=str(current), target=str(target), steps=steps))
+    reporter.emit_plan(run_wording.control_plane_plan(current=str(current), target=str(target), steps=steps))
     result: dict[str, Any] = {
         "current": str(current),
         "target": str(target),
@@ -176,25 +179,25 @@ def upgrade_control_plane(version: str, *, dry_run: bool, reporter: Reporter) ->
             label = f"{pod.component}@{pod.node}"
             if reporter.cancel_requested():
                 remaining = [f"{p.component}@{p.node}" for p in pods if f"{p.component}@{p.node}" not in done]
-                raise Cancelled(wording.upgrade_cancelled(done, remaining=remaining))
+                raise Cancelled(run_wording.upgrade_cancelled(done, remaining=remaining))
             if not pod.version.is_older_than(target):
                 reporter.progress(
-                    wording.component_skipped(pod.component, node=pod.node, version=str(pod.version))
+                    run_wording.component_skipped(pod.component, node=pod.node, version=str(pod.version))
                 )
                 done.append(label)
                 continue
             lock.check()
-            reporter.progress(wording.component_started(pod.component, node=pod.node, target=str(target)))
+            reporter.progress(run_wording.component_started(pod.component, node=pod.node, target=str(target)))
             upgrader.upgrade_component(pod.component, pod=pod.pod, node=pod.node, version=target)
             now = _wait_component(pod, target)
-            reporter.progress(wording.component_done(pod.component, node=pod.node, version=str(now)))
+            reporter.progress(run_wording.component_done(pod.component, node=pod.node, version=str(now)))
             if pod.component == "kube-apiserver":
-                reporter.progress(wording.apiserver_reports(str(_wait_apiserver(target))))
+                reporter.progress(run_wording.apiserver_reports(str(_wait_apiserver(target))))
             done.append(label)
         lock.check()
         kube_proxy = follow_control_plane(target, reporter=reporter)
-    reporter.progress(wording.etcd_separate())
-    reporter.progress(wording.control_plane_done(str(target)))
+    reporter.progress(run_wording.etcd_separate())
+    reporter.progress(run_wording.control_plane_done(str(target)))
     return {**result, "upgraded": done, "kube_proxy": kube_proxy, "version": str(_apiserver_version())}
 
 
@@ -218,7 +221,7 @@ def _wait_component(pod: ComponentPod, target: Version) -> Version:
             cluster.core().read_namespaced_pod,
             pod.pod,
             "kube-system",
-            missing=wording.component_pod_missing(pod.component, pod.pod),
+            missing=run_wording.component_pod_missing(pod.component, pod.pod),
         )
         version = _pod_version(found, pod.component)
         seen[:] = [version] if version is not None else []
@@ -226,7 +229,7 @@ def _wait_component(pod: ComponentPod, target: Version) -> Version:
 
     if not _wait(arrived, seconds=READY_TIMEOUT_SECONDS):
         raise JobError(
-            wording.component_timeout(
+            run_wording.component_timeout(
                 pod.component, node=pod.node, target=str(target), seconds=READY_TIMEOUT_SECONDS
             )
         )
@@ -242,7 +245,7 @@ def _wait_apiserver(target: Version) -> Version:
 
     if not _wait(arrived, seconds=READY_TIMEOUT_SECONDS):
         raise JobError(
-            wording.component_timeout(
+            run_wording.component_timeout(
                 "kube-apiserver", node="/version", target=str(target), seconds=READY_TIMEOUT_SECONDS
             )
         )
@@ -334,7 +337,9 @@ def node_target(version: str, control_plane: Version) -> Version:
     if target is None:
         raise JobError(wording.version_unreadable(version))
     if target.release > control_plane.release or (target.patch is not None and target > control_plane):
-        raise JobError(wording.newer_than_control_plane(target=str(target), control_plane=str(control_plane)))
+        raise JobError(
+            run_wording.newer_than_control_plane(target=str(target), control_plane=str(control_plane))
+        )
     if target.patch is None and target.release == control_plane.release:
         return control_plane
     return target
@@ -346,7 +351,7 @@ def _select(
     by_name = {_name(n): n for n in nodes}
     unknown = [name for name in names if name not in by_name]
     if unknown:
-        raise NotFound(wording.unknown_nodes(unknown))
+        raise NotFound(run_wording.unknown_nodes(unknown))
     chosen = list(names) or sorted(
         name
         for name, n in by_name.items()
@@ -406,7 +411,7 @@ class _NodeRun:
         self.options = options
         self.work = work
         self.ours = {w.name for w in work}
-        self.states: dict[str, str] = {w.name: wording.state_not_started() for w in work}
+        self.states: dict[str, str] = {w.name: run_wording.state_not_started() for w in work}
         self.results: list[dict[str, Any]] = []
         self.unscheduled_before = _unscheduled()
 
@@ -423,23 +428,26 @@ class _NodeRun:
         )
         saved = dataclasses.replace(base, step=step, job=self.reporter.request.job_id, **changes)
         _save(item.name, saved)
-        self.states[item.name] = wording.state_stopped(step)
-        self.reporter.progress(wording.node_step(item.name, step))
+        self.states[item.name] = run_wording.state_stopped(step)
+        self.reporter.progress(run_wording.node_step(item.name, step))
         return dataclasses.replace(item, resume=saved)
 
     def due(self, item: NodeWork, steps: Sequence[str]) -> Sequence[str]:
         """The steps still to do on ``item`` (all of them, or those from where a previous run stopped)."""
         start = item.step(steps)
         if item.resume is not None and item.resume.step:
-            self.reporter.progress(wording.node_resumed(item.name, start))
+            self.reporter.progress(run_wording.node_resumed(item.name, start))
         return steps[steps.index(start) :]
 
-    def stop_if_cancelled(self) -> None:
-        """Stop between two nodes (or phases) once the requester cancelled."""
+    def stop_if_cancelled(self, *, between_nodes: bool = False) -> None:
+        """Stop between two nodes (or phases) once the requester cancelled, or between two nodes once
+        the job's window closed (the rest waits for its next opening)."""
+        done = [name for name, state in self.states.items() if state.startswith("upgraded")]
+        remaining = [w.name for w in self.work if w.name not in done]
         if self.reporter.cancel_requested():
-            done = [name for name, state in self.states.items() if state.startswith("upgraded")]
-            remaining = [w.name for w in self.work if w.name not in done]
-            raise Cancelled(wording.upgrade_cancelled(done, remaining=remaining))
+            raise Cancelled(run_wording.upgrade_cancelled(done, remaining=remaining))
+        if between_nodes and done and windowing.window_closed(self.reporter.schedule):
+            raise WindowEnded(done=done, left=remaining)
 
     def take_slot(self, node: str, *, limit: int | None) -> None:
         """A maintenance record on the node, under the cluster-wide limit (``None``: waived)."""
@@ -472,9 +480,9 @@ class _NodeRun:
 
         if not _wait(ready, seconds=self.options.ready_timeout):
             raise JobError(
-                wording.node_not_ready(node, target=str(self.target), seconds=self.options.ready_timeout)
+                run_wording.node_not_ready(node, target=str(self.target), seconds=self.options.ready_timeout)
             )
-        self.reporter.progress(wording.node_ready(node, str(seen[0])))
+        self.reporter.progress(run_wording.node_ready(node, str(seen[0])))
         return seen[0]
 
     def drain(self, node: str, guard: Guard) -> tuple[str, ...]:
@@ -499,7 +507,7 @@ class _NodeRun:
         """Wait (bounded) for pods left without a node to find one, then list the pods running on ``node``."""
         if not _wait(lambda: not (_unscheduled() - self.unscheduled_before), seconds=RETURN_WAIT_SECONDS):
             self.reporter.warning(
-                wording.pods_still_pending(sorted(_unscheduled() - self.unscheduled_before))
+                run_wording.pods_still_pending(sorted(_unscheduled() - self.unscheduled_before))
             )
         pods, _ = list_all(
             cluster.core().list_pod_for_all_namespaces,
@@ -516,12 +524,14 @@ class _NodeRun:
         set_annotation(item.name, maintenance.ANNOTATION, None)
         _save(item.name, None)
         version = _kubelet(read_node(item.name)) or self.target
-        self.states[item.name] = wording.state_upgraded(str(version))
+        self.states[item.name] = run_wording.state_upgraded(str(version))
         moved = list(item.resume.moved) if item.resume else []
         back = self.pods_back(item.name)
         kept = bool(item.resume and item.resume.was_cordoned)
         self.reporter.progress(
-            wording.node_upgraded(item.name, version=str(version), moved=moved, back=back, kept_cordoned=kept)
+            run_wording.node_upgraded(
+                item.name, version=str(version), moved=moved, back=back, kept_cordoned=kept
+            )
         )
         self.results.append({"node": item.name, "version": str(version), "moved": moved, "back": back})
 
@@ -530,7 +540,7 @@ class _NodeRun:
     def one_at_a_time(self) -> None:
         """Drain, upgrade, wait Ready, uncordon: node after node."""
         for item in self.work:
-            self.stop_if_cancelled()
+            self.stop_if_cancelled(between_nodes=True)
             self.upgrade_in_place(item)
 
     def upgrade_in_place(self, item: NodeWork) -> None:
@@ -559,7 +569,7 @@ class _NodeRun:
     def all_at_once(self) -> None:
         """Cordon all, upgrade all, wait for all, uncordon all."""
         names = [w.name for w in self.work]
-        self.reporter.warning(wording.downtime_warning(names))
+        self.reporter.warning(run_wording.downtime_warning(names))
         items = {w.name: w for w in self.work}
         with contextlib.ExitStack() as stack:
             locks = {
@@ -598,7 +608,7 @@ class _NodeRun:
     def surge(self) -> None:
         """Per old node: a replacement at the target first, then drain the old node onto it and retire it."""
         for item in self.work:
-            self.stop_if_cancelled()
+            self.stop_if_cancelled(between_nodes=True)
             self.replace(item)
 
     def replace(self, item: NodeWork) -> None:
@@ -634,9 +644,9 @@ class _NodeRun:
             lock.check()
             self.upgrader.retire(item.name)
         moved = list(item.resume.moved) if item.resume else []
-        self.states[item.name] = wording.state_replaced(str(self.target), new)
+        self.states[item.name] = run_wording.state_replaced(str(self.target), new)
         self.reporter.progress(
-            wording.node_replaced(item.name, new=new, version=str(self.target), moved=moved)
+            run_wording.node_replaced(item.name, new=new, version=str(self.target), moved=moved)
         )
         self.results.append({"node": item.name, "replacement": new, "moved": moved})
 
@@ -664,9 +674,11 @@ def _reporting_states(run: _NodeRun) -> Iterator[None]:
     """On a stop, add where every node stands to the reason."""
     try:
         yield
+    except WindowEnded:
+        raise
     except JobError as error:
         states = [(w.name, run.states[w.name]) for w in run.work]
-        raise type(error)(f"{error}\n{wording.node_states(states)}") from error
+        raise type(error)(f"{error}\n{run_wording.node_states(states)}") from error
 
 
 def upgrade_nodes(
@@ -679,7 +691,7 @@ def upgrade_nodes(
     work, skipped = _select(node_items, nodes, target, options.strategy)
     surge = options.strategy == NodeUpgradeStrategy.SURGE
     reporter.emit_plan(
-        wording.nodes_plan(
+        run_wording.nodes_plan(
             target=str(target),
             control_plane=str(control_plane),
             strategy=str(options.strategy),
@@ -697,15 +709,15 @@ def upgrade_nodes(
         "skipped": [name for name, _ in skipped],
     }
     if not work:
-        reporter.progress(wording.nodes_already_there(str(target)))
+        reporter.progress(run_wording.nodes_already_there(str(target)))
         return summary
     if options.strategy != NodeUpgradeStrategy.ALL_AT_ONCE:
         refusals = _drain_refusals([w for w in work if not _drained(w, surge=surge)], options.flags)
         if refusals:
-            raise JobError(wording.drain_flags_needed(refusals))
+            raise JobError(run_wording.drain_flags_needed(refusals))
     busy = _foreign_maintenance(work)
     if busy:
-        raise JobError(wording.in_maintenance(busy))
+        raise JobError(run_wording.in_maintenance(busy))
     if dry_run:
         return {**summary, "dry_run": True}
     run = _NodeRun(reporter=reporter, upgrader=configured(), target=target, options=options, work=work)
@@ -719,7 +731,7 @@ def upgrade_nodes(
         _reporting_states(run),
     ):
         strategies[options.strategy]()
-    reporter.progress(wording.nodes_done(str(target), [w.name for w in work]))
+    reporter.progress(run_wording.nodes_done(str(target), [w.name for w in work]))
     return {**summary, "upgraded": run.results}
 
 

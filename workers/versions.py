@@ -1,6 +1,6 @@
 """Kubernetes versions and the version skew policy, as pure functions (no cluster, no I/O).
 
-Two rules exist (../shared/reference/kubernetes.md §5):
+Two rules exist (the version skew policy, https://kubernetes.io/releases/version-skew-policy/):
 
 - **classic** (kube-apiserver before 1.28): kubelet and kube-proxy up to **two** minors older than
   kube-apiserver;

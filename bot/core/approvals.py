@@ -35,9 +35,11 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.messages import approvals as messages
-from bot.core.names import APPROVAL_PREFIX
 from bot.core.policy import ApprovalRequirement, Policy, is_approver
+from shared.invocation import Invocation, maybe_invocation
+from shared.messages import approvals as messages
+from shared.messages import freezes as freeze_messages
+from shared.names import APPROVAL_PREFIX
 
 
 class ApprovalState(enum.StrEnum):
@@ -120,6 +122,8 @@ class Vote:
 
     user: str
     at: float
+    incident: bool = False
+    """Given by someone of the incident group (what a break-glass request needs one of)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +152,11 @@ class ApprovalRequest:
     """Who denied or cancelled it, or whose approval completed the quorum; ``None`` for expiry."""
     reason: str | None = None
     """The reason given with ``deny``, or the changed targets for a voided request."""
+    command: Invocation | None = None
+    """What the job runs, as data (name and arguments). None on a request stored by a version that
+    kept only the :attr:`description`: it is answered as any other, and its view says what it lacks."""
+    incident: tuple[str, ...] = ()
+    """A break-glass during a freeze: one approval must come from these (the policy's incident group)."""
 
     @property
     def requirement(self) -> ApprovalRequirement:
@@ -166,6 +175,7 @@ class ApprovalRequest:
         data = dataclasses.asdict(self)
         data["state"] = self.state.value
         data["witnesses"] = dict(self.witnesses)
+        data["command"] = self.command.to_json() if self.command is not None else None
         return data
 
     @classmethod
@@ -173,9 +183,14 @@ class ApprovalRequest:
         """Rebuild a request written by :meth:`to_json`."""
         fields = dict(data)
         fields["approvers"] = tuple(fields["approvers"])
+        fields["incident"] = tuple(fields.get("incident") or ())
         fields["state"] = ApprovalState(fields["state"])
-        fields["votes"] = tuple(Vote(user=vote["user"], at=vote["at"]) for vote in fields.get("votes", ()))
+        fields["votes"] = tuple(
+            Vote(user=vote["user"], at=vote["at"], incident=bool(vote.get("incident")))
+            for vote in fields.get("votes", ())
+        )
         fields["witnesses"] = _sorted_versions(fields.get("witnesses") or {})
+        fields["command"] = maybe_invocation(fields.get("command"))
         return cls(**fields)
 
 
@@ -218,8 +233,12 @@ def new_request(
     requirement: ApprovalRequirement,
     now: float,
     witnesses: Mapping[str, str] | None = None,
+    command: Invocation | None = None,
 ) -> ApprovalRequest:
-    """Open a pending request under ``requirement``, for the plan whose targets are ``witnesses``."""
+    """Open a pending request under ``requirement``, for the plan whose targets are ``witnesses``.
+
+    ``command`` is what the job runs, as data.
+    """
     if requirement.count < 1:
         raise ValueError("an approval requirement needs a count of at least 1")
     return ApprovalRequest(
@@ -235,6 +254,7 @@ def new_request(
         created_at=now,
         expires_at=now + requirement.ttl_seconds,
         witnesses=_sorted_versions(witnesses or {}),
+        command=command,
     )
 
 
@@ -281,10 +301,14 @@ def approve(
             Outcome.ALREADY_COUNTED,
             messages.already_counted(user=user, have=have, need=request.count),
         )
-    votes = (*request.votes, Vote(user=user, at=now))
-    if len(votes) < request.count:
+    incident = bool(request.incident) and _named(policy, request.incident, user=user, user_groups=user_groups)
+    votes = (*request.votes, Vote(user=user, at=now, incident=incident))
+    glass_ok = not request.incident or any(vote.incident for vote in votes)
+    if len(votes) < request.count or not glass_ok:
         counted = dataclasses.replace(request, votes=votes)
         reply = messages.approval_recorded(user=user, have=len(votes), need=request.count)
+        if len(votes) >= request.count:
+            reply = freeze_messages.still_needs_incident(incident=request.incident)
         return Answer(counted, Outcome.RECORDED, changed=True, reply=reply)
     decided = dataclasses.replace(
         request, votes=votes, state=ApprovalState.APPROVED, decided_at=now, decided_by=user
@@ -397,6 +421,10 @@ def _still_pending(request: ApprovalRequest) -> Answer:
 
 def _refuse(request: ApprovalRequest, outcome: Outcome, reply: str) -> Answer:
     return Answer(request, outcome, changed=False, reply=reply)
+
+
+def _named(policy: Policy, names: tuple[str, ...], *, user: str, user_groups: frozenset[str]) -> bool:
+    return is_approver(policy, ApprovalRequirement(approvers=names), user=user, user_groups=user_groups)
 
 
 def _sorted_versions(versions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

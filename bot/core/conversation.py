@@ -23,25 +23,15 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.core import commands, request_events
+from bot.core import rechecks, request_events
 from bot.core.approvals import (
     Answer,
     ApprovalRequest,
     ApprovalState,
     approval_id_for,
 )
-from bot.core.command_words import arguments_of, describe
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.identities import RunAs
-from bot.core.jobevents import JobEvent, RequestContext
-from bot.core.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
-from bot.core.messages import access as access_messages
-from bot.core.messages import approvals as approval_messages
-from bot.core.messages import conversation as messages
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import pages as page_messages
-from bot.core.messages import timeline as timeline_messages
+from bot.core.deferral import Gated, Typed, deferred, gate, parse_request, planning_note
+from bot.core.freezing import known_clusters, parse_freeze, run_freeze
 from bot.core.page_links import PageLinks
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind, ReadingPage, jobs_page, timeline_page
 from bot.core.plan_gate import planning_request
@@ -54,9 +44,7 @@ from bot.core.policy import (
     gating_requirement,
     may_cancel,
 )
-from bot.core.ports import ApprovalPort, JobPort, NoObserver, Observer, TimelinePort
-from bot.core.reference import HelpSheet, help_sheet
-from bot.core.text import escape_for_chat
+from bot.core.ports import ApprovalPort, FreezePort, JobPort, NoObserver, Observer, TimelinePort
 from bot.core.timeline import (
     Entry,
     EntryKind,
@@ -66,7 +54,26 @@ from bot.core.timeline import (
     export_markdown,
     render_page,
 )
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared import commands
+from shared.command_words import arguments_of, describe
+from shared.errors import UsageError
+from shared.identities import RunAs
+from shared.invocation import invocation_of
+from shared.jobevents import JobEvent, RequestContext
+from shared.jobs import JobOrigin, JobSpec, job_id_for, job_spec, plan_job_id
+from shared.messages import access as access_messages
+from shared.messages import approvals as approval_messages
+from shared.messages import conversation as messages
+from shared.messages import freezes as freeze_messages
+from shared.messages import jobs as job_messages
+from shared.messages import pages as page_messages
+from shared.messages import timeline as timeline_messages
+from shared.messages import windows as window_messages
+from shared.reference import HelpSheet, help_sheet
+from shared.schedules import SCHEDULE_ARGUMENT, Schedule
+from shared.text import escape_for_chat
+from shared.undo import undo_offer
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 log = logging.getLogger("chatops.engine")
 
@@ -86,6 +93,9 @@ class Message:
     """Slack user groups (``S…``) the user belongs to, resolved by the adapter."""
     approval_id: str | None = None
     """Set on an Approve/Deny click: the request whose buttons were clicked, which alone it answers."""
+    command: commands.Command | None = None
+    """A command given as data (an Undo click): it runs as it is, and ``text`` only says it in words
+    for the record; None for typed text, which the grammar reads."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +127,8 @@ class Reply:
     quiet: bool = False
     """Not shown: the job of a lookup, whose answer is the only message the person sees (``text``
     stays for the record)."""
+    starts_at: float | None = None
+    """Set when the job waits for a later start (RQ's scheduler): nothing more is heard of it until then."""
 
 
 ANSWERED_BY_THE_ENGINE: frozenset[str] = frozenset(
@@ -151,10 +163,12 @@ class Engine:
         observer: Observer | None = None,
         links: PageLinks | None = None,
         gate: Callable[[Message], list[Reply] | None] | None = None,
+        freezes: FreezePort | None = None,
     ) -> None:
         """``gate`` sees each message first and may refuse it (the limits of ``bot.core.limits``)."""
         self.policy = policy
         self._gate = gate
+        self._freezes = freezes
         self._links = links
         self._observer: Observer = observer or NoObserver()
         self._jobs = jobs
@@ -162,6 +176,7 @@ class Engine:
         self._timeline = timeline
         self._default_cluster = default_cluster
         self._implemented = implemented
+        self._recheck_round: int | None = None
 
     def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises for bad input: every problem becomes a reply."""
@@ -169,14 +184,28 @@ class Engine:
         if refused is not None:
             return refused
         thread = message.thread_ts or message.ts
+        frozen = self._freeze_command(message, thread=thread)
+        if frozen is not None:
+            return [frozen]
         try:
-            command = parse(message.text)
+            if message.command is not None:  # given as data (an Undo click): nothing to read
+                typed = Typed(message.command, None, False, message.text)
+            else:
+                typed = parse_request(message.text)
         except UsageError as error:
             self._record(
                 message, kind=EntryKind.ERROR, summary=messages.unparsed(message.text), suffix="error"
             )
             self._observe_command(message, verb="unparsed", outcome="invalid", cluster=self._default_cluster)
             return [Reply(str(error), thread, ephemeral=True)]
+        command, start = typed.command, typed.start
+        message = dataclasses.replace(message, text=typed.text)  # without --at/--in: the command as it runs
+        if start is not None and (
+            command.name in READ_ONLY_COMMANDS or command.name in ANSWERED_BY_THE_ENGINE
+        ):
+            return [
+                Reply(window_messages.start_for_changes_only(command=command.name), thread, ephemeral=True)
+            ]
         cluster = self._cluster_for(channel=message.channel, named=command.cluster)
         origin = self._jobs.origin(command.job) if isinstance(command, commands.Cancel) else None
         if origin is not None and origin.cluster:
@@ -229,9 +258,34 @@ class Engine:
             return [
                 Reply(access_messages.unmapped(user=message.user, cluster=cluster), thread, ephemeral=True)
             ]
-        if decision.approval is not None and not command.dry_run:
-            return self._request_approval(message, command, cluster=cluster, thread=thread, decision=decision)
-        return [self._submit(command, message=message, cluster=cluster, thread=thread)]
+        freeze = self._freezes.get(cluster) if self._freezes is not None else None
+        try:
+            gated = gate(
+                self.policy,
+                typed,
+                decision=decision,
+                freeze=freeze,
+                cluster=cluster,
+                now=self._approvals.now(),
+            )
+        except UsageError as error:
+            return [Reply(str(error), thread, ephemeral=True)]
+        if isinstance(gated, str):
+            self._observe_command(message, verb=command.name, outcome="frozen", cluster=cluster)
+            return [Reply(gated, thread, ephemeral=True)]
+        if gated.broken is not None:
+            summary = freeze_messages.break_glass_summary(
+                description=describe(command), reason=gated.broken.reason
+            )
+            details = {"break_glass": True, "freeze": gated.broken.reason}
+            self._record(
+                message, kind=EntryKind.COMMAND, summary=summary, suffix="break-glass", details=details
+            )
+        if gated.decision.approval is not None and not command.dry_run:
+            return self._request_approval(message, command, cluster=cluster, thread=thread, gated=gated)
+        return [
+            self._submit(command, message=message, cluster=cluster, thread=thread, schedule=gated.schedule)
+        ]
 
     def read(self, cursor: PageCursor, *, user: str, user_groups: frozenset[str], channel: str) -> Reply:
         """Another page of ``timeline`` or ``jobs``, as if the command were typed again in ``channel``.
@@ -273,6 +327,24 @@ class Engine:
             self._observe_decision(request)
             replies.append(Reply(answer.reply, request.thread_ts, channel=request.channel, approval=request))
         return replies
+
+    def recheck_pending(self, *, interval: float = rechecks.RECHECK_INTERVAL_SECONDS) -> list[str]:
+        """Run the plan of every pending request again, once per ``interval`` (:mod:`bot.core.rechecks`);
+        returns the ids of the re-checks this call queued (a round already queued, here or by another
+        bot process, is not queued again)."""
+        round_ = rechecks.recheck_round(self._approvals.now(), interval=interval)
+        if round_ == self._recheck_round:
+            return []
+        self._recheck_round = round_
+        queued = []
+        for request in rechecks.due(self._approvals.pending(), now=self._approvals.now(), interval=interval):
+            parked = self._jobs.parked(request.job_id)
+            if parked is None:
+                continue
+            submitted = self._jobs.submit(rechecks.recheck_spec(parked, round_=round_))
+            if not submitted.duplicate:
+                queued.append(submitted.job_id)
+        return queued
 
     def may_pin(self, *, user: str, user_groups: frozenset[str] = frozenset(), channel: str) -> bool:
         """Whether a :pushpin: by ``user`` in ``channel`` makes a note: the ``note`` rule, as if typed there.
@@ -319,35 +391,50 @@ class Engine:
     # Jobs
 
     def _request_context(
-        self, message: Message, *, cluster: str, thread: str, lookup: bool = False
+        self, message: Message, command: commands.Command, *, cluster: str, thread: str, lookup: bool = False
     ) -> RequestContext:
+        """Who asked, where, and what, as data: the command and the undo it will offer (worked out now)."""
+        undo = undo_offer(command)
         return RequestContext(
             job_id=job_id_for(channel=message.channel, message_ts=message.ts),
             user=message.user,
             channel=message.channel,
             thread_ts=thread,
             cluster=cluster,
-            text=message.text,
+            command=invocation_of(command).to_json(),
+            undo=undo.to_json() if undo is not None else None,
             lookup=lookup,
         )
 
-    def _spec(self, command: commands.Command, request: RequestContext) -> JobSpec:
+    def _spec(
+        self, command: commands.Command, request: RequestContext, *, schedule: Schedule | None = None
+    ) -> JobSpec:
         spec = job_spec(
             command_name=command.name,
             arguments=arguments_of(command),
             request=request,
             description=describe(command),
         )
+        if schedule is not None:
+            spec = dataclasses.replace(spec, kwargs={**spec.kwargs, SCHEDULE_ARGUMENT: schedule.to_json()})
         # Checked before anything is queued (an unmapped requester is refused), so this never raises.
         identity = self.policy.identities.acting_as(user=request.user, cluster=request.cluster)
         if identity is None:
             return spec
         return dataclasses.replace(spec, kwargs={**spec.kwargs, "act_as": identity.to_json()})
 
-    def _submit(self, command: commands.Command, *, message: Message, cluster: str, thread: str) -> Reply:
+    def _submit(
+        self,
+        command: commands.Command,
+        *,
+        message: Message,
+        cluster: str,
+        thread: str,
+        schedule: Schedule | None = None,
+    ) -> Reply:
         lookup = command.name in LOOKUPS
-        request = self._request_context(message, cluster=cluster, thread=thread, lookup=lookup)
-        spec = self._spec(command, request)
+        request = self._request_context(message, command, cluster=cluster, thread=thread, lookup=lookup)
+        spec = self._spec(command, request, schedule=schedule)
         submission = self._jobs.submit(spec)
         outcome = "duplicate" if submission.duplicate else "queued"
         self._observe_command(
@@ -355,6 +442,15 @@ class Engine:
         )
         if submission.duplicate:
             return Reply(job_messages.duplicate(job_id=spec.job_id), thread, job_id=spec.job_id, quiet=lookup)
+        if submission.schedule is not None:
+            return self._deferred(
+                spec.job_id,
+                spec.description,
+                cluster,
+                submission.schedule,
+                thread=thread,
+                channel=message.channel,
+            )
         text = job_messages.queued(
             job_id=spec.job_id, description=spec.description, cluster=cluster, position=submission.position
         )
@@ -402,12 +498,62 @@ class Engine:
 
     # Approvals
 
+    def _deferred(
+        self, job_id: str, description: str, cluster: str, schedule: Schedule, *, channel: str, thread: str
+    ) -> Reply:
+        """The reply of a job handed to RQ's scheduler (it starts at ``schedule.start_at``); recorded."""
+        said = deferred(
+            job_id=job_id,
+            description=description,
+            cluster=cluster,
+            schedule=schedule,
+            channel=channel,
+            thread=thread,
+            now=self._approvals.now(),
+        )
+        self._append(said.entry)
+        return Reply(said.reply, thread, job_id=job_id, starts_at=schedule.start_at)
+
+    def _freeze_command(self, message: Message, *, thread: str) -> Reply | None:
+        """``freeze``/``unfreeze`` (:mod:`bot.core.freezing`); None for every other command."""
+        clusters = known_clusters(self.policy, default=self._default_cluster)
+        try:
+            parsed = parse_freeze(message.text, clusters=clusters)
+        except UsageError as error:
+            return Reply(str(error), thread, ephemeral=True)
+        if parsed is None:
+            return None
+        cluster = self._cluster_for(channel=message.channel, named=parsed.cluster)
+        if self._freezes is None:
+            return Reply(job_messages.not_available_yet(command="freeze"), thread, ephemeral=True)
+        outcome = run_freeze(
+            parsed,
+            policy=self.policy,
+            freezes=self._freezes,
+            user=message.user,
+            user_groups=message.user_groups,
+            cluster=cluster,
+            now=self._approvals.now(),
+        )
+        if outcome.summary is not None:
+            self._record(
+                message, kind=EntryKind.COMMAND, summary=outcome.summary, suffix="freeze", cluster=cluster
+            )
+        return Reply(outcome.reply, thread, ephemeral=outcome.ephemeral)
+
     def _request_approval(
-        self, message: Message, command: commands.Command, *, cluster: str, thread: str, decision: Decision
+        self,
+        message: Message,
+        command: commands.Command,
+        *,
+        cluster: str,
+        thread: str,
+        gated: Gated,
     ) -> list[Reply]:
         """Park the job and run its plan; approvers are asked only once it succeeds (:mod:`bot.core.plan_gate`)."""
-        assert decision.approval is not None
-        request = self._request_context(message, cluster=cluster, thread=thread)
+        requirement = gated.decision.approval
+        assert requirement is not None
+        request = self._request_context(message, command, cluster=cluster, thread=thread)
         plan_id = plan_job_id(request.job_id)
         approval = planning_request(
             job_id=request.job_id,
@@ -416,9 +562,11 @@ class Engine:
             thread_ts=thread,
             cluster=cluster,
             description=describe(command),
-            requirement=decision.approval,
+            requirement=requirement,
             now=self._approvals.now(),
+            command=invocation_of(command),
         )
+        approval = dataclasses.replace(approval, incident=gated.incident)
         stored = self._approvals.create(approval)
         outcome = "duplicate" if stored != approval else "approval_requested"
         self._observe_command(
@@ -431,18 +579,25 @@ class Engine:
         )
         if stored != approval:
             return [Reply(job_messages.duplicate(job_id=request.job_id), thread, job_id=request.job_id)]
-        real = self._spec(command, request)
+        real = self._spec(command, request, schedule=gated.schedule)
         real = dataclasses.replace(
             real, kwargs={**real.kwargs, "approval": {"approval_id": stored.approval_id, "plan_job": plan_id}}
         )
         self._jobs.park(real)
         plan_command = dataclasses.replace(command, dry_run=True)
-        plan = self._spec(plan_command, dataclasses.replace(request, job_id=plan_id))
+        plan_request = dataclasses.replace(
+            request, job_id=plan_id, command=invocation_of(plan_command).to_json(), undo=None
+        )
+        plan = self._spec(plan_command, plan_request)
         self._jobs.submit(plan)
         text = approval_messages.planning_first(
             description=stored.description, cluster=cluster, approvers=stored.approvers
         )
-        return [Reply(text, thread, job_id=plan_id)]
+        note = planning_note(gated.schedule, now=self._approvals.now())
+        if gated.incident:
+            glass = freeze_messages.break_glass_needs_incident(incident=gated.incident)
+            note = glass if note is None else f"{glass}\n{note}"
+        return [Reply(text if note is None else f"{text}\n{note}", thread, job_id=plan_id)]
 
     def plans_reported(self, events: Iterable[JobEvent]) -> list[Reply]:
         """What ``events`` did to approval requests, said in their threads (:mod:`bot.core.request_events`).
@@ -529,6 +684,11 @@ class Engine:
         submission = self._jobs.release(request.job_id)
         if submission is None:
             return Reply(approval_messages.job_gone(job_id=request.job_id), request.thread_ts)
+        if submission.schedule is not None:
+            schedule, channel, thread = submission.schedule, request.channel, request.thread_ts
+            return self._deferred(
+                request.job_id, request.description, request.cluster, schedule, channel=channel, thread=thread
+            )
         text = job_messages.queued(
             job_id=request.job_id,
             description=request.description,

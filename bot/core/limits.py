@@ -1,7 +1,7 @@
 """Limits on what one message may ask, checked before the engine parses it into work.
 
 The :class:`Gate` stands in front of :meth:`bot.core.conversation.Engine.handle` and refuses, each with
-a reply that says what to do (``bot.core.messages.limits``) and a count (``chatops_limited_total``):
+a reply that says what to do (``shared.messages.limits``) and a count (``chatops_limited_total``):
 
 * a message longer than ``max_message_chars``, or of more than ``max_arguments`` words;
 * a person sending more than ``user_commands_per_minute`` commands in a minute, or a channel more than
@@ -12,7 +12,7 @@ a reply that says what to do (``bot.core.messages.limits``) and a count (``chato
 * a request needing approval from someone who already has ``max_pending_approvals`` waiting.
 
 Names themselves (nodes, deployments, namespaces, images) are checked by the grammar against
-Kubernetes' DNS-1123 rules (:mod:`bot.core.names`), before any job exists. Pure: the counters and the
+Kubernetes' DNS-1123 rules (:mod:`shared.names`), before any job exists. Pure: the counters and the
 pending approvals are read through ports.
 """
 
@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from bot.core import commands
 from bot.core.approvals import ApprovalRequest
 from bot.core.conversation import Message, Reply
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.messages import limits as messages
+from bot.core.deferral import parse_request
 from bot.core.policy import Policy, channel_cluster, decide
+from shared import commands
+from shared.errors import UsageError
+from shared.messages import limits as messages
 
 DEFAULT_MAX_MESSAGE_CHARS = 2_000
 DEFAULT_MAX_ARGUMENTS = 40
@@ -126,8 +126,8 @@ class Gate:
         rated = self._rate(message, thread=thread)
         if rated is not None:
             return rated
-        try:
-            command = parse(message.text)
+        try:  # a command given as data (an Undo click) is checked as it is, never read back from its words
+            command = message.command if message.command is not None else parse_request(message.text).command
         except UsageError:
             return None  # the engine answers it, with the usage
         if command.cluster is not None and command.cluster not in self._clusters:

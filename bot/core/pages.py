@@ -14,12 +14,12 @@ import enum
 import json
 from collections.abc import Sequence
 
-from bot.core.jobs import JobSummary
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import pages as messages
-from bot.core.messages import timeline as timeline_messages
-from bot.core.names import NameKind, is_valid_name
 from bot.core.timeline import ChainedEntry, in_time_order
+from shared.jobs import JobSummary
+from shared.messages import jobs as job_messages
+from shared.messages import pages as messages
+from shared.messages import timeline as timeline_messages
+from shared.names import NameKind, is_valid_name
 
 PAGE_SIZE = 10
 """Entries on one page."""
@@ -169,7 +169,9 @@ def jobs_page(
         PageItem(
             when=job.enqueued_at.strftime("%H:%M:%S") if job.enqueued_at else "--:--:--",
             actor=job.user,
-            what=job_messages.page_entry(job_id=job.job_id, status=job.status, description=job.description),
+            what=job_messages.page_entry(
+                job_id=job.job_id, status=job.status, description=job.description, starts_at=job.starts_at
+            ),
         )
         for job in shown
     )

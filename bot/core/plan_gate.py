@@ -29,10 +29,11 @@ from bot.core.approvals import (
     new_request,
     request_text,
 )
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import plan_job_id
-from bot.core.messages import approvals as messages
 from bot.core.policy import ApprovalRequirement
+from shared.invocation import Invocation
+from shared.jobevents import EventKind, JobEvent
+from shared.jobs import plan_job_id
+from shared.messages import approvals as messages
 
 PLAN_SUFFIX = plan_job_id("")
 """What the id of a request's plan job ends with."""
@@ -48,8 +49,11 @@ def planning_request(
     description: str,
     requirement: ApprovalRequirement,
     now: float,
+    command: Invocation | None = None,
 ) -> ApprovalRequest:
     """The request for ``job_id`` as first opened: waiting for its plan, asking nobody yet.
+
+    ``command`` is what the job runs, as data (the record keeps it, so nothing reads the description).
 
     Its deadline (``now`` plus the requirement's time to live) bounds how long the plan may take;
     once the plan is shown the approvers get the whole time to live again.
@@ -64,6 +68,7 @@ def planning_request(
         description=description,
         requirement=requirement,
         now=now,
+        command=command,
     )
     return dataclasses.replace(opened, state=ApprovalState.PLANNING)
 

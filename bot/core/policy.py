@@ -21,7 +21,7 @@ Semantics, in the order :func:`decide` applies them:
   ``clusters`` key, or a list containing ``"*"``, matches anything. Cluster-scoped commands (nodes,
   upgrades, etcd) have no namespace: they match a rule without ``namespaces`` or with ``"*"``, never a
   rule that lists specific namespaces. ``"*"`` does not cover the commands of
-  :data:`~bot.core.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
+  :data:`~shared.vocabulary.EXPLICIT_ONLY_COMMANDS` (``backup secrets``): a rule must name them.
 * **The first matching rule decides.** If the user is in its ``allow`` list the command is allowed,
   with the rule's ``approval`` requirement if it has one; otherwise it is denied by that rule, and
   later rules are not consulted.
@@ -46,9 +46,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.core.identities import Identities
-from bot.core.messages import policy as messages
-from bot.core.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS
+from shared.identities import Identities
+from shared.messages import policy as messages
+from shared.vocabulary import COMMAND_NAMES, EXPLICIT_ONLY_COMMANDS, READ_ONLY_COMMANDS
+from shared.windows import Window
 
 ANY = "*"
 """The wildcard: any command, anyone, any namespace or any cluster, depending on where it is written."""
@@ -94,6 +95,18 @@ class Rule:
     namespaces: frozenset[str] | None = None
     clusters: frozenset[str] | None = None
     approval: ApprovalRequirement | None = None
+    window: str | None = None
+    """The name of the window its commands that change something run in (``windows``), if any."""
+
+
+@dataclass(frozen=True)
+class FreezeRules:
+    """Who may freeze and unfreeze a cluster, and who may approve a break-glass during a freeze."""
+
+    by: tuple[str, ...]
+    """Who may ``freeze`` and ``unfreeze``: group names, user ids, Slack user-group ids or ``*``."""
+    incident: tuple[str, ...]
+    """The incident group: one of them must approve a command that breaks the glass."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,16 @@ class Policy:
     """Whose permissions each cluster's jobs use, and the Kubernetes identity of each person."""
     source: str = "<policy>"
     """Where the policy came from, for messages: a file path or ``<demo>``."""
+    windows: tuple[Window, ...] = ()
+    """The change windows rules and clusters may name."""
+    cluster_windows: tuple[tuple[str, str], ...] = ()
+    """(cluster, window name) pairs: every change on that cluster runs inside that window."""
+    freezes: FreezeRules | None = None
+    """Who may freeze; ``None``: nobody may (``freeze`` is refused)."""
+
+    def window(self, name: str | None) -> Window | None:
+        """The window called ``name``, or None (no name, or none defined by it)."""
+        return next((window for window in self.windows if window.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,8 @@ class Decision:
     """The sentence to show the user when denied; empty when allowed."""
     approval: ApprovalRequirement | None = None
     """Set when the command is allowed but must be approved first."""
+    window: Window | None = None
+    """Set when the command changes something and its rule names a window it must run in."""
 
 
 def decide(
@@ -143,7 +168,7 @@ def decide(
     vocabulary, which is a programming error: the grammar only produces known names.
     """
     if command not in COMMAND_NAMES:
-        raise ValueError(f"unknown command {command!r}; expected one of bot.core.vocabulary.COMMAND_NAMES")
+        raise ValueError(f"unknown command {command!r}; expected one of shared.vocabulary.COMMAND_NAMES")
     if not channel_accepted(policy, channel=channel):
         return Decision(
             allowed=False,
@@ -156,7 +181,9 @@ def decide(
         if not _rule_matches(rule, command=command, namespace=namespace, cluster=cluster):
             continue
         if _any_principal_matches(policy, rule.allow, user=user, user_groups=user_groups):
-            return Decision(allowed=True, rule=index, approval=rule.approval)
+            named = rule.window or dict(policy.cluster_windows).get(cluster)
+            window = policy.window(named) if command not in READ_ONLY_COMMANDS else None
+            return Decision(allowed=True, rule=index, approval=rule.approval, window=window)
         return Decision(
             allowed=False,
             rule=index,

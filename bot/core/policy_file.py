@@ -36,10 +36,6 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.durations import DurationError, parse_duration
-from bot.core.identities import read_identities
-from bot.core.messages import policy as messages
-from bot.core.names import NameKind, is_valid_name
 from bot.core.policy import (
     ANY,
     DEFAULT_APPROVAL_TTL_SECONDS,
@@ -53,10 +49,26 @@ from bot.core.policy import (
     is_usergroup_id,
     names_command,
 )
-from bot.core.vocabulary import COMMAND_NAMES
+from bot.core.policy_windows import read_cluster_windows, read_freezes, read_rule_window, read_windows
+from shared.durations import DurationError, parse_duration
+from shared.identities import read_identities
+from shared.messages import policy as messages
+from shared.names import NameKind, is_cluster_name, is_valid_name
+from shared.vocabulary import COMMAND_NAMES
+from shared.windows import Window
 
-_TOP_KEYS = ("default_namespace", "channels", "channel_clusters", "groups", "rules", "clusters", "identities")
-_RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval")
+_TOP_KEYS = (
+    "default_namespace",
+    "channels",
+    "channel_clusters",
+    "groups",
+    "rules",
+    "clusters",
+    "identities",
+    "windows",
+    "freezes",
+)
+_RULE_KEYS = ("commands", "allow", "namespaces", "clusters", "approval", "window")
 _APPROVAL_KEYS = ("approvers", "count", "ttl")
 _GROUP_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9_]+")
@@ -156,15 +168,23 @@ class _Reader:
         channels = self.channels(document["channels"]) if "channels" in document else None
         channel_clusters = self.channel_clusters(document.get("channel_clusters", {}), channels=channels)
         groups = self.groups(document.get("groups", {}))
+        windows = read_windows(document, report=self.report)
+        cluster_windows = read_cluster_windows(document, windows=windows, report=self.report)
+        freezes = read_freezes(
+            document,
+            report=self.report,
+            principals=functools.partial(self.principals, groups=groups),
+            check_keys=self.check_keys,
+        )
         if "rules" not in document:
             self.report("rules", messages.no_rules())
             return None
-        rules = self.rules(document["rules"], groups=groups)
+        rules = self.rules(document["rules"], groups=groups, windows=windows)
         identities = read_identities(
             document,
             report=self.report,
             is_user_id=is_user_id,
-            is_cluster_name=lambda name: is_valid_name(NameKind.CLUSTER, name),
+            is_cluster_name=is_cluster_name,
         )
         return Policy(
             rules=rules,
@@ -174,6 +194,9 @@ class _Reader:
             channel_clusters=channel_clusters,
             identities=identities,
             source=source,
+            windows=windows,
+            cluster_windows=cluster_windows,
+            freezes=freezes,
         )
 
     def check_keys(self, path: str, mapping: Mapping[object, object], allowed: Sequence[str]) -> None:
@@ -267,7 +290,9 @@ class _Reader:
             groups[name] = frozenset(valid)
         return groups
 
-    def rules(self, value: object, *, groups: Mapping[str, frozenset[str]]) -> tuple[Rule, ...]:
+    def rules(
+        self, value: object, *, groups: Mapping[str, frozenset[str]], windows: tuple[Window, ...] = ()
+    ) -> tuple[Rule, ...]:
         if not isinstance(value, list):
             self.report("rules", messages.wrong_type(expected="a list of rules", got=messages.kind_of(value)))
             return ()
@@ -277,14 +302,21 @@ class _Reader:
         read: list[tuple[int, Rule]] = []
         for index, entry in enumerate(value):
             before = len(self.problems)
-            rule = self.rule(f"rules[{index}]", entry, groups=groups)
+            rule = self.rule(f"rules[{index}]", entry, groups=groups, windows=windows)
             if rule is not None and len(self.problems) == before:
                 self.check_not_shadowed(index, rule, earlier=read, entry=entry)
             if rule is not None:
                 read.append((index, rule))
         return tuple(rule for _, rule in read)
 
-    def rule(self, path: str, entry: object, *, groups: Mapping[str, frozenset[str]]) -> Rule | None:
+    def rule(
+        self,
+        path: str,
+        entry: object,
+        *,
+        groups: Mapping[str, frozenset[str]],
+        windows: tuple[Window, ...] = (),
+    ) -> Rule | None:
         if not isinstance(entry, dict):
             self.report(
                 path,
@@ -305,8 +337,14 @@ class _Reader:
             if "approval" in entry
             else None
         )
+        window = read_rule_window(f"{path}.window", entry, windows=windows, report=self.report)
         return Rule(
-            commands=commands, allow=allow, namespaces=namespaces, clusters=clusters, approval=approval
+            commands=commands,
+            allow=allow,
+            namespaces=namespaces,
+            clusters=clusters,
+            approval=approval,
+            window=window,
         )
 
     def commands(self, path: str, entry: Mapping[object, object]) -> frozenset[str]:

@@ -12,10 +12,11 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from bot.core.approvals import Answer, ApprovalRequest
-from bot.core.jobevents import JobEvent
-from bot.core.jobs import JobOrigin, JobSpec, JobSummary, Submission
 from bot.core.policy import Policy
 from bot.core.timeline import Appended, Entry, Incident, Page, Scope, TimelineExport
+from shared.freezes import Freeze
+from shared.jobevents import JobEvent
+from shared.jobs import JobOrigin, JobSpec, JobSummary, Submission
 
 
 class JobPort(Protocol):
@@ -32,6 +33,9 @@ class JobPort(Protocol):
 
     def discard(self, job_id: str) -> None:
         """Drop a parked job (denied, expired or cancelled); it never runs."""
+
+    def parked(self, job_id: str) -> JobSpec | None:
+        """The job parked under ``job_id``, as it was parked; None if none is (released, dropped)."""
 
     def cancel(self, job_id: str) -> str | None:
         """Cancel a job; return its status before cancelling, or None if there is no such job."""
@@ -83,6 +87,9 @@ class ApprovalPort(Protocol):
     def pending(self) -> list[ApprovalRequest]:
         """Every pending request, the soonest to expire first."""
 
+    def recheck_reported(self, approval_id: str, event: JobEvent) -> Answer | None:
+        """Void a pending request whose re-check (its last word ``event``) found the plan moved; None if unknown."""
+
     def void_for(self, approval_id: str, *, changed: Collection[str], by_job: str) -> Answer | None:
         """Void a pending request whose plan read one of ``changed`` (the job ``by_job`` changed them)."""
 
@@ -132,3 +139,16 @@ class NoObserver:
 
     def approval_decided(self, *, outcome: str, seconds: float) -> None:
         """Drop the report."""
+
+
+class FreezePort(Protocol):
+    """The freezes of clusters."""
+
+    def get(self, cluster: str) -> Freeze | None:
+        """The freeze holding ``cluster`` now, if any."""
+
+    def put(self, freeze: Freeze) -> bool:
+        """Freeze a cluster unless it is frozen already (False then)."""
+
+    def clear(self, cluster: str) -> Freeze | None:
+        """Unfreeze ``cluster``; the freeze that held it, if any."""

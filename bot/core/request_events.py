@@ -6,7 +6,9 @@ approval store (each step atomic, so a batch read twice changes nothing the seco
 - the last word of a request's plan job (:mod:`bot.core.plan_gate`): planned opens the request and
   asks the approvers, anything else refuses it and drops its parked job;
 - a job that succeeded on an object a pending plan read (:mod:`bot.core.stale_requests`): the
-  request is voided and its parked job dropped.
+  request is voided and its parked job dropped;
+- the last word of a pending request's re-check (:mod:`bot.core.rechecks`): a plan that moved or now
+  fails voids the request and drops its parked job.
 
 It records each on the timeline and returns the answers that changed a request, for the engine to
 say in their threads.
@@ -17,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, approval_id_for
-from bot.core.jobevents import JobEvent
 from bot.core.plan_gate import planned_job
 from bot.core.ports import ApprovalPort, JobPort, TimelinePort
+from bot.core.rechecks import rechecked_job
 from bot.core.stale_requests import changed_by
 from bot.core.timeline import approval_answer_entry, approval_request_entry
+from shared.jobevents import JobEvent
 
 ACTOR = "chatops"
 """Who the timeline names for what the bot decided on a job's word."""
@@ -43,6 +46,12 @@ def follow(
     answers: list[Answer] = []
     for event in events:
         answers.extend(_void_stale(event, approvals=approvals, default_namespace=default_namespace))
+        rechecked = rechecked_job(event)
+        if rechecked is not None:
+            voided = approvals.recheck_reported(approval_id_for(job_id=rechecked), event)
+            if voided is not None and voided.changed:
+                answers.append(voided)
+            continue
         job_id = planned_job(event)
         answer = None if job_id is None else approvals.plan_reported(approval_id_for(job_id=job_id), event)
         if answer is None or not answer.changed:

@@ -5,7 +5,8 @@ The plan of a request records a witness of every object it read (``node/node-3``
 cordons the node a drain waits to be approved for, or scales the deployment a rollback was planned
 on), the request no longer describes what would happen: it is voided there and then, the parked job
 is dropped, and its thread says which target changed. A change made outside the bot (``kubectl``)
-is still caught by the approved job itself, which compares the plan's witnesses before acting.
+is found by the re-checks of :mod:`bot.core.rechecks`, and the approved job itself still compares
+the plan's witnesses before acting.
 
 Pure functions; the engine applies them to the job events it reads, atomically through the store.
 """
@@ -15,34 +16,33 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection
 
-from bot.core import commands
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.jobevents import EventKind, JobEvent, is_lookup
-from bot.core.messages import approvals as messages
 from bot.core.plan_gate import is_request_plan
-from bot.core.undo import REQUEST_TEXT_DETAIL
-from bot.core.vocabulary import READ_ONLY_COMMANDS
+from shared import commands
+from shared.invocation import UnknownCommand, maybe_invocation
+from shared.jobevents import COMMAND_DETAIL, EventKind, JobEvent, is_lookup
+from shared.messages import approvals as messages
+from shared.vocabulary import READ_ONLY_COMMANDS
 
 
 def changed_by(event: JobEvent, *, default_namespace: str) -> frozenset[str]:
     """The objects (as plans name them) a job that just succeeded changed; empty for anything else."""
-    typed = event.details.get(REQUEST_TEXT_DETAIL)
     if event.kind is not EventKind.SUCCEEDED or is_lookup(event) or is_request_plan(event):
         return frozenset()
-    if not isinstance(typed, str):
-        return frozenset()
+    ran = maybe_invocation(event.details.get(COMMAND_DETAIL))
     try:
-        command = parse(typed)
-    except UsageError:
+        command = ran.command() if ran is not None else None
+    except UnknownCommand:
+        command = None
+    if command is None:
         return frozenset()
     if command.dry_run or command.name in READ_ONLY_COMMANDS:
         return frozenset()
     if isinstance(command, commands.NodeCommand):
         return frozenset({f"node/{command.node}"})
     if isinstance(command, commands.DeploymentCommand):
-        return frozenset({f"deployment/{command.namespace or default_namespace}/{command.deployment}"})
+        kind = command.kind.value if isinstance(command, commands.RolloutCommand) else "deployment"
+        return frozenset({f"{kind}/{command.namespace or default_namespace}/{command.deployment}"})
     return frozenset()
 
 

@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.slack.listeners import SlackListeners
+from bot.slack.listeners.handlers import SlackListeners
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_RATE_LIMIT_RETRIES = 3
@@ -56,7 +56,7 @@ def build_app(
 ) -> App:
     """The Bolt app. Calls ``auth.test`` once, now, so a bad token fails at start-up.
 
-    In HTTP mode the app runs deliveries from the inbox (:mod:`bot.slack.inbox_runner`): the front
+    In HTTP mode the app runs deliveries from the inbox (:mod:`bot.slack.ingress.inbox_runner`): the front
     has verified their signatures and answered Slack already, and the app runs the listeners before
     returning, so the runner knows when a delivery is done. In Socket Mode the app answers Slack
     itself over the socket, before its listeners run (the app-level token proves the connection;

@@ -15,7 +15,8 @@ import dataclasses
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from prometheus_client import generate_latest
 from redis import Redis
@@ -26,38 +27,39 @@ from slack_sdk.errors import SlackApiError
 from starlette.applications import Starlette
 
 from bot.core.conversation import Engine, Reply
-from bot.core.messages import slack as messages
 from bot.core.policy import slack_usergroup_ids
+from bot.core.rechecks import RECHECK_INTERVAL_SECONDS
 from bot.dispatch import RQDispatcher
 from bot.events import GroupEventFeed
 from bot.observability import PrometheusObserver
 from bot.settings import Settings
-from bot.slack import payloads
 from bot.slack.api_errors import SlackApiErrorCounter
 from bot.slack.app import DEFAULT_RATE_LIMIT_RETRIES, build_app, build_web_client
-from bot.slack.approval_posts import ApprovalPosts
-from bot.slack.card_store import CardStore
-from bot.slack.card_undo import CardUndo
-from bot.slack.cards import DEFAULT_INTERVAL_SECONDS, CardRenderer, EventSource
-from bot.slack.dedupe import Deduplicator
-from bot.slack.expiry import DEFAULT_EXPIRY_INTERVAL_SECONDS, ExpiryLoop
-from bot.slack.front import build_front
-from bot.slack.home import HomePublisher, pending_requests
-from bot.slack.home_push import DEFAULT_INTERVAL_SECONDS as DEFAULT_HOME_PUSH_SECONDS
-from bot.slack.home_push import HomePusher
-from bot.slack.inbox import Delivery, Inbox
-from bot.slack.inbox_runner import InboxRunner
-from bot.slack.listeners import SlackListeners
+from bot.slack.ingress import payloads
+from bot.slack.ingress.dedupe import Deduplicator
+from bot.slack.ingress.front import build_front
+from bot.slack.ingress.inbox import Delivery, Inbox
+from bot.slack.ingress.inbox_runner import InboxRunner
+from bot.slack.ingress.reply_ledger import ReplyLedger
+from bot.slack.listeners.card_undo import CardUndo
+from bot.slack.listeners.handlers import SlackListeners
+from bot.slack.listeners.people import AccountCheck
+from bot.slack.listeners.usergroups import UserGroupResolver
 from bot.slack.metrics import FrontMetrics, SlackMetrics
 from bot.slack.names import SlackNames
-from bot.slack.people import AccountCheck
-from bot.slack.recording import RecordingSource
-from bot.slack.replies import ReplyPoster
-from bot.slack.reply_ledger import ReplyLedger
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.posting.approval_posts import ApprovalPosts
+from bot.slack.posting.card_store import CardStore
+from bot.slack.posting.cards import DEFAULT_INTERVAL_SECONDS, CardRenderer, EventSource
+from bot.slack.posting.expiry import DEFAULT_EXPIRY_INTERVAL_SECONDS, ExpiryLoop
+from bot.slack.posting.home_push import DEFAULT_INTERVAL_SECONDS as DEFAULT_HOME_PUSH_SECONDS
+from bot.slack.posting.home_push import HomePusher
+from bot.slack.posting.recording import RecordingSource
+from bot.slack.posting.replies import ReplyPoster
+from bot.slack.views.home import HomePublisher, pending_requests
 from bot.timeline_recorder import TimelineRecorder
 from bot.web.app import configured_page_routes
 from bot.wiring import build_recorder, page_links, timeline_key, timeline_retention
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ def build_bot(
     card_retry_seconds: float = 2.0,
     rate_limit_retries: int = DEFAULT_RATE_LIMIT_RETRIES,
     expiry_interval: float = DEFAULT_EXPIRY_INTERVAL_SECONDS,
+    recheck_interval: float = RECHECK_INTERVAL_SECONDS,
     runner_name: str | None = None,
     home_push_interval: float = DEFAULT_HOME_PUSH_SECONDS,
     observer: PrometheusObserver | None = None,
@@ -197,10 +200,16 @@ def build_bot(
             app,
             consumer=runner_name,
             on_handled=handled,
-            on_dropped=lambda delivery: tell_dropped(client, delivery),
+            on_dropped=lambda delivery, body: tell_dropped(client, delivery, body),
         ),
         cards=cards,
-        expiry=ExpiryLoop(engine=engine, replies=replies, client=client, interval=expiry_interval),
+        expiry=ExpiryLoop(
+            engine=engine,
+            replies=replies,
+            client=client,
+            interval=expiry_interval,
+            recheck_interval=recheck_interval,
+        ),
         client=client,
         metrics=metrics,
         recorder=build_recorder(
@@ -214,9 +223,12 @@ def build_bot(
     )
 
 
-def tell_dropped(client: WebClient, delivery: Delivery) -> None:
-    """Tell the sender of a delivery the runner gave up on, only them, in its thread when it has one."""
-    origin = payloads.origin_of(delivery.body, content_type=delivery.headers.get("content-type", ""))
+def tell_dropped(client: WebClient, delivery: Delivery, body: Mapping[str, Any]) -> None:
+    """Tell the sender of a delivery the runner gave up on, only them, in its thread when it has one.
+
+    ``body`` is the delivery as Bolt parsed it for the last attempt.
+    """
+    origin = payloads.origin_of(body)
     if origin is None:
         return
     try:

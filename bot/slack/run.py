@@ -27,25 +27,25 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import redis_url
-from bot.core.job_signing import job_key_problem
-from bot.core.logs import configure_json_logging
-from bot.core.messages import policy as policy_messages
-from bot.core.messages import slack as messages
 from bot.core.policy import Policy
 from bot.core.policy_file import PolicyError, load_policy_file
 from bot.observability import PrometheusObserver
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_web_client
 from bot.slack.assembly import build_bot, redis_answers
-from bot.slack.front import build_front
-from bot.slack.inbox import Inbox
+from bot.slack.ingress.front import build_front
+from bot.slack.ingress.inbox import Inbox
+from bot.slack.ingress.server import serve
 from bot.slack.metrics import FrontMetrics, SlackMetrics
 from bot.slack.names import SlackNames
-from bot.slack.server import serve
 from bot.slack.supervisor import RunnerProcess
 from bot.web.app import configured_page_routes
 from bot.web.view import Names, same_name
 from bot.wiring import page_links, production_engine, timeline_key
+from shared.job_signing import job_key_problem
+from shared.logs import configure_json_logging
+from shared.messages import policy as policy_messages
+from shared.messages import slack as messages
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def run_bot(settings: Settings, *, role: str = "all") -> int:
             names=page_names(settings),
         ),
     )
-    runner = RunnerProcess(settings) if role == "all" else None
+    runner = RunnerProcess(settings, target=run_runner_process) if role == "all" else None
     if runner is not None:
         runner.start()
     log.info(messages.bot_listening(mode="HTTP mode", where=f"{settings.host}:{settings.port}"))
@@ -147,7 +147,7 @@ def _run_runner(
     try:
         bot.start_background(inbox=not socket_mode)
         if socket_mode:
-            from bot.slack.socket import run_socket_mode
+            from bot.slack.ingress.socket import run_socket_mode
 
             log.info(messages.bot_listening(mode="Socket Mode", where=settings.slack_api_url or "slack.com"))
             run_socket_mode(bot.app, app_token=settings.slack_app_token.value)

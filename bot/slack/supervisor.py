@@ -13,10 +13,11 @@ import multiprocessing
 import os
 import socket
 import threading
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
-from bot.core.messages import slack as messages
 from bot.settings import Settings
+from shared.messages import slack as messages
 
 MAX_PAUSE_SECONDS = 30.0
 STOP_GRACE_SECONDS = 20.0
@@ -28,8 +29,11 @@ log = logging.getLogger(__name__)
 class RunnerProcess:
     """The runner child process, restarted whenever it dies."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, target: Callable[[Settings, str], None]) -> None:
+        """``target`` is the runner's main, run in a spawned process with the settings and the consumer
+        name (a module-level function, so spawn can pickle it)."""
         self._settings = settings
+        self._target = target
         self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
         self._stopping = threading.Event()
@@ -56,10 +60,8 @@ class RunnerProcess:
             process.join(5.0)
 
     def _spawn(self) -> None:
-        from bot.slack.run import run_runner_process
-
         self._process = self._context.Process(
-            target=run_runner_process,
+            target=self._target,
             args=(self._settings, self.consumer),
             name="chatops-runner",
             daemon=False,

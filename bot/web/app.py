@@ -22,12 +22,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.core.messages import incident_page as page_words
-from bot.core.messages import timeline as messages
 from bot.core.page_links import PageLinks
 from bot.core.timeline import TimelineExport, export_json, export_markdown
 from bot.timeline_store import TimelineStore, incident_stream
 from bot.web.view import Names, incident_view, same_name
+from shared.messages import incident_page as page_words
+from shared.messages import timeline as messages
 
 PAGE_PATH = "/incidents/{token}"
 EVENTS_SECONDS = 300.0

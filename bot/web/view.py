@@ -11,9 +11,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 
-from bot.core.messages import incident_page as page_words
-from bot.core.messages import timeline as messages
 from bot.core.timeline import Entry, EntryKind, Operation, TimelineExport, in_time_order, operations
+from shared.messages import incident_page as page_words
+from shared.messages import timeline as messages
 
 Names = Callable[[str], str]
 """A chat user id to the name people know them by (the id itself when unknown)."""

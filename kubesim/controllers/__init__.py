@@ -26,6 +26,7 @@ from kubesim.controllers.namespace import NamespaceController
 from kubesim.controllers.namespacedefaults import NamespaceDefaultsController
 from kubesim.controllers.nodelease import NodeLeaseController
 from kubesim.controllers.nodelifecycle import NodeLifecycleController
+from kubesim.controllers.pvcprotection import PvcProtectionController
 from kubesim.controllers.replicaset import ReplicaSetController
 from kubesim.controllers.scheduler import Scheduler
 from kubesim.controllers.statefulset import StatefulSetController
@@ -60,6 +61,7 @@ class ControllerManager:
             Kubelet(store, faults=faults),
             NodeLeaseController(store, faults=faults),
             DisruptionController(store),
+            PvcProtectionController(store),
         ]
         self._pass_lock = threading.Lock()
         self._wake = threading.Event()

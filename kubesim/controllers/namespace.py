@@ -16,7 +16,6 @@ from kubesim.admission import terminating
 from kubesim.controllers.base import peek_or_none, tolerate_races
 from kubesim.controllers.workqueue import WorkQueue
 from kubesim.podutil import name_of
-from kubesim.resources import RESOURCES
 
 if TYPE_CHECKING:
     from kubesim.store import Store
@@ -122,7 +121,7 @@ class NamespaceController:
 
     def _empty(self, namespace: Obj) -> None:
         name = name_of(namespace)
-        namespaced = {resource: rt for resource, rt in RESOURCES.items() if rt.namespaced}
+        namespaced = {resource: rt for resource, rt in self.store.served().items() if rt.namespaced}
         for resource in namespaced:
             for obj in self.store.list(resource, name, copy=False)[0]:
                 if not obj["metadata"].get("deletionTimestamp"):

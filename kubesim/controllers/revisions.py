@@ -30,10 +30,19 @@ def _data(template: Obj) -> Obj:
 
 
 def ensure_revision(store: Store, owner: Obj, template_hash: str) -> None:
-    """Record the owner's current template as a ControllerRevision unless it is recorded already."""
+    """Record the owner's current template as a ControllerRevision unless it is recorded already.
+
+    A template rolled out again (a ``rollout undo``) keeps its revision object, which becomes the
+    latest: its ``revision`` is raised past every other one, as the DaemonSet and StatefulSet
+    controllers do, so ``rollout history`` after an undo of 2 to 1 lists 2 and 3."""
     namespace = meta(owner).get("namespace")
     name = f"{name_of(owner)}-{template_hash}"
-    if peek_or_none(store, "controllerrevisions", namespace, name) is not None:
+    existing = peek_or_none(store, "controllerrevisions", namespace, name)
+    earlier = store.owned_by(str(meta(owner)["uid"]), "controllerrevisions", copy=False)
+    latest = max((int(r.get("revision") or 0) for r in earlier), default=0)
+    if existing is not None:
+        if int(existing.get("revision") or 0) < latest:
+            _renumber(store, owner, existing, latest + 1)
         return
     template = (owner.get("spec") or {}).get("template") or {}
     if owner["kind"] == "DaemonSet":
@@ -46,8 +55,7 @@ def ensure_revision(store: Store, owner: Obj, template_hash: str) -> None:
         selected = ((owner.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         labels = {**selected, STATEFULSET_HASH_LABEL: template_hash}
         annotations = {}
-    earlier = store.owned_by(str(meta(owner)["uid"]), "controllerrevisions", copy=False)
-    revision = max((int(r.get("revision") or 0) for r in earlier), default=0) + 1
+    revision = latest + 1
     metadata: Obj = {"name": name, "labels": labels, "ownerReferences": [controller_reference(owner)]}
     if annotations:
         metadata["annotations"] = annotations
@@ -56,3 +64,15 @@ def ensure_revision(store: Store, owner: Obj, template_hash: str) -> None:
         {"metadata": metadata, "data": _data(template), "revision": revision},
         namespace=namespace,
     )
+
+
+def _renumber(store: Store, owner: Obj, existing: Obj, revision: int) -> None:
+    """Make an earlier revision the latest again (a DaemonSet's also takes the current generation)."""
+    generation = str(meta(owner).get("generation", 1))
+
+    def renumber(obj: Obj) -> None:
+        obj["revision"] = revision
+        if owner["kind"] == "DaemonSet":
+            obj.setdefault("metadata", {}).setdefault("annotations", {})[GENERATION_ANNOTATION] = generation
+
+    store.mutate("controllerrevisions", meta(existing).get("namespace"), name_of(existing), renumber)

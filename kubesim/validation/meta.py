@@ -14,6 +14,7 @@ NameRule = Callable[[str], list[str]]
 NAME_RULES: dict[str, NameRule] = {
     "namespaces": names.dns1123_label,
     "services": names.dns1035_label,
+    **dict.fromkeys(("roles", "rolebindings", "clusterroles", "clusterrolebindings"), names.path_segment),
 }
 """Kinds whose names follow another rule than a DNS subdomain."""
 

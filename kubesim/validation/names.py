@@ -121,3 +121,10 @@ def config_key(value: str) -> list[str]:
     if not _full(_CONFIG_KEY, value):
         problems.append(regex_error(_CONFIG_KEY_MESSAGE, _CONFIG_KEY, "key.name", "KEY_NAME", "key-name"))
     return problems
+
+
+def path_segment(value: str) -> list[str]:
+    """IsValidPathSegmentName: what RBAC objects' names must be (``system:controller:x`` is fine)."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{char}'" for char in "/%" if char in value]

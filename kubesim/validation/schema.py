@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kubesim import errors
+from kubesim.resources import RESOURCES
 
 ANY: Mapping[str, Any] = {}
 """A field whose contents are not checked (maps of data, or structures kubesim does not model)."""
@@ -82,7 +83,9 @@ TOP_LEVEL: dict[str, str] = {
 
 
 def schema_of(resource: str) -> Schema:
-    """The fields a resource's objects may have."""
+    """The fields a resource's objects may have (a custom resource's: anything)."""
+    if resource not in RESOURCES:
+        return ANY
     base = {"apiVersion": ANY, "kind": ANY, "metadata": OBJECT_META}
     if resource in TOP_LEVEL:
         return {**base, **_fields(TOP_LEVEL[resource])}

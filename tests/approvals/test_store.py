@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.approval_store import ApprovalStore
+from bot.approval_store import ApprovalStore, request_key
 from bot.core import approvals
 from bot.core.approvals import Answer, ApprovalRequest, ApprovalState, Outcome
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
@@ -252,3 +253,55 @@ def test_a_pending_request_survives_a_redis_restart_and_can_still_be_decided(
         client.close()
     finally:
         server.stop()
+
+
+LEGACY_RECORD = {
+    "approval_id": "apr-9",
+    "job_id": "job-9",
+    "requester": "U0DAVE",
+    "channel": "C1",
+    "thread_ts": "100.9",
+    "cluster": "prod",
+    "description": "drain node/n1",
+    "approvers": ["sre"],
+    "count": 2,
+    "created_at": T0,
+    "expires_at": T0 + 600,
+    "witnesses": {"node/n1": "41"},
+    "state": "pending",
+    "votes": [{"user": APPROVERS[0], "at": T0 + 1}],
+    "decided_at": None,
+    "decided_by": None,
+    "reason": None,
+}
+"""A pending request as the version before commands travelled as data stored it: no ``command``."""
+
+
+def stored_by_the_previous_version(redis: Redis, store: ApprovalStore, record: dict[str, object]) -> None:
+    """Put ``record`` in Redis as that version did: its JSON under its key, indexed like any request."""
+    store.create(ApprovalRequest.from_json(record))
+    redis.set(request_key(str(record["approval_id"])), json.dumps(record, sort_keys=True))
+
+
+def test_a_request_stored_by_the_previous_version_is_approved_as_it_always_was(
+    redis: Redis, clock: ManualClock
+) -> None:
+    """Its record has no command as data: it loads, its earlier vote counts, and the second approval decides it."""
+    store = ApprovalStore(redis, clock=clock)
+    stored_by_the_previous_version(redis, store, LEGACY_RECORD)
+    legacy = store.get("apr-9")
+    assert legacy is not None and legacy.command is None and legacy.approved_by == (APPROVERS[0],)
+    answer = store.approve("apr-9", policy=POLICY, user=APPROVERS[1])
+    assert answer is not None and answer.outcome is Outcome.APPROVED
+    assert store.get("apr-9") == answer.request
+
+
+def test_a_request_stored_by_the_previous_version_is_denied_as_it_always_was(
+    redis: Redis, clock: ManualClock
+) -> None:
+    """One deny decides it, with its reason, and it leaves the pending list."""
+    store = ApprovalStore(redis, clock=clock)
+    stored_by_the_previous_version(redis, store, LEGACY_RECORD)
+    answer = store.deny("apr-9", policy=POLICY, user=APPROVERS[2], reason="not today")
+    assert answer is not None and answer.outcome is Outcome.DENIED
+    assert answer.request.reason == "not today" and store.pending() == []

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind
+from shared.jobevents import EVENTS_STREAM, EventKind
 
 
 @dataclass(frozen=True)

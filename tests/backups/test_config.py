@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.jobevents import EventKind
 from tests.backups.running import Outcome, run_job
 from workers import backups, cluster
 
@@ -38,12 +38,14 @@ def keys(docs: list[dict[str, Any]]) -> set[str]:
 def test_a_namespace_backup_keeps_configuration_and_drops_what_the_cluster_made(
     scenario: Simulator, tmp_path: Path
 ) -> None:
-    """backup config default saves workloads, PDBs and bare pods, without status, server fields or controller-made objects."""
+    """backup config default saves RBAC, workloads, PDBs and bare pods, without status, server fields or controller-made objects."""
     outcome = run_job("backup_config", job_id="job-cfg1", namespace="default")
 
     assert outcome.succeeded, outcome.failure
     docs = documents(outcome, tmp_path / "store")
     assert keys(docs) == {
+        "Role/default/demo-app-owner",
+        "RoleBinding/default/demo-app-owners",
         "Deployment/default/web",
         "Deployment/default/api",
         "StatefulSet/default/cache",
@@ -56,7 +58,14 @@ def test_a_namespace_backup_keeps_configuration_and_drops_what_the_cluster_made(
     web = next(doc for doc in docs if doc["metadata"]["name"] == "web")
     assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert "deployment.kubernetes.io/revision" not in web["metadata"].get("annotations", {})
-    assert outcome.result["counts"] == {"Deployment": 2, "StatefulSet": 1, "PodDisruptionBudget": 1, "Pod": 1}
+    assert outcome.result["counts"] == {
+        "Role": 1,
+        "RoleBinding": 1,
+        "Deployment": 2,
+        "StatefulSet": 1,
+        "PodDisruptionBudget": 1,
+        "Pod": 1,
+    }
     assert any("Secrets were not exported" in text for text in outcome.texts(EventKind.PROGRESS))
 
 
@@ -80,8 +89,8 @@ def test_a_dry_run_counts_what_would_be_saved_and_writes_nothing(scenario: Simul
     outcome = run_job("backup_config", job_id="job-cfg3", namespace="default", dry_run=True)
 
     assert outcome.texts(EventKind.PLAN) == [
-        "Would back up the configuration of namespace `default`: 1 PodDisruptionBudget, 2 Deployments, "
-        "1 StatefulSet, 1 Pod."
+        "Would back up the configuration of namespace `default`: 1 Role, 1 RoleBinding, "
+        "1 PodDisruptionBudget, 2 Deployments, 1 StatefulSet, 1 Pod."
     ]
     assert not (tmp_path / "store").exists()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.jobevents import EventKind
+from shared.jobevents import EventKind
 from tests.backups.etcd_server import RunningEtcd, etcd_binary, running_etcd
 from tests.backups.pki import Pki, make_pki
 from tests.backups.running import run_job

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.backups.running import run_job
 from tests.backups.store_files import write_snapshot
 from workers import cluster, etcd

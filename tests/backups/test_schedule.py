@@ -13,10 +13,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot.core import commands
-from bot.core.jobevents import EVENTS_STREAM
-from bot.core.jobs import queue_name
 from kubesim.server import Simulator
+from shared import commands
+from shared.jobevents import EVENTS_STREAM
+from shared.jobs import queue_name
 from tests.backups.store_files import write_config_backup, write_snapshot
 from workers import backup_store
 from workers import cli as worker_cli
@@ -196,7 +196,7 @@ def test_the_scheduler_thread_enqueues_the_current_slot_and_stops_when_asked(red
         tick_seconds=0.01,
     )
     queue = Queue(queue_name("main"), connection=connection, serializer=JSONSerializer)
-    thread = scheduler.start()
+    scheduler.start()
     try:
         for _ in range(500):
             if queue.count:
@@ -205,7 +205,7 @@ def test_the_scheduler_thread_enqueues_the_current_slot_and_stops_when_asked(red
     finally:
         scheduler.stop()
 
-    assert not thread.is_alive()
+    assert not scheduler.running
     assert queue.get_job_ids() == ["sched-nightly-20261128T0200Z"]
 
 

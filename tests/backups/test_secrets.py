@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.grammar import parse
 from bot.core.policy import decide
 from bot.core.policy_file import demo_policy, load_policy
 from kubesim.server import Simulator
+from shared.grammar import parse
 from tests.backups.running import run_job
 from workers import cluster
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.backups.running import run_job
 from tests.backups.store_files import write_config_backup, write_snapshot
 
@@ -60,9 +60,16 @@ def test_backup_show_counts_objects_by_kind_and_verifies_each_checksum(scenario:
     outcome = run_job("backup_show", job_id="job-show", backup=made.result["backup"])
 
     assert outcome.succeeded, outcome.failure
-    assert outcome.result["counts"] == {"PodDisruptionBudget": 1, "Deployment": 2, "StatefulSet": 1, "Pod": 1}
-    assert (outcome.result["verified"], outcome.result["mismatched"], outcome.result["ok"]) == (5, [], True)
-    assert "Checksums: 5 of 5 objects match the manifest." in outcome.texts(EventKind.PROGRESS)[0]
+    assert outcome.result["counts"] == {
+        "Role": 1,
+        "RoleBinding": 1,
+        "PodDisruptionBudget": 1,
+        "Deployment": 2,
+        "StatefulSet": 1,
+        "Pod": 1,
+    }
+    assert (outcome.result["verified"], outcome.result["mismatched"], outcome.result["ok"]) == (7, [], True)
+    assert "Checksums: 7 of 7 objects match the manifest." in outcome.texts(EventKind.PROGRESS)[0]
 
 
 def test_backup_show_names_an_object_edited_in_the_file(scenario: Simulator, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def fixture_store(tmp_path: Path) -> Iterator[Path]:
 def test_a_namespace_backup_keeps_what_people_configured_and_nothing_the_cluster_made(
     bed: Bed, store: Path
 ) -> None:
-    """Workloads, the PDB and the bare pod; no status; no object a controller or the API server created."""
+    """RBAC, workloads, the PDB and the bare pod; no status; no object a controller or the API server created."""
     outcome = runner_for(bed).run("backup_config", namespace="default")
     assert outcome.status == "finished", outcome.texts()
     text = (store / "config" / outcome.result["backup"]).read_text()
@@ -36,6 +36,8 @@ def test_a_namespace_backup_keeps_what_people_configured_and_nothing_the_cluster
         "Deployment/web",
         "Pod/debug-shell",
         "PodDisruptionBudget/web-pdb",
+        "Role/demo-app-owner",
+        "RoleBinding/demo-app-owners",
         "StatefulSet/cache",
     ]
     assert all("status" not in doc for doc in yaml.safe_load_all(text) if doc)

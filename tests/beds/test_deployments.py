@@ -4,8 +4,8 @@ back from the API server, and the history is read by the real kubectl too."""
 
 from __future__ import annotations
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
+from shared.jobevents import EventKind
+from shared.messages import deployments as deployment_wording
 from tests.beds.view import deployment, image_of, kubectl, revisions, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for
@@ -75,7 +75,7 @@ def test_an_image_change_is_followed_to_the_end_of_its_rollout(bed: Bed) -> None
     plan = outcome.result["plan"]
     assert (plan["old_image"], plan["new_image"], plan["container"]) == ("nginx:1.27", "nginx:1.28", "nginx")
     assert outcome.result["rollout"] == "complete"
-    assert wording.status_done("web") in outcome.texts(EventKind.PROGRESS)
+    assert deployment_wording.status_done("web") in outcome.texts(EventKind.PROGRESS)
     assert rolled_out(bed)
     assert revisions(bed)["4"] == "nginx:1.28"
 
@@ -86,7 +86,7 @@ def test_strategy_switches_between_recreate_and_rolling_update(bed: Bed) -> None
     outcome = runner.run("strategy", strategy="Recreate", **WEB)
     assert outcome.status == "finished", outcome.texts()
     assert deployment(bed)["spec"]["strategy"] == {"type": "Recreate"}
-    assert wording.recreate_downtime("web") in outcome.texts(EventKind.WARNING)
+    assert deployment_wording.recreate_downtime("web") in outcome.texts(EventKind.WARNING)
     rolling = runner.run("strategy", strategy="rolling", max_surge=1, max_unavailable="0%", **WEB)
     assert rolling.status == "finished", rolling.texts()
     assert deployment(bed)["spec"]["strategy"] == {
@@ -100,7 +100,7 @@ def test_pause_and_resume_follow_kubectl(bed: Bed) -> None:
     runner = runner_for(bed)
     assert runner.run("pause", **WEB).status == "finished"
     assert deployment(bed)["spec"]["paused"] is True
-    assert wording.already_paused("web") in runner.run("pause", **WEB).texts(EventKind.PROGRESS)
+    assert deployment_wording.already_paused("web") in runner.run("pause", **WEB).texts(EventKind.PROGRESS)
     assert runner.run("resume", **WEB).status == "finished"
     assert not deployment(bed)["spec"].get("paused")
     refused = runner.run("resume", **WEB)
@@ -121,11 +121,11 @@ def test_status_reports_the_finished_rollout(bed: Bed) -> None:
     """The settled scenario is rolled out."""
     outcome = runner_for(bed).run("status", **WEB)
     assert outcome.status == "finished", outcome.texts()
-    assert outcome.texts(EventKind.PROGRESS)[-1] == wording.status_done("web")
+    assert outcome.texts(EventKind.PROGRESS)[-1] == deployment_wording.status_done("web")
 
 
 def test_an_unknown_deployment_is_named(bed: Bed) -> None:
     """The API server's 404 becomes a sentence naming the deployment and namespace."""
     outcome = runner_for(bed).run("scale", deployment="nope", namespace="default", replicas=1)
     assert outcome.status == "failed"
-    assert wording.deployment_not_found("nope", "default") in outcome.final.text
+    assert deployment_wording.deployment_not_found("nope", "default") in outcome.final.text

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.beds.view import (
     add_budget,
     pod_exists,

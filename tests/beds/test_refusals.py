@@ -15,5 +15,7 @@ def test_a_rolling_update_that_could_never_progress_is_refused_by_the_server(bed
     before = deployment(bed)["spec"]["strategy"]
     outcome = runner_for(bed).run("strategy", strategy="rolling", max_surge=0, max_unavailable=0, **WEB)
     assert outcome.status == "failed", outcome.texts()
+    assert "refused this change as invalid (422 Unprocessable Entity: " in outcome.final.text
     assert "may not be 0 when `maxSurge` is 0" in outcome.final.text
+    assert "did not answer as expected" not in outcome.final.text
     assert deployment(bed)["spec"]["strategy"] == before

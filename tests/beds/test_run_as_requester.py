@@ -19,10 +19,10 @@ from redis import Redis
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest, ApprovalState, Vote
 from bot.core.conversation import Engine, Message
-from bot.core.identities import Identities, KubeIdentity, RunAs, impersonation_rules
-from bot.core.jobevents import EventKind
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
+from shared.identities import Identities, KubeIdentity, RunAs, impersonation_rules
+from shared.jobevents import EventKind
 from tests.beds.audit_log import WORKER_USER, impersonated
 from tests.beds.view import deployment, runner_for, unschedulable
 from tests.bot.test_approved_jobs import REQUEST_TS, ask, planned, work

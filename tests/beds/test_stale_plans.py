@@ -9,10 +9,10 @@ import pytest
 from redis import Redis
 
 from bot.core.conversation import Message
-from bot.core.jobevents import EventKind
-from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
+from shared.jobevents import EventKind
+from shared.messages import jobs as job_messages
 from tests.beds.view import deployment
 from tests.bot.test_approved_jobs import REQUEST_TS, ask, planned, work
 from tests.support.beds import Bed

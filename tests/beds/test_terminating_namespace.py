@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.beds.view import as_json, create_held_pod, pod_exists, pods_on, release, runner_for
 from tests.support.beds import Bed
 from tests.workers.harness import wait_for
@@ -29,5 +31,25 @@ def test_a_pod_of_a_terminating_namespace_is_waited_for_not_failed(bed: Bed) -> 
     finally:
         finish.join()
     assert outcome.status == "finished", outcome.texts()
+    assert wording.waiting_on_namespace("doomed/leftover", "doomed") in outcome.texts(EventKind.PROGRESS)
     assert not pod_exists(bed, "doomed/leftover")
     assert pods_on(bed, NODE) == []
+
+
+def test_a_namespace_that_stays_terminating_ends_the_drain_at_its_timeout_saying_why(bed: Bed) -> None:
+    """Its pod is never released: the drain says what it waits for, then gives up at --timeout, cordoned."""
+    create_held_pod(bed, "stuck", "leftover", node=NODE, finalizer=HELD)
+    bed.core.delete_namespace("stuck")
+    wait_for(
+        lambda: as_json(bed, bed.core.read_namespace("stuck"))["status"]["phase"] == "Terminating",
+        what="stuck to terminate",
+    )
+    try:
+        outcome = runner_for(bed).run("drain", node=NODE, force=True, delete_emptydir_data=True, timeout=5.0)
+    finally:
+        release(bed, "stuck", "leftover")
+    assert outcome.status == "failed"
+    assert wording.waiting_on_namespace("stuck/leftover", "stuck") in outcome.texts(EventKind.PROGRESS)
+    assert "gave up after 5s (global timeout reached); pods still pending: " in outcome.final.text
+    assert "stuck/leftover" in outcome.final.text.partition("pods still pending: ")[2]
+    assert "Traceback" not in outcome.final.text

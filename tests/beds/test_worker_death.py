@@ -6,19 +6,16 @@ replicas run elsewhere, node-1 stays cordoned."""
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes import watch
-from kubernetes.client.exceptions import ApiException
 from redis import Redis
-from urllib3.exceptions import ProtocolError
 
-from benchmarks.drain import BUSY_NODE, DEPLOYMENT, busy_node_scenario
-from bot.core.jobevents import EventKind
-from tests.beds.view import as_json, unschedulable
+from benchmarks.drain import BUSY_NODE, busy_node_scenario
+from shared.jobevents import EventKind
+from tests.beds.creations import Creations, ready_elsewhere
+from tests.beds.view import unschedulable
 from tests.drills.workers import (
     DETECTION_BOUND_SECONDS,
     WorkerProcess,
@@ -44,43 +41,6 @@ def fixture_bed_scenario(tmp_path: Path) -> Path:
     )
 
 
-class Creations:
-    """The names of the shop pods the API server created, from a watch started before the drill."""
-
-    def __init__(self, bed: Bed) -> None:
-        self.names: list[str] = []
-        listed = bed.core.list_namespaced_pod("default", label_selector=f"app={DEPLOYMENT}")
-        self.before = {pod.metadata.name for pod in listed.items if pod.metadata is not None}
-        self._watch = watch.Watch()
-        self._stopped = threading.Event()
-        version = listed.metadata.resource_version if listed.metadata else None
-        self._thread = threading.Thread(target=self._follow, args=(bed, version), daemon=True)
-        self._thread.start()
-
-    def _follow(self, bed: Bed, version: str | None) -> None:
-        # A watch the server ends (its timeout, a restart) is resumed from the last version seen.
-        while not self._stopped.is_set():
-            try:
-                stream = self._watch.stream(
-                    bed.core.list_namespaced_pod,
-                    "default",
-                    label_selector=f"app={DEPLOYMENT}",
-                    resource_version=version,
-                    timeout_seconds=3,
-                )
-                for event in stream:
-                    version = event["object"].metadata.resource_version
-                    if event["type"] == "ADDED":
-                        self.names.append(event["object"].metadata.name)
-            except (ProtocolError, ApiException, OSError):
-                self._stopped.wait(0.2)
-
-    def close(self) -> None:
-        self._stopped.set()
-        self._watch.stop()
-        self._thread.join(timeout=10)
-
-
 @pytest.fixture(name="creations")
 def fixture_creations(bed: Bed) -> Iterator[Creations]:
     for spare in SPARES:
@@ -88,17 +48,6 @@ def fixture_creations(bed: Bed) -> Iterator[Creations]:
     creations = Creations(bed)
     yield creations
     creations.close()
-
-
-def ready_elsewhere(bed: Bed) -> list[str]:
-    listed = as_json(bed, bed.core.list_namespaced_pod("default", label_selector=f"app={DEPLOYMENT}"))
-    names = []
-    for pod in listed.get("items") or []:
-        conditions = (pod.get("status") or {}).get("conditions") or []
-        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
-        if ready and pod["spec"].get("nodeName") != BUSY_NODE and "deletionTimestamp" not in pod["metadata"]:
-            names.append(pod["metadata"]["name"])
-    return names
 
 
 def test_a_worker_killed_mid_drain_is_reported_and_a_rerun_finishes_without_loss_or_duplicates(

@@ -12,12 +12,12 @@ from rq.serializers import JSONSerializer
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobs import queue_name
-from bot.core.messages import approvals as approval_messages
 from bot.core.policy_file import demo_policy
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
+from shared.jobs import queue_name
+from shared.messages import approvals as approval_messages
 from tests.support.clocks import ManualClock
 from tests.support.plans import asked
 

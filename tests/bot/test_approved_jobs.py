@@ -15,12 +15,12 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobevents import EventKind
-from bot.core.jobs import queue_name
-from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
+from shared.jobs import queue_name
+from shared.messages import jobs as job_messages
 from tests.support.drills import Family, Tally
 from tests.support.plans import asked, last_word
 from workers import cluster

@@ -13,9 +13,9 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.messages import conversation as messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.wiring import build_engine
+from shared.messages import conversation as messages
 from tests.support.plans import asked
 
 ALICE, BOB, CAROL, DAVE, EVE = "U_ALICE", "U_BOB", "U_CAROL", "U_DAVE", "U_EVE"

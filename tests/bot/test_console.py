@@ -108,6 +108,7 @@ def test_the_readme_demo_script_runs_end_to_end(tmp_path: Path) -> None:
     assert "] failed:" not in result.stdout
     assert "[#5]   ↳ progress: node/node-2 drained." in result.stdout
     assert "[#6]   ↳ progress: deployment.apps/web rolled back" in result.stdout
+    assert "(cordon node/node-1 on `default`) is queued for " in result.stdout, "the deferred cordon"
 
 
 def test_a_missing_script_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks.drain import busy_node_scenario, settle_on_busy_node
 from benchmarks.kubesim_scale import write_scenario
-from bot.core.fit import LINE_WIDTH
 from kubesim.server import Simulator
+from shared.fit import LINE_WIDTH
 from tests.bot.test_console import CHATOPS
 
 pytestmark = pytest.mark.slow

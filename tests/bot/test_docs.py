@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.vocabulary import COMMAND_NAMES
 from bot.docs import DOC_PATH, render_command_reference
+from shared.vocabulary import COMMAND_NAMES
 
 
 def test_the_committed_command_reference_is_up_to_date() -> None:

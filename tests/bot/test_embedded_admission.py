@@ -9,12 +9,12 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import JobSigner, session_key
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.jobs import job_spec, queue_name
-from bot.core.messages import admission as messages
 from bot.dispatch import RQDispatcher
 from bot.embedded import EmbeddedWorker, embedded_redis
+from shared.job_signing import JobSigner, session_key
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.jobs import job_spec, queue_name
+from shared.messages import admission as messages
 from workers.admission import admitted_job_class
 
 

@@ -12,13 +12,17 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import IMPLEMENTED, Engine, Message
-from bot.core.jobs import job_id_for, plan_job_id, queue_name
-from bot.core.messages import jobs as job_messages
 from bot.core.policy_file import demo_policy, load_policy
 from bot.core.timeline import EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_engine
+from shared.commands import Cordon, Uncordon
+from shared.invocation import invocation_of
+from shared.jobevents import RequestContext
+from shared.jobs import job_id_for, plan_job_id, queue_name
+from shared.messages import jobs as job_messages
+from shared.undo import UndoOffer
 
 ALICE, BOB, DAVE = "U_ALICE", "U_BOB", "U_DAVE"
 
@@ -107,6 +111,28 @@ def test_a_usage_error_is_answered_to_the_sender_only(engine: Engine, connection
     assert reply.ephemeral
     assert "cordon" in reply.text
     assert queued_jobs(connection) == []
+
+
+def test_the_job_carries_its_command_and_the_undo_it_offers_as_data_never_the_typed_words(
+    engine: Engine, connection: Redis
+) -> None:
+    """The request names the command and its arguments, and the undo worked out at submission."""
+    engine.handle(message("<@UBOT> cordon node-3"))
+    [job] = queued_jobs(connection)
+    request = RequestContext.from_json(job.kwargs["request"])
+    assert request.command == invocation_of(Cordon(node="node-3")).to_json()
+    assert request.undo == UndoOffer(invocation_of(Uncordon(node="node-3")), {"changed": True}).to_json()
+    assert "UBOT" not in json.dumps(job.kwargs["request"])
+
+
+def test_a_command_given_as_data_runs_as_it_is_whatever_its_words(engine: Engine, connection: Redis) -> None:
+    """An Undo click hands the engine the command itself: the words are for the record, not read."""
+    [reply] = engine.handle(
+        Message(user=ALICE, channel="C_OPS", ts="1.000002", text="(undo)", command=Uncordon(node="node-3"))
+    )
+    assert reply.job_id is not None and not reply.ephemeral
+    [job] = queued_jobs(connection)
+    assert (job.func_name, job.kwargs["node"]) == ("workers.jobs.uncordon", "node-3")
 
 
 def test_a_command_needing_approval_queues_only_its_plan(engine: Engine, connection: Redis) -> None:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.events import GroupEventFeed
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 
 
 @pytest.fixture(name="connection")

@@ -9,10 +9,10 @@ import pytest
 from redis import Redis
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.messages import timeline as timeline_messages
 from bot.core.pages import PAGE_SIZE, PageCursor, PageKind
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
+from shared.messages import timeline as timeline_messages
 
 ALICE, DAVE = "U_ALICE", "U_DAVE"
 

@@ -16,15 +16,15 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message
-from bot.core.jobs import cancel_flag_key, job_id_for, queue_name
 from bot.core.policy_file import demo_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
+from shared.jobs import cancel_flag_key, job_id_for, queue_name
 from tests.support.plans import last_word
 from tests.workers.harness import set_min_available, settled
 from workers import cluster
-from workers.watchdog import settle
+from workers.reaping import settle
 
 ALICE = "U_ALICE"
 CHANNEL = "C_OPS"

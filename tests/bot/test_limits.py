@@ -14,14 +14,15 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.jobs import queue_name
 from bot.core.limits import Limits
-from bot.core.messages import limits as messages
 from bot.core.policy_file import load_policy
 from bot.observability import PrometheusObserver
 from bot.settings import Settings, SettingsError
 from bot.timeline_store import channel_stream
 from bot.wiring import build_engine, production_engine
+from shared.commands import Uncordon
+from shared.jobs import queue_name
+from shared.messages import limits as messages
 from tests.observability.scrape import collect, value
 from tests.support.clocks import ManualClock
 from tests.support.job_key import TEST_JOB_KEY
@@ -153,6 +154,31 @@ def test_an_unknown_cluster_is_refused_and_no_queue_is_made_for_it(connection: R
     assert [reply.job_id is not None for reply in say(engine, "nodes --cluster prod")] == [True]
     queues = {member.decode() for member in connection.smembers("rq:queues")}  # type: ignore[union-attr]
     assert queues == {"rq:queue:" + queue_name("prod")}
+
+
+def test_a_command_asked_for_later_is_checked_as_the_command_it_runs(connection: Redis) -> None:
+    """``--in 2h`` does not hide an unknown cluster from the limits: refused, nothing scheduled."""
+    observer = PrometheusObserver()
+    engine = engine_with(connection, observer, clusters=frozenset({"prod"}))
+    [reply] = say(engine, "cordon node-1 --cluster junk --in 2h")
+    assert reply.text == messages.unknown_cluster(cluster="junk", known=["default", "prod"])
+    assert limited(observer, "cluster") == 1
+
+
+def test_the_limits_check_a_command_given_as_data_not_the_words_that_go_with_it(connection: Redis) -> None:
+    """An Undo click's command is what is checked: its cluster is unknown, whatever the words say."""
+    observer = PrometheusObserver()
+    engine = engine_with(connection, observer)
+    click = Message(
+        user="U_DAVE",
+        channel="C_OPS",
+        ts="1700000000.999999",
+        text="uncordon node-3",
+        command=Uncordon(node="node-3", cluster="junk"),
+    )
+    [reply] = engine.handle(click)
+    assert reply.text == messages.unknown_cluster(cluster="junk", known=["default"])
+    assert limited(observer, "cluster") == 1 and queued(connection) == []
 
 
 def test_a_person_with_too_many_pending_approvals_cannot_ask_another(connection: Redis) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.core.logs import JsonFormatter
+from shared.logs import JsonFormatter
 
 
 def record(**extra: object) -> logging.LogRecord:

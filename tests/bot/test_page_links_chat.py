@@ -6,11 +6,11 @@ import fakeredis
 from redis import Redis
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.messages import timeline as timeline_messages
 from bot.core.page_links import PageLinks
 from bot.core.policy_file import demo_policy
 from bot.page_link_store import RedisLinkGenerations
 from bot.wiring import build_engine
+from shared.messages import timeline as timeline_messages
 
 ALICE, DAVE = "U_ALICE", "U_DAVE"
 

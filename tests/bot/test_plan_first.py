@@ -16,10 +16,11 @@ from rq.serializers import JSONSerializer
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
 from bot.core.conversation import Engine, Reply
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import plan_job_id
-from bot.core.messages import approvals as approval_messages
-from bot.core.undo import REQUEST_TEXT_DETAIL
+from shared.grammar import parse
+from shared.invocation import invocation_of
+from shared.jobevents import COMMAND_DETAIL, EventKind, JobEvent
+from shared.jobs import plan_job_id
+from shared.messages import approvals as approval_messages
 
 # The demo engine on an in-memory Redis, and one message in the ops channel, as the approval flow's tests have them.
 from tests.bot.test_approval_flow import fixture_clock, fixture_connection, fixture_engine, say  # noqa: F401
@@ -150,7 +151,7 @@ def finished(engine: Engine, text: str, *, kind: EventKind = EventKind.SUCCEEDED
         channel="C_OPS",
         thread_ts="1.9",
         at=0.0,
-        details={REQUEST_TEXT_DETAIL: text},
+        details={COMMAND_DETAIL: invocation_of(parse(text)).to_json()},
         user=BOB,
         cluster="default",
     )
@@ -201,3 +202,20 @@ def test_a_job_that_changes_nothing_the_plan_read_leaves_the_request_pending(
     assert request.approval is not None
     stored = ApprovalStore(connection).get(request.approval.approval_id)
     assert stored is not None and stored.state is ApprovalState.PENDING
+
+
+def test_a_daemonset_rollback_waiting_for_approval_is_voided_by_a_change_to_that_daemonset_only(
+    engine: Engine, connection: Redis
+) -> None:
+    """Its plan read daemonset/kube-system/log-agent: a rollback of a Deployment of the same name leaves it
+    pending; a change to the DaemonSet itself voids it, naming it."""
+    [planning] = say(engine, "rollback daemonset/log-agent -n kube-system", user=ALICE, ts=REQUEST_TS)
+    witnesses = {"daemonset/kube-system/log-agent": "d1", "controllerrevision/kube-system/log-agent-1": "r1"}
+    [request] = plan_ends(engine, planning, details={"plan": {"witnesses": witnesses}})
+    assert request.approval is not None and request.approval.state is ApprovalState.PENDING
+    assert finished(engine, "rollback log-agent -n kube-system") == []
+    [void] = finished(engine, "rollout undo ds/log-agent -n kube-system --to-revision 1")
+    assert void.approval is not None and void.approval.state is ApprovalState.VOIDED
+    assert void.text == approval_messages.voided_while_pending(
+        targets=["daemonset/kube-system/log-agent"], job_id="job-0000000bob"
+    )

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_CLUSTER, Secret, Settings, SettingsError
+from bot.settings import Secret, Settings, SettingsError
+from shared.grammar import parse
+from shared.names import DEFAULT_CLUSTER
 
 
 def test_an_empty_environment_gives_the_embedded_defaults() -> None:
@@ -72,3 +74,13 @@ def test_a_bad_value_is_refused_naming_the_variable(variable: str, value: str) -
     """The error names the variable, so the fix is obvious."""
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: value})
+
+
+@pytest.mark.parametrize("name", ["prod.eu", "prod_eu", "eu-1", "A1"])
+def test_every_name_the_grammar_takes_after_cluster_the_settings_take_too(name: str) -> None:
+    """One definition of a cluster name: what ``--cluster`` accepts, CHATOPS_CLUSTER and CHATOPS_CLUSTERS
+    accept (``prod.eu`` was refused by the settings while the grammar took it)."""
+    command = parse(f"nodes --cluster {name}")
+    assert command.cluster == name
+    assert Settings.from_env({"CHATOPS_CLUSTER": name}).cluster == name
+    assert name in Settings.from_env({"CHATOPS_CLUSTERS": f"{name},other"}).limits.clusters

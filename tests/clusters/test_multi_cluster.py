@@ -22,12 +22,12 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message
-from bot.core.jobs import job_id_for
 from bot.core.pages import PAGE_SIZE, ReadingPage
 from bot.core.policy_file import load_policy
-from bot.core.text_safety import code
 from bot.wiring import build_engine
 from kubesim.server import Simulator
+from shared.jobs import job_id_for
+from shared.text_safety import code
 from tests.clusters.sentinels import wait_until
 from tests.support.job_key import TEST_JOB_KEY
 

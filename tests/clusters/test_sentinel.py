@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Message
-from bot.core.jobs import job_id_for
 from bot.core.policy_file import load_policy
-from bot.redis_url import connect
+from bot.redis_url import FAILOVER_SECONDS, connect
 from bot.wiring import build_engine
 from kubesim.testing import running_simulator
+from shared.jobs import job_id_for
 from tests.clusters.sentinels import SERVICE, running_sentinel_setup, wait_until
 from tests.support.job_key import TEST_JOB_KEY
 
@@ -54,6 +55,25 @@ def test_after_a_failover_the_same_client_follows_the_promoted_replica(tmp_path:
         promoted = connect(f"redis://127.0.0.1:{replica_port}/0")
         assert (promoted.get("before"), promoted.get("after")) == (b"1", b"2")
         assert promoted.info("replication")["role"] == "master"
+
+
+@pytest.mark.slow
+def test_a_command_sent_while_the_master_is_dead_waits_for_the_promoted_replica(tmp_path: Path) -> None:
+    """The master SIGKILLed: a write sent at once is retried until the sentinel promotes the replica
+    (5 s after the master went silent, here) and lands there, instead of failing the job that sent it."""
+    with running_sentinel_setup(tmp_path, replicas=1, down_after_ms=5000) as setup:
+        client = connect(setup.url)
+        client.set("before", "1")
+        assert client.wait(1, 5000) == 1
+        setup.kill_server(setup.master_port)
+        killed = time.monotonic()
+        client.set("during", "2")
+        waited = time.monotonic() - killed
+        [replica_port] = setup.replica_ports
+        assert setup.master_address()[1] == replica_port
+        promoted = connect(f"redis://127.0.0.1:{replica_port}/0")
+        assert (promoted.get("before"), promoted.get("during")) == (b"1", b"2")
+        assert 5.0 < waited < FAILOVER_SECONDS
 
 
 def test_a_forking_worker_given_a_sentinel_url_works_a_job_queued_through_the_same_url(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.fit import LINE_WIDTH, attached, attachment, first_items, wrap
+from shared.fit import LINE_WIDTH, attached, attachment, first_items, wrap
 
 
 def test_a_short_list_is_named_in_full() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import commands as c
-from bot.core.grammar import normalize_version, parse
-from bot.core.vocabulary import COMMAND_NAMES
+from shared import commands as c
+from shared.grammar import normalize_version, parse
+from shared.vocabulary import COMMAND_NAMES
 
 VERBS = [
     pytest.param("help", c.Help(), id="help"),
@@ -117,6 +117,41 @@ KUBECTL_SPELLINGS = [
     ),
     pytest.param("cordon node/node-3", c.Cordon(node="node-3"), id="node-prefix"),
     pytest.param("ROLLOUT UNDO Deployment/web", c.Rollback(deployment="web"), id="case-insensitive-kind"),
+    pytest.param(
+        "rollback daemonset/log-agent -n kube-system",
+        c.Rollback(deployment="log-agent", kind=c.WorkloadKind.DAEMONSET, namespace="kube-system"),
+        id="rollback-daemonset",
+    ),
+    pytest.param(
+        "rollback statefulset/db --to-revision 2",
+        c.Rollback(deployment="db", kind=c.WorkloadKind.STATEFULSET, to_revision=2),
+        id="rollback-statefulset-to-revision",
+    ),
+    pytest.param(
+        "kubectl rollout undo ds/log-agent --to-revision=1",
+        c.Rollback(deployment="log-agent", kind=c.WorkloadKind.DAEMONSET, to_revision=1),
+        id="rollout-undo-ds",
+    ),
+    pytest.param(
+        "rollout undo StatefulSets.apps/db",
+        c.Rollback(deployment="db", kind=c.WorkloadKind.STATEFULSET),
+        id="rollout-undo-statefulsets-apps",
+    ),
+    pytest.param(
+        "rollout status sts/db",
+        c.Status(deployment="db", kind=c.WorkloadKind.STATEFULSET),
+        id="rollout-status-sts",
+    ),
+    pytest.param(
+        "history daemonset/log-agent",
+        c.History(deployment="log-agent", kind=c.WorkloadKind.DAEMONSET),
+        id="history-daemonset",
+    ),
+    pytest.param(
+        "rollback deploy/web",
+        c.Rollback(deployment="web", kind=c.WorkloadKind.DEPLOYMENT),
+        id="deploy-prefix",
+    ),
 ]
 
 OPTIONS = [

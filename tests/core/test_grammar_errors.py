@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.messages import usage as messages
-from bot.core.names import NameKind
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.messages import usage as messages
+from shared.names import NameKind
 
 
 def usage(problem: str, command: str) -> str:
@@ -221,8 +221,13 @@ BAD_VALUES = [
     ),
     pytest.param(
         "rollout undo node/x",
-        usage(messages.wrong_kind("node/x", expected=NameKind.DEPLOYMENT), "rollback"),
+        usage(messages.wrong_workload_kind("node/x"), "rollback"),
         id="node-where-deployment",
+    ),
+    pytest.param(
+        "restart daemonset/log-agent",
+        usage(messages.wrong_kind("daemonset/log-agent", expected=NameKind.DEPLOYMENT), "restart"),
+        id="daemonset-where-only-deployments-restart",
     ),
     pytest.param(
         "cordon deployment/web",

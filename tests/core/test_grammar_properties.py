@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from bot.core.commands import Command
-from bot.core.errors import UsageError
-from bot.core.grammar import parse
-from bot.core.vocabulary import COMMAND_NAMES
+from shared.commands import Command
+from shared.errors import UsageError
+from shared.grammar import parse
+from shared.vocabulary import COMMAND_NAMES
 from tests.support.drill_trials import session_seed, trial_count
 from tests.support.drills import Family, Tally
 

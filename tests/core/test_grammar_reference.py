@@ -6,13 +6,14 @@ import re
 
 import pytest
 
-from bot.core.grammar import parse
-from bot.core.messages.conversation import help_text
-from bot.core.reference import CommandReference, command_reference, reference_for
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.grammar import parse
+from shared.messages.conversation import help_text
+from shared.reference import CommandReference, command_reference, reference_for
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 EXAMPLE_VALUES = {
     "DEPLOY": "web",
+    "NAME": "log-agent",
     "NAMESPACE": "shop",
     "NODE": "node-1",
     "REPLICAS": "3",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.core.job_signing import (
+from shared.job_signing import (
     JOB_REGISTRY,
     SIGNATURE_MAX_AGE_SECONDS,
     Candidate,
@@ -12,7 +12,7 @@ from bot.core.job_signing import (
     SignedJob,
     refusal,
 )
-from bot.core.messages import admission as messages
+from shared.messages import admission as messages
 
 SIGNER = JobSigner(b"k" * 64)
 NOW = 1_700_000_000.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.jobevents import RequestContext
-from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS, job_spec
+from shared.jobevents import RequestContext
+from shared.jobs import DEFAULT_TIMEOUT_SECONDS, job_spec
 
 REQUEST = RequestContext(job_id="j1", user="U_ALICE", channel="C_OPS", thread_ts="1.1", cluster="default")
 

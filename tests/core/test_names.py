@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.names import NameKind, is_valid_name
+from shared.names import NameKind, is_valid_name
 
 VALID = [
     pytest.param(NameKind.NODE, "node-1", id="node"),

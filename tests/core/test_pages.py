@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.jobs import JobState, JobSummary
 from bot.core.pages import PageCursor, PageKind, jobs_page, timeline_page
 from bot.core.timeline import ChainedEntry, ChainHead, Entry, EntryKind, link
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
+from shared.jobs import JobState, JobSummary
 
 
 def chain(count: int) -> list[ChainedEntry]:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.core.messages import policy as messages
 from bot.core.policy import ApprovalRequirement, Decision, Policy, decide
 from bot.core.policy_file import demo_policy, load_policy
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.messages import policy as messages
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=1, ttl_seconds=900)
 BOTH_LEADS_APPROVE = ApprovalRequirement(approvers=("leads",), count=2, ttl_seconds=1800)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.messages import policy as messages
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
 from bot.core.policy_file import PolicyError, PolicyProblem, demo_policy, load_policy, load_policy_file
+from shared.messages import policy as messages
 
 OK_RULE = '  - {commands: [help], allow: ["*"]}\n'
 
@@ -158,7 +158,7 @@ BAD_POLICIES = [
         "rules[0].approvals",
         messages.unknown_key(
             key="approvals",
-            allowed=["commands", "allow", "namespaces", "clusters", "approval"],
+            allowed=["commands", "allow", "namespaces", "clusters", "approval", "window"],
             suggestion="approval",
         ),
         id="unknown-rule-key",
@@ -176,6 +176,8 @@ BAD_POLICIES = [
                 "rules",
                 "clusters",
                 "identities",
+                "windows",
+                "freezes",
             ],
             suggestion="rules",
         ),

@@ -13,7 +13,7 @@ from bot.core.policy import (
     slack_usergroup_ids,
 )
 from bot.core.policy_file import demo_policy, load_policy
-from bot.core.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
+from shared.vocabulary import COMMAND_NAMES, READ_ONLY_COMMANDS
 
 READ_ONLY_IN_HELP_ORDER = tuple(name for name in COMMAND_NAMES if name in READ_ONLY_COMMANDS)
 READ_ONLY_WITH_SECRETS = READ_ONLY_COMMANDS | {"backup secrets"}

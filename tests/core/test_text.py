@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.text import echo, escape_for_chat, normalize, shorten
+from shared.text import echo, escape_for_chat, normalize, shorten
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,24 @@
-"""Which command undoes a finished operation, decided from the command and the result its job reported."""
+"""Which command undoes a finished operation: offered from the command at submission, checked against the result."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from bot.core import commands as c
-from bot.core.grammar import parse
-from bot.core.undo import Undo, command_text, undo_of, undo_text
+from shared import commands as c
+from shared.grammar import parse
+from shared.invocation import Invocation
+from shared.undo import Undo, UndoOffer, command_text, offered, undo_command, undo_of, undo_offer
 
 CHANGED: dict[str, Any] = {"changed": True}
+
+
+def undo_text(typed: str, *, result: dict[str, Any]) -> str | None:
+    """The undo of the command typed as ``typed`` once its job reported ``result``, in words."""
+    undo = undo_of(parse(typed), result=result)
+    return None if undo is None else command_text(undo)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +36,12 @@ CHANGED: dict[str, Any] = {"changed": True}
         ("pause web --cluster prod", CHANGED, "resume web --cluster prod"),
         ("rollback web --to-revision 2", {"changed": True, "revision": 2}, "rollback web"),
         ("kubectl cordon node/node-3", CHANGED, "uncordon node-3"),
+        (
+            "rollout undo ds/log-agent -n kube-system --to-revision 1",
+            {"changed": True, "revision": 1},
+            "rollback daemonset/log-agent -n kube-system",
+        ),
+        ("rollback statefulset/db", {"changed": True, "revision": 2}, "rollback statefulset/db"),
     ],
 )
 def test_each_operation_with_an_inverse_offers_it(typed: str, result: dict[str, Any], undo: str) -> None:
@@ -48,7 +62,6 @@ def test_each_operation_with_an_inverse_offers_it(typed: str, result: dict[str, 
         ("rollback web", {"changed": False, "skipped": True}),
         ("uncordon node-3", CHANGED),
         ("nodes", {}),
-        ("this is not a command", {}),
     ],
 )
 def test_nothing_is_offered_when_nothing_changed_or_there_is_no_inverse(
@@ -65,6 +78,7 @@ def test_nothing_is_offered_when_nothing_changed_or_there_is_no_inverse(
         c.Unmaintain(node="node-3", cluster="prod"),
         c.Scale(deployment="web", namespace="shop", replicas=0),
         c.Rollback(deployment="web", to_revision=3),
+        c.Rollback(deployment="db", kind=c.WorkloadKind.STATEFULSET, namespace="shop", to_revision=2),
         c.Resume(deployment="web", namespace="shop", cluster="prod"),
     ],
 )
@@ -79,3 +93,32 @@ def test_a_scale_undo_keeps_the_namespace_and_cluster_of_the_original() -> None:
     assert undo_of(command, result={"changed": True, "plan": {"current": 1}}) == c.Scale(
         deployment="web", namespace="shop", cluster="prod", replicas=1
     )
+
+
+def test_the_offer_is_worked_out_at_submission_and_survives_the_trip_as_json() -> None:
+    """The job carries the offer as JSON; read back on the worker it gives the same undo, nothing parsed."""
+    offer = undo_offer(parse("scale web 5 -n shop --cluster prod"))
+    assert offer is not None
+    carried = UndoOffer.from_json(json.loads(json.dumps(offer.to_json())))
+    assert carried == offer
+    undo = offered(carried, result={"changed": True, "plan": {"current": 2}})
+    assert undo == Invocation(
+        name="scale",
+        arguments={"dry_run": False, "deployment": "web", "namespace": "shop", "replicas": 2},
+        cluster="prod",
+    )
+    assert undo_command(undo) == c.Scale(deployment="web", namespace="shop", cluster="prod", replicas=2)
+
+
+def test_a_dry_run_or_a_command_without_an_inverse_offers_nothing_at_submission() -> None:
+    """Nothing to carry: the job's request holds no offer."""
+    assert undo_offer(parse("cordon node-3 --dry-run")) is None
+    assert undo_offer(parse("restart web")) is None
+    assert undo_offer(parse("nodes")) is None
+
+
+def test_a_true_that_is_not_a_boolean_does_not_count_as_changed() -> None:
+    """``changed: 1`` is not ``changed: true``: the result must say it plainly."""
+    offer = undo_offer(parse("cordon node-3"))
+    assert offer is not None
+    assert offered(offer, result={"changed": 1}) is None

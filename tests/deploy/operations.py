@@ -13,7 +13,7 @@ from typing import Any
 
 from kubesim.server import Simulator
 from tests.deploy.upgrade_hooks import run_upgrades
-from tests.workers.harness import JobRunner, Outcome, set_min_available
+from tests.workers.harness import JobRunner, Outcome, set_min_available, wait_for
 
 WEB = {"deployment": "web", "namespace": "default"}
 
@@ -34,12 +34,64 @@ OPERATIONS: tuple[tuple[str, Mapping[str, Any]], ...] = (
     ("pause", WEB),
     ("resume", WEB),
     ("restart", WEB),
+    ("history", {"deployment": "log-agent", "kind": "daemonset", "namespace": "kube-system"}),
+    ("status", {"deployment": "cache", "kind": "statefulset", "namespace": "default"}),
+    ("rollback", {"deployment": "log-agent", "kind": "daemonset", "namespace": "kube-system"}),
+    ("rollback", {"deployment": "cache", "kind": "statefulset", "to_revision": 1, "namespace": "default"}),
     ("nodes", {}),
     ("upgrade_plan", {}),
     ("backup_config", {"namespace": "default"}),
     ("backup_config", {"all_namespaces": True}),
     ("backup_secrets", {"namespace": "default"}),
 )
+
+
+def new_image(sim: Simulator, resource: str, namespace: str, name: str, image: str) -> None:
+    """A second revision of a DaemonSet's or StatefulSet's template (its first container's image)."""
+    template = sim.store.get(resource, namespace, name)["spec"]["template"]
+    container = template["spec"]["containers"][0]["name"]
+    body = {"spec": {"template": {"spec": {"containers": [{"name": container, "image": image}]}}}}
+    sim.store.patch(resource, namespace, name, body, content_type="application/strategic-merge-patch+json")
+    uid = sim.store.get(resource, namespace, name)["metadata"]["uid"]
+    wait_for(
+        lambda: len(sim.store.owned_by(uid, "controllerrevisions")) == 2, what=f"{name}'s second revision"
+    )
+
+
+UNOBSERVED = (
+    ("status (not observed yet)", {**WEB, "timeout": 1.0}, "deployments", "default", "web"),
+    (
+        "status of a daemonset (not observed yet)",
+        {"deployment": "log-agent", "kind": "daemonset", "namespace": "kube-system", "timeout": 1.0},
+        "daemonsets",
+        "kube-system",
+        "log-agent",
+    ),
+    (
+        "status of a statefulset (not observed yet)",
+        {"deployment": "cache", "kind": "statefulset", "namespace": "default", "timeout": 1.0},
+        "statefulsets",
+        "default",
+        "cache",
+    ),
+)
+"""``status`` of rollouts whose new spec the (stopped) controllers have not observed: each lists, then
+watches until its deadline, and stops watching (a failure)."""
+
+
+def unobserved_statuses(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
+    """Run :data:`UNOBSERVED` with the controllers stopped, then let them catch up."""
+    sim.controllers.stop()
+    try:
+        outcomes = []
+        for name, arguments, resource, namespace, workload in UNOBSERVED:
+            spec = sim.store.get(resource, namespace, workload)["spec"]
+            body = {"spec": {"minReadySeconds": int(spec.get("minReadySeconds") or 0) + 1}}
+            sim.store.patch(resource, namespace, workload, body, content_type="application/merge-patch+json")
+            outcomes.append((name, runner.run("status", **arguments)))
+    finally:
+        sim.controllers.start()
+    return outcomes
 
 
 def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Outcome]]:
@@ -55,6 +107,12 @@ def run_every_operation(sim: Simulator, runner: JobRunner) -> list[tuple[str, Ou
         )
     ]
     set_min_available(sim, min_available)
+    for resource, namespace, name, image in (
+        ("daemonsets", "kube-system", "log-agent", "fluent/fluent-bit:3.2.0"),
+        ("statefulsets", "default", "cache", "redis:7.4"),
+    ):
+        new_image(sim, resource, namespace, name, image)
     outcomes.extend((name, runner.run(name, **arguments)) for name, arguments in OPERATIONS)
+    outcomes.extend(unobserved_statuses(sim, runner))
     outcomes.extend(run_upgrades(sim, runner))
     return outcomes

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.cli import build_parser
+from chatops.cli import build_parser
 from tests.deploy.manifests import DEPLOY, OVERLAYS, Obj, pod_specs
 
 
@@ -43,3 +43,14 @@ def test_the_manifests_run_the_images_user_and_its_entry_points(
         assert spec["securityContext"]["runAsUser"] == user, workload
         [container] = spec["containers"]
         assert container["args"][0] in commands, workload
+
+
+def test_the_image_holds_every_package_the_product_runs_on() -> None:
+    """The build stage copies the composition root, the bot, the workers, what they share and kubesim
+    (the demo's cluster); only the real control plane, a test bed, stays out."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    copied = {
+        line.split()[1] for line in text.splitlines() if line.startswith("COPY ") and "--from" not in line
+    }
+    product = {path.parent.name for path in DEPLOY.parent.glob("*/__init__.py")} - {"tests", "benchmarks"}
+    assert sorted(product - copied) == ["controlplane"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.jobs import DEFAULT_TIMEOUT_SECONDS
+from shared.jobs import DEFAULT_TIMEOUT_SECONDS
 from tests.deploy.manifests import OVERLAYS, Obj, config_file, containers, find
 
 

@@ -16,6 +16,7 @@ import dataclasses
 from kubesim.audit import RequestInfo
 from tests.deploy import rbac
 from tests.deploy.manifests import Obj, find
+from tests.deploy.operations import UNOBSERVED
 from tests.workers.harness import Outcome
 
 Audited = tuple[list[tuple[str, Outcome]], list[RequestInfo]]
@@ -31,6 +32,8 @@ def test_every_operation_ran_to_its_expected_end(audited: Audited) -> None:
     outcomes, requests = audited
     ended = {name: outcome.status for name, outcome in outcomes}
     assert ended.pop("drain (blocked by web-pdb)") == "failed"
+    for name, *_ in UNOBSERVED:
+        assert ended.pop(name) == "failed"
     assert set(ended.values()) == {"finished"}, ended
     assert len(requests) > len(outcomes)
 
@@ -46,6 +49,8 @@ def test_the_operations_make_requests_of_every_kind_of_verb_they_need(audited: A
         ("patch", "apps", "deployments/scale"),
         ("get", "policy", "poddisruptionbudgets"),
         ("list", "", "pods"),
+        ("watch", "apps", "deployments"),
+        ("list", "apps", "controllerrevisions"),
     } <= seen
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 import bot.slack
-from bot.slack import listeners as slack_listeners
-from bot.slack.front import EVENTS_PATH
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.listeners import handlers as slack_listeners
 from tests.deploy.manifests import DEPLOY
 
 METHOD_SCOPES = {
@@ -50,9 +50,9 @@ def manifest() -> dict[str, Any]:
 
 
 def web_api_methods() -> set[str]:
-    """Slack methods bot/slack calls on a client (``client.chat_postMessage`` → ``chat.postMessage``)."""
+    """Slack methods bot/slack (every sub-package) calls on a client (``client.chat_postMessage`` → ``chat.postMessage``)."""
     methods = set()
-    for path in Path(bot.slack.__file__).parent.glob("*.py"):
+    for path in Path(bot.slack.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 owner = node.func.value

@@ -113,7 +113,7 @@ def fixture_start_worker(redis_url: str, kubeconfig: Path, tmp_path: Path) -> It
     started: list[WorkerProcess] = []
     numbers = itertools.count(1)
 
-    def start(*, burst: bool = False, url: str | None = None) -> WorkerProcess:
+    def start(*, burst: bool = False, url: str | None = None, **options: float) -> WorkerProcess:
         number = next(numbers)
         worker = WorkerProcess(
             name=f"drill-{number}-{tmp_path.name[-12:]}",
@@ -121,6 +121,7 @@ def fixture_start_worker(redis_url: str, kubeconfig: Path, tmp_path: Path) -> It
             kubeconfig=kubeconfig,
             log=tmp_path / f"worker-{number}.log",
             burst=burst,
+            **options,
         )
         started.append(worker)
         return worker

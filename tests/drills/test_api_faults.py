@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from benchmarks.drain import BUSY_NODE, ready_pods
-from bot.core.jobevents import EventKind
 from kubesim.faults import HANG, RequestFault
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
 from tests.drills.workers import evicted_so_far, final_event, wait_until
 from tests.support.drills import Family, Tally

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.drills.conftest import StartWorker
 from tests.drills.workers import final_event
 from tests.workers.harness import JobRunner

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.jobs import JobSpec
 from bot.dispatch import RQDispatcher
 from kubesim.server import Simulator
+from shared.jobevents import EventKind, RequestContext
+from shared.jobs import JobSpec
 from tests.drills.conftest import StartWorker
 from tests.drills.workers import final_event
 from tests.support.drills import Family, Tally

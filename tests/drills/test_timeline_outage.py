@@ -27,12 +27,12 @@ import pytest
 from redis import Redis
 
 from benchmarks.drain import BUSY_NODE
-from bot.core.jobevents import EventKind, RequestContext
 from bot.core.timeline import Entry, EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.timeline_recorder import event_entry
 from bot.timeline_store import TimelineStore, incident_stream
 from bot.wiring import build_recorder
+from shared.jobevents import EventKind, RequestContext
 from tests.drills.conftest import REPLICAS, StartWorker
 from tests.drills.workers import evicted_so_far, final_event, wait_until
 from tests.support.drills import ENABLED_OPTION, Family, Tally

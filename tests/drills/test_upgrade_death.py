@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
+from shared.jobevents import EventKind
 from tests.drills.workers import WorkerProcess, final_event, wait_until
 from tests.support.drills import Family, Tally
 from tests.upgrades.cluster import node_state

@@ -17,8 +17,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from benchmarks.drain import BUSY_NODE, ready_pods
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
 from tests.drills.workers import (
     DETECTION_BOUND_SECONDS,

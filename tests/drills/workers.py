@@ -16,7 +16,7 @@ from pathlib import Path
 
 from redis import Redis
 
-from bot.core.jobevents import EventKind, JobEvent
+from shared.jobevents import EventKind, JobEvent
 from tests.workers.harness import read_events
 
 LIVENESS_SECONDS = 1.0
@@ -33,7 +33,14 @@ class WorkerProcess:
     """One ``chatops worker`` subprocess serving the ``default`` cluster's queue."""
 
     def __init__(
-        self, *, name: str, redis_url: str, kubeconfig: Path, log: Path, burst: bool = False
+        self,
+        *,
+        name: str,
+        redis_url: str,
+        kubeconfig: Path,
+        log: Path,
+        burst: bool = False,
+        liveness_seconds: float = LIVENESS_SECONDS,
     ) -> None:
         chatops = Path(sys.executable).parent / "chatops"
         env = {
@@ -48,7 +55,7 @@ class WorkerProcess:
             "--name",
             name,
             "--liveness-seconds",
-            str(LIVENESS_SECONDS),
+            str(liveness_seconds),
             "--reap-interval",
             str(REAP_INTERVAL_SECONDS),
         ]

@@ -6,9 +6,9 @@ import textwrap
 
 import pytest
 
-from bot.core.identities import KubeIdentity, RunAs, Unmapped
-from bot.core.messages import policy as messages
 from bot.core.policy_file import PolicyError, load_policy
+from shared.identities import KubeIdentity, RunAs, Unmapped
+from shared.messages import policy as messages
 
 RULES = 'rules:\n  - {commands: [help], allow: ["*"]}\n'
 

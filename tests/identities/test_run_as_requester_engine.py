@@ -14,13 +14,13 @@ from rq.serializers import JSONSerializer
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine, Message
-from bot.core.identities import Identities, KubeIdentity, RunAs
-from bot.core.jobs import queue_name
-from bot.core.messages import access as messages
 from bot.core.policy_file import demo_policy
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.timeline_store import TimelineStore
+from shared.identities import Identities, KubeIdentity, RunAs
+from shared.jobs import queue_name
+from shared.messages import access as messages
 from tests.support.clocks import ManualClock
 
 ALICE, DAVE = "U_ALICE", "U_DAVE"

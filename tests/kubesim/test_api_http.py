@@ -69,11 +69,16 @@ def test_discovery_lists_every_served_group_and_resource(http: Http) -> None:
     assert groups == {
         "apps": "apps/v1",
         "events.k8s.io": "events.k8s.io/v1",
+        "autoscaling": "autoscaling/v2",
+        "batch": "batch/v1",
+        "networking.k8s.io": "networking.k8s.io/v1",
         "policy": "policy/v1",
+        "apiextensions.k8s.io": "apiextensions.k8s.io/v1",
         "coordination.k8s.io": "coordination.k8s.io/v1",
         "rbac.authorization.k8s.io": "rbac.authorization.k8s.io/v1",
         "authorization.k8s.io": "authorization.k8s.io/v1",
         "authentication.k8s.io": "authentication.k8s.io/v1",
+        "metrics.k8s.io": "metrics.k8s.io/v1beta1",
     }
     core = {r["name"]: r for r in http("GET", "/api/v1").json()["resources"]}
     assert core["pods/eviction"] == {
@@ -426,11 +431,15 @@ def test_an_injected_hang_outlasts_the_clients_timeout(http: Http) -> None:
 
 
 def test_openapi_v3_declares_server_side_field_validation(http: Http) -> None:
-    """The minimal OpenAPI v3 documents tag each PATCH with its GVK and a fieldValidation parameter."""
+    """The OpenAPI v3 documents tag each PATCH with its GVK and a fieldValidation parameter."""
     root = http("GET", "/openapi/v3").json()
     assert set(root["paths"]) == {
         "api/v1",
         "apis/apps/v1",
+        "apis/autoscaling/v2",
+        "apis/batch/v1",
+        "apis/networking.k8s.io/v1",
+        "apis/apiextensions.k8s.io/v1",
         "apis/policy/v1",
         "apis/rbac.authorization.k8s.io/v1",
         "apis/authorization.k8s.io/v1",

@@ -41,3 +41,25 @@ def test_kubectl_rollout_history_of_a_daemonset_and_a_statefulset(kubectl: Kubec
     ]
     statefulset = kubectl("rollout", "history", "statefulset/cache", "-n", "default", check=True)
     assert statefulset.stdout.split() == ["statefulset.apps/cache", "REVISION", "CHANGE-CAUSE", "1", "<none>"]
+
+
+def test_a_template_rolled_out_again_becomes_the_latest_revision(sim: Simulator) -> None:
+    """Back to revision 1's template (a ``rollout undo``): its revision object is renumbered 3, as the
+    DaemonSet controller does, and no new object is made."""
+
+    def set_image(value: str) -> None:
+        def change(obj: dict[str, object]) -> None:
+            obj["spec"]["template"]["spec"]["containers"][0]["image"] = value  # type: ignore[index]
+
+        sim.store.mutate("daemonsets", "kube-system", "kube-proxy", change)
+        sim.controllers.settle(timeout=10.0)
+
+    set_image("registry.k8s.io/kube-proxy:v1.32.0")
+    set_image("registry.k8s.io/kube-proxy:v1.31.4")
+    revisions, _ = sim.store.list("controllerrevisions", "kube-system")
+    proxies = {
+        r["revision"]: r["data"]["spec"]["template"]["spec"]["containers"][0]["image"]
+        for r in revisions
+        if r["metadata"]["name"].startswith("kube-proxy-")
+    }
+    assert proxies == {2: "registry.k8s.io/kube-proxy:v1.32.0", 3: "registry.k8s.io/kube-proxy:v1.31.4"}

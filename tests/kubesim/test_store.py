@@ -224,14 +224,16 @@ def test_deleting_an_owner_garbage_collects_its_dependents(store: Store) -> None
 
 
 def test_orphan_propagation_keeps_dependents_without_the_owner_reference(store: Store) -> None:
-    """Orphan leaves dependents in place and strips the owner reference."""
+    """Orphan leaves dependents in place and strips the owner reference (an empty list is omitted, as the
+    garbage collector's patch leaves it)."""
     owner = store.create("replicasets", deployment("web"), namespace="default")
     ref = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": owner["metadata"]["uid"]}
     store.create(
         "pods", {**pod("w1"), "metadata": {"name": "w1", "ownerReferences": [ref]}}, namespace="default"
     )
     store.delete("replicasets", "default", "web", propagation_policy="Orphan")
-    assert store.get("pods", "default", "w1")["metadata"]["ownerReferences"] == []
+    assert "ownerReferences" not in store.get("pods", "default", "w1")["metadata"]
+    assert store.find("replicasets", "default", "web") is None
 
 
 def test_pods_on_node_follows_binding_and_removal(store: Store) -> None:

@@ -11,10 +11,10 @@ import pytest
 from redis import Redis
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.logs import JsonFormatter
 from bot.core.policy_file import demo_policy
 from bot.observability import PrometheusObserver
 from bot.wiring import build_engine
+from shared.logs import JsonFormatter
 from tests.observability.scrape import collect, value
 from tests.support.clocks import ManualClock
 from tests.support.plans import asked

@@ -16,10 +16,10 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import queue_name
 from kubesim.faults import RequestFault
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
+from shared.jobs import queue_name
 from tests.observability.scrape import Samples, collect, label_values, scrape, value
 from tests.support.ports import free_port
 from tests.workers.harness import JobRunner, settled, wait_for

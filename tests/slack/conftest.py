@@ -6,6 +6,7 @@ skips ahead, so a test can let a request expire without waiting for it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -22,8 +23,8 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import ServerThread
 from bot.timeline_store import TimelineStore
 from tests.slack.fake_slack import FakeSlack, person
 from tests.slack.signed import SECRET, SlackSender
@@ -122,18 +123,24 @@ class RunningBot:
     slack: SlackSender
 
 
+@contextlib.contextmanager
+def serving(
+    bot: SlackBot, fake_slack: FakeSlack, connection: Redis, *, port: int | None = None
+) -> Iterator[RunningBot]:
+    """``bot`` served over HTTP on ``port`` (a free one by default) with its background loops running,
+    and a sender playing Slack towards it; everything stopped afterwards."""
+    with ServerThread(bot.asgi, port=port or free_port()) as server:
+        bot.start_background()
+        try:
+            sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
+            yield RunningBot(bot=bot, connection=connection, server=server, slack=sender)
+        finally:
+            bot.stop_background()
+
+
 @pytest.fixture(name="running")
 def fixture_running(make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis) -> Iterator[RunningBot]:
     """The real app on a free port, cards coalesced to one update per 0.3 s, expiry checked every 0.05 s."""
     bot = make_bot(card_interval=0.3, card_retry_seconds=0.1, expiry_interval=0.05)
-    with ServerThread(bot.asgi, port=free_port()) as server:
-        bot.start_background()
-        try:
-            yield RunningBot(
-                bot=bot,
-                connection=connection,
-                server=server,
-                slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
-            )
-        finally:
-            bot.stop_background()
+    with serving(bot, fake_slack, connection) as running:
+        yield running

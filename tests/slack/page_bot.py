@@ -18,11 +18,9 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
 from bot.timeline_store import TimelineStore
 from bot.wiring import page_links
-from tests.slack.conftest import RunningBot
+from tests.slack.conftest import RunningBot, serving
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.signed import SECRET, SlackSender
 from tests.support.ports import free_port
@@ -82,16 +80,8 @@ def page_bot(fake_slack: FakeSlack, connection: Redis) -> Iterator[PageBot]:
         links=page_links(settings, connection=connection),
     )
     bot = build_bot(settings, connection=connection, engine=engine, card_interval=0.3, expiry_interval=0.05)
-    with ServerThread(bot.asgi, port=port) as server:
-        bot.start_background()
-        try:
-            sender = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
-            yield PageBot(
-                running=RunningBot(bot=bot, connection=connection, server=server, slack=sender),
-                fake=fake_slack,
-            )
-        finally:
-            bot.stop_background()
+    with serving(bot, fake_slack, connection, port=port) as running:
+        yield PageBot(running=running, fake=fake_slack)
 
 
 def get(url: str) -> tuple[int, bytes, dict[str, str]]:

@@ -6,26 +6,29 @@ import dataclasses
 from typing import Any
 
 import fakeredis
-import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.core.approvals import ApprovalRequest, ApprovalState, new_request
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.messages import slack as messages
 from bot.core.policy import ApprovalRequirement
 from bot.slack.app import build_web_client
-from bot.slack.approval_posts import ApprovalPosts
-from bot.slack.approval_view import approval_blocks, command_of
-from bot.slack.recording import RecordingSource
+from bot.slack.posting.approval_posts import ApprovalPosts
+from bot.slack.posting.recording import RecordingSource
+from bot.slack.views.approval_view import approval_blocks
+from shared.invocation import Invocation
+from shared.jobevents import EventKind, JobEvent
+from shared.messages import slack as messages
 from tests.slack.fake_slack import FakeSlack
 
 REQUIREMENT = ApprovalRequirement(approvers=("leads", "U_BOB", "S_ONCALL"), count=2, ttl_seconds=900)
 THREAD = "1700000000.000100"
 
 
-def pending(description: str = "drain node/node-3") -> ApprovalRequest:
-    """A pending request for ``description``, asked by Alice."""
+def pending(description: str = "drain node/node-3", *, command: str | None = None) -> ApprovalRequest:
+    """A pending request for ``description``, asked by Alice; its command is the description's first word
+    unless ``command`` names it (the record holds it as data)."""
+    name = command if command is not None else description.split(" ", 1)[0]
     return new_request(
+        command=Invocation(name=name, arguments={}),
         approval_id="apr-1",
         job_id="job-1",
         requester="U_ALICE",
@@ -52,24 +55,37 @@ def plan_event(job_id: str, text: str) -> JobEvent:
     return JobEvent(job_id=job_id, kind=EventKind.PLAN, text=text, channel="C_OPS", thread_ts=THREAD, at=1.0)
 
 
-@pytest.mark.parametrize(
-    ("description", "command"),
-    [
-        ("drain node/node-3", "drain"),
-        ("upgrade nodes to v1.31", "upgrade nodes"),
-        ("etcd restore snap-1", "etcd restore"),
-        ("cordon node/node-3", "cordon"),
-    ],
-)
-def test_a_requests_command_is_read_from_the_start_of_its_description(description: str, command: str) -> None:
-    """Two-word commands are recognised before one-word ones."""
-    assert command_of(description) == command
+def confirm_of(request: ApprovalRequest) -> dict[str, Any] | None:
+    """The confirm dialog of the request's Approve button, if it has one."""
+    [actions] = [block for block in approval_blocks(request, plan=None) if block["type"] == "actions"]
+    confirm: dict[str, Any] | None = actions["elements"][0].get("confirm")
+    return confirm
+
+
+def test_what_a_request_loses_comes_from_the_command_its_record_holds_not_from_its_words() -> None:
+    """A description that does not start with the command's name still warns: the record says it is a drain."""
+    request = pending("evict every pod from node/node-3", command="drain")
+    confirm = confirm_of(request)
+    assert confirm is not None
+    assert messages.what_is_lost(command="drain") in confirm["text"]["text"]
+    assert confirm_of(pending("drain the logs of web", command="cordon")) is None
+
+
+def test_a_request_stored_by_an_earlier_version_says_what_it_lacks_and_still_asks_to_confirm() -> None:
+    """Its record has no command: what it loses is unknown, and the view says so rather than guess."""
+    record = pending("cordon node/node-3").to_json()
+    del record["command"]
+    legacy = ApprovalRequest.from_json(record)
+    assert legacy.command is None
+    confirm = confirm_of(legacy)
+    assert confirm is not None and messages.loss_not_recorded() in confirm["text"]["text"]
+    valid(approval_blocks(legacy, plan=None))
 
 
 def test_every_destructive_request_asks_to_confirm_and_stays_within_slacks_limits() -> None:
     """drain, maintain, rollback, scale, upgrades and etcd restore all get a confirm dialog that fits."""
     for command in messages.destructive_commands():
-        blocks = valid(approval_blocks(pending(f"{command} x"), plan=None))
+        blocks = valid(approval_blocks(pending(f"{command} x", command=command), plan=None))
         [actions] = [block for block in blocks if block["type"] == "actions"]
         assert "confirm" in actions["elements"][0], command
 

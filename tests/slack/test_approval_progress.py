@@ -14,15 +14,12 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
-from bot.slack.server import ServerThread
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.timeline_store import TimelineStore
-from tests.slack.conftest import BOB, CAROL, RunningBot
+from tests.slack.conftest import BOB, CAROL, RunningBot, serving
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.signed import SECRET, SlackSender
+from tests.slack.signed import SECRET
 from tests.slack.test_approvals import answer, ask, blocks_of, buttons, click, decision_line, queued_job_ids
-from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -55,17 +52,8 @@ def fixture_running(fake_slack: FakeSlack, connection: Redis) -> Iterator[Runnin
         default_cluster="default",
     )
     bot = build_bot(settings, connection=connection, engine=engine, card_interval=0.3, expiry_interval=0.05)
-    with ServerThread(bot.asgi, port=free_port()) as server:
-        bot.start_background()
-        try:
-            yield RunningBot(
-                bot=bot,
-                connection=connection,
-                server=server,
-                slack=SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url),
-            )
-        finally:
-            bot.stop_background()
+    with serving(bot, fake_slack, connection) as running:
+        yield running
 
 
 def test_the_first_of_two_approvals_shows_one_of_two_with_the_approver_and_keeps_the_buttons(

@@ -12,9 +12,9 @@ from redis import Redis
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState, approval_id_for
-from bot.core.jobs import job_id_for, plan_job_id
-from bot.core.messages import approvals as approval_messages
-from bot.slack.payloads import APPROVE_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION
+from shared.jobs import job_id_for, plan_job_id
+from shared.messages import approvals as approval_messages
 from tests.slack.conftest import ALICE, BOB, CAROL, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.test_approvals import Asked, answer, ask, click, queued_job_ids, report_plan

@@ -14,15 +14,15 @@ from rq.serializers import JSONSerializer
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import approval_id_for
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.jobs import job_id_for, plan_job_id, queue_name
-from bot.core.messages import approvals as approval_messages
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import slack as messages
 from bot.core.timeline import EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
 from bot.timeline_store import TimelineStore
+from shared.jobevents import EventKind, RequestContext
+from shared.jobs import job_id_for, plan_job_id, queue_name
+from shared.messages import approvals as approval_messages
+from shared.messages import jobs as job_messages
+from shared.messages import slack as messages
 from tests.slack.conftest import ALICE, BOB, CAROL, ApprovalClock, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack
 from tests.slack.observe import wait_until

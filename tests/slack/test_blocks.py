@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import slack as messages
-from bot.slack.blocks import ApprovalView, CardView, approval_decided, approval_request, job_card
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.views.blocks import ApprovalView, CardView, approval_decided, approval_request, job_card
+from shared.jobevents import EventKind
+from shared.messages import slack as messages
 
 
 def validated(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

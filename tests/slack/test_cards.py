@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.slack.app import build_web_client
-from bot.slack.cards import INTERVAL_GROWTH, CardRenderer
-from bot.slack.server import ServerThread
+from bot.slack.ingress.server import ServerThread
+from bot.slack.posting.cards import INTERVAL_GROWTH, CardRenderer
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.slack.conftest import MakeBot, RunningBot
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.support.clocks import ManualClock

@@ -7,10 +7,10 @@ import json
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
 from bot.slack.app import build_web_client
-from bot.slack.card_store import CardStore
-from bot.slack.cards import CardRenderer
+from bot.slack.posting.card_store import CardStore
+from bot.slack.posting.cards import CardRenderer
+from shared.jobevents import EventKind
 from tests.slack.conftest import MakeBot
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.slack.test_cards import JOB, ListSource, event, publish

@@ -7,10 +7,16 @@ import dataclasses
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
-from bot.slack.card_store import CardStore, StoredCard
-from bot.slack.card_view import UNDO_ACTION, card_blocks, job_of_block
+from bot.slack.posting.card_store import CardStore, StoredCard
+from bot.slack.views.card_view import UNDO_ACTION, card_blocks, job_of_block
+from shared.commands import Scale, Uncordon
+from shared.invocation import invocation_of
+from shared.jobevents import EventKind, JobEvent
+from shared.undo import UNDO_DETAIL
+from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_approval_parts import valid
+from tests.slack.test_cards import CHANNEL, JOB, THREAD, renderer
+from tests.support.clocks import ManualClock
 
 FINISHED = StoredCard(
     job_id="job-0123456789",
@@ -23,6 +29,7 @@ FINISHED = StoredCard(
     sent=True,
     final=True,
     undo="uncordon node-3",
+    undo_command=invocation_of(Uncordon(node="node-3")).to_json(),
 )
 
 
@@ -46,9 +53,11 @@ def test_once_requested_the_button_gives_way_to_who_asked() -> None:
 @pytest.mark.parametrize(
     "card",
     [
-        dataclasses.replace(FINISHED, undo=None),
+        dataclasses.replace(FINISHED, undo=None, undo_command=None),
+        dataclasses.replace(FINISHED, undo_command=None),
         dataclasses.replace(FINISHED, final=False, kind=EventKind.PROGRESS),
     ],
+    ids=["no undo", "stored by an earlier version: words only", "running"],
 )
 def test_a_card_without_an_undo_or_still_running_has_no_button(card: StoredCard) -> None:
     """Only finished operations with an inverse offer one."""
@@ -75,3 +84,44 @@ def test_a_stored_card_reads_back_as_it_was_written(connection: Redis) -> None:
     assert store.unfinished() == [owed]
     store.save([FINISHED])
     assert store.unfinished() == []
+
+
+def test_a_finished_job_offers_the_undo_its_event_carries_as_data(fake_slack: FakeSlack) -> None:
+    """The worker checked the offer made at submission against the result: the card shows it, nothing parsed."""
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
+    undo = invocation_of(Scale(deployment="web", namespace="shop", replicas=2))
+    details = {"changed": True, "plan": {"current": 2}, UNDO_DETAIL: undo.to_json()}
+    source.events.append(
+        JobEvent(
+            job_id=JOB,
+            kind=EventKind.SUCCEEDED,
+            text="done",
+            channel=CHANNEL,
+            thread_ts=THREAD,
+            at=1.0,
+            details=details,
+        )
+    )
+    cards.step(block_ms=None)
+    [card, _result] = fake_slack.calls("chat.postMessage")
+    [actions] = [block for block in card.body["blocks"] if block["type"] == "actions"]
+    assert actions["elements"][0]["value"] == "scale web 2 -n shop"
+
+
+def test_the_words_a_job_was_typed_with_are_never_read_back_for_an_undo(fake_slack: FakeSlack) -> None:
+    """An event of the earlier version carries only the typed text: no Undo button is made from it."""
+    cards, source = renderer(fake_slack, ManualClock(1000.0))
+    source.events.append(
+        JobEvent(
+            job_id=JOB,
+            kind=EventKind.SUCCEEDED,
+            text="done",
+            channel=CHANNEL,
+            thread_ts=THREAD,
+            at=1.0,
+            details={"changed": True, "request_text": "cordon node-3"},
+        )
+    )
+    cards.step(block_ms=None)
+    [card, _result] = fake_slack.calls("chat.postMessage")
+    assert [block["type"] for block in card.body["blocks"]] == ["section", "context"]

@@ -7,10 +7,10 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import job_id_for, queue_name
-from bot.core.messages import slack as messages
 from bot.core.policy import decide
 from bot.core.policy_file import demo_policy
+from shared.jobs import job_id_for, queue_name
+from shared.messages import slack as messages
 from tests.slack.conftest import ALICE, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_ID, BOT_USER, FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.core.jobs import job_id_for
 from kubesim.server import Simulator
+from shared.jobs import job_id_for
 from tests.bot.test_console import run_console
 from tests.slack.conftest import ALICE, BOB, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack

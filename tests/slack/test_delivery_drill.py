@@ -20,17 +20,14 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import job_id_for, queue_name
 from bot.core.limits import Limits
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
-from tests.slack.conftest import ALICE, MakeBot, RunningBot
+from shared.jobs import job_id_for, queue_name
+from tests.slack.conftest import ALICE, MakeBot, RunningBot, serving
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import settled, wait_until
 from tests.slack.signed import SlackSender
 from tests.support.drill_trials import trial_count
 from tests.support.drills import Family, Tally
-from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -47,13 +44,8 @@ def fixture_busy(make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis) ->
         card_retry_seconds=0.1,
         expiry_interval=0.05,
     )
-    with ServerThread(bot.asgi, port=free_port()) as server:
-        bot.start_background()
-        try:
-            slack = SlackSender(server.url + EVENTS_PATH, response_url=fake_slack.response_url)
-            yield RunningBot(bot=bot, connection=connection, server=server, slack=slack)
-        finally:
-            bot.stop_background()
+    with serving(bot, fake_slack, connection) as running:
+        yield running
 
 
 def mention_deliveries(slack: SlackSender, text: str, ts: str, chance: random.Random) -> list[Delivery]:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.timeline import Entry, EntryKind, export_markdown
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
-from bot.slack.uploads import send_bytes, upload_to_thread
+from bot.slack.posting.uploads import send_bytes, upload_to_thread
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, BOB, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack

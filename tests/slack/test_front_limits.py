@@ -18,9 +18,9 @@ from redis import Redis
 
 from bot.settings import DEFAULT_MAX_BODY_BYTES, Settings, SettingsError
 from bot.slack.assembly import SlackBot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.inbox import Inbox
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.inbox import Inbox
+from bot.slack.ingress.server import ServerThread
 from tests.slack.conftest import MakeBot
 from tests.slack.signed import SECRET, signature
 from tests.support.ports import free_port

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from bot.core.grammar import parse
-from bot.core.messages.conversation import HELP_WIDTH, help_text
-from bot.core.messages.usage import AREAS
 from bot.core.policy import allowed_commands
 from bot.core.policy_file import demo_policy
-from bot.core.reference import command_reference, help_sheet
-from bot.slack.blocks import SECTION_LIMIT
-from bot.slack.pages import MAX_BLOCKS, help_blocks
+from bot.slack.views.blocks import SECTION_LIMIT
+from bot.slack.views.pages import MAX_BLOCKS, help_blocks
+from shared.grammar import parse
+from shared.messages.conversation import HELP_WIDTH, help_text
+from shared.messages.usage import AREAS
+from shared.reference import command_reference, help_sheet
 from tests.slack.conftest import DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 

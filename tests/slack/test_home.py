@@ -13,17 +13,24 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalRequest
-from bot.core.jobs import JobState, JobSummary, job_id_for
-from bot.core.messages import slack as messages
 from bot.core.policy import ApprovalRequirement, allowed_commands
 from bot.core.policy_file import demo_policy, load_policy
-from bot.core.reference import command_reference
-from bot.core.vocabulary import READ_ONLY_COMMANDS
 from bot.dispatch import RQDispatcher
-from bot.slack.blocks import SECTION_LIMIT
-from bot.slack.dedupe import Deduplicator
-from bot.slack.home import HomeContent, HomePublisher, awaiting, cheat_sheet, home_view, pending_requests
-from bot.slack.listeners import SlackListeners
+from bot.slack.ingress.dedupe import Deduplicator
+from bot.slack.listeners.handlers import SlackListeners
+from bot.slack.views.blocks import SECTION_LIMIT
+from bot.slack.views.home import (
+    HomeContent,
+    HomePublisher,
+    awaiting,
+    cheat_sheet,
+    home_view,
+    pending_requests,
+)
+from shared.jobs import JobState, JobSummary, job_id_for
+from shared.messages import slack as messages
+from shared.reference import command_reference
+from shared.vocabulary import READ_ONLY_COMMANDS
 from tests.slack.conftest import ALICE, BOB, CAROL, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until
@@ -240,3 +247,25 @@ def test_long_lists_are_cut_and_every_block_stays_within_slacks_limits() -> None
     assert all(len(text) <= SECTION_LIMIT for text in texts(view))
     assert lines(view).count(messages.home_more(count=130)) == 2
     assert usage_lines({command.name for command in command_reference()}) <= set(lines(view))
+
+
+def test_a_deferred_job_is_listed_with_its_start() -> None:
+    """A cordon waiting in RQ's scheduler shows when it starts, on the App Home."""
+    content = HomeContent(
+        approvals=[],
+        jobs=[
+            JobSummary(
+                job_id="job-later",
+                description="cordon node/n1",
+                status=JobState.QUEUED,
+                enqueued_at=None,
+                user=ALICE,
+                starts_at=1_700_341_200.0,
+            )
+        ],
+        cluster="default",
+        commands=command_reference(),
+        channels=None,
+        at=time.time(),
+    )
+    assert any("starts Sat 18 Nov 21:00 UTC" in text for text in texts(home_view(content)))

@@ -15,14 +15,14 @@ from slack_sdk import WebClient
 
 from bot.approval_store import ApprovalStore
 from bot.core.approvals import ApprovalState
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.jobs import job_id_for
-from bot.core.messages import slack as messages
 from bot.core.policy_file import demo_policy
 from bot.dispatch import RQDispatcher
-from bot.slack.home import HomePublisher, pending_requests
-from bot.slack.home_push import Debouncer, HomePusher
-from bot.slack.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION, DENY_ACTION
+from bot.slack.posting.home_push import Debouncer, HomePusher
+from bot.slack.views.home import HomePublisher, pending_requests
+from shared.jobevents import EventKind, JobEvent
+from shared.jobs import job_id_for
+from shared.messages import slack as messages
 from tests.slack.conftest import ALICE, CAROL, DAVE, MakeBot, RunningBot
 from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 from tests.slack.observe import wait_until

@@ -19,19 +19,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.approval_store import ApprovalStore
 from bot.core.conversation import Engine
-from bot.core.jobs import JobSpec, Submission, job_id_for
-from bot.core.messages import slack as slack_messages
 from bot.core.policy_file import demo_policy
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
-from bot.slack.front import EVENTS_PATH, build_front
-from bot.slack.inbox import INBOX_STREAM, RUNNER_GROUP, Inbox, delivery_from_fields
-from bot.slack.inbox_runner import InboxRunner
+from bot.slack.ingress.front import EVENTS_PATH, build_front
+from bot.slack.ingress.inbox import INBOX_STREAM, RUNNER_GROUP, Inbox, delivery_from_fields
+from bot.slack.ingress.inbox_runner import InboxRunner
+from bot.slack.ingress.server import ServerThread
 from bot.slack.metrics import FrontMetrics
-from bot.slack.server import ServerThread
 from bot.timeline_store import TimelineStore
+from shared.jobs import JobSpec, Submission, job_id_for
+from shared.messages import slack as slack_messages
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until

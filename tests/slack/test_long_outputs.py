@@ -20,9 +20,9 @@ from rq.serializers import JSONSerializer
 
 from benchmarks.drain import busy_node_scenario, settle_on_busy_node
 from benchmarks.kubesim_scale import write_scenario
-from bot.core.fit import LINE_WIDTH
-from bot.core.jobs import queue_name
 from kubesim.server import Simulator
+from shared.fit import LINE_WIDTH
+from shared.jobs import queue_name
 from tests.slack.conftest import ALICE, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack, SharedFile
 from tests.slack.test_plans import words, work

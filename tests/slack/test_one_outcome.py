@@ -14,7 +14,7 @@ from redis import Redis
 
 from bot.core.policy import Policy
 from bot.core.policy_file import load_policy
-from bot.slack.payloads import APPROVE_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION
 from kubesim.server import Simulator
 from tests.slack.conftest import RunningBot
 from tests.slack.fake_slack import Call, FakeSlack, person

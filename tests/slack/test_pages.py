@@ -11,13 +11,13 @@ from urllib.parse import urlencode
 import pytest
 from redis import Redis
 
-from bot.core.messages import pages as page_messages
 from bot.core.pages import PAGE_SIZE, PageCursor, PageItem, PageKind, ReadingPage
 from bot.core.timeline import Entry, EntryKind
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
-from bot.slack.blocks import SECTION_LIMIT
-from bot.slack.pages import HEADER_LIMIT, MAX_BLOCKS, NEWER_ACTION, OLDER_ACTION, page_blocks
+from bot.slack.views.blocks import HEADER_LIMIT, SECTION_LIMIT
+from bot.slack.views.pages import MAX_BLOCKS, NEWER_ACTION, OLDER_ACTION, page_blocks
 from bot.timeline_store import TimelineStore
+from shared.messages import pages as page_messages
 from tests.slack.conftest import ALICE, RunningBot
 from tests.slack.fake_slack import BOT_USER, TEAM, Call, FakeSlack
 from tests.slack.signed import post

@@ -15,7 +15,7 @@ from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
 from bot.settings import Secret, Settings
 from bot.slack.assembly import SlackBot, build_bot
-from bot.slack.pages import OLDER_ACTION
+from bot.slack.views.pages import OLDER_ACTION
 from bot.timeline_store import TimelineStore
 from tests.slack.conftest import ALICE, DAVE, ApprovalClock, MakeBot, RunningBot
 from tests.slack.fake_slack import FakeSlack

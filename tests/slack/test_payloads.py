@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from slack_bolt import BoltRequest
 
-from bot.slack import payloads
-from bot.slack.payloads import Route, answer_word, incoming_from_action, incoming_from_event, route_event
+from bot.slack.ingress import payloads
+from bot.slack.ingress.payloads import Route, answer_word, route_event, routed_action, routed_event
 
 BOT = "UBOT"
 
@@ -55,9 +56,11 @@ def test_events_are_routed_to_commands_answers_or_nothing(event: dict[str, Any],
 
 def test_an_answer_keeps_its_thread_and_a_top_level_command_has_none() -> None:
     """thread_ts is the request's thread for a reply, and None for the request itself."""
-    answer = incoming_from_event(message("approve", thread_ts="0.5"), route=Route.ANSWER)
-    command = incoming_from_event(message("nodes", thread_ts="1.000001"), route=Route.COMMAND)
-    assert (answer.thread_ts, command.thread_ts) == ("0.5", None)
+    answer = routed_event(message("approve", thread_ts="0.5"), bot_user_id=BOT)
+    command = routed_event(message(f"<@{BOT}> nodes", thread_ts="1.000001"), bot_user_id=BOT)
+    assert answer is not None and command is not None
+    assert (answer.route, answer.message.thread_ts) == (Route.ANSWER, "0.5")
+    assert (command.route, command.message.thread_ts) == (Route.COMMAND, None)
 
 
 def test_answer_words_are_read_after_the_mention_and_case_insensitively() -> None:
@@ -77,24 +80,26 @@ def test_a_click_answers_in_the_thread_slack_says_the_clicked_message_is_in() ->
         "container": {"channel_id": "C1", "message_ts": "2.0", "thread_ts": "1.0"},
         "actions": [{"action_id": "approval_approve", "value": "apr_9", "action_ts": "3.0"}],
     }
-    incoming = incoming_from_action(body, word="approve")
-    assert incoming is not None
-    assert (incoming.user, incoming.channel, incoming.thread_ts, incoming.text) == (
+    routed = routed_action(body, word="approve")
+    assert routed is not None and routed.route is Route.ANSWER
+    answer = routed.message
+    assert (answer.user, answer.channel, answer.thread_ts, answer.text, answer.approval_id) == (
         "U_BOB",
         "C1",
         "1.0",
         "approve",
+        "apr_9",
     )
 
 
 def test_a_click_outside_any_thread_answers_nothing() -> None:
     """Buttons on a top-level message have no request thread to answer."""
     body = {"user": {"id": "U_BOB"}, "container": {"channel_id": "C1", "message_ts": "2.0"}, "actions": [{}]}
-    assert incoming_from_action(body, word="deny") is None
+    assert routed_action(body, word="deny") is None
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "expected"),
+    ("raw", "content_type", "expected"),
     [
         (
             json.dumps({"event": {"user": "U1", "channel": "C1", "ts": "1.1", "thread_ts": "0.9"}}),
@@ -123,12 +128,13 @@ def test_a_click_outside_any_thread_answers_nothing() -> None:
             payloads.Origin(user="U3", channel="C3", thread_ts="2.2"),
         ),
         (json.dumps({"event": {"type": "app_home_opened"}}), "application/json", None),
-        ("not json", "application/json", None),
+        ("{}", "application/json", None),
     ],
-    ids=["thread reply", "mention", "slash command", "button click", "no person", "garbage"],
+    ids=["thread reply", "mention", "slash command", "button click", "no person", "empty"],
 )
 def test_the_sender_of_any_delivery_is_found_to_tell_them_it_failed(
-    body: str, content_type: str, expected: payloads.Origin | None
+    raw: str, content_type: str, expected: payloads.Origin | None
 ) -> None:
-    """Events, slash commands and clicks name who sent them and where; anything else names nobody."""
-    assert payloads.origin_of(body, content_type=content_type) == expected
+    """Events, slash commands and clicks, as Bolt parsed them, name who sent them and where; anything else names nobody."""
+    body = BoltRequest(body=raw, headers={"content-type": [content_type]}).body
+    assert payloads.origin_of(body) == expected

@@ -5,16 +5,19 @@ The real app against the fake Web API, with a real worker on kubesim running the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from redis import Redis
 
 from bot.core.approvals import approval_id_for
-from bot.core.jobs import job_id_for, plan_job_id
-from bot.core.messages import approvals as approval_messages
-from bot.slack.payloads import APPROVE_ACTION
+from bot.slack.ingress.payloads import APPROVE_ACTION
 from kubesim.server import Simulator
-from tests.slack.conftest import ALICE, BOB, RunningBot
+from shared.jobs import job_id_for, plan_job_id
+from shared.messages import approvals as approval_messages
+from tests.slack.conftest import ALICE, BOB, MakeBot, RunningBot, serving
 from tests.slack.fake_slack import BOT_USER, FakeSlack
+from tests.slack.observe import wait_until
 from tests.slack.test_approvals import PLAN_TEXT, Asked, ask, buttons, queued_job_ids, thread_texts
 from tests.slack.test_plans import fixture_sim, thread_of, words, work
 
@@ -98,6 +101,50 @@ def test_a_request_whose_node_is_cordoned_meanwhile_is_voided_in_its_thread(
     running.slack.send_event(
         running.slack.message_event(
             "approve", user=BOB, ts=running.slack.new_ts(), thread_ts=asked.thread_ts, parent_user_id=ALICE
+        )
+    )
+    [told] = fake_slack.wait_for("chat.postEphemeral")
+    assert told.text == approval_messages.no_pending_request()
+    assert asked.job_id not in queued_job_ids(connection)
+
+
+@pytest.fixture(name="rechecking")
+def fixture_rechecking(make_bot: MakeBot, fake_slack: FakeSlack, connection: Redis) -> Iterator[RunningBot]:
+    """The real app with its pending requests re-planned every 0.2 s (a minute in production)."""
+    bot = make_bot(card_interval=0.3, card_retry_seconds=0.1, expiry_interval=0.05, recheck_interval=0.2)
+    with serving(bot, fake_slack, connection) as running:
+        yield running
+
+
+def test_a_request_whose_node_is_cordoned_outside_the_bot_is_voided_while_it_waits(
+    sim: Simulator, rechecking: RunningBot, fake_slack: FakeSlack, connection: Redis
+) -> None:
+    """A drain of node-3 waits for a lead; someone cordons node-3 with kubectl: a re-check of the plan
+    voids the request in its thread, naming the node and saying it changed outside the bot, the card
+    loses its buttons, and Bob's approve finds nothing."""
+    asked = ask(rechecking, fake_slack, "drain node-3", run_plan=lambda: work(connection))
+    body = {"spec": {"unschedulable": True}}
+    sim.store.patch("nodes", None, "node-3", body, content_type="application/merge-patch+json")
+
+    def voided() -> bool:
+        work(connection)  # the worker runs the re-checks the bot queues
+        return any(
+            call.body.get("thread_ts") == asked.thread_ts and "changed outside the bot" in call.text
+            for call in fake_slack.calls("chat.postMessage")
+        )
+
+    wait_until(voided, timeout=15)
+    [void] = [
+        call
+        for call in fake_slack.calls("chat.postMessage")
+        if call.body.get("thread_ts") == asked.thread_ts and "This request is void" in call.text
+    ]
+    assert void.text == approval_messages.voided_by_a_change_outside(targets=["node/node-3"])
+    [edit] = fake_slack.wait_for("chat.update", where=lambda call: call.body.get("ts") == asked.message_ts)
+    assert buttons(edit) == {}
+    rechecking.slack.send_event(
+        rechecking.slack.message_event(
+            "approve", user=BOB, ts=rechecking.slack.new_ts(), thread_ts=asked.thread_ts, parent_user_id=ALICE
         )
     )
     [told] = fake_slack.wait_for("chat.postEphemeral")

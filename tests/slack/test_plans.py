@@ -12,8 +12,8 @@ from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
 from bot.core.approvals import approval_id_for
-from bot.core.jobs import job_id_for, plan_job_id, queue_name
 from kubesim.server import Simulator
+from shared.jobs import job_id_for, plan_job_id, queue_name
 from tests.slack.conftest import ALICE, RunningBot
 from tests.slack.fake_slack import BOT_USER, Call, FakeSlack
 from workers import cluster

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.events import EventGroup, GroupEventFeed
-from bot.slack.inbox_runner import InboxRunner
+from bot.slack.ingress.inbox_runner import InboxRunner
 from bot.timeline_recorder import TIMELINE_GROUP
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import wait_until

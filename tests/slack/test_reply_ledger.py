@@ -13,9 +13,9 @@ import pytest
 from redis import Redis
 
 from bot.slack.app import build_web_client
-from bot.slack.dedupe import KEY_PREFIX as CLAIM_PREFIX
-from bot.slack.inbox import INBOX_STREAM, Delivery, Inbox, delivery_from_fields
-from bot.slack.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
+from bot.slack.ingress.dedupe import KEY_PREFIX as CLAIM_PREFIX
+from bot.slack.ingress.inbox import INBOX_STREAM, Delivery, Inbox, delivery_from_fields
+from bot.slack.ingress.reply_ledger import SENDING, SENT, ReplyLedger, in_thread, reply_metadata
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.signed import SlackSender, event_body

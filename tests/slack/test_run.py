@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.messages import admission as admission_messages
-from bot.core.messages import policy as policy_messages
 from bot.settings import Secret, Settings
 from bot.slack.run import missing_setting, run_bot
+from shared.messages import admission as admission_messages
+from shared.messages import policy as policy_messages
 from tests.support.job_key import TEST_JOB_KEY
 from tests.support.policies import DEMO_POLICY_FILE
 from tests.support.ports import free_port

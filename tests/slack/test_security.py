@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.core.messages import slack as messages
+from shared.messages import slack as messages
 from tests.slack.conftest import ALICE, GONE, GUEST, RunningBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from redis import Redis
 
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import ServerThread
 from tests.slack.conftest import ALICE, MakeBot
 from tests.slack.fake_slack import BOT_USER, FakeSlack
 from tests.slack.signed import SECRET, SlackSender, event_body, post, signature

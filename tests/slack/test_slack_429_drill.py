@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
-from bot.slack.server import ServerThread
+from bot.slack.ingress.server import ServerThread
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.slack.conftest import MakeBot
 from tests.slack.fake_slack import Call, FakeSlack
 from tests.support.drill_trials import trial_count

@@ -14,7 +14,7 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import job_id_for, queue_name
+from shared.jobs import job_id_for, queue_name
 from tests.slack.conftest import ALICE, RunningBot
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.observe import deliveries, settled, wait_until

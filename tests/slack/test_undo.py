@@ -14,9 +14,9 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot.core.jobs import job_id_for, queue_name
-from bot.slack.card_view import UNDO_ACTION, UNDO_BLOCK_PREFIX
+from bot.slack.views.card_view import UNDO_ACTION, UNDO_BLOCK_PREFIX
 from kubesim.server import Simulator
+from shared.jobs import job_id_for, queue_name
 from tests.slack.conftest import ALICE, BOB, DAVE, RunningBot
 from tests.slack.fake_slack import BOT_USER, TEAM, Call, FakeSlack
 from tests.slack.signed import post

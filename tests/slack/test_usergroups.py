@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from bot.core.jobs import job_id_for
 from bot.core.policy_file import load_policy
 from bot.settings import Secret, Settings
 from bot.slack.app import build_web_client
 from bot.slack.assembly import build_bot
-from bot.slack.front import EVENTS_PATH
-from bot.slack.server import ServerThread
-from bot.slack.usergroups import UserGroupResolver
+from bot.slack.ingress.front import EVENTS_PATH
+from bot.slack.ingress.server import ServerThread
+from bot.slack.listeners.usergroups import UserGroupResolver
 from bot.wiring import build_engine
+from shared.jobs import job_id_for
 from tests.slack.fake_slack import BOT_USER, FakeSlack, person
 from tests.slack.observe import settled, wait_until
 from tests.slack.signed import SECRET, SlackSender

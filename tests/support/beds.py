@@ -15,7 +15,7 @@ chatops-worker ServiceAccount, so the real RBAC authorizer judges every call the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +45,12 @@ class Bed:
     worker_kubeconfig: Path
     audit_log: Path | None
     """The API server's audit log (the real control plane only)."""
+    forget_watch_history: Callable[[], None]
+    """Make every resourceVersion so far too old to watch from (410 Gone), as a compaction or an API
+    server restart does: kubesim forgets its watch history, the real control plane restarts
+    kube-apiserver (whose new watch cache starts at etcd's current revision)."""
+    control_plane: ControlPlane | None = None
+    """The processes behind it, for drills that crash one (the real control plane only)."""
 
     @property
     def api_client(self) -> client.ApiClient:
@@ -129,7 +135,9 @@ def fixture_bed(
                 wait_settled(
                     dynamic.DynamicClient(config.new_client_from_config(config_file=str(kubeconfig)))
                 )
-            yield Bed(KUBESIM, kubeconfig, kubeconfig, audit_log=None)
+            yield Bed(
+                KUBESIM, kubeconfig, kubeconfig, audit_log=None, forget_watch_history=simulator.store.compact
+            )
         return
     plane = ControlPlane(request.getfixturevalue("control_plane_binaries"), scenario=bed_scenario)
     plane.start()
@@ -139,6 +147,8 @@ def fixture_bed(
             plane.write_kubeconfig(tmp_path / "admin.kubeconfig"),
             plane.worker_kubeconfig(tmp_path / "worker.kubeconfig"),
             audit_log=plane.audit_log,
+            forget_watch_history=plane.restart_apiserver,
+            control_plane=plane,
         )
     finally:
         plane.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.job_signing import JobSigner
+from shared.job_signing import JobSigner
 
 TEST_JOB_KEY = "test-suite-job-key-0123456789abcdef0123456789abcdef"
 """Set in the environment of the test session (``tests/conftest.py``), so worker processes inherit it."""

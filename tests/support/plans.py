@@ -10,8 +10,8 @@ from redis import Redis
 
 from bot.core.approvals import approval_id_for
 from bot.core.conversation import Engine, Reply
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.core.plan_gate import PLAN_SUFFIX
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 
 
 def plan_ends(

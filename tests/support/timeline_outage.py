@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM
+from shared.jobevents import EVENTS_STREAM
 
 USER = "timeline-recorder"
 PASSWORD = "recorder-password"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.core import approvals
-from bot.core.jobevents import EventKind, JobEvent
 from bot.core.policy import ApprovalRequirement, Group, Policy, Rule
 from bot.core.timeline import EntryKind, approval_answer_entry, approval_request_entry, job_event_entry
+from shared.jobevents import EventKind, JobEvent
 
 T0 = 1_800_000_000.0
 POLICY = Policy(

@@ -145,7 +145,7 @@ def test_an_open_incident_gets_the_live_script_and_a_closed_one_none() -> None:
 
 
 def test_the_template_holds_markup_only_every_word_comes_from_the_messages() -> None:
-    """Headings, labels and sentences live in bot/core/messages/incident_page.py, none in the HTML."""
+    """Headings, labels and sentences live in shared/messages/incident_page.py, none in the HTML."""
     from pathlib import Path
 
     import bot.web

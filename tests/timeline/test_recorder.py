@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.events import EventGroup
 from bot.observability import PrometheusObserver
 from bot.timeline_recorder import TIMELINE_GROUP
 from bot.timeline_store import TimelineStore, channel_stream
 from bot.wiring import build_recorder
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent
 from tests.support.timeline_outage import TimelineOutage, recorder_user
 
 pytestmark = pytest.mark.redis

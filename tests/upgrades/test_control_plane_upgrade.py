@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.jobevents import EventKind
 from kubesim.faults import RequestFault
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.upgrades.cluster import runner_for, workload_pods
 
 

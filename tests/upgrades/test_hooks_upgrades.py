@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.upgrades import hook_scripts
 from tests.upgrades.cluster import NodeState, node_state, runner_for
 from workers import cluster, upgraders

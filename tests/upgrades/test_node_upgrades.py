@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.upgrades.cluster import CapacityWatch, NodeState, node_state, pods_on, runner_for, workload_pods
 from tests.workers.harness import non_daemon_pods
 

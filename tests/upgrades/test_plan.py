@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
 from kubesim.testing import running_simulator
+from shared.jobevents import EventKind
 from tests.backups.running import run_job
 from workers import cluster
 

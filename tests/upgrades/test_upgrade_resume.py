@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.core.jobevents import EventKind
 from kubesim.faults import RequestFault
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.upgrades.cluster import NodeState, node_state, pods_on, runner_for, workload_pods
 
 FLAGS = {"force": True, "delete_emptydir_data": True}

@@ -20,10 +20,10 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.core.job_signing import SignedJob
-from bot.core.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
-from bot.core.jobs import cancel_flag_key, queue_name
 from kubesim.server import Simulator
+from shared.job_signing import SignedJob
+from shared.jobevents import EVENTS_STREAM, EventKind, JobEvent, RequestContext
+from shared.jobs import cancel_flag_key, queue_name
 from tests.support.job_key import TEST_SIGNER
 from workers import cluster
 

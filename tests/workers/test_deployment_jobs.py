@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
 from kubesim.server import Simulator
 from kubesim.testing import Kubectl, running_simulator
+from shared.jobevents import EventKind
+from shared.messages import deployments as deployment_wording
 from tests.workers.harness import JobRunner, settled, wait_for
 
 WEB = {"deployment": "web", "namespace": "default"}
@@ -72,7 +72,7 @@ def test_rollback_to_the_current_revision_is_skipped_without_a_write(
     version = web(sim)["metadata"]["resourceVersion"]
     outcome = runner.run("rollback", to_revision=3, **WEB)
     assert outcome.status == "finished"
-    assert wording.skipped_rollback(3) in outcome.texts(EventKind.PROGRESS)
+    assert deployment_wording.skipped_rollback(3) in outcome.texts(EventKind.PROGRESS)
     assert web(sim)["metadata"]["resourceVersion"] == version
 
 
@@ -116,7 +116,7 @@ def test_image_change_follows_the_rollout_to_completion(sim: Simulator, runner: 
     assert (plan["old_image"], plan["new_image"], plan["container"]) == ("nginx:1.27", "nginx:1.28", "nginx")
     assert plan["strategy"].startswith("RollingUpdate")
     assert outcome.result["rollout"] == "complete"
-    assert wording.status_done("web") in outcome.texts(EventKind.PROGRESS)
+    assert deployment_wording.status_done("web") in outcome.texts(EventKind.PROGRESS)
     assert revisions(sim)["4"] == "nginx:1.28"
 
 
@@ -144,7 +144,7 @@ def test_strategy_recreate_drops_rolling_update_and_warns_of_downtime(
     outcome = runner.run("strategy", strategy="Recreate", **WEB)
     assert outcome.status == "finished", outcome.texts()
     assert web(sim)["spec"]["strategy"] == {"type": "Recreate"}
-    assert wording.recreate_downtime("web") in outcome.texts(EventKind.WARNING)
+    assert deployment_wording.recreate_downtime("web") in outcome.texts(EventKind.WARNING)
     assert (
         runner.run("strategy", strategy="rolling", max_surge=1, max_unavailable="0%", **WEB).status
         == "finished"
@@ -160,7 +160,7 @@ def test_pause_and_resume_follow_kubectl(sim: Simulator, runner: JobRunner) -> N
     assert runner.run("pause", **WEB).status == "finished"
     assert web(sim)["spec"]["paused"] is True
     again = runner.run("pause", **WEB)
-    assert wording.already_paused("web") in again.texts(EventKind.PROGRESS)
+    assert deployment_wording.already_paused("web") in again.texts(EventKind.PROGRESS)
     assert runner.run("resume", **WEB).status == "finished"
     assert not web(sim)["spec"].get("paused")
     refused = runner.run("resume", **WEB)
@@ -180,11 +180,11 @@ def test_status_reports_a_finished_rollout(runner: JobRunner) -> None:
     """The settled scenario is rolled out."""
     outcome = runner.run("status", **WEB)
     assert outcome.status == "finished"
-    assert outcome.texts(EventKind.PROGRESS)[-1] == wording.status_done("web")
+    assert outcome.texts(EventKind.PROGRESS)[-1] == deployment_wording.status_done("web")
 
 
 def test_an_unknown_deployment_is_named(runner: JobRunner) -> None:
     """404 becomes a sentence naming the deployment and namespace."""
     outcome = runner.run("scale", deployment="nope", namespace="default", replicas=1)
     assert outcome.status == "failed"
-    assert wording.deployment_not_found("nope", "default") in outcome.final.text
+    assert deployment_wording.deployment_not_found("nope", "default") in outcome.final.text

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import operations as wording
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
+from shared.messages import operations as wording
 from tests.workers.harness import JobRunner, non_daemon_pods, set_min_available
 from workers.pods import LOCAL_STORAGE_FATAL, UNMANAGED_FATAL
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.messages import operations as wording
 from kubesim.server import Simulator
+from shared.messages import operations as wording
 from tests.workers.harness import JobRunner, set_min_available
 from workers.maintenance import ANNOTATION, DRAINED_BY
 

@@ -1,7 +1,7 @@
 """Every command that has a job, enqueued the way the bot does and worked by a real forking worker.
 
 The jobs go through :class:`bot.dispatch.RQDispatcher` (JSON serializer, dotted paths, specs built by
-:func:`bot.core.jobs.job_spec`) onto a real Redis, in one sequence; one ``chatops worker --burst`` process
+:func:`shared.jobs.job_spec`) onto a real Redis, in one sequence; one ``chatops worker --burst`` process
 works them in order against the simulated cluster. Each must finish with a succeeded event, and the
 changes they make must be real: a listener on the simulator's store records what node-2 and
 deployment/web went through, since later jobs undo what earlier ones did.
@@ -23,10 +23,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import IMPLEMENTED
-from bot.core.jobevents import EventKind, RequestContext
-from bot.core.jobs import job_spec
 from bot.dispatch import RQDispatcher
 from kubesim.server import Simulator
+from shared.invocation import Invocation
+from shared.jobevents import EventKind, RequestContext
+from shared.jobs import job_spec
 from tests.support.job_key import TEST_SIGNER
 from tests.workers.harness import read_events
 
@@ -109,7 +110,7 @@ def enqueue_all(connection: Redis) -> list[tuple[str, str]]:
             channel="C42",
             thread_ts="1700000000.000100",
             cluster="default",
-            text=command,
+            command=Invocation(name=command, arguments=arguments).to_json(),
         )
         spec = job_spec(command_name=command, arguments=arguments, request=request, description=command)
         submission = dispatcher.submit(spec)

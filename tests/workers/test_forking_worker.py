@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
 from tests.workers.harness import JobRunner, non_daemon_pods
 
 pytestmark = pytest.mark.redis

@@ -20,13 +20,13 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.core.conversation import Engine, Message, Reply
-from bot.core.job_signing import JOB_KEY_VARIABLE, JobSigner, SignedJob, approval_record_key
-from bot.core.jobevents import EventKind
-from bot.core.jobs import plan_job_id, queue_name
-from bot.core.messages import admission as messages
 from bot.core.policy_file import load_policy
 from bot.wiring import build_engine
 from kubesim.server import Simulator
+from shared.job_signing import JOB_KEY_VARIABLE, JobSigner, SignedJob, approval_record_key
+from shared.jobevents import EventKind
+from shared.jobs import plan_job_id, queue_name
+from shared.messages import admission as messages
 from tests.support.job_key import TEST_JOB_KEY
 from tests.support.plans import last_word
 from tests.workers.harness import read_events, request_for

@@ -13,7 +13,7 @@ from redis import Redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.core.messages import jobs as messages
+from shared.messages import jobs as messages
 from workers import runtime
 from workers.errors import StalePlan
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from redis import Redis
 
-from bot.core.jobevents import EventKind
-from bot.core.messages import jobs as job_messages
-from bot.core.messages import operations as wording
 from kubesim.faults import RequestFault
 from kubesim.server import Simulator
+from shared.jobevents import EventKind
+from shared.messages import jobs as job_messages
+from shared.messages import operations as wording
 from tests.workers.harness import JobRunner
 from workers.errors import JobError
 from workers.locks import TargetLock, lock_key

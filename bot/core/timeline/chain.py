@@ -26,8 +26,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from bot.core.messages import timeline as messages
 from bot.core.timeline.entries import Entry, EntryKind
+from shared.messages import timeline as messages
 
 GENESIS_HASH = "0" * 64
 """The "previous hash" of the first entry of every stream."""

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.approvals import Answer, ApprovalRequest, Outcome
-from bot.core.jobevents import EventKind, JobEvent
-from bot.core.messages import timeline as messages
+from shared.jobevents import EventKind, JobEvent
+from shared.messages import timeline as messages
 
 
 class EntryKind(enum.StrEnum):
@@ -37,6 +37,12 @@ class EntryKind(enum.StrEnum):
     """A dry run ended: its plan was shown, nothing changed."""
     JOB_FAILED = "job_failed"
     JOB_CANCELLED = "job_cancelled"
+    JOB_DEFERRED = "job_deferred"
+    """Handed to RQ's scheduler: it starts later (its window's opening, or ``--at``/``--in``)."""
+    JOB_PAUSED = "job_paused"
+    """Stopped between two nodes at its window's end; its continuation waits for the next opening."""
+    JOB_RESUMED = "job_resumed"
+    """A continuation started: the rest of a job paused at its window's end."""
     ERROR = "error"
     NOTE = "note"
     INCIDENT_OPENED = "incident_opened"
@@ -50,6 +56,7 @@ class EntryKind(enum.StrEnum):
             EntryKind.JOB_PLANNED,
             EntryKind.JOB_FAILED,
             EntryKind.JOB_CANCELLED,
+            EntryKind.JOB_PAUSED,
         }
 
     @property
@@ -189,13 +196,22 @@ _JOB_EVENT_KINDS = {
 }
 
 
+def _entry_kind(event: JobEvent) -> EntryKind:
+    """The entry kind of a job event: a pause at the window's end and a resumption have their own."""
+    if event.kind is EventKind.CANCELLED and event.details.get("paused"):
+        return EntryKind.JOB_PAUSED
+    if event.kind is EventKind.STARTED and event.details.get("resumes"):
+        return EntryKind.JOB_RESUMED
+    return _JOB_EVENT_KINDS[event.kind]
+
+
 def job_event_entry(event: JobEvent, *, actor: str, cluster: str = "", target: str = "") -> Entry:
     """The entry for a job event a worker published; the same event published twice has the same id."""
     identity = f"{event.job_id}\x00{event.kind.value}\x00{event.at!r}\x00{event.text}"
     return Entry(
         at=event.at,
         actor=actor,
-        kind=_JOB_EVENT_KINDS[event.kind],
+        kind=_entry_kind(event),
         summary=event.text,
         channel=event.channel,
         thread_ts=event.thread_ts,

@@ -12,10 +12,13 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 
-from bot.core.messages import timeline as messages
 from bot.core.timeline.chain import ChainedEntry, ChainReport
 from bot.core.timeline.entries import Entry, EntryKind
 from bot.core.timeline.stored import Incident
+from shared.messages import timeline as messages
+
+_STARTS = frozenset({EntryKind.JOB_STARTED, EntryKind.JOB_RESUMED})
+"""The entries at which a job starts (a continuation's start is a resumption)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,10 +54,10 @@ def operations(entries: Iterable[Entry]) -> list[Operation]:
             continue
         if entry.kind is EntryKind.COMMAND:
             labels.setdefault(entry.job_id, entry.summary)
-        elif entry.kind is EntryKind.JOB_STARTED and entry.details.get("description"):
+        elif entry.kind in _STARTS and entry.details.get("description"):
             labels.setdefault(entry.job_id, str(entry.details["description"]))
         known = starts.get(entry.job_id)
-        if known is None or (entry.kind is EntryKind.JOB_STARTED and known.kind is not EntryKind.JOB_STARTED):
+        if known is None or (entry.kind in _STARTS and known.kind not in _STARTS):
             starts[entry.job_id] = entry
         if entry.kind.is_job_result and entry.job_id not in ends:
             ends[entry.job_id] = entry
@@ -68,7 +71,7 @@ def operations(entries: Iterable[Entry]) -> list[Operation]:
                 started_at=start.at,
                 ended_at=None if end is None else end.at,
                 result=None if end is None else end.kind,
-                started=start.kind is EntryKind.JOB_STARTED,
+                started=start.kind in _STARTS,
             )
         )
     return sorted(found, key=lambda operation: operation.started_at)
@@ -79,7 +82,7 @@ class TimelineExport:
     """Everything an export shows: what it covers, the entries in stored order, and the chain verdict."""
 
     scope: str
-    """The timeline in words (:func:`~bot.core.messages.timeline.scope_incident` or ``scope_channel``)."""
+    """The timeline in words (:func:`~shared.messages.timeline.scope_incident` or ``scope_channel``)."""
     entries: Sequence[ChainedEntry]
     report: ChainReport
     incident: Incident | None = None

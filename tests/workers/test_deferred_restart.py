@@ -1,0 +1,93 @@
+"""Deferred jobs wait in Redis, not in a worker: a worker restarted while they wait loses none.
+
+Real redis-server, real ``chatops worker`` processes (forking a work-horse per job, with RQ's
+scheduler on, as they start by default), the bot's own engine signing the jobs, on the wall clock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from bot.core.conversation import Message
+from bot.core.policy_file import load_policy
+from bot.wiring import build_engine
+from kubesim.server import Simulator
+from shared.jobevents import EventKind
+from shared.jobs import queue_name
+from tests.support.job_key import TEST_JOB_KEY
+from tests.workers.harness import read_events, wait_for
+
+pytestmark = pytest.mark.redis
+
+POLICY = """
+rules:
+  - commands: [cordon]
+    allow: ["*"]
+"""
+NODES = ("node-1", "node-2", "node-3")
+
+
+def start_worker(redis_url: str, kubeconfig: Path) -> subprocess.Popen[bytes]:
+    """``chatops worker`` (not burst), with RQ's scheduler on by default; its log goes beside the kubeconfig."""
+    chatops = Path(sys.executable).parent / "chatops"
+    env = {**os.environ, "REDIS_URL": redis_url, "KUBECONFIG": str(kubeconfig), "CHATOPS_CLUSTER": "default"}
+    with (kubeconfig.parent / "worker.log").open("ab") as log:
+        return subprocess.Popen([str(chatops), "worker"], env=env, stdout=log, stderr=log)
+
+
+def stop(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a deploy does: the worker finishes its job (none here) and leaves."""
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
+
+
+def test_a_worker_restarted_while_jobs_wait_loses_none(
+    sim: Simulator, kubeconfig: Path, redis_url: str
+) -> None:
+    """Three cordons asked for in a few seconds; the worker restarts before they are due; each runs once."""
+    connection = Redis.from_url(redis_url)
+    engine = build_engine(
+        policy=load_policy(POLICY), connection=connection, cluster="default", job_key=TEST_JOB_KEY.encode()
+    )
+    first = start_worker(redis_url, kubeconfig)
+    job_ids = []
+    for index, node in enumerate(NODES):
+        [reply] = engine.handle(
+            Message(
+                user="U_ALICE", channel="C_OPS", ts=f"{time.time():.6f}{index}", text=f"cordon {node} --in 6s"
+            )
+        )
+        assert reply.job_id is not None and "is queued for" in reply.text, reply.text
+        job_ids.append(reply.job_id)
+    scheduled = Queue(queue_name("default"), connection=connection, serializer=JSONSerializer)
+    assert sorted(scheduled.scheduled_job_registry.get_job_ids()) == sorted(job_ids)
+    time.sleep(1.0)
+    stop(first)
+    second = start_worker(redis_url, kubeconfig)
+    try:
+        wait_for(
+            lambda: all(
+                any(event.kind is EventKind.SUCCEEDED for event in read_events(connection, job_id))
+                for job_id in job_ids
+            ),
+            what="every deferred cordon to succeed after the restart",
+            seconds=60,
+        )
+    finally:
+        stop(second)
+    for job_id in job_ids:
+        started = [event for event in read_events(connection, job_id) if event.kind is EventKind.STARTED]
+        assert len(started) == 1
+    for node in NODES:
+        assert sim.store.get("nodes", None, node)["spec"]["unschedulable"] is True
+    connection.close()

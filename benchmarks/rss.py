@@ -43,9 +43,16 @@ def tree(pid: int) -> list[int]:
 
 def rss_bytes(pid: int) -> int:
     """Resident set size of one process (0 once it is gone)."""
+    return status_bytes(pid, "VmRSS")
+
+
+def status_bytes(pid: int, field: str) -> int:
+    """A size line of /proc/PID/status in bytes (``VmRSS``, or ``VmHWM``: the peak resident size of the
+    process since it was started or last exec'd; 0 once it is gone). ``getrusage``'s ``ru_maxrss`` is
+    no substitute in a child: Linux carries the parent's peak over the fork and exec into it."""
     try:
         for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass

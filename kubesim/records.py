@@ -1,5 +1,5 @@
-"""Stored objects and what the store keeps about them: deep copies of JSON data, compact encodings
-(cached per entry, and sliced into list items), committed events, list pages and continue tokens."""
+"""What the store passes around about objects: deep copies of JSON data, compact encodings (sliced into
+list items), committed events and continue tokens. How stored objects are kept is `kubesim.entries`."""
 
 from __future__ import annotations
 
@@ -43,33 +43,6 @@ class Event:
     resource: str
     obj: Obj
     old: Obj | None = None
-
-
-class Entry:
-    """A stored object plus its lazily computed JSON encoding."""
-
-    __slots__ = ("obj", "raw")
-
-    def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.raw: bytes | None = None
-
-    def encoded(self) -> bytes:
-        raw = self.raw
-        if raw is None:
-            raw = self.raw = encode(self.obj)
-        return raw
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list: shared objects (read-only!) with their encodings, the list RV and continuation."""
-
-    items: list[Obj]
-    raw: list[bytes]
-    resource_version: str
-    continue_token: str | None
-    remaining: int | None
 
 
 def owner_uids(obj: Obj) -> set[str]:

@@ -16,6 +16,8 @@ each of them; the Deployment's own template then becomes revision n+1 when the c
 from __future__ import annotations
 
 import copy
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,28 +39,38 @@ _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HISTORY_ANNOTATION = "kubesim.io/history"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 DEFAULT_SCENARIO = Path(__file__).parent / "scenarios" / "default.yaml"
+BATCH = 1000
+"""Manifests parsed ahead of the store while loading a scenario file."""
 
 
 def read_scenario(source: str | Path) -> list[Obj]:
     """The manifests of a scenario: "default", a file path, or YAML text (anything containing a newline)."""
-    if source == "default":
-        text = DEFAULT_SCENARIO.read_text()
-    elif isinstance(source, str) and "\n" in source:
-        text = source
-    else:
-        text = Path(source).read_text()
-    return [doc for doc in yaml.load_all(text, Loader=_SAFE_LOADER) if doc]
+    return list(iter_scenario(source))
+
+
+def iter_scenario(source: str | Path) -> Iterator[Obj]:
+    """The manifests of a scenario as the file is read, `BATCH` at a time (see `read_scenario`): a large
+    scenario is never in memory whole, and parsing in batches keeps the parser's code hot."""
+    if isinstance(source, str) and (source == "default" or "\n" in source):
+        text = DEFAULT_SCENARIO.read_text() if source == "default" else source
+        yield from (doc for doc in yaml.load_all(text, Loader=_SAFE_LOADER) if doc)
+        return
+    with Path(source).open(encoding="utf-8") as stream:
+        documents = yaml.load_all(stream, Loader=_SAFE_LOADER)
+        while batch := list(itertools.islice(documents, BATCH)):
+            yield from (doc for doc in batch if doc)
 
 
 def load_scenario(store: Store, source: str | Path) -> None:
     """Create every object of a scenario through the store.
 
-    The parsed manifests belong to this function alone, so the store adopts each one as it is
-    (`create(copy=False)`) instead of copying it twice: loading 150,000 pods is mostly YAML parsing.
+    The manifests are parsed one at a time and belong to this function alone, so the store adopts each one
+    as it is (`create(copy=False)`) instead of copying it: loading 150,000 pods is mostly YAML parsing, and
+    no more than one parsed manifest is alive at a time.
     """
     by_kind = {rt.kind: plural for plural, rt in RESOURCES.items()}
     namespaces: set[str] = set()
-    for obj in read_scenario(source):
+    for obj in iter_scenario(source):
         kind = obj.get("kind", "")
         resource = by_kind.get(kind)
         if resource is None:

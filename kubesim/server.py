@@ -1,6 +1,6 @@
 """The HTTP face of kubesim: the real Kubernetes REST paths on aiohttp (the wire format in kubesim.wire,
-scale and eviction in kubesim.subresources), plus the `Simulator` that bundles
-store, controllers, faults and a server thread.
+lists and watches in kubesim.lists, writes in kubesim.writes, scale and eviction in kubesim.subresources),
+plus the `Simulator` that bundles store, controllers, faults and a server thread.
 
 Requests are routed by hand (`/api/v1/...`, `/apis/<group>/<version>/...`, namespaced or not, with
 subresources) because the resource set is data (`kubesim.resources`). Every failure is answered with a
@@ -16,35 +16,34 @@ import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import yaml
 from aiohttp import web
-from multidict import CIMultiDict
 
-from kubesim import access, discovery, errors, logs, metrics_api, openapi, ssa, subresources, tables, upgrades
+from kubesim import (
+    access,
+    discovery,
+    errors,
+    lists,
+    logs,
+    metrics_api,
+    openapi,
+    subresources,
+    upgrades,
+    writes,
+)
 from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
 from kubesim.errors import ApiError
 from kubesim.faults import HANG, Faults
-from kubesim.patching import APPLY
-from kubesim.records import ListPage, Obj, encode, list_item
-from kubesim.resources import METRICS, ResourceType
+from kubesim.records import Obj
+from kubesim.resources import METRICS
 from kubesim.scenario import load_scenario
-from kubesim.selectors import (
-    FieldSelector,
-    LabelSelector,
-    parse_field_selector,
-    parse_label_selector,
-)
 from kubesim.store import Store
-from kubesim.validation import field, schema
-from kubesim.watch import WATCHES, WatchStream, serve
+from kubesim.watch import WATCHES, WatchStream
 from kubesim.wire import (
-    VIEWS_GROUPS,
     Target,
-    int_param,
     json_response,
     not_found_path,
     object_body,
@@ -52,7 +51,6 @@ from kubesim.wire import (
     read_body,
     shown,
     status_response,
-    stored,
     wants_table,
 )
 
@@ -68,8 +66,6 @@ _REASONS = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
-_TRUE = ("1", "true", "True")
-_DEFAULT_WATCH_TIMEOUT = 1800.0
 
 
 class ApiServer:
@@ -195,16 +191,16 @@ class ApiServer:
         method = request.method
         if target.name is None:
             if method == "GET":
-                return await self._list_or_watch(request, target)
+                return await lists.list_or_watch(request, target, self.store)
             if method == "POST":
-                return await self._create(request, target)
+                return await writes.create(request, target, self.store)
             if method == "DELETE":
-                return await self._delete_collection(request, target)
+                return await writes.delete_collection(request, target, self.store)
             raise errors.method_not_allowed()
         if target.rt.namespaced and target.namespace is None:
             raise not_found_path()
         if target.subresource == "scale":
-            return await subresources.scale(request, target, self.store, dry_run=self._dry_run(request))
+            return await subresources.scale(request, target, self.store, dry_run=writes.is_dry_run(request))
         if target.subresource == "eviction":
             if method != "POST":
                 raise errors.method_not_allowed()
@@ -216,291 +212,15 @@ class ApiServer:
         if method == "GET":
             obj = self.store.peek(target.rt.plural, target.namespace, target.name)
             if wants_table(request):
-                return json_response(self._table(request, target.rt, [obj], None, None))
+                return json_response(lists.table(request, self.store, target.rt, [obj]))
             return json_response(shown(target.rt, obj))
         if method == "PUT":
-            return await self._replace(request, target)
+            return await writes.replace(request, target, self.store)
         if method == "PATCH":
-            return await self._patch(request, target)
+            return await writes.patch(request, target, self.store)
         if method == "DELETE" and target.subresource is None:
-            return await self._delete(request, target)
+            return await writes.delete(request, target, self.store)
         raise errors.method_not_allowed()
-
-    # ---- reads -------------------------------------------------------------------------------------------
-
-    def _table(
-        self, request: web.Request, rt: ResourceType, objs: list[Obj], version: str | None, token: str | None
-    ) -> Obj:
-        return tables.table(
-            rt.plural,
-            objs,
-            now=self.store.clock.now(),
-            parse=self.store.clock.parse,
-            resource_version=version,
-            continue_token=token,
-            include_object=request.query.get("includeObject", "Metadata"),
-        )
-
-    async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
-        query = request.query
-        rt = target.rt
-        labels = parse_label_selector(query.get("labelSelector"))
-        fields = parse_field_selector(query.get("fieldSelector"), rt.plural)
-        if query.get("watch") in _TRUE:
-            return await self._watch(request, target, labels=labels, fields=fields)
-        limit = int_param(query, "limit")
-        if query.get("resourceVersionMatch") == "Exact":
-            page = self._exact_page(request, target, labels=labels, fields=fields)
-        else:
-            page = self.store.list_page(
-                rt.plural,
-                target.namespace,
-                label_selector=labels,
-                field_selector=fields,
-                limit=limit if limit and limit > 0 else None,
-                continue_token=query.get("continue") or None,
-            )
-        if wants_table(request):
-            return json_response(
-                self._table(request, rt, page.items, page.resource_version, page.continue_token)
-            )
-        metadata: Obj = {"resourceVersion": page.resource_version}
-        if page.continue_token:
-            metadata["continue"] = page.continue_token
-        if page.remaining is not None:
-            metadata["remainingItemCount"] = page.remaining
-        head = encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata})
-        if rt.group in VIEWS_GROUPS:
-            raw = [
-                encode({k: v for k, v in shown(rt, o).items() if k not in ("kind", "apiVersion")})
-                for o in page.items
-            ]
-        else:
-            stored = self.store.resource_type(rt.plural)
-            raw = [list_item(stored, item) for item in page.raw]
-        body = head[:-1] + b',"items":[' + b",".join(raw) + b"]}\n"
-        return web.Response(body=body, content_type="application/json")
-
-    def _exact_page(
-        self, request: web.Request, target: Target, *, labels: LabelSelector, fields: FieldSelector
-    ) -> ListPage:
-        """``resourceVersionMatch=Exact``: the list as it was at that version (whole, not paged)."""
-        wanted = int_param(request.query, "resourceVersion")
-        if wanted is None:
-            cause = field.forbidden(
-                "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
-            )
-            raise errors.invalid("ListOptions", "", [cause], group="meta.k8s.io")
-        items = [
-            obj
-            for obj in self.store.objects_at(target.rt.plural, wanted)
-            if (target.namespace is None or obj["metadata"].get("namespace") == target.namespace)
-            and (labels.empty or labels.matches_object(obj))
-            and (fields.empty or fields.matches(obj))
-        ]
-        return ListPage(items, [encode(obj) for obj in items], str(wanted), None, None)
-
-    async def _watch(self, request: web.Request, target: Target, **selectors: Any) -> web.StreamResponse:
-        query = request.query
-        rt = target.rt
-        if query.get("sendInitialEvents") in _TRUE:
-            causes = [
-                field.forbidden(
-                    "sendInitialEvents",
-                    "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
-                )
-            ]
-            if query.get("resourceVersionMatch") != "NotOlderThan":
-                causes.insert(
-                    0,
-                    field.forbidden(
-                        "resourceVersionMatch",
-                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-                    ),
-                )
-            raise errors.invalid("ListOptions", "", causes, group="meta.k8s.io")
-        since_text = query.get("resourceVersion") or "0"
-        try:
-            since = int(since_text) or None
-        except ValueError as e:
-            raise errors.bad_request(f"invalid resourceVersion: {since_text!r}") from e
-        timeout = int_param(query, "timeoutSeconds")
-        stream = WatchStream(loop=asyncio.get_running_loop(), namespace=target.namespace, **selectors)
-        as_table = wants_table(request)
-
-        def render(kind: str, obj: Obj, first: bool) -> Obj:
-            if kind == "ERROR":
-                return obj
-            if not as_table:
-                return shown(rt, obj)
-            rendered = self._table(request, rt, [obj], None, None)
-            if not first:
-                rendered["columnDefinitions"] = []
-            return rendered
-
-        bookmarks = query.get("allowWatchBookmarks") in _TRUE
-        return await serve(
-            request,
-            store=self.store,
-            resource=rt.plural,
-            stream=stream,
-            since=since,
-            timeout=float(timeout) if timeout and timeout > 0 else _DEFAULT_WATCH_TIMEOUT,
-            render=render,
-            bookmark_type=(rt.api_version, rt.kind) if bookmarks else None,
-        )
-
-    # ---- writes ------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _dry_run(request: web.Request, options: Obj | None = None) -> bool:
-        return bool(request.query.getall("dryRun", [])) or bool((options or {}).get("dryRun"))
-
-    def _check_kind(self, rt: ResourceType, body: Obj) -> None:
-        kind, api_version = body.get("kind"), body.get("apiVersion")
-        if kind and kind != rt.kind:
-            raise errors.bad_request(
-                f"the kind of the object ({kind}) does not match the request ({rt.kind})"
-            )
-        if api_version and api_version != rt.api_version:
-            raise errors.bad_request(
-                f"the API version in the data ({api_version}) does not match the expected API version "
-                f"({rt.api_version})"
-            )
-
-    @staticmethod
-    def _fields(request: web.Request, rt: ResourceType, body: Obj) -> CIMultiDict[str]:
-        """The Warning headers of a body's unknown fields (or the 400 of fieldValidation=Strict)."""
-        mode = request.query.get("fieldValidation")
-        warnings = schema.field_validation(rt.kind, rt.version, rt.plural, body, mode)
-        return CIMultiDict(("Warning", warning) for warning in warnings)
-
-    async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = object_body(await read_body(request))
-        self._check_kind(target.rt, body)
-        body = stored(target.rt, body)
-        warnings = self._fields(request, target.rt, body)
-        namespace = target.namespace
-        if target.rt.namespaced and namespace is None:
-            namespace = (body.get("metadata") or {}).get("namespace")
-            if not namespace:
-                raise not_found_path()
-        created = self.store.create(
-            target.rt.plural, body, namespace=namespace, dry_run=self._dry_run(request)
-        )
-        return json_response(shown(target.rt, created), status=201, headers=warnings)
-
-    async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = object_body(await read_body(request))
-        self._check_kind(target.rt, body)
-        body = stored(target.rt, body)
-        warnings = self._fields(request, target.rt, body)
-        meta = body.setdefault("metadata", {})
-        if meta.get("name") and meta["name"] != target.name:
-            raise errors.bad_request(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({target.name})"
-            )
-        meta["name"] = target.name
-        if target.rt.namespaced:
-            meta["namespace"] = target.namespace
-        replaced = self.store.replace(
-            target.rt.plural, body, subresource=target.subresource, dry_run=self._dry_run(request)
-        )
-        return json_response(shown(target.rt, replaced), headers=warnings)
-
-    async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = await read_body(request)
-        content_type = request.headers.get("Content-Type", "application/merge-patch+json")
-        rt, name = target.rt, target.name or ""
-        dry_run = self._dry_run(request)
-        if content_type.startswith(APPLY) and not request.query.get("fieldManager"):
-            cause = field.required("fieldManager", "is required for apply patch")
-            raise errors.invalid("PatchOptions", "", [cause], group="meta.k8s.io")
-        if content_type.startswith(APPLY) and target.subresource is None:
-            return self._apply(request, target, object_body(body), dry_run=dry_run)
-        patched = self.store.patch(
-            rt.plural,
-            target.namespace,
-            name,
-            body,
-            content_type=content_type,
-            subresource=target.subresource,
-            dry_run=dry_run,
-        )
-        return json_response(shown(rt, patched))
-
-    def _apply(self, request: web.Request, target: Target, body: Obj, *, dry_run: bool) -> web.Response:
-        """Server-side apply (kubesim.ssa): create, or update what the manager's configuration sets."""
-        rt, name = target.rt, target.name or ""
-        current = self.store.find(rt.plural, target.namespace, name)
-        result = ssa.apply(
-            current,
-            body,
-            manager=request.query["fieldManager"],
-            force=request.query.get("force") in _TRUE,
-            api_version=rt.api_version,
-            stamp=self.store.clock.timestamp(),
-        )
-        if current is None:
-            created = self.store.create(rt.plural, result, namespace=target.namespace, dry_run=dry_run)
-            return json_response(shown(rt, created), status=201)
-        result["metadata"].update(resourceVersion=current["metadata"]["resourceVersion"], name=name)
-        if rt.namespaced:
-            result["metadata"]["namespace"] = target.namespace
-        return json_response(shown(rt, self.store.replace(rt.plural, result, dry_run=dry_run)))
-
-    def _delete_options(self, request: web.Request, body: Any) -> Obj:
-        options: Obj = dict(body) if isinstance(body, dict) else {}
-        grace = int_param(request.query, "gracePeriodSeconds")
-        if grace is not None:
-            options["gracePeriodSeconds"] = grace
-        if request.query.get("propagationPolicy"):
-            options["propagationPolicy"] = request.query["propagationPolicy"]
-        if request.query.get("orphanDependents") in _TRUE or options.get("orphanDependents"):
-            options.setdefault("propagationPolicy", "Orphan")
-        return options
-
-    async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
-        options = self._delete_options(request, await read_body(request))
-        deleted = self.store.delete(
-            target.rt.plural,
-            target.namespace,
-            target.name or "",
-            grace_period_seconds=options.get("gracePeriodSeconds"),
-            preconditions=options.get("preconditions"),
-            propagation_policy=options.get("propagationPolicy"),
-            dry_run=self._dry_run(request, options),
-        )
-        return json_response(shown(target.rt, deleted))
-
-    async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
-        options = self._delete_options(request, await read_body(request))
-        rt = target.rt
-        items, _ = self.store.list(
-            rt.plural,
-            target.namespace,
-            label_selector=request.query.get("labelSelector"),
-            field_selector=request.query.get("fieldSelector"),
-            copy=False,
-        )
-        deleted = []
-        for obj in items:
-            meta = obj["metadata"]
-            with contextlib.suppress(ApiError):
-                deleted.append(
-                    self.store.delete(
-                        rt.plural,
-                        meta.get("namespace"),
-                        meta["name"],
-                        grace_period_seconds=options.get("gracePeriodSeconds"),
-                        propagation_policy=options.get("propagationPolicy"),
-                        dry_run=self._dry_run(request, options),
-                    )
-                )
-        metadata = {"resourceVersion": str(self.store.resource_version)}
-        return json_response(
-            {"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": metadata, "items": deleted}
-        )
 
 
 class Simulator:

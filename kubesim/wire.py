@@ -18,6 +18,9 @@ from kubesim.patching import APPLY, PATCH_TYPES
 from kubesim.records import Obj, encode
 from kubesim.resources import VIEWS, Custom, ResourceType, lookup
 
+TRUE = ("1", "true", "True")
+"""The query-parameter values kube-apiserver reads as true."""
+
 
 def not_found_path() -> ApiError:
     """The 404 for a path no resource lives at."""

@@ -88,7 +88,10 @@ class CommandSpec:
 
     # Who decides it.
     governed: bool = True
-    """Policy rules name it; False for ``approve``/``deny``, decided by the request they answer."""
+    """Policy rules name it; False for ``approve``/``deny``, decided by the request they answer, and for
+    ``freeze``/``unfreeze`` (see :attr:`by_freezers`)."""
+    by_freezers: bool = False
+    """Who may run it is the policy's ``freezes.by``, not its rules (``freeze``, ``unfreeze``)."""
     explicit_only: bool = False
     """A rule must name it: ``"*"`` in a rule's ``commands`` does not grant it (``backup secrets``)."""
 

@@ -133,9 +133,6 @@ class Engine:
         if refused is not None:
             return refused
         thread = message.thread_ts or message.ts
-        frozen = self._freezes.answer(message, thread=thread)
-        if frozen is not None:
-            return [frozen]
         try:
             if message.command is not None:  # given as data (an Undo click): nothing to read
                 typed = Typed(message.command, None, False, message.text)
@@ -161,6 +158,9 @@ class Engine:
         if isinstance(command, commands.Help):
             self._observations.command(message, verb=command.name, outcome="answered", cluster=cluster)
             return [self._help(message, cluster=cluster, topic=command.topic, thread=thread)]
+        if isinstance(command, commands.Freeze | commands.Unfreeze):  # who may is the policy's freezes.by
+            self._observations.command(message, verb=command.name, outcome="answered", cluster=cluster)
+            return [self._freezes.answer(message, command, thread=thread)]
         namespace = command.namespace
         if isinstance(command, commands.DeploymentCommand) and namespace is None:
             namespace = self.policy.default_namespace

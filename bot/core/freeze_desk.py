@@ -1,4 +1,4 @@
-"""``freeze`` and ``unfreeze``, answered by the engine before the grammar reads a message.
+"""``freeze`` and ``unfreeze``, answered by the engine once the grammar has read them.
 
 What they mean, who may, and what a freeze refuses are in :mod:`bot.core.freezing`; this desk reads
 the message, asks it, records what changed on the timeline and says so.
@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.chat import Message, Reply
-from bot.core.freezing import known_clusters, parse_freeze, run_freeze
+from bot.core.freezing import known_clusters, read_freeze, run_freeze
 from bot.core.policy import Policy
 from bot.core.ports import FreezePort
 from bot.core.recording import Recorder
 from bot.core.timeline import EntryKind
+from shared import commands
 from shared.errors import UsageError
 from shared.freezes import Freeze
 from shared.messages import jobs as job_messages
@@ -40,15 +41,13 @@ class FreezeDesk:
         self._default_cluster = default_cluster
         self._cluster_for = cluster_for
 
-    def answer(self, message: Message, *, thread: str) -> Reply | None:
-        """The reply to ``freeze``/``unfreeze``; None for every other command."""
+    def answer(self, message: Message, command: commands.Freeze | commands.Unfreeze, *, thread: str) -> Reply:
+        """The reply to ``freeze``/``unfreeze``."""
         clusters = known_clusters(self._policy, default=self._default_cluster)
         try:
-            parsed = parse_freeze(message.text, clusters=clusters)
+            parsed = read_freeze(command, clusters=clusters)
         except UsageError as error:
             return Reply(str(error), thread, ephemeral=True)
-        if parsed is None:
-            return None
         cluster = self._cluster_for(channel=message.channel, named=parsed.cluster)
         if self._freezes is None:
             return Reply(job_messages.not_available_yet(command="freeze"), thread, ephemeral=True)

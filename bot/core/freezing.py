@@ -9,7 +9,8 @@ one), and the timeline marks it.
 ``CLUSTER`` is the first word when it names a cluster the bot knows (its own, a channel's, or one a
 rule names); otherwise the whole text is the reason and the channel's cluster is frozen.
 
-Kept apart from the command grammar (``shared.grammar``), to move into the command registry whole.
+The grammar reads both as any command (their entries are in :mod:`shared.catalog.incidents`); what the
+words mean here, given the clusters the bot knows, is :func:`read_freeze`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import dataclasses
 
 from bot.core.policy import ANY, ApprovalRequirement, Policy, is_approver
 from bot.core.ports import FreezePort
+from shared import commands
 from shared.errors import UsageError
 from shared.freezes import Freeze
 from shared.messages import freezes as messages
@@ -43,41 +45,25 @@ class UnfreezeCommand:
     cluster: str | None
 
 
-def parse_freeze(text: str, *, clusters: frozenset[str]) -> FreezeCommand | UnfreezeCommand | None:
-    """Read ``freeze``/``unfreeze``; None for any other command. Raises :class:`UsageError`."""
-    words = text.split()
-    if not words or words[0].lower() not in {"freeze", "unfreeze"}:
-        return None
-    verb, rest = words[0].lower(), words[1:]
-    cluster = None
-    for index, word in enumerate(rest):
-        if word.startswith("--cluster"):
-            value = word.partition("=")[2] or (rest[index + 1] if index + 1 < len(rest) else "")
-            cluster = value
-            rest = rest[:index] + rest[index + (1 if "=" in word else 2) :]
-            break
-    if cluster is None and rest and rest[0] in clusters:
-        cluster, rest = rest[0], rest[1:]
-    if verb == "unfreeze":
-        if rest:
-            raise UsageError(messages.freeze_usage(f"`unfreeze` takes no reason (`{' '.join(rest)}`)"))
-        return UnfreezeCommand(cluster=cluster)
-    until_text = None
-    for index, word in enumerate(rest):
-        if word.startswith("--until"):
-            value = word.partition("=")[2]
-            if value:
-                rest = rest[:index] + rest[index + 1 :]
-            elif index + 1 < len(rest):
-                value = rest[index + 1]
-                rest = rest[:index] + rest[index + 2 :]
-            until_text = value or None
-            if until_text is None:
-                raise UsageError(messages.freeze_usage("`--until` needs a time"))
-            break
-    if not rest:
+def read_freeze(
+    command: commands.Freeze | commands.Unfreeze, *, clusters: frozenset[str]
+) -> FreezeCommand | UnfreezeCommand:
+    """What a parsed ``freeze``/``unfreeze`` asks: a first word naming a cluster in ``clusters`` is the
+    cluster (unless ``--cluster`` named one), the rest the reason. Raises :class:`UsageError`."""
+    if isinstance(command, commands.Unfreeze):
+        named = command.named
+        if named is not None and command.cluster is None and named in clusters:
+            return UnfreezeCommand(cluster=named)
+        if named is not None:
+            raise UsageError(messages.freeze_usage(f"`unfreeze` takes no reason (`{named}`)"))
+        return UnfreezeCommand(cluster=command.cluster)
+    words = command.words.split()
+    cluster = command.cluster
+    if cluster is None and words and words[0] in clusters:
+        cluster, words = words[0], words[1:]
+    if not words:
         raise UsageError(messages.freeze_usage(messages.reason_needed()))
-    return FreezeCommand(cluster=cluster, until_text=until_text, reason=" ".join(rest))
+    return FreezeCommand(cluster=cluster, until_text=command.until, reason=" ".join(words))
 
 
 def until_of(text: str, *, now: float) -> float:

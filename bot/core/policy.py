@@ -220,8 +220,8 @@ def allowed_commands(
     """The commands this person may run somewhere on ``cluster`` from ``channel``, in ``help`` order.
 
     A command counts if it is allowed for at least one namespace (or cluster-wide). ``approve`` and
-    ``deny`` are listed only for people who are approvers under some rule. Nothing is listed in a
-    channel the policy refuses.
+    ``deny`` are listed only for people who are approvers under some rule, ``freeze`` and ``unfreeze``
+    only for the policy's ``freezes.by``. Nothing is listed in a channel the policy refuses.
     """
     if not channel_accepted(policy, channel=channel):
         return ()
@@ -230,10 +230,15 @@ def allowed_commands(
         rule.approval is not None and is_approver(policy, rule.approval, user=user, user_groups=user_groups)
         for rule in policy.rules
     )
+    freezes = policy.freezes
+    is_freezer = freezes is not None and is_approver(
+        policy, ApprovalRequirement(approvers=freezes.by), user=user, user_groups=user_groups
+    )
     listed: list[str] = []
     for command in policy.registry.names:
-        if not policy.registry[command].governed:
-            if is_some_approver:
+        spec = policy.registry[command]
+        if not spec.governed:
+            if is_freezer if spec.by_freezers else is_some_approver:
                 listed.append(command)
             continue
         if any(

@@ -1,4 +1,5 @@
-"""Jobs and incidents: ``cancel``, ``incident open|close``, ``note``, ``timeline``, ``approve``, ``deny``.
+"""Jobs and incidents: ``cancel``, ``incident open|close``, ``note``, ``timeline``, ``approve``, ``deny``,
+``freeze`` and ``unfreeze``.
 
 The engine answers all of them itself, from Redis; none runs a job.
 """
@@ -18,6 +19,7 @@ _EXPORT = Option("--export", takes_value=True)
 _EXPORT_FORMATS = {"md": "md", "markdown": "md", "json": "json"}
 _LINK = Option("--link", takes_value=False)
 _REVOKE_LINKS = Option("--revoke-links", takes_value=False)
+_UNTIL = Option("--until", takes_value=True)
 
 
 def _build_cancel(arguments: Arguments) -> c.Command:
@@ -64,6 +66,15 @@ def _build_deny(arguments: Arguments) -> c.Command:
         approval_id = arguments.name(NameKind.APPROVAL, first)
         arguments.text = rest.strip() or None
     return c.Deny(reason=arguments.safe_text(), approval_id=approval_id)
+
+
+def _build_freeze(arguments: Arguments) -> c.Command:
+    return c.Freeze(words=arguments.safe_text() or "", until=arguments.values.get(_UNTIL.key))
+
+
+def _build_unfreeze(arguments: Arguments) -> c.Command:
+    arguments.at_most(1)
+    return c.Unfreeze(named=arguments.optional(0))
 
 
 SPECS = (
@@ -149,6 +160,35 @@ SPECS = (
         example="deny not during the sale",
         area=AREA,
         governed=False,
+        answered_by_engine=True,
+    ),
+    CommandSpec(
+        name="freeze",
+        command=c.Freeze,
+        build=_build_freeze,
+        options=(_UNTIL,),
+        text="REASON",
+        usage="freeze [CLUSTER] [--until TIME] REASON",
+        summary=(
+            "Refuse every change on the cluster until it is unfrozen or TIME passes (`06:00`, `mon 06:00`, "
+            "an ISO time in UTC, or a wait like `8h`); `--break-glass` on a command asks the incident group."
+        ),
+        example="freeze --until 18:00 release day",
+        area=AREA,
+        governed=False,
+        by_freezers=True,
+        answered_by_engine=True,
+    ),
+    CommandSpec(
+        name="unfreeze",
+        command=c.Unfreeze,
+        build=_build_unfreeze,
+        usage="unfreeze [CLUSTER]",
+        summary="Lift the freeze.",
+        example="unfreeze",
+        area=AREA,
+        governed=False,
+        by_freezers=True,
         answered_by_engine=True,
     ),
 )

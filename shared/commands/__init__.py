@@ -40,7 +40,17 @@ from shared.commands.base import (
     WorkloadKind,
 )
 from shared.commands.deployments import Image, Pause, Restart, Resume, Rollback, Scale, Strategy
-from shared.commands.incidents import Approve, Cancel, Deny, IncidentClose, IncidentOpen, Note, Timeline
+from shared.commands.incidents import (
+    Approve,
+    Cancel,
+    Deny,
+    Freeze,
+    IncidentClose,
+    IncidentOpen,
+    Note,
+    Timeline,
+    Unfreeze,
+)
 from shared.commands.looking import Help, History, Jobs, Nodes, Status
 from shared.commands.nodes import Cordon, Drain, Maintain, Uncordon, Unmaintain
 from shared.commands.upgrades import UpgradeControlPlane, UpgradeNodes, UpgradePlan
@@ -62,6 +72,7 @@ __all__ = [
     "EtcdSnapshot",
     "EtcdStatus",
     "ExportFormat",
+    "Freeze",
     "Help",
     "History",
     "Image",
@@ -84,6 +95,7 @@ __all__ = [
     "StrategyType",
     "Timeline",
     "Uncordon",
+    "Unfreeze",
     "Unmaintain",
     "UpgradeControlPlane",
     "UpgradeNodes",

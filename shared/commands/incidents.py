@@ -1,4 +1,5 @@
-"""The commands the engine answers from Redis: ``cancel``, incidents, notes, the timeline, approvals."""
+"""The commands the engine answers from Redis: ``cancel``, incidents, notes, the timeline, approvals,
+freezes."""
 
 from __future__ import annotations
 
@@ -83,3 +84,24 @@ class Deny(Command):
     name: ClassVar[str] = "deny"
     reason: str | None = None
     approval_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Freeze(Command):
+    """``freeze [CLUSTER] [--until TIME] REASON``: refuse changes on a cluster until unfrozen (or ``until``).
+
+    ``words`` is what follows ``freeze`` (chat-safe text): the engine reads its first word as the cluster
+    when it names one the bot knows (:mod:`bot.core.freezing`), the rest is the reason.
+    """
+
+    name: ClassVar[str] = "freeze"
+    words: str
+    until: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unfreeze(Command):
+    """``unfreeze [CLUSTER]``: lift the freeze; ``named`` is the cluster typed, if any."""
+
+    name: ClassVar[str] = "unfreeze"
+    named: str | None = None

@@ -13,9 +13,13 @@ from bot.core.conversation import Engine, Message, Reply
 from bot.core.policy_file import load_policy
 from bot.core.timeline.chain import DEMO_CHAIN_KEY
 from bot.dispatch import RQDispatcher
+from bot.docs import render_command_reference
 from bot.freeze_store import RedisFreezes
 from bot.timeline_store import TimelineStore
+from shared import commands
+from shared.grammar import parse
 from shared.messages import freezes as messages
+from shared.registry import REGISTRY
 from tests.support.clocks import ManualClock
 from tests.support.plans import asked
 
@@ -136,3 +140,14 @@ def test_break_glass_on_a_cluster_that_is_not_frozen_is_refused(engine: Engine) 
     """Nothing to break: the person is told to leave it out."""
     [refused] = say(engine, "cordon node-1 --break-glass", user=ALICE, ts="1.1")
     assert refused.ephemeral and refused.text == messages.break_glass_not_frozen()
+
+
+def test_freeze_and_unfreeze_are_commands_of_the_registry_read_by_the_grammar() -> None:
+    """One definition: the grammar reads them (the engine then reads a first word naming a cluster), and
+    ``help`` and the docs take their usage from the same entry."""
+    assert parse("freeze --until 18:00 prod release day") == commands.Freeze(
+        words="prod release day", until="18:00"
+    )
+    assert parse("unfreeze --cluster prod") == commands.Unfreeze(cluster="prod")
+    assert REGISTRY["freeze"].usage == "freeze [CLUSTER] [--until TIME] REASON"
+    assert "`freeze [CLUSTER] [--until TIME] REASON`" in render_command_reference()

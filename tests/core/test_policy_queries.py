@@ -28,12 +28,22 @@ READ_ONLY_WITH_SECRETS = READ_ONLY_COMMANDS | {"backup secrets"}
     [
         (
             "U_ALICE",
-            tuple(name for name in COMMAND_NAMES if name not in {"approve", "deny", "backup secrets"}),
+            tuple(
+                name
+                for name in COMMAND_NAMES
+                if name not in {"approve", "deny", "freeze", "unfreeze", "backup secrets"}
+            ),
         ),
         ("U_BOB", COMMAND_NAMES),
         (
             "U_CAROL",
-            (*(name for name in COMMAND_NAMES if name in READ_ONLY_WITH_SECRETS), "approve", "deny"),
+            (
+                *(name for name in COMMAND_NAMES if name in READ_ONLY_WITH_SECRETS),
+                "approve",
+                "deny",
+                "freeze",
+                "unfreeze",
+            ),
         ),
         ("U_DAVE", READ_ONLY_IN_HELP_ORDER),
     ],
@@ -42,7 +52,8 @@ READ_ONLY_WITH_SECRETS = READ_ONLY_COMMANDS | {"backup secrets"}
 def test_help_lists_what_each_demo_user_may_run_in_vocabulary_order(
     user: str, expected: tuple[str, ...]
 ) -> None:
-    """help shows only commands the person may run, approve/deny only to approvers, in COMMAND_NAMES order."""
+    """help shows only commands the person may run, approve/deny only to approvers, freeze/unfreeze only to
+    the policy's freezes.by (the leads), in COMMAND_NAMES order."""
     assert allowed_commands(demo_policy(), user=user, channel="C0OPS", cluster="main") == expected
 
 

@@ -67,7 +67,9 @@ _NAME_RULES: dict[NameKind, str] = {
 def common_options() -> str:
     """The options every command takes, for the foot of ``help``."""
     return (
-        "Every command also takes `--cluster NAME` and `--dry-run` (plan only, change nothing). "
+        "Every command also takes `--cluster NAME` and `--dry-run` (plan only, change nothing); a change "
+        "also takes `--at TIME` or `--in DURATION` (start later, inside its window) and `--break-glass` "
+        "(run during a freeze, with the incident group's approval). "
         "kubectl spellings work too, with or without a leading `kubectl`."
     )
 

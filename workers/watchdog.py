@@ -33,7 +33,9 @@ from typing import Any
 from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
 from shared.background import Loop
 from shared.messages import operations as wording
@@ -123,6 +125,23 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+class DyingScheduler(RQScheduler):
+    """RQ's scheduler, whose forked process dies with the worker that started it.
+
+    Killed without it (SIGKILL, OOM), a worker left its scheduler running on its own, holding the queue's
+    scheduler lock and moving due jobs while no worker of that generation was left to run them.
+    """
+
+    def __init__(self, *args: Any, parent: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent = parent
+
+    def work(self) -> None:
+        """In the forked process: die with the worker, then schedule as RQ does."""
+        _die_with_parent(self._parent)
+        super().work()  # type: ignore[no-untyped-call]  # rq leaves it untyped
+
+
 class WatchedWorker(Worker):
     """RQ's forking worker, with a liveness key and a reaper (see the module docstring)."""
 
@@ -152,6 +171,36 @@ class WatchedWorker(Worker):
         finally:
             liveness.stop()
         return worked
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """RQ's scheduler (started as RQ starts it), as a :class:`DyingScheduler`."""
+        self.scheduler = DyingScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+            parent=os.getpid(),
+        )
+        self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+        if not self.scheduler.acquired_locks:
+            return
+        if not burst:
+            self.scheduler.start()  # type: ignore[no-untyped-call]
+            return
+        try:  # a burst worker moves what is due now and stops
+            self.scheduler.register_birth()
+            self.scheduler.enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+        finally:
+            self.scheduler.release_locks()  # type: ignore[no-untyped-call]
+            self.scheduler.register_death()
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
         """In the forked horse: die with the worker, then run the job as RQ does."""

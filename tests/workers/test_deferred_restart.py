@@ -91,3 +91,44 @@ def test_a_worker_restarted_while_jobs_wait_loses_none(
     for node in NODES:
         assert sim.store.get("nodes", None, node)["spec"]["unschedulable"] is True
     connection.close()
+
+
+def children_of(pid: int) -> set[int]:
+    """The live processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_worker_killed_outright_leaves_no_scheduler_behind(kubeconfig: Path, redis_url: str) -> None:
+    """SIGKILL the worker (an OOM kill): its scheduler process dies with it, and the queue's scheduler lock
+    is free for the next worker (an orphan kept it and moved due jobs with no worker of its own)."""
+    worker = start_worker(redis_url, kubeconfig)
+    connection = Redis.from_url(redis_url)
+    lock = f"rq:scheduler-lock:{queue_name('default')}"
+    wait_for(
+        lambda: connection.exists(lock) == 1 and bool(children_of(worker.pid)),
+        what="the worker's scheduler to take the queue's lock",
+        seconds=30,
+    )
+    [scheduler] = children_of(worker.pid)
+
+    worker.kill()
+    worker.wait(timeout=10)
+
+    wait_for(lambda: not alive(scheduler), what="the scheduler to die with its worker", seconds=10)

@@ -74,7 +74,8 @@ def _build_freeze(arguments: Arguments) -> c.Command:
 
 def _build_unfreeze(arguments: Arguments) -> c.Command:
     arguments.at_most(1)
-    return c.Unfreeze(named=arguments.optional(0))
+    raw = arguments.optional(0)
+    return c.Unfreeze(named=None if raw is None else arguments.name(NameKind.CLUSTER, raw))
 
 
 SPECS = (

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.beds.audit_log import WORKER_USER, requests_by
+from tests.beds.test_workload_rollouts import CACHE, LOG_AGENT, NEW_AGENT, NEW_CACHE, set_image
 from tests.beds.view import kubectl, runner_for, set_min_available
 from tests.deploy import rbac
 from tests.deploy.manifests import Obj, kinds, overlay, render, render_with
@@ -22,6 +23,8 @@ from tests.support.beds import Bed
 from workers import etcd
 
 pytestmark = pytest.mark.control_plane
+
+WEB = {"deployment": "web", "kind": "deployment", "namespace": "default"}
 
 UPGRADE_ONLY = {"patch daemonsets.apps"}
 """Grants only the upgrade jobs use (kube-proxy's image): they are not run on this bed yet."""
@@ -60,12 +63,18 @@ def test_every_operation_is_allowed_and_every_grant_is_used(bed: Bed, backups: P
     assert bed.audit_log is not None
     objects = opt_in_to_secret_export(bed, tmp_path)
     runner = runner_for(bed)
+    set_image(bed, LOG_AGENT, NEW_AGENT)  # a second revision for the DaemonSet's and StatefulSet's rollbacks
+    set_image(bed, CACHE, NEW_CACHE)
     set_min_available(bed, 3)
     blocked = runner.run("drain", node="node-2", force=True, delete_emptydir_data=True, timeout=2.0)
     set_min_available(bed, 2)
     outcomes = [(name, runner.run(name, **arguments)) for name, arguments in OPERATIONS]
     assert blocked.status == "failed" and "global timeout reached" in blocked.final.text
     assert {name: o.status for name, o in outcomes if o.status != "finished"} == {}
+    followed = [
+        runner.run("status", **stalled(bed, target), timeout=1.0) for target in (WEB, LOG_AGENT, CACHE)
+    ]
+    assert [o.status for o in followed] == ["failed"] * 3, [o.final.text for o in followed]
     assert any(backups.rglob("*")), "the backups wrote nothing"
     recorded = requests_by(bed.audit_log, WORKER_USER)
     assert recorded, "the audit log holds no request of the worker"
@@ -74,3 +83,32 @@ def test_every_operation_is_allowed_and_every_grant_is_used(bed: Bed, backups: P
     report = rbac.check(rules, [info for info, _ in recorded])
     assert report.refused == ()
     assert {str(grant) for grant in report.unused} <= UPGRADE_ONLY, [str(g) for g in report.unused]
+
+
+def stalled(bed: Bed, target: dict[str, str]) -> dict[str, str]:
+    """A rollout that cannot finish (its new pods ask for more CPU than any node has), so ``status``
+    lists, then watches until its deadline: the watch grants are used only by a rollout in progress."""
+    name, namespace = target["deployment"], target["namespace"]
+    patch = {
+        "deployment": bed.apps.patch_namespaced_deployment,
+        "daemonset": bed.apps.patch_namespaced_daemon_set,
+        "statefulset": bed.apps.patch_namespaced_stateful_set,
+    }[target["kind"]]
+    container = kubectl(
+        bed,
+        "get",
+        target["kind"],
+        name,
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].name}",
+    )
+    assert container.returncode == 0, container.stderr
+    requests = {"resources": {"requests": {"cpu": "1000"}}}
+    patch(
+        name,
+        namespace,
+        {"spec": {"template": {"spec": {"containers": [{"name": container.stdout, **requests}]}}}},
+    )
+    return target

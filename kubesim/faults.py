@@ -14,12 +14,16 @@ from typing import Any
 HANG = "hang"
 """The `action` of a fault that holds the request open until the client gives up (or `hang_seconds`)."""
 
+LOST_ANSWER = "lost-answer"
+"""The `action` of a fault that serves the request (a write takes effect) and then drops the connection
+without answering, as a server killed mid-request does."""
+
 
 @dataclass
 class RequestFault:
     """One HTTP-level fault: which requests it hits and what they get instead of a normal answer.
 
-    `action` is an HTTP status (429, 500, 503, 504...) or `HANG`. `times` counts how many more requests it
+    `action` is an HTTP status (429, 500, 503, 504...), `HANG` or `LOST_ANSWER`. `times` counts how many more requests it
     hits; None means forever. `method` and `path` are regular expressions (searched, case-insensitive for
     the method); `resource` is a plural resource name that must appear as a path segment.
     """
@@ -43,10 +47,10 @@ class RequestFault:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RequestFault:
-        """Build from the admin endpoint's JSON (same field names; `action` may be "hang")."""
+        """Build from the admin endpoint's JSON (same field names; `action` may be "hang" or "lost-answer")."""
         action = data.get("action", data.get("status", 500))
         return cls(
-            action=action if action == HANG else int(action),
+            action=action if action in (HANG, LOST_ANSWER) else int(action),
             method=data.get("method"),
             path=data.get("path"),
             resource=data.get("resource"),

@@ -36,7 +36,7 @@ from kubesim.audit import AuditLog
 from kubesim.clock import Clock
 from kubesim.controllers import ControllerManager
 from kubesim.errors import ApiError
-from kubesim.faults import HANG, Faults
+from kubesim.faults import HANG, LOST_ANSWER, Faults
 from kubesim.records import Obj
 from kubesim.resources import METRICS
 from kubesim.scenario import load_scenario
@@ -111,6 +111,11 @@ class ApiServer:
         fault = self.faults.take_request_fault(request.method, request.path_qs)
         if fault is None:
             return await handler(request)
+        if fault.action == LOST_ANSWER:
+            await handler(request)
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("kubesim dropped the answer (injected fault)")
         if fault.action == HANG:
             await asyncio.sleep(fault.hang_seconds)
             raise errors.timeout(

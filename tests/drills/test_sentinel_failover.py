@@ -49,6 +49,9 @@ work-horse gave up on Redis and the drain was reported failed (README, "Redis fa
 
 FAMILY = Family.SENTINEL_FAILOVER
 
+SHUTDOWN_GRACE_SECONDS = 2.0
+"""How long a drill worker has to end after SIGTERM (a healthy one ends in half a second)."""
+
 
 def spec(job_id: str, function: str, **kwargs: str) -> JobSpec:
     """The job the bot would enqueue (the drain of a node, or the read-only ``nodes``)."""
@@ -82,8 +85,11 @@ class Workers:
             self.restarts += 1
 
     def stop(self) -> None:
-        """Stop the worker while Redis still runs (a SIGTERM it can acknowledge)."""
-        self.current.stop()
+        """Stop the worker once every job has ended: SIGTERM, and SIGKILL if it lingers. After a failover
+        its warm shutdown sometimes blocks for good in RQ's ``register_death``, reading a reply from the
+        promoted master that never comes (README, "Redis failover"); with nothing left to lose, the drill
+        does not wait the ten seconds a worker is otherwise given."""
+        self.current.stop(grace=SHUTDOWN_GRACE_SECONDS)
 
 
 def events_of(connection: Redis, job_id: str) -> list[JobEvent] | None:

@@ -87,12 +87,12 @@ class WorkerProcess:
         self.process.kill()
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        """Stop the worker if it still runs (SIGTERM: warm shutdown, then SIGKILL if it lingers)."""
+    def stop(self, *, grace: float = 10.0) -> None:
+        """Stop the worker if it still runs (SIGTERM: warm shutdown, then SIGKILL if it lingers ``grace`` s)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)

@@ -14,7 +14,6 @@ chatops-worker ServiceAccount, so the real RBAC authorizer judges every call the
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -140,20 +139,13 @@ def fixture_bed(
                 KUBESIM, kubeconfig, kubeconfig, audit_log=None, forget_watch_history=simulator.store.compact
             )
         return
-    with control_plane_bed(request.getfixturevalue("control_plane_binaries"), bed_scenario, tmp_path) as bed:
-        yield bed
-
-
-@contextlib.contextmanager
-def control_plane_bed(binaries: Binaries, scenario: str | Path, directory: Path) -> Iterator[Bed]:
-    """A real control plane started with the scenario (its kubeconfigs in ``directory``), stopped after."""
-    plane = ControlPlane(binaries, scenario=scenario)
+    plane = ControlPlane(request.getfixturevalue("control_plane_binaries"), scenario=bed_scenario)
     plane.start()
     try:
         yield Bed(
             CONTROL_PLANE,
-            plane.write_kubeconfig(directory / "admin.kubeconfig"),
-            plane.worker_kubeconfig(directory / "worker.kubeconfig"),
+            plane.write_kubeconfig(tmp_path / "admin.kubeconfig"),
+            plane.worker_kubeconfig(tmp_path / "worker.kubeconfig"),
             audit_log=plane.audit_log,
             forget_watch_history=plane.restart_apiserver,
             control_plane=plane,

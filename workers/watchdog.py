@@ -10,6 +10,9 @@ So every ``chatops worker`` is a :class:`WatchedWorker`:
   every ``reap_interval_seconds`` runs :func:`reap` over its queues, even while it is busy with a job;
 * its work-horse dies with its parent (Linux ``PR_SET_PDEATHSIG``), so a killed worker never leaves a
   horse draining on its own while the job is reported dead;
+* its forked children (the horse and RQ's scheduler) close their copies of the parent's Redis sockets, so
+  a killed parent's connections end with it: a job pushed in the moment between its death and its
+  children's cannot be handed to its pending ``BLMOVE`` and strand in RQ's intermediate queue;
 * a horse killed under a living parent (OOM, ``kill -9``) is settled at once by that parent.
 
 :func:`~workers.reaping.reap` then settles each dead job once (:mod:`workers.reaping`). The worst-case
@@ -125,6 +128,19 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _let_go_of(pools: Sequence[ConnectionPool]) -> None:
+    """In a forked child: close its copies of the parent's Redis sockets (the parent's own stay open).
+
+    ``Connection.disconnect`` run in another process than the one that connected only closes the socket,
+    never shuts it down. The pools' lists are read without their locks: the child has one thread, and a lock
+    another thread of the parent held at the fork would never be released here.
+    """
+    for pool in pools:
+        inherited = [*getattr(pool, "_available_connections", ()), *getattr(pool, "_in_use_connections", ())]
+        for connection in inherited:
+            connection.disconnect()
+
+
 class DyingScheduler(RQScheduler):
     """RQ's scheduler, whose forked process dies with the worker that started it.
 
@@ -132,13 +148,17 @@ class DyingScheduler(RQScheduler):
     scheduler lock and moving due jobs while no worker of that generation was left to run them.
     """
 
-    def __init__(self, *args: Any, parent: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, parent: int, parent_pools: Sequence[ConnectionPool], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._parent = parent
+        self._parent_pools = parent_pools
 
     def work(self) -> None:
-        """In the forked process: die with the worker, then schedule as RQ does."""
+        """In the forked process: die with the worker, let go of its sockets, then schedule as RQ does."""
         _die_with_parent(self._parent)
+        _let_go_of(self._parent_pools)
         super().work()  # type: ignore[no-untyped-call]  # rq leaves it untyped
 
 
@@ -149,12 +169,19 @@ class WatchedWorker(Worker):
         super().__init__(*args, **kwargs)
         self.watch_settings = watch or WatchSettings()
         self._parent_pid = os.getpid()
+        self._liveness_pool: ConnectionPool | None = None
 
     def _liveness_connection(self) -> Redis:
         """A client of its own (the worker's pool has RQ's 415 s socket timeout) for the liveness thread."""
         pool = self.connection.connection_pool
         options = {**pool.connection_kwargs, "socket_timeout": max(1.0, self.watch_settings.beat_seconds)}
-        return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **options))
+        self._liveness_pool = ConnectionPool(connection_class=pool.connection_class, **options)
+        return Redis(connection_pool=self._liveness_pool)
+
+    def _pools(self) -> list[ConnectionPool]:
+        """The worker process's Redis pools, whose sockets a forked child must not keep open."""
+        pools = [self.connection.connection_pool]
+        return pools if self._liveness_pool is None else [*pools, self._liveness_pool]
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         """Run RQ's work loop with the liveness thread beside it."""
@@ -188,6 +215,7 @@ class WatchedWorker(Worker):
             log_format=log_format,
             serializer=self.serializer,
             parent=os.getpid(),
+            parent_pools=self._pools(),
         )
         self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
         if not self.scheduler.acquired_locks:
@@ -203,8 +231,9 @@ class WatchedWorker(Worker):
             self.scheduler.register_death()
 
     def main_work_horse(self, job: Job, queue: Queue) -> None:
-        """In the forked horse: die with the worker, then run the job as RQ does."""
+        """In the forked horse: die with the worker, let go of its sockets, then run the job as RQ does."""
         _die_with_parent(self._parent_pid)
+        _let_go_of(self._pools())
         super().main_work_horse(job, queue)
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:

@@ -6,6 +6,7 @@ scheduler on, as they start by default), the bot's own engine signing the jobs, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -132,3 +133,47 @@ def test_a_worker_killed_outright_leaves_no_scheduler_behind(kubeconfig: Path, r
     worker.wait(timeout=10)
 
     wait_for(lambda: not alive(scheduler), what="the scheduler to die with its worker", seconds=10)
+
+
+def local_ports(pid: int) -> set[int]:
+    """The local TCP ports of the sockets ``pid`` holds open (from /proc)."""
+    inodes = set()
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(descriptor)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_a_workers_scheduler_holds_none_of_the_connections_its_worker_waits_on(
+    kubeconfig: Path, redis_url: str
+) -> None:
+    """The worker waits for jobs (``BLMOVE``) and messages (``SUBSCRIBE``) on connections its scheduler
+    process must not share: killed, the worker's wait must end with it, or Redis hands the next job to the
+    dead worker while the scheduler lives on (the job then sits in RQ's intermediate queue, run by nobody)."""
+    worker = start_worker(redis_url, kubeconfig)
+    connection = Redis.from_url(redis_url)
+
+    def waiting() -> set[int]:
+        clients = connection.client_list()
+        return {int(c["addr"].rsplit(":", 1)[1]) for c in clients if c["cmd"] in {"blmove", "subscribe"}}
+
+    try:
+        wait_for(
+            lambda: len(waiting()) == 2 and bool(children_of(worker.pid)),
+            what="the worker to wait for jobs and messages beside its scheduler",
+            seconds=30,
+        )
+        [scheduler] = children_of(worker.pid)
+        assert waiting() <= local_ports(worker.pid)
+        assert waiting() & local_ports(scheduler) == set()
+    finally:
+        stop(worker)
+        connection.close()

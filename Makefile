@@ -61,9 +61,13 @@ DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_stor
 	tests/slack/test_signature_drill.py tests/slack/test_delivery_drill.py tests/slack/test_slack_429_drill.py \
 	tests/beds/test_apiserver_restart.py
 ## --bed control-plane: the drills marked control_plane (kube-apiserver restarts) run on the real one; no other
-## drill takes a bed.
+## drill takes a bed. The drills mostly wait (for a worker's death to be noticed, a server to start, a
+## retry's back-off), so DRILL_PROCESSES pytest processes (pytest-xdist) run them side by side, each with
+## its own redis-server; their tallies add up to the one table.
+DRILL_PROCESSES ?= 3
 reliability: $(STAMP) system-deps control-plane
-	$(BIN)/pytest -v -p no:cacheprovider --drill-summary --bed control-plane $(DRILLS) $(PYTEST_ARGS) $(ARGS)
+	$(BIN)/pytest -v -p no:cacheprovider -n $(DRILL_PROCESSES) --dist worksteal --drill-summary \
+		--bed control-plane $(DRILLS) $(PYTEST_ARGS) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.support.drill_trials import family_named, seeded
@@ -80,3 +87,73 @@ def test_the_same_seed_and_trial_draw_the_same_fault_points_and_another_trial_dr
     first = [seeded(pytestconfig, "drill.py::test[trial-1]").random() for _ in range(2)]
     assert first[0] == first[1]
     assert seeded(pytestconfig, "drill.py::test[trial-2]").random() != first[0]
+
+
+def test_a_tally_handed_over_as_json_adds_to_another_as_if_counted_there() -> None:
+    """What a worker process of ``pytest -n`` hands its controller: counts add, the slowest stays slowest."""
+    worker = Tally()
+    worker.tried(Family.DRAIN_KILL, 3)
+    worker.lost(Family.DRAIN_KILL, 1)
+    worker.recovered(Family.DRAIN_KILL, 4.5)
+    worker.duplicated(Family.SLACK_429, 2)
+    controller = Tally()
+    controller.tried(Family.DRAIN_KILL, 2)
+    controller.recovered(Family.DRAIN_KILL, 2.0)
+    controller.add(json.loads(json.dumps(worker.as_json())))
+    drain = controller.counts[Family.DRAIN_KILL]
+    assert (drain.tried, drain.lost, drain.duplicated, drain.slowest) == (5, 1, 0, 4.5)
+    assert controller.counts[Family.SLACK_429].duplicated == 2
+    assert controller.counts[Family.SIGNATURE].slowest is None
+
+
+SPREAD_DRILL = """
+import pathlib, pytest
+from tests.support.drill_trials import session_seed
+from tests.support.drills import Family
+
+@pytest.mark.drill(Family.SLACK_429, trials=6, quick=1)
+def test_spread(request, trial, chance, drill):
+    drill.tried(Family.SLACK_429)
+    drill.recovered(Family.SLACK_429, float(trial))
+    drill.duplicated(Family.SLACK_429, 1 if trial == 6 else 0)
+    seen = pathlib.Path(request.config.rootpath, "seen", str(trial))
+    seen.parent.mkdir(exist_ok=True)
+    seen.write_text(str(session_seed(request.config)))
+"""
+
+
+def test_trials_spread_over_worker_processes_make_one_table_drawn_from_one_seed(tmp_path: Path) -> None:
+    """``pytest -n 2 --drill-summary``: six trials over two processes show as one row of six, with the
+    controller's seed (drawn once, handed to both), and the duplicate of one trial fails the session."""
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["tests.support.drills", "tests.support.drill_trials"]\n'
+    )
+    (tmp_path / "test_spread.py").write_text(SPREAD_DRILL)
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-n",
+            "2",
+            "-p",
+            "no:cacheprovider",
+            "--drill-summary",
+            "--only",
+            "slack-429",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = run.stdout + run.stderr
+    [seed] = re.findall(r"^seed: (\d+)$", output, flags=re.MULTILINE)
+    [row] = [line for line in output.splitlines() if line.startswith(Family.SLACK_429.value)]
+    assert row.split()[-4:] == ["6", "0", "1", "6.0"], output
+    assert {path.read_text() for path in (tmp_path / "seen").iterdir()} == {seed}
+    assert "created: 2/2 workers" in output, output
+    assert run.returncode == 1 and f"FAILED: {Family.SLACK_429.value}: 0 lost, 1 duplicated" in output

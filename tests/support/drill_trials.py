@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from typing import Any
 
 import pytest
 
@@ -75,15 +76,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+WORKER_INPUT = "drill_seed"
+"""Where the controller of ``pytest -n`` (pytest-xdist) hands its seed to each worker process."""
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """The session's seed, from ``--seed`` or drawn now; the ``drill`` marker."""
+    """The session's seed, from ``--seed``, from the controlling process (``pytest -n``) or drawn now;
+    the ``drill`` marker."""
     given = config.getoption(SEED_OPTION)
+    if given is None:
+        given = getattr(config, "workerinput", {}).get(WORKER_INPUT)
     config.stash[SEED_KEY] = given if given is not None else secrets.randbelow(10**6)
     config.stash[TALLY_KEY].seed = config.stash[SEED_KEY]
     config.addinivalue_line(
         "markers", f"{MARKER}(family, trials=20, quick=1): a fault drill of one family, run as many times"
     )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """In the controller of ``pytest -n``: every worker process draws from the controller's seed."""
+    node.workerinput[WORKER_INPUT] = session_seed(node.config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -15,12 +15,17 @@ A drill that measures how long the system took to be whole again reports that to
 slowest recovery and the seed the trials drew their fault points from (see ``tests.support.drill_trials``),
 and fails the session if any trial lost or duplicated anything, or a family ran fewer trials than
 :data:`MINIMUM_TRIALS` asks for.
+
+Spread over processes (``pytest -n``, pytest-xdist, as ``make reliability`` runs), each worker process
+counts its own trials and hands its tally to the controlling process when it finishes; the controller
+adds them up and prints the one table.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import Any
 
 import pytest
 
@@ -86,6 +91,23 @@ class Tally:
         count = self.counts[family]
         count.slowest = seconds if count.slowest is None else max(count.slowest, seconds)
 
+    def as_json(self) -> dict[str, list[float | None]]:
+        """The counts, by family name, as a worker process hands them to the controller."""
+        return {
+            family.name: [count.tried, count.lost, count.duplicated, count.slowest]
+            for family, count in self.counts.items()
+        }
+
+    def add(self, counts: dict[str, list[float | None]]) -> None:
+        """Add another process's counts (as :meth:`as_json` gives them) to these."""
+        for name, (tried, lost, duplicated, slowest) in counts.items():
+            family = Family[name]
+            self.tried(family, int(tried or 0))
+            self.lost(family, int(lost or 0))
+            self.duplicated(family, int(duplicated or 0))
+            if slowest is not None:
+                self.recovered(family, slowest)
+
     def short_of_minimum(self) -> list[str]:
         """The drilled families that ran fewer trials than they must at volume, with their counts
         (a family no drill of the session reported shows its zeros in the table instead)."""
@@ -139,6 +161,14 @@ class Tally:
 
 TALLY_KEY = pytest.StashKey[Tally]()
 
+WORKER_OUTPUT = "drill_tally"
+"""Where a pytest-xdist worker process leaves its tally for the controller."""
+
+
+def in_worker_process(config: pytest.Config) -> bool:
+    """True in a pytest-xdist worker process (its controller prints the table and gives the verdict)."""
+    return hasattr(config, "workerinput")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--drill-summary``: print the drill table at the end of the run."""
@@ -187,8 +217,21 @@ def verdict(config: pytest.Config) -> list[str]:
     return problems
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the controller of ``pytest -n``: add a finished worker process's tally to the session's."""
+    counts = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+    if counts is not None:
+        node.config.stash[TALLY_KEY].add(counts)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """A ``--drill-summary`` session with a loss, a duplicate or too few trials fails."""
-    if session.config.getoption(ENABLED_OPTION) and exitstatus == 0 and verdict(session.config):
+    """A ``--drill-summary`` session with a loss, a duplicate or too few trials fails; a worker process
+    hands its tally on instead."""
+    config = session.config
+    if in_worker_process(config):
+        config.workeroutput[WORKER_OUTPUT] = config.stash[TALLY_KEY].as_json()  # type: ignore[attr-defined]
+        return
+    if config.getoption(ENABLED_OPTION) and exitstatus == 0 and verdict(config):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

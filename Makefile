@@ -63,10 +63,11 @@ DRILLS := tests/drills tests/bot/test_approved_jobs.py tests/approvals/test_stor
 ## --bed control-plane: the drills marked control_plane (kube-apiserver restarts) run on the real one; no other
 ## drill takes a bed. The drills mostly wait (for a worker's death to be noticed, a server to start, a
 ## retry's back-off), so DRILL_PROCESSES pytest processes (pytest-xdist) run them side by side, each with
-## its own redis-server; their tallies add up to the one table.
+## its own redis-server; their tallies add up to the one table. The kube-apiserver restart trials stay together
+## in one process (their xdist_group), one control plane at a time.
 DRILL_PROCESSES ?= 3
 reliability: $(STAMP) system-deps control-plane
-	$(BIN)/pytest -v -p no:cacheprovider -n $(DRILL_PROCESSES) --dist worksteal --drill-summary \
+	$(BIN)/pytest -v -p no:cacheprovider -n $(DRILL_PROCESSES) --dist loadgroup --drill-summary \
 		--bed control-plane $(DRILLS) $(PYTEST_ARGS) $(ARGS)
 
 clean:

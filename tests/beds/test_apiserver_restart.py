@@ -1,13 +1,14 @@
 """kube-apiserver SIGKILLed and started again (same port, same etcd) at a random point of a drain, on the
 real control plane (controlplane/): the drain finishes, or fails naming the pods it could not evict and
-a re-run finishes it. Nothing is lost or doubled: every pod that was on node-1 is evicted and replaced
-exactly once (counted from a watch that lists again after the restart), the twelve replicas run
-elsewhere, node-1 stays cordoned."""
+a re-run finishes it. Nothing is lost or doubled: every pod that was on node-1 is evicted (or named by
+the failed run as cut off, its eviction perhaps applied) and replaced exactly once (counted from a watch
+that lists again after the restart), the twelve replicas run elsewhere, node-1 stays cordoned."""
 
 from __future__ import annotations
 
 import collections
 import random
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,10 @@ def fixture_creations(bed: Bed) -> Iterator[Creations]:
     creations = Creations(bed)
     yield creations
     creations.close()
+
+
+CUT_OFF = re.compile(r"cannot evict pod (default/[a-z0-9-]+)")
+"""How a failed drain names a pod whose eviction got no answer."""
 
 
 def evictions(events: list[JobEvent]) -> list[str]:
@@ -132,4 +137,8 @@ def test_a_drain_outlives_a_kube_apiserver_restart_and_every_pod_is_replaced_onc
         replacements,
         sorted(running),
     )
-    assert len(evicted) == REPLICAS and set(evicted.values()) == {1}, evicted
+    # A pod whose eviction the kill cut off may have been evicted all the same (the answer was lost): the
+    # failed run names it, and if it was gone before the re-run, no run reports it evicted.
+    cut_off = {pod for run in events[:-1] for e in run if e.kind.is_final for pod in CUT_OFF.findall(e.text)}
+    assert set(evicted.values()) == {1}, evicted
+    assert len(set(evicted) | cut_off) == REPLICAS, (evicted, cut_off)
